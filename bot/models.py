@@ -1,0 +1,117 @@
+"""Plain data shared by every step of the pipeline (fetch -> parse -> store -> match -> diff -> post).
+
+These are frozen dataclasses with no I/O, so the pure steps (parse, match, diff, render)
+can be tested by building them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The life of a claim, as a newsroom would label it."""
+
+    ALLEGED = "alleged"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    DENIED = "denied"
+    ONGOING = "ongoing"
+    CONCLUDED = "concluded"
+    RETRACTED = "retracted"
+
+
+class ChangeKind(StrEnum):
+    """What an article changes about a claim (or that it touches no claim at all)."""
+
+    STATUS_CHANGE = "status_change"
+    FIGURE_CHANGE = "figure_change"
+    NEW_SOURCE = "new_source"
+    DETAIL_CHANGE = "detail_change"
+    NEW_DEVELOPMENT = "new_development"
+    ARTICLE_REVISED = "article_revised"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One normalised feed entry: untrusted text, already reduced to plain text."""
+
+    identity: str  # guid, else canonical URL, else hash of title and date
+    url: str | None  # canonical URL, tracking parameters stripped
+    title: str
+    summary: str  # plain text
+    content: str  # plain text of the full content, "" when the feed only has a summary
+    published: datetime | None  # always UTC when set
+    source: str  # outlet name (feed title or configured name)
+    content_hash: str  # stable hash over title, summary, content (not timestamps)
+
+    @property
+    def body(self) -> str:
+        """The longest text the feed gave us: full content if present, else the summary."""
+        return self.content if len(self.content) >= len(self.summary) else self.summary
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimState:
+    """A claim as it stands now (its latest revision)."""
+
+    key: str
+    statement: str
+    status: Status
+    aliases: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()  # e.g. ("8,000 TB",) as written in sources
+    sources: tuple[str, ...] = ()  # outlet names already cited for this claim
+
+
+@dataclass(frozen=True, slots=True)
+class TopicState:
+    """A tracked story: its relevance gate and its claims."""
+
+    key: str
+    title: str
+    keywords: tuple[tuple[str, ...], ...]  # AND of ORs
+    exclude: tuple[str, ...] = ()
+    claims: tuple[ClaimState, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMatch:
+    """Why an article was matched to one claim: the evidence sentence(s) and the score."""
+
+    claim_key: str
+    score: float  # 0..100
+    evidence: str
+    features: dict[str, float] = field(default_factory=dict)  # for `why`: what decided it
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    url: str | None
+    title: str
+    source: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One detected change: the unit the diff, the renderers and the outbox work with.
+
+    `before`/`after` name the value that changed as short text (a status, a figure,
+    an outlet, a statement vs evidence); `None` when there was nothing before.
+    `confident` decides apply (new claim revision) or propose (review queue).
+    """
+
+    kind: ChangeKind
+    topic_key: str
+    topic_title: str
+    claim_key: str | None
+    claim_statement: str | None
+    article: ArticleRef
+    score: float
+    evidence: str
+    before: str | None
+    after: str | None
+    confident: bool
+    diff: str = ""  # filled by bot.diff: lines for a ```diff block
