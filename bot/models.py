@@ -1,4 +1,4 @@
-"""Plain data shared by every step of the pipeline (fetch -> parse -> store -> match -> diff -> post).
+"""Plain data shared by every pipeline step (fetch -> parse -> store -> match -> diff -> post).
 
 These are frozen dataclasses with no I/O, so the pure steps (parse, match, diff, render)
 can be tested by building them directly.

@@ -1,0 +1,279 @@
+"""Load and validate `feeds.yaml`.
+
+The keys of this file are a stable interface used by tools outside this repository:
+the schema may grow, never rename. Every error names the file, the entry and the field,
+so `dossier` can stop with one clear line (exit code 2) before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.models import Status
+
+DEFAULT_INTERVAL = timedelta(minutes=15)
+MIN_INTERVAL = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(days=7)
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DURATION = re.compile(r"(\d+)\s*([dhms])")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+FEED_KEYS = {"url", "name", "interval"}
+TOPIC_KEYS = {"key", "title", "keywords", "exclude", "claims"}
+CLAIM_KEYS = {"key", "statement", "status", "aliases", "figures", "sources"}
+
+
+class ConfigError(ValueError):
+    """`feeds.yaml` cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    interval: timedelta = DEFAULT_INTERVAL
+
+
+@dataclass(frozen=True)
+class ClaimConfig:
+    key: str
+    statement: str
+    status: Status
+    aliases: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    key: str
+    title: str
+    keywords: tuple[tuple[str, ...], ...]
+    exclude: tuple[str, ...] = ()
+    claims: tuple[ClaimConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    feeds: tuple[FeedConfig, ...]
+    topics: tuple[TopicConfig, ...]
+
+
+def parse_interval(text: Any) -> timedelta:
+    """'15m', '1h30m', '90s', '2d' or a bare number of minutes -> timedelta."""
+    if isinstance(text, bool):
+        raise ValueError("expected a duration like 15m")
+    if isinstance(text, int | float):
+        return timedelta(minutes=float(text))
+    raw = str(text).strip().lower().replace(" ", "")
+    if not raw or _DURATION.sub("", raw):
+        raise ValueError(f"{text!r} is not a duration like 15m, 1h or 1h30m")
+    seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(raw))
+    return timedelta(seconds=seconds)
+
+
+def format_interval(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in _UNITS.items():
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+class _Where:
+    """Builds 'feeds.yaml: topics[0] (microsoft-imod): claims[2]: field' prefixes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {where}: {message}")
+
+
+def _text(value: Any, where: str, w: _Where, *, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise w.fail(where, "is required and must be non-empty text")
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise w.fail(where, f"must be text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _text_list(value: Any, where: str, w: _Where) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise w.fail(where, f"must be a list of text, got {type(value).__name__}")
+    out = []
+    for i, item in enumerate(value):
+        out.append(_text(item, f"{where}[{i}]", w))
+    return tuple(t for t in out if t)
+
+
+def _unknown_keys(entry: dict, allowed: set[str], where: str, w: _Where) -> None:
+    extra = sorted(set(map(str, entry)) - allowed)
+    if extra:
+        raise w.fail(where, f"unknown field {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _slug(value: Any, where: str, w: _Where) -> str:
+    text = _text(value, where, w)
+    assert text is not None
+    if not SLUG.match(text):
+        raise w.fail(where, f"{text!r} must be a slug: lowercase letters, digits and '-'")
+    return text
+
+
+def validate_feed_url(url: str) -> str:
+    """Only absolute http(s) URLs with a host are feeds."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return url
+
+
+def _feed(raw: Any, where: str, w: _Where) -> FeedConfig:
+    if not isinstance(raw, dict):
+        raise w.fail(where, "must be a mapping with at least 'url'")
+    _unknown_keys(raw, FEED_KEYS, where, w)
+    url = _text(raw.get("url"), f"{where}.url", w)
+    assert url is not None
+    try:
+        validate_feed_url(url)
+    except ValueError as exc:
+        raise w.fail(f"{where}.url", str(exc)) from None
+    interval = DEFAULT_INTERVAL
+    if raw.get("interval") is not None:
+        try:
+            interval = parse_interval(raw["interval"])
+        except ValueError as exc:
+            raise w.fail(f"{where}.interval", str(exc)) from None
+        if interval < MIN_INTERVAL:
+            raise w.fail(f"{where}.interval", "must be at least 1m (be polite to publishers)")
+        if interval > MAX_INTERVAL:
+            raise w.fail(f"{where}.interval", "must be at most 7d")
+    return FeedConfig(url=url, name=_text(raw.get("name"), f"{where}.name", w, required=False),
+                      interval=interval)
+
+
+def _keywords(value: Any, where: str, w: _Where) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not value:
+        raise w.fail(where, "must be a non-empty list of keyword groups, e.g. [[microsoft, azure]]")
+    groups = []
+    for i, group in enumerate(value):
+        words = _text_list(group, f"{where}[{i}]", w)
+        if not words:
+            raise w.fail(f"{where}[{i}]", "a keyword group needs at least one keyword")
+        groups.append(tuple(words))
+    return tuple(groups)
+
+
+def _claim(raw: Any, where: str, w: _Where) -> ClaimConfig:
+    if not isinstance(raw, dict):
+        raise w.fail(where, "must be a mapping with key, statement and status")
+    _unknown_keys(raw, CLAIM_KEYS, where, w)
+    key = _slug(raw.get("key"), f"{where}.key", w)
+    where = f"{where} ({key})"
+    statement = _text(raw.get("statement"), f"{where}.statement", w)
+    status_text = _text(raw.get("status"), f"{where}.status", w)
+    try:
+        status = Status(str(status_text).lower())
+    except ValueError:
+        allowed = "|".join(s.value for s in Status)
+        raise w.fail(f"{where}.status", f"{status_text!r} is not one of {allowed}") from None
+    assert statement is not None
+    return ClaimConfig(
+        key=key,
+        statement=statement,
+        status=status,
+        aliases=_text_list(raw.get("aliases"), f"{where}.aliases", w),
+        figures=_text_list(raw.get("figures"), f"{where}.figures", w),
+        sources=_text_list(raw.get("sources"), f"{where}.sources", w),
+    )
+
+
+def _topic(raw: Any, where: str, w: _Where) -> TopicConfig:
+    if not isinstance(raw, dict):
+        raise w.fail(where, "must be a mapping with key, title, keywords and claims")
+    _unknown_keys(raw, TOPIC_KEYS, where, w)
+    key = _slug(raw.get("key"), f"{where}.key", w)
+    where = f"{where} ({key})"
+    title = _text(raw.get("title"), f"{where}.title", w)
+    assert title is not None
+    claims_raw = raw.get("claims") or []
+    if not isinstance(claims_raw, list):
+        raise w.fail(f"{where}.claims", "must be a list")
+    claims = tuple(_claim(c, f"{where}.claims[{i}]", w) for i, c in enumerate(claims_raw))
+    seen: set[str] = set()
+    for i, claim in enumerate(claims):
+        if claim.key in seen:
+            raise w.fail(f"{where}.claims[{i}].key", f"duplicate claim key {claim.key!r}")
+        seen.add(claim.key)
+    return TopicConfig(
+        key=key,
+        title=title,
+        keywords=_keywords(raw.get("keywords"), f"{where}.keywords", w),
+        exclude=_text_list(raw.get("exclude"), f"{where}.exclude", w),
+        claims=claims,
+    )
+
+
+def parse_config(data: Any, path: Path) -> Config:
+    """Validate an already-loaded YAML document."""
+    w = _Where(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise w.fail("top level", "must be a mapping with 'feeds' and 'topics'")
+    _unknown_keys(data, {"feeds", "topics"}, "top level", w)
+    feeds_raw = data.get("feeds") or []
+    topics_raw = data.get("topics") or []
+    if not isinstance(feeds_raw, list):
+        raise w.fail("feeds", "must be a list")
+    if not isinstance(topics_raw, list):
+        raise w.fail("topics", "must be a list")
+    feeds = tuple(_feed(f, f"feeds[{i}]", w) for i, f in enumerate(feeds_raw))
+    urls: set[str] = set()
+    for i, feed in enumerate(feeds):
+        if feed.url in urls:
+            raise w.fail(f"feeds[{i}].url", f"duplicate feed {feed.url}")
+        urls.add(feed.url)
+    topics = tuple(_topic(t, f"topics[{i}]", w) for i, t in enumerate(topics_raw))
+    keys: set[str] = set()
+    for i, topic in enumerate(topics):
+        if topic.key in keys:
+            raise w.fail(f"topics[{i}].key", f"duplicate topic key {topic.key!r}")
+        keys.add(topic.key)
+    return Config(path=path, feeds=feeds, topics=topics)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate `feeds.yaml`; raises ConfigError with one clear message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set DOSSIER_CONFIG or --config)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: {where}: invalid YAML: {problem}") from None
+    return parse_config(data, path)

@@ -1,0 +1,90 @@
+"""Runtime settings, built once at start by `load_settings()` (never at import).
+
+The environment (and a `.env` file, via python-dotenv) provides defaults; command-line
+flags override them. The Discord token is kept out of `repr` so it is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value Dossier cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path = Path("feeds.yaml")
+    db_path: Path = Path("data/dossier.db")
+    log_level: str = "INFO"
+    allow_private_feeds: bool = False
+    discord_token: str | None = field(default=None, repr=False)
+    discord_api_base: str | None = None
+    admin_role: str | None = None
+    match_low: float | None = None  # None: the matcher's tuned default
+    match_high: float | None = None
+
+    @property
+    def console_mode(self) -> bool:
+        """Without a token Dossier runs the same pipeline and prints posts to the terminal."""
+        return not self.discord_token
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _threshold(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number from 0 to 100, got {raw!r}") from None
+    if not 0 <= value <= 100:
+        raise SettingsError(f"{name} must be from 0 to 100, got {value}")
+    return value
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    config: str | Path | None = None,
+    db: str | Path | None = None,
+    dotenv: bool = True,
+) -> Settings:
+    """Build settings from the environment (after loading `.env`) and CLI overrides."""
+    if env is None:
+        if dotenv:
+            load_dotenv(override=False)
+        env = os.environ
+    level = (env.get("DOSSIER_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        allowed = ", ".join(LOG_LEVELS)
+        raise SettingsError(f"DOSSIER_LOG_LEVEL must be one of {allowed}, got {level!r}")
+    low = _threshold(env, "DOSSIER_MATCH_LOW")
+    high = _threshold(env, "DOSSIER_MATCH_HIGH")
+    if low is not None and high is not None and low > high:
+        raise SettingsError(
+            f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
+        )
+    return Settings(
+        config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
+        db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
+        log_level=level,
+        allow_private_feeds=_flag(env.get("DOSSIER_ALLOW_PRIVATE_FEEDS")),
+        discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
+        discord_api_base=(env.get("DISCORD_API_BASE") or "").strip() or None,
+        admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
+        match_low=low,
+        match_high=high,
+    )

@@ -1,0 +1,172 @@
+"""Feeds: what to poll, when, with which validators, and how healthy each one is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage.db import Database, from_db_time, to_db_time, utcnow
+
+
+class FeedExistsError(ValueError):
+    """The feed URL is already tracked."""
+
+
+class FeedNotFoundError(LookupError):
+    """No feed with that URL."""
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    id: int
+    url: str
+    name: str | None
+    interval: timedelta
+    origin: str
+    etag: str | None
+    last_modified: str | None
+    next_poll_at: datetime | None
+    last_poll_at: datetime | None
+    last_ok_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    failures: int
+    polls_ok: int
+    paused_at: datetime | None
+    paused_reason: str | None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.url
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+
+def _row(r: Any) -> FeedRow:
+    return FeedRow(
+        id=r["id"], url=r["url"], name=r["name"], interval=timedelta(seconds=r["interval_s"]),
+        origin=r["origin"], etag=r["etag"], last_modified=r["last_modified"],
+        next_poll_at=from_db_time(r["next_poll_at"]), last_poll_at=from_db_time(r["last_poll_at"]),
+        last_ok_at=from_db_time(r["last_ok_at"]), last_status=r["last_status"],
+        last_error=r["last_error"], failures=r["failures"], polls_ok=r["polls_ok"],
+        paused_at=from_db_time(r["paused_at"]), paused_reason=r["paused_reason"],
+    )
+
+
+async def sync_config_feeds(db: Database, feeds: Sequence[Any]) -> None:
+    """Insert the file's feeds; keep the name and interval of config feeds in step with it.
+
+    Feeds removed from the file are left alone: an admin may have subscribed to them, and
+    polling state is history worth keeping. Admin-added feeds are never touched here.
+    """
+    now = to_db_time(utcnow())
+    async with db.transaction() as conn:
+        await conn.executemany(
+            """INSERT INTO feeds (url, name, interval_s, origin, created_at)
+               VALUES (?, ?, ?, 'config', ?)
+               ON CONFLICT(url) DO UPDATE SET name = excluded.name,
+                   interval_s = excluded.interval_s
+               WHERE feeds.origin = 'config'""",
+            [(f.url, f.name, int(f.interval.total_seconds()), now) for f in feeds],
+        )
+
+
+async def add_feed(
+    db: Database, url: str, *, name: str | None, interval: timedelta, origin: str = "admin"
+) -> FeedRow:
+    async with db.transaction() as conn:
+        cur = await conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,))
+        if await cur.fetchone():
+            raise FeedExistsError(f"{url} is already tracked")
+        await conn.execute(
+            "INSERT INTO feeds (url, name, interval_s, origin, created_at) VALUES (?, ?, ?, ?, ?)",
+            (url, name, int(interval.total_seconds()), origin, to_db_time(utcnow())),
+        )
+    return await get_feed(db, url)
+
+
+async def get_feed(db: Database, url: str) -> FeedRow:
+    row = await db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
+    if row is None:
+        raise FeedNotFoundError(f"no feed {url}")
+    return _row(row)
+
+
+async def all_feeds(db: Database) -> list[FeedRow]:
+    return [_row(r) for r in await db.fetchall("SELECT * FROM feeds ORDER BY id")]
+
+
+async def due_feeds(db: Database, now: datetime) -> list[FeedRow]:
+    rows = await db.fetchall(
+        """SELECT * FROM feeds WHERE paused_at IS NULL
+           AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id""",
+        (to_db_time(now),),
+    )
+    return [_row(r) for r in rows]
+
+
+async def next_due_at(db: Database) -> datetime | None:
+    row = await db.fetchone("SELECT MIN(next_poll_at) FROM feeds WHERE paused_at IS NULL")
+    return from_db_time(row[0]) if row else None
+
+
+async def record_poll(
+    db: Database,
+    feed_id: int,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    status: int,
+    ok: bool,
+    error: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    failures: int,
+    pause_reason: str | None = None,
+) -> None:
+    """Store the outcome of one poll: validators, schedule, failure count, pause."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
+                   last_error = ?, failures = ?, etag = ?, last_modified = ?,
+                   last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
+                   polls_ok = polls_ok + ?,
+                   paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
+                   paused_reason = COALESCE(?, paused_reason)
+               WHERE id = ?""",
+            (
+                to_db_time(now), to_db_time(next_poll_at), status, error, failures, etag,
+                last_modified, ok, to_db_time(now), 1 if ok else 0, pause_reason,
+                to_db_time(now), pause_reason, feed_id,
+            ),
+        )
+
+
+async def set_paused(db: Database, url: str, paused: bool, *, reason: str | None = None) -> FeedRow:
+    """Pause or resume a feed; resuming clears the failure count so it is polled at once."""
+    async with db.transaction() as conn:
+        if paused:
+            cur = await conn.execute(
+                "UPDATE feeds SET paused_at = ?, paused_reason = ? WHERE url = ?",
+                (to_db_time(utcnow()), reason or "paused by an admin", url),
+            )
+        else:
+            cur = await conn.execute(
+                """UPDATE feeds SET paused_at = NULL, paused_reason = NULL, failures = 0,
+                       next_poll_at = NULL WHERE url = ?""",
+                (url,),
+            )
+        if cur.rowcount == 0:
+            raise FeedNotFoundError(f"no feed {url}")
+    return await get_feed(db, url)
+
+
+async def remove_feed(db: Database, url: str) -> None:
+    async with db.transaction() as conn:
+        cur = await conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
+        if cur.rowcount == 0:
+            raise FeedNotFoundError(f"no feed {url}")

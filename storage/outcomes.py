@@ -1,0 +1,125 @@
+"""What matching decided for one article, stored in one transaction.
+
+Evaluations (for `why`), matches, claim revisions (applied changes), proposals (changes
+left for admins to review) and outbox rows are written together, so a crash leaves either
+all of an article's results or none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.models import ClaimState
+from storage.db import Database, to_db_time, utcnow
+from storage.topics import save_claim
+
+
+@dataclass(frozen=True)
+class Post:
+    """One update to send: the change as JSON, and its rendered embed."""
+
+    kind: str
+    claim_id: int | None
+    payload: dict[str, Any]
+    embed: dict[str, Any]
+    new_state: ClaimState | None = None  # set when the change is applied to the claim
+    reason: str = ""
+    proposal: bool = False  # True: stored for admin review instead of applied
+    before_value: str | None = None
+    after_value: str | None = None
+    score: float = 0.0
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class TopicOutcome:
+    topic_id: int
+    guild_id: int
+    relevant: bool
+    detail: dict[str, Any]
+    matches: Sequence[tuple[int, float, str]] = ()  # (claim_id, score, evidence)
+    posts: Sequence[Post] = field(default_factory=tuple)
+
+
+def nonce_for(*parts: object) -> str:
+    """A fixed nonce per update (Discord accepts up to 25 characters)."""
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:25]
+
+
+async def record_outcomes(
+    db: Database, article_id: int, content_hash: str, outcomes: Sequence[TopicOutcome],
+    *, backlog: bool, actor: str = "dossier",
+) -> list[int]:
+    """Store every decision about one article; returns the ids of new outbox rows."""
+    now = to_db_time(utcnow())
+    outbox_ids: list[int] = []
+    async with db.transaction() as conn:
+        for outcome in outcomes:
+            await conn.execute(
+                """INSERT INTO evaluations (article_id, topic_id, relevant, detail, content_hash,
+                       created_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(article_id, topic_id) DO UPDATE SET relevant = excluded.relevant,
+                       detail = excluded.detail, content_hash = excluded.content_hash,
+                       created_at = excluded.created_at""",
+                (article_id, outcome.topic_id, int(outcome.relevant),
+                 json.dumps(outcome.detail, default=str), content_hash, now),
+            )
+            await conn.executemany(
+                """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(article_id, claim_id) DO UPDATE SET score = excluded.score,
+                       evidence = excluded.evidence""",
+                [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
+            )
+            for post in outcome.posts:
+                nonce = nonce_for(outcome.guild_id, article_id, content_hash, outcome.topic_id,
+                                  post.claim_id, post.kind, post.after_value)
+                cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
+                if await cur.fetchone():
+                    continue  # this exact update was already queued
+                proposal_id = None
+                if post.proposal:
+                    cur = await conn.execute(
+                        """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
+                               before_value, after_value, score, evidence, payload, created_at)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (outcome.topic_id, post.claim_id, article_id, post.kind,
+                         post.before_value, post.after_value, post.score, post.evidence,
+                         json.dumps(post.payload), now),
+                    )
+                    proposal_id = cur.lastrowid
+                elif post.new_state is not None and post.claim_id is not None:
+                    await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
+                                     reason=post.reason, article_id=article_id, actor=actor)
+                cur = await conn.execute(
+                    """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
+                           kind, payload, embed, backlog, nonce, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
+                     post.kind, json.dumps(post.payload), json.dumps(post.embed), int(backlog),
+                     nonce, now),
+                )
+                outbox_ids.append(int(cur.lastrowid or 0))
+    return outbox_ids
+
+
+async def evaluations_for_article(db: Database, article_id: int) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        """SELECT e.*, t.key AS topic_key, t.guild_id FROM evaluations e
+           JOIN topics t ON t.id = e.topic_id WHERE e.article_id = ? ORDER BY t.id""",
+        (article_id,),
+    )
+    return [
+        {"topic": r["topic_key"], "guild_id": r["guild_id"], "relevant": bool(r["relevant"]),
+         "detail": json.loads(r["detail"])}
+        for r in rows
+    ]
+
+
+async def matched_claim_ids(db: Database, article_id: int) -> set[int]:
+    rows = await db.fetchall("SELECT claim_id FROM matches WHERE article_id = ?", (article_id,))
+    return {r[0] for r in rows}

@@ -1,0 +1,223 @@
+"""Topics and claims per scope (guild_id; 0 is the console), with every claim's revisions.
+
+A claim never changes without a row in `claim_revisions` saying what changed it, why,
+which article was the source and who (feeds.yaml, dossier, or an admin) made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import ClaimState, Status, TopicState
+from storage.db import Database, from_db_time, to_db_time, utcnow
+
+CONFIG_ACTOR = "feeds.yaml"
+
+
+class TopicNotFoundError(LookupError):
+    pass
+
+
+class ClaimNotFoundError(LookupError):
+    pass
+
+
+class DuplicateKeyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TopicRecord:
+    id: int
+    guild_id: int
+    channel_id: int | None
+    state: TopicState
+    claim_ids: dict[str, int]  # active claims only
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRevision:
+    rev: int
+    statement: str
+    status: str
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    change_kind: str
+    reason: str
+    article_url: str | None
+    article_title: str | None
+    actor: str
+    created_at: datetime | None
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _claim_state(r: Any) -> ClaimState:
+    return ClaimState(
+        key=r["key"], statement=r["statement"], status=Status(r["status"]),
+        aliases=tuple(json.loads(r["aliases"])), figures=tuple(json.loads(r["figures"])),
+        sources=tuple(json.loads(r["sources"])),
+    )
+
+
+async def install_topics(db: Database, guild_id: int, topics: Sequence[Any]) -> None:
+    """Seed a scope from feeds.yaml topics (TopicConfig with ClaimConfig claims).
+
+    Missing topics and claims are created. One that exists is updated only when its
+    definition in the file changed since it was last applied, so an admin's later edits
+    survive restarts while an edited file still takes effect (as a recorded revision).
+    """
+    now = to_db_time(utcnow())
+    async with db.transaction() as conn:
+        for topic in topics:
+            digest = _hash([topic.title, topic.keywords, topic.exclude])
+            cur = await conn.execute(
+                "SELECT id, config_hash FROM topics WHERE guild_id = ? AND key = ?",
+                (guild_id, topic.key),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                cur = await conn.execute(
+                    """INSERT INTO topics (guild_id, key, title, keywords, exclude, origin,
+                           config_hash, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, 'config', ?, ?, ?)""",
+                    (guild_id, topic.key, topic.title, json.dumps(topic.keywords),
+                     json.dumps(topic.exclude), digest, now, now),
+                )
+                topic_id = int(cur.lastrowid or 0)
+            else:
+                topic_id = row["id"]
+                if row["config_hash"] != digest:
+                    await conn.execute(
+                        """UPDATE topics SET title = ?, keywords = ?, exclude = ?, config_hash = ?,
+                               updated_at = ? WHERE id = ?""",
+                        (topic.title, json.dumps(topic.keywords), json.dumps(topic.exclude),
+                         digest, now, topic_id),
+                    )
+            for claim in topic.claims:
+                await _install_claim(conn, topic_id, claim, now)
+
+
+async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, now: str) -> None:
+    state = ClaimState(
+        key=claim.key, statement=claim.statement, status=claim.status,
+        aliases=tuple(claim.aliases), figures=tuple(claim.figures), sources=tuple(claim.sources),
+    )
+    digest = _hash([state.statement, state.status, state.aliases, state.figures, state.sources])
+    cur = await conn.execute(
+        "SELECT id, config_hash FROM claims WHERE topic_id = ? AND key = ?", (topic_id, claim.key)
+    )
+    row = await cur.fetchone()
+    if row is None:
+        cur = await conn.execute(
+            """INSERT INTO claims (topic_id, key, statement, status, aliases, figures, sources,
+                   config_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (topic_id, state.key, state.statement, state.status.value, json.dumps(state.aliases),
+             json.dumps(state.figures), json.dumps(state.sources), digest, now, now),
+        )
+        await add_revision(conn, int(cur.lastrowid or 0), state, kind="created",
+                           reason="claim added from feeds.yaml", article_id=None,
+                           actor=CONFIG_ACTOR)
+    elif row["config_hash"] != digest:
+        await conn.execute("UPDATE claims SET config_hash = ?, aliases = ? WHERE id = ?",
+                           (digest, json.dumps(state.aliases), row["id"]))
+        await save_claim(conn, row["id"], state, kind="edit", reason="feeds.yaml changed",
+                         article_id=None, actor=CONFIG_ACTOR)
+
+
+async def add_revision(
+    conn: aiosqlite.Connection, claim_id: int, state: ClaimState, *, kind: str, reason: str,
+    article_id: int | None, actor: str,
+) -> int:
+    """Append a revision; runs inside the caller's transaction so `rev` cannot race."""
+    cur = await conn.execute(
+        "SELECT COALESCE(MAX(rev), 0) + 1 FROM claim_revisions WHERE claim_id = ?", (claim_id,)
+    )
+    rev = (await cur.fetchone())[0]
+    await conn.execute(
+        """INSERT INTO claim_revisions (claim_id, rev, statement, status, figures, sources,
+               change_kind, reason, article_id, actor, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (claim_id, rev, state.statement, state.status.value, json.dumps(state.figures),
+         json.dumps(state.sources), kind, reason, article_id, actor, to_db_time(utcnow())),
+    )
+    return int(rev)
+
+
+async def save_claim(
+    conn: aiosqlite.Connection, claim_id: int, state: ClaimState, *, kind: str, reason: str,
+    article_id: int | None, actor: str,
+) -> int:
+    """Write a claim's new current state and the revision that records it."""
+    await conn.execute(
+        """UPDATE claims SET statement = ?, status = ?, figures = ?, sources = ?, aliases = ?,
+               updated_at = ? WHERE id = ?""",
+        (state.statement, state.status.value, json.dumps(state.figures),
+         json.dumps(state.sources), json.dumps(state.aliases), to_db_time(utcnow()), claim_id),
+    )
+    return await add_revision(conn, claim_id, state, kind=kind, reason=reason,
+                              article_id=article_id, actor=actor)
+
+
+async def topics_for_scope(db: Database, guild_id: int) -> list[TopicRecord]:
+    return await _topics(db, "WHERE t.guild_id = ?", (guild_id,))
+
+
+async def all_topics(db: Database) -> list[TopicRecord]:
+    return await _topics(db, "", ())
+
+
+async def get_topic(db: Database, guild_id: int, key: str) -> TopicRecord:
+    found = await _topics(db, "WHERE t.guild_id = ? AND t.key = ?", (guild_id, key))
+    if not found:
+        raise TopicNotFoundError(f"no topic {key!r}")
+    return found[0]
+
+
+async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[TopicRecord]:
+    rows = await db.fetchall(f"SELECT * FROM topics t {where} ORDER BY t.id", params)  # noqa: S608
+    out = []
+    for t in rows:
+        claim_rows = await db.fetchall(
+            "SELECT * FROM claims WHERE topic_id = ? AND retired_at IS NULL ORDER BY id", (t["id"],)
+        )
+        state = TopicState(
+            key=t["key"], title=t["title"],
+            keywords=tuple(tuple(g) for g in json.loads(t["keywords"])),
+            exclude=tuple(json.loads(t["exclude"])),
+            claims=tuple(_claim_state(c) for c in claim_rows),
+        )
+        out.append(TopicRecord(
+            id=t["id"], guild_id=t["guild_id"], channel_id=t["channel_id"], state=state,
+            claim_ids={c["key"]: c["id"] for c in claim_rows},
+            updated_at=from_db_time(t["updated_at"]),
+        ))
+    return out
+
+
+async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:
+    rows = await db.fetchall(
+        """SELECT r.*, a.url AS article_url, a.title AS article_title FROM claim_revisions r
+           LEFT JOIN articles a ON a.id = r.article_id WHERE r.claim_id = ? ORDER BY r.rev""",
+        (claim_id,),
+    )
+    return [
+        ClaimRevision(
+            rev=r["rev"], statement=r["statement"], status=r["status"],
+            figures=tuple(json.loads(r["figures"])), sources=tuple(json.loads(r["sources"])),
+            change_kind=r["change_kind"], reason=r["reason"], article_url=r["article_url"],
+            article_title=r["article_title"], actor=r["actor"],
+            created_at=from_db_time(r["created_at"]),
+        )
+        for r in rows
+    ]
