@@ -33,6 +33,7 @@ class Post:
     after_value: str | None = None
     score: float = 0.0
     evidence: str = ""
+    nonce_extra: str = ""  # makes repeatable kinds (article revisions) unique per version
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ async def record_outcomes(
                 [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
             )
             for post in outcome.posts:
-                nonce = nonce_for(outcome.guild_id, article_id, content_hash, outcome.topic_id,
-                                  post.claim_id, post.kind, post.after_value)
+                nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
+                                  post.kind, post.after_value, post.nonce_extra)
                 cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
                 if await cur.fetchone():
                     continue  # this exact update was already queued

@@ -1,0 +1,39 @@
+"""Turn a detected change into the claim's next state (pure; storage records the revision)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.models import Change, ChangeKind, ClaimState, Status
+
+
+def apply_change(claim: ClaimState, change: Change) -> ClaimState:
+    """The claim after accepting `change`: new status or figure, and the article as a source."""
+    status = claim.status
+    figures = list(claim.figures)
+    if change.kind is ChangeKind.STATUS_CHANGE and change.after:
+        try:
+            status = Status(change.after)
+        except ValueError:
+            pass  # an unknown status word is kept as evidence, not forced onto the claim
+    elif change.kind is ChangeKind.FIGURE_CHANGE and change.after:
+        if change.before and change.before in figures:
+            figures[figures.index(change.before)] = change.after
+        elif change.after not in figures:
+            figures.append(change.after)
+    sources = list(claim.sources)
+    outlet = change.article.source
+    if outlet and outlet not in sources:
+        sources.append(outlet)
+    return replace(claim, status=status, figures=tuple(figures), sources=tuple(sources))
+
+
+def describe(change: Change) -> str:
+    """A one-line reason for the claim's revision history."""
+    what = {
+        ChangeKind.STATUS_CHANGE: f"status {change.before} -> {change.after}",
+        ChangeKind.FIGURE_CHANGE: f"figure {change.before or '(none)'} -> {change.after}",
+        ChangeKind.NEW_SOURCE: f"new source {change.after or change.article.source}",
+        ChangeKind.DETAIL_CHANGE: "new detail",
+    }.get(change.kind, change.kind.value)
+    return f"{what} (score {change.score:.0f}, {change.article.source})"

@@ -1,0 +1,67 @@
+"""The `dossier` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError
+from bot.settings import SettingsError, load_settings
+from storage.db import StorageError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dossier",
+        description="Keep a living file on a story: poll feeds, match claims, post what changed.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="poll feeds and post updates (console mode without a token)")
+    run.add_argument("--once", action="store_true", help="run one poll cycle and exit")
+    run.add_argument("--format", choices=("text", "jsonl"), default="text",
+                     help="console output: readable text (default) or one JSON object per update")
+    run.add_argument("--config", help="feeds.yaml to use (default: $DOSSIER_CONFIG or feeds.yaml)")
+    run.add_argument("--db", help="SQLite file (default: $DOSSIER_DB or data/dossier.db)")
+    run.add_argument("--demo", action="store_true",
+                     help="replay the shipped story snapshots from loopback (works offline)")
+    check = sub.add_parser("check-config", help="validate feeds.yaml and exit")
+    check.add_argument("--config", help="feeds.yaml to check")
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S",
+    )
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(config=args.config, db=getattr(args, "db", None))
+        configure_logging(settings.log_level)
+        if args.command == "check-config":
+            from bot.config import load_config
+
+            config = load_config(settings.config_path)
+            print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics)} topics)")
+            return 0
+        from bot.runner import run
+
+        return asyncio.run(run(settings, once=args.once, fmt=args.format, demo=args.demo))
+    except (ConfigError, SettingsError, StorageError) as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

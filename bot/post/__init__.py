@@ -1,0 +1,1 @@
+"""Posting updates: the console printer here, the Discord sender in bot.discord_bot."""

@@ -1,0 +1,124 @@
+"""Start-up and the poll loop: config -> database -> pipeline -> console or Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import Config, load_config
+from bot.fetch.client import Fetcher
+from bot.match import Thresholds
+from bot.match.figures import extract_figures
+from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
+from bot.post.console import ConsoleSink
+from bot.settings import Settings
+from storage import feeds as feed_store
+from storage import topics as topic_store
+from storage.db import Database, utcnow
+
+log = logging.getLogger(__name__)
+
+MIN_SLEEP = timedelta(seconds=5)
+MAX_SLEEP = timedelta(seconds=60)
+
+
+def thresholds_for(settings: Settings) -> Thresholds:
+    default = Thresholds()
+    return Thresholds(
+        low=settings.match_low if settings.match_low is not None else default.low,
+        high=settings.match_high if settings.match_high is not None else default.high,
+    )
+
+
+def with_initial_figures(config: Config) -> Config:
+    """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
+    topics = tuple(
+        replace(t, claims=tuple(
+            c if c.figures else replace(c, figures=extract_figures(c.statement)) for c in t.claims
+        ))
+        for t in config.topics
+    )
+    return replace(config, topics=topics)
+
+
+async def bootstrap(db: Database, config: Config) -> None:
+    """Load feeds.yaml into the database: feeds, and the console scope's topics."""
+    config = with_initial_figures(config)
+    await feed_store.sync_config_feeds(db, config.feeds)
+    await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    return Fetcher(allow_private=settings.allow_private_feeds)
+
+
+def log_report(report: CycleReport) -> None:
+    log.info(
+        "cycle: %d polled, %d not modified, %d failed, %d new, %d revised, %d updates",
+        report.polled, report.not_modified, report.failed, report.new_articles,
+        report.revised_articles, len(report.outbox_ids),
+    )
+
+
+async def run_console(settings: Settings, config: Config, *, once: bool, fmt: str) -> int:
+    sink = ConsoleSink(fmt)
+    async with await Database.open(settings.db_path) as db:
+        await bootstrap(db, config)
+        async with make_fetcher(settings) as fetcher:
+            # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            while True:
+                report = await pipeline.run_cycle(force=once)
+                log_report(report)
+                await sink.drain(db, CONSOLE_SCOPE)
+                if once:
+                    return 0
+                await asyncio.sleep(await _sleep_seconds(db))
+
+
+async def _sleep_seconds(db: Database) -> float:
+    due = await feed_store.next_due_at(db)
+    if due is None:
+        return MAX_SLEEP.total_seconds()
+    wait = due - utcnow()
+    return min(max(wait, MIN_SLEEP), MAX_SLEEP).total_seconds()
+
+
+async def run_demo(settings: Settings, config: Config, *, fmt: str) -> int:
+    """Replay the shipped snapshots through the real pipeline, in a throwaway database."""
+    from bot.demo.replay import ReplayServer
+
+    sink = ConsoleSink(fmt)
+    with tempfile.TemporaryDirectory(prefix="dossier-demo-") as tmp:
+        db_path = settings.db_path if settings.db_path != Settings().db_path else (
+            Path(tmp) / "demo.db"
+        )
+        async with ReplayServer() as server, await Database.open(db_path) as db:
+            demo_config = replace(config, feeds=server.feed_configs())
+            await bootstrap(db, demo_config)
+            async with Fetcher(allow_private=True) as fetcher:
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+                for index, step in enumerate(server.steps):
+                    server.step = index
+                    print(f"── {step.description}", file=sys.stderr, flush=True)
+                    report = await pipeline.run_cycle(force=True)
+                    log_report(report)
+                    await sink.drain(db, CONSOLE_SCOPE)
+    return 0
+
+
+async def run(settings: Settings, *, once: bool, fmt: str, demo: bool) -> int:
+    config = load_config(settings.config_path)  # fails before anything is written
+    if demo:
+        return await run_demo(settings, config, fmt=fmt)
+    if settings.console_mode:
+        log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
+        return await run_console(settings, config, once=once, fmt=fmt)
+    from bot.discord_bot.app import run_discord
+
+    return await run_discord(settings, config, once=once)
