@@ -1,0 +1,133 @@
+"""feeds.yaml validation: every mistake names the file, the entry and the field."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config, parse_interval
+from bot.models import Status
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """
+feeds:
+  - url: https://example.org/rss
+    name: Example
+    interval: 20m
+  - url: http://example.net/atom
+topics:
+  - key: microsoft-imod
+    title: "Microsoft and IMOD"
+    keywords:
+      - [microsoft, azure]
+      - [israel, unit 8200]
+    exclude: [xbox]
+    claims:
+      - key: review
+        statement: "The review is ongoing."
+        status: ongoing
+        aliases: ["the inquiry continues"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert [f.url for f in config.feeds] == ["https://example.org/rss", "http://example.net/atom"]
+    assert config.feeds[0].interval == timedelta(minutes=20)
+    assert config.feeds[1].interval == timedelta(minutes=15)
+    topic = config.topics[0]
+    assert topic.keywords == (("microsoft", "azure"), ("israel", "unit 8200"))
+    assert topic.exclude == ("xbox",)
+    assert topic.claims[0].status is Status.ONGOING
+    assert topic.claims[0].aliases == ("the inquiry continues",)
+
+
+def test_shipped_feeds_yaml_tracks_the_seed_story():
+    config = load_config(ROOT / "feeds.yaml")
+    assert len(config.feeds) >= 6
+    topic = next(t for t in config.topics if t.key == "microsoft-imod")
+    assert len(topic.claims) >= 10
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds: [{url: ftp://x.org/feed}]", "feeds[0].url: 'ftp://x.org/feed' is not an http(s)"),
+        ("feeds: [{url: https://x.org/f, interval: 30s}]", "feeds[0].interval: must be at least 1m"),
+        ("feeds: [{url: https://x.org/f, interval: soon}]", "feeds[0].interval: 'soon' is not a"),
+        ("feeds: [{url: https://x.org/f, intervall: 5m}]", "feeds[0]: unknown field 'intervall'"),
+        ("feeds: [{name: nourl}]", "feeds[0].url: is required"),
+        ("feeds: [{url: https://x.org/f}, {url: https://x.org/f}]", "feeds[1].url: duplicate feed"),
+        ("topics: [{key: Bad Key, title: t, keywords: [[a]]}]", "topics[0].key: 'Bad Key' must be"),
+        ("topics: [{key: t, title: t, keywords: []}]", "topics[0] (t).keywords: must be a non-empty"),
+        ("topics: [{key: t, title: t, keywords: [[]]}]", "topics[0] (t).keywords[0]: a keyword group"),
+        (
+            "topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, statement: s, "
+            "status: rumoured}]}]",
+            "topics[0] (t).claims[0] (c).status: 'rumoured' is not one of alleged|",
+        ),
+        (
+            "topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, status: alleged}]}]",
+            "topics[0] (t).claims[0] (c).statement: is required",
+        ),
+        ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
+        ("- just a list", "top level: must be a mapping"),
+        ("feeds: [\n  {url: x\n", "invalid YAML"),
+    ],
+)
+def test_errors_name_file_entry_and_field(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h30m", 5400), ("90s", 90),
+                                               ("2d", 172800), (5, 300)])
+def test_intervals(text, seconds):
+    assert parse_interval(text).total_seconds() == seconds
+
+
+def test_cli_malformed_config_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
+    path = write(tmp_path, "topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c}]}]")
+    db = tmp_path / "data" / "dossier.db"
+    code = main(["run", "--once", "--config", str(path), "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{path}: topics[0] (t).claims[0] (c).statement: is required" in err
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_settings_from_environment_and_overrides():
+    env = {"DOSSIER_CONFIG": "x.yaml", "DOSSIER_DB": "y.db", "DOSSIER_LOG_LEVEL": "debug",
+           "DOSSIER_ALLOW_PRIVATE_FEEDS": "1", "DISCORD_TOKEN": "secret-token"}
+    settings = load_settings(env)
+    assert str(settings.config_path) == "x.yaml" and str(settings.db_path) == "y.db"
+    assert settings.log_level == "DEBUG" and settings.allow_private_feeds
+    assert not settings.console_mode
+    assert "secret-token" not in repr(settings)
+    assert str(load_settings(env, config="z.yaml").config_path) == "z.yaml"
+    assert load_settings({}).console_mode and not load_settings({}).allow_private_feeds
+
+
+@pytest.mark.parametrize("env", [{"DOSSIER_LOG_LEVEL": "loud"}, {"DOSSIER_MATCH_LOW": "high"},
+                                 {"DOSSIER_MATCH_LOW": "90", "DOSSIER_MATCH_HIGH": "50"}])
+def test_bad_settings(env):
+    with pytest.raises(SettingsError):
+        load_settings(env)
