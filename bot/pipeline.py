@@ -56,6 +56,7 @@ class _Job:
 
     stored: StoredArticle
     backlog: bool
+    feed_id: int
 
 
 class Pipeline:
@@ -82,8 +83,8 @@ class Pipeline:
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
         now = self.clock()
-        feeds = await (feed_store.all_feeds(self.db) if force else feed_store.due_feeds(self.db, now))
-        feeds = [f for f in feeds if not f.paused]
+        feeds = await feed_store.due_feeds(self.db, None if force else now,
+                                           subscribed_only=not self.include_console_scope)
         report = CycleReport()
         if not feeds:
             return report
@@ -144,18 +145,19 @@ class Pipeline:
                 report.revised_articles += 1
             else:
                 continue
-            jobs.append(_Job(item, backlog=feed.polls_ok == 0))
+            jobs.append(_Job(item, backlog=feed.polls_ok == 0, feed_id=feed.id))
         return jobs
 
     async def _decide_and_record(self, jobs: Sequence[_Job]) -> list[int]:
         scopes = await self._scopes()
+        subscribers = await feed_store.subscribers(self.db)
         previously: dict[int, set[int]] = {}
         for job in jobs:
             if job.stored.seen is Seen.REVISED:
                 previously[job.stored.article_id] = await outcome_store.matched_claim_ids(
                     self.db, job.stored.article_id
                 )
-        decided = await asyncio.to_thread(self._decide_all, jobs, scopes, previously)
+        decided = await asyncio.to_thread(self._decide_all, jobs, scopes, previously, subscribers)
         ids: list[int] = []
         for job, outcomes in decided:
             ids.extend(await outcome_store.record_outcomes(
@@ -164,7 +166,7 @@ class Pipeline:
             ))
         return ids
 
-    async def _scopes(self) -> list[tuple[list[topic_store.TopicRecord], Matcher]]:
+    async def _scopes(self) -> list[tuple[int, list[topic_store.TopicRecord], Matcher]]:
         records = await topic_store.all_topics(self.db)
         by_scope: dict[int, list[topic_store.TopicRecord]] = {}
         for record in records:
@@ -172,26 +174,34 @@ class Pipeline:
                 continue
             by_scope.setdefault(record.guild_id, []).append(record)
         out = []
-        for topic_records in by_scope.values():
+        for guild_id, topic_records in by_scope.items():
             states = tuple(r.state for r in topic_records)
             matcher = self._matchers.get(states)
             if matcher is None:
                 matcher = Matcher(states, self.thresholds)
                 self._matchers = {states: matcher, **dict(list(self._matchers.items())[:31])}
-            out.append((topic_records, matcher))
+            out.append((guild_id, topic_records, matcher))
         return out
 
     def _decide_all(
         self,
         jobs: Sequence[_Job],
-        scopes: Sequence[tuple[list[topic_store.TopicRecord], Matcher]],
+        scopes: Sequence[tuple[int, list[topic_store.TopicRecord], Matcher]],
         previously: dict[int, set[int]],
+        subscribers: dict[int, set[int]],
     ) -> list[tuple[_Job, list[TopicOutcome]]]:
-        """Pure CPU: match, detect changes, diff and render. Runs in a worker thread."""
+        """Pure CPU: match, detect changes, diff and render. Runs in a worker thread.
+
+        A guild sees an article only if it subscribes to the feed that carried it; the
+        console scope sees every feed.
+        """
         out = []
         for job in jobs:
             outcomes: list[TopicOutcome] = []
-            for records, matcher in scopes:
+            allowed = subscribers.get(job.feed_id, set())
+            for guild_id, records, matcher in scopes:
+                if guild_id != CONSOLE_SCOPE and guild_id not in allowed:
+                    continue
                 results = {r.topic_key: r for r in matcher.match(job.stored.entry)}
                 for record in records:
                     result = results.get(record.state.key)

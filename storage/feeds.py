@@ -100,13 +100,31 @@ async def all_feeds(db: Database) -> list[FeedRow]:
     return [_row(r) for r in await db.fetchall("SELECT * FROM feeds ORDER BY id")]
 
 
-async def due_feeds(db: Database, now: datetime) -> list[FeedRow]:
-    rows = await db.fetchall(
-        """SELECT * FROM feeds WHERE paused_at IS NULL
-           AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id""",
-        (to_db_time(now),),
-    )
+async def due_feeds(db: Database, now: datetime | None = None, *,
+                    subscribed_only: bool = False) -> list[FeedRow]:
+    """Unpaused feeds whose next poll is due (every unpaused feed when `now` is None).
+
+    With `subscribed_only` (Discord mode), a feed is polled only while some guild has an
+    unpaused subscription to it.
+    """
+    sql = "SELECT * FROM feeds f WHERE f.paused_at IS NULL"
+    params: list[Any] = []
+    if now is not None:
+        sql += " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+        params.append(to_db_time(now))
+    if subscribed_only:
+        sql += """ AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
+                               AND s.paused_at IS NULL)"""
+    rows = await db.fetchall(sql + " ORDER BY f.id", params)
     return [_row(r) for r in rows]
+
+
+async def subscribers(db: Database) -> dict[int, set[int]]:
+    """feed id -> guilds with an unpaused subscription (whose topics see its articles)."""
+    out: dict[int, set[int]] = {}
+    for r in await db.fetchall("SELECT feed_id, guild_id FROM subscriptions WHERE paused_at IS NULL"):
+        out.setdefault(r[0], set()).add(r[1])
+    return out
 
 
 async def next_due_at(db: Database) -> datetime | None:

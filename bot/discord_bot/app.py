@@ -1,0 +1,33 @@
+"""Run Dossier on Discord: the same pipeline as console mode, posting through the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.discord_bot.api_base import apply_api_base
+
+from bot.config import Config
+from bot.discord_bot.client import DossierBot
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from storage import feeds as feed_store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def run_discord(settings: Settings, config: Config, *, once: bool = False) -> int:
+    from bot.runner import make_fetcher, thresholds_for, with_initial_figures
+
+    assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
+    apply_api_base(settings.discord_api_base)
+    async with await Database.open(settings.db_path) as db:
+        await feed_store.sync_config_feeds(db, config.feeds)
+        async with make_fetcher(settings) as fetcher:
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                include_console_scope=False)
+            bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
+                             pipeline=pipeline, run_once=once)
+            async with bot:
+                await bot.start(settings.discord_token)
+    return 0

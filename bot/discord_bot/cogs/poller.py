@@ -1,0 +1,84 @@
+"""The background loop: poll feeds, then drain the outbox to Discord.
+
+Owned by this cog: started in `cog_load`, cancelled in `cog_unload`, waits for the bot to be
+ready. One failing cycle is logged with its traceback and the loop goes on; if the loop itself
+ends, it says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+from bot.discord_bot.sender import Sender
+from storage import feeds as feed_store
+from storage.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.discord_bot.client import DossierBot
+
+log = logging.getLogger(__name__)
+
+MIN_SLEEP = 5.0
+MAX_SLEEP = 60.0
+
+
+class Poller(commands.Cog):
+    def __init__(self, bot: DossierBot, sender: Sender) -> None:
+        self.bot = bot
+        self.sender = sender
+        self.wake = asyncio.Event()  # set by admin commands (new feed, channel fixed)
+        self._task: asyncio.Task[None] | None = None
+        self.cycles = 0
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="dossier-poller")
+        self._task.add_done_callback(self._report_end)
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @staticmethod
+    def _report_end(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.critical("the poll loop died", exc_info=task.exception())
+
+    async def tick(self, *, force: bool = False) -> None:
+        """One cycle: poll due feeds (all with `force`), then post what is pending."""
+        report = await self.bot.pipeline.run_cycle(force=force)
+        if report.polled:
+            log.info("cycle: %d polled, %d failed, %d updates queued", report.polled,
+                     report.failed, len(report.outbox_ids))
+        drained = await self.sender.drain()
+        if drained.held or drained.retried:
+            log.warning("outbox: %s", drained)
+        self.cycles += 1
+
+    async def _loop(self) -> None:
+        await self.bot.wait_until_ready()
+        first = True
+        while not self.bot.is_closed():
+            try:
+                await self.tick(force=first and self.bot.run_once)
+            except Exception:
+                log.exception("poll cycle failed; trying again next cycle")
+            first = False
+            if self.bot.run_once:
+                await self.bot.close()
+                return
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=await self._sleep_seconds())
+
+    async def _sleep_seconds(self) -> float:
+        due = await feed_store.next_due_at(self.bot.db)
+        if due is None:
+            return MAX_SLEEP
+        return min(max((due - utcnow()).total_seconds(), MIN_SLEEP), MAX_SLEEP)
