@@ -1,0 +1,16 @@
+"""HTTP for feeds: the fetcher, the poll schedule and the SSRF guard."""
+
+from bot.fetch.client import Fetcher, FetchResult
+from bot.fetch.schedule import PAUSE_AFTER_FAILURES, next_poll, should_pause
+from bot.fetch.ssrf import UnsafeURLError, check_public_url, is_public_address
+
+__all__ = [
+    "PAUSE_AFTER_FAILURES",
+    "FetchResult",
+    "Fetcher",
+    "UnsafeURLError",
+    "check_public_url",
+    "is_public_address",
+    "next_poll",
+    "should_pause",
+]
