@@ -1,0 +1,220 @@
+"""One poll cycle with real parts: a local feed server, the real fetcher, parser, matcher and SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+import bot.pipeline as pipeline_module
+from bot.config import ClaimConfig, FeedConfig, TopicConfig
+from bot.fetch.client import Fetcher
+from bot.fetch.schedule import PAUSE_AFTER_FAILURES
+from bot.match import Thresholds
+from bot.models import Status
+from bot.pipeline import Pipeline
+from bot.runner import with_initial_figures
+from storage import articles, feeds, outbox, topics
+from storage.db import Database, to_db_time
+from tests.feedserver import FeedServer
+
+TOPIC = TopicConfig(
+    key="acme-recall",
+    title="Acme and the widget recall",
+    keywords=(("acme",), ("widget", "widgets")),
+    exclude=("stock tips",),
+    claims=(
+        ClaimConfig("review", "Acme's safety review of the exploding widgets is ongoing.", Status.ONGOING),
+        ClaimConfig("units", "Acme recalled up to 40,000 widgets sold in Canada.", Status.CONFIRMED),
+    ),
+)
+
+
+def rss(*items: tuple[str, str, str, str], title: str = "Wire") -> bytes:
+    """items: (guid, link, title, description)."""
+    when = format_datetime(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    body = "".join(
+        f"<item><guid isPermaLink='false'>{g}</guid><link>{link}</link><title>{t}</title>"
+        f"<pubDate>{when}</pubDate><description>{d}</description></item>"
+        for g, link, t, d in items
+    )
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
+            f"{body}</channel></rss>").encode()
+
+
+CONCLUDED = ("g-1", "https://news.example/acme-review-done?utm_source=rss",
+             "Acme concludes safety review of exploding widgets",
+             "Acme said on Monday it has concluded its safety review of the exploding widgets. "
+             "The company recalled up to 40,000 widgets sold in Canada last year.")
+UNRELATED = ("g-2", "https://news.example/weather", "Sunny weekend ahead",
+             "Forecasters expect a warm and sunny weekend across the region.")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(allow_private=True, timeout=5) as f:
+        yield f
+
+
+async def setup(db: Database, server: FeedServer, *paths: str) -> None:
+    await feeds.sync_config_feeds(db, [FeedConfig(server.url(p), name=p.strip("/")) for p in paths])
+    config = with_initial_figures_for(TOPIC)
+    await topics.install_topics(db, 0, [config])
+
+
+def with_initial_figures_for(topic: TopicConfig) -> TopicConfig:
+    from bot.config import Config
+
+    return with_initial_figures(Config(path=None, feeds=(), topics=(topic,))).topics[0]  # type: ignore[arg-type]
+
+
+def make(db: Database, fetcher: Fetcher) -> Pipeline:
+    return Pipeline(db, fetcher, thresholds=Thresholds(), guard=False)
+
+
+async def test_cycle_matches_and_queues_updates_once(db, server, fetcher):
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"a1"')
+    await setup(db, server, "/a")
+    pipe = make(db, fetcher)
+    report = await pipe.run_cycle(force=True)
+    assert report.polled == 1 and report.new_articles == 2
+    rows = await outbox.pending(db, 0)
+    assert rows, "the concluded review should produce an update"
+    assert all(r.payload["article"]["url"] == "https://news.example/acme-review-done" for r in rows)
+    assert all(r.backlog for r in rows)  # first poll of the feed: backlog
+    kinds = {(r.payload["claim"], r.payload["change"]) for r in rows}
+    assert ("review", "status_change") in kinds
+    status = next(r for r in rows if r.payload["change"] == "status_change")
+    assert status.payload["before"] == "ongoing" and status.payload["after"] == "concluded"
+    # a second cycle over the unchanged feed (304) queues nothing more
+    report = await pipe.run_cycle(force=True)
+    assert report.not_modified == 1 and report.outbox_ids == []
+
+
+async def test_304_costs_no_parse(db, server, fetcher, monkeypatch):
+    server.route("/a", body=rss(UNRELATED), etag='"v1"')
+    await setup(db, server, "/a")
+    calls = []
+    real = pipeline_module.parse_feed
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "parse_feed", counting)
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    await pipe.run_cycle(force=True)
+    assert len(calls) == 1
+    assert server.headers_for("/a")[1].get("If-None-Match") == '"v1"'
+
+
+async def test_failing_feed_backs_off_then_pauses_and_others_go_on(db, server, fetcher):
+    server.route("/bad", status=500)
+    server.route("/good", body=rss(UNRELATED))
+    await setup(db, server, "/bad", "/good")
+    pipe = make(db, fetcher)
+    report = None
+    for _ in range(PAUSE_AFTER_FAILURES):
+        report = await pipe.run_cycle(force=True)
+    assert report is not None and report.paused == [server.url("/bad")]
+    bad = await feeds.get_feed(db, server.url("/bad"))
+    assert bad.paused and "HTTP 500" in (bad.last_error or "") and bad.failures == PAUSE_AFTER_FAILURES
+    assert bad.paused_reason and "8 failures" in bad.paused_reason
+    good = await feeds.get_feed(db, server.url("/good"))
+    assert good.failures == 0 and good.last_ok_at is not None
+    before = server.count("/bad")
+    await pipe.run_cycle(force=True)
+    assert server.count("/bad") == before  # a paused feed is not polled
+
+
+async def test_backoff_grows_and_retry_after_is_honoured(db, server, fetcher):
+    server.route("/busy", status=503, headers={"Retry-After": "7200"})
+    await setup(db, server, "/busy")
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, clock=lambda: now)
+    await pipe.run_cycle(force=True)
+    row = await feeds.get_feed(db, server.url("/busy"))
+    assert row.next_poll_at is not None and row.next_poll_at >= now + timedelta(hours=2)
+    assert await feeds.due_feeds(db, now + timedelta(hours=1)) == []
+
+
+async def test_broken_feed_is_a_clear_failure(db, server, fetcher):
+    server.route("/html", body=b"<html><body><h1>Not a feed</h1></body></html>",
+                 headers={"Content-Type": "text/html"})
+    await setup(db, server, "/html")
+    report = await make(db, fetcher).run_cycle(force=True)
+    row = await feeds.get_feed(db, server.url("/html"))
+    assert report.failed == 1 and row.last_error and row.failures == 1
+
+
+async def test_same_story_in_two_feeds_is_posted_once(db, server, fetcher):
+    other = ("other-guid", CONCLUDED[1].replace("?utm_source=rss", "?utm_medium=feed"),
+             CONCLUDED[2], CONCLUDED[3])
+    server.route("/a", body=rss(CONCLUDED))
+    server.route("/b", body=rss(other, title="Other wire"))
+    await setup(db, server, "/a", "/b")
+    await make(db, fetcher).run_cycle(force=True)
+    assert (await db.fetchone("SELECT COUNT(*) FROM articles"))[0] == 1
+    assert (await db.fetchone("SELECT COUNT(*) FROM sightings"))[0] == 2
+    rows = await outbox.pending(db, 0)
+    assert len({(r.payload["claim"], r.payload["change"]) for r in rows}) == len(rows)
+
+
+async def test_revised_article_produces_article_revised_and_backlog_ends(db, server, fetcher):
+    route = server.route("/a", body=rss(CONCLUDED))
+    await setup(db, server, "/a")
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    await outbox.mark_sent(db, [r.id for r in await outbox.pending(db, 0)])
+    revised = (CONCLUDED[0], CONCLUDED[1], CONCLUDED[2] + " (updated)",
+               CONCLUDED[3] + " Acme declined to say what the review found.")
+    route.body = rss(revised)
+    report = await pipe.run_cycle(force=True)
+    assert report.revised_articles == 1
+    rows = await outbox.pending(db, 0)
+    assert "article_revised" in {r.payload["change"] for r in rows}
+    assert not any(r.backlog for r in rows)  # the feed's backlog was read on its first poll
+    stored = await articles.get_article(db, 1)
+    assert stored is not None and stored.title.endswith("(updated)")
+
+
+async def test_confident_change_is_a_claim_revision_with_the_article_as_source(db, server, fetcher):
+    server.route("/a", body=rss(CONCLUDED, title="Wire"))
+    await setup(db, server, "/a")
+    await make(db, fetcher).run_cycle(force=True)
+    record = await topics.get_topic(db, 0, "acme-recall")
+    history = await topics.claim_history(db, record.claim_ids["review"])
+    rows = {r.payload["change"]: r for r in await outbox.pending(db, 0) if r.payload["claim"] == "review"}
+    if rows["status_change"].payload["confident"]:
+        assert history[-1].status == "concluded"
+        assert history[-1].article_url == "https://news.example/acme-review-done"
+        assert history[-1].actor == "dossier"
+    else:
+        proposals = await db.fetchall("SELECT kind, after_value FROM proposals")
+        assert ("status_change", "concluded") in [tuple(p) for p in proposals]
+        assert history[-1].status == "ongoing"  # nothing overwritten without a revision
+
+
+async def test_guilds_only_see_feeds_they_subscribe_to(db, server, fetcher):
+    server.route("/a", body=rss(CONCLUDED))
+    await setup(db, server, "/a")
+    await topics.install_topics(db, 7, [with_initial_figures_for(TOPIC)])
+    await topics.install_topics(db, 8, [with_initial_figures_for(TOPIC)])
+    feed = await feeds.get_feed(db, server.url("/a"))
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO subscriptions (guild_id, feed_id, created_at) VALUES (7, ?, ?)",
+                           (feed.id, to_db_time(datetime.now(UTC))))
+    pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, include_console_scope=False)
+    await pipe.run_cycle(force=True)
+    assert await outbox.pending(db, 7)
+    assert await outbox.pending(db, 8) == []
+    assert await outbox.pending(db, 0) == []
