@@ -1,0 +1,72 @@
+"""Accept / Reject / Not related buttons on review-queue posts.
+
+The proposal id and the decision live in the button's custom_id, so the buttons keep
+working after a restart (discord.py DynamicItem); every press is permission-checked again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.discord_bot.client import is_admin
+
+NO_MENTIONS = discord.AllowedMentions.none()
+DECISIONS = {
+    "accept": ("Accept", discord.ButtonStyle.success),
+    "reject": ("Reject", discord.ButtonStyle.danger),
+    "unrelated": ("Not related", discord.ButtonStyle.secondary),
+}
+
+
+class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"dossier:review:(?P<id>\d+):(?P<decision>accept|reject|unrelated)"):
+    def __init__(self, proposal_id: int, decision: str) -> None:
+        label, style = DECISIONS[decision]
+        super().__init__(discord.ui.Button(
+            label=label, style=style, custom_id=f"dossier:review:{proposal_id}:{decision}",
+        ))
+        self.proposal_id = proposal_id
+        self.decision = decision
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> ReviewButton:
+        return cls(int(match["id"]), match["decision"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        from bot.service import review
+        from bot.service.errors import ServiceError
+
+        client: Any = interaction.client
+        if interaction.guild_id is None or not is_admin(interaction.user, client.settings):
+            await interaction.response.send_message(
+                "Only server admins can review proposed changes. Nothing was changed.",
+                ephemeral=True, allowed_mentions=NO_MENTIONS,
+            )
+            return
+        try:
+            outcome = await review.decide(
+                client.db, interaction.guild_id, self.proposal_id, self.decision,
+                actor_id=interaction.user.id, actor_name=str(interaction.user),
+            )
+        except ServiceError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+            return
+        embed = interaction.message.embeds[0] if interaction.message and interaction.message.embeds else None
+        label = DECISIONS[self.decision][0]
+        note = f"{label} by {interaction.user.mention}"
+        if embed is not None:
+            embed.add_field(name="Review", value=note[:1024], inline=False)
+        await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
+        del outcome
+
+
+def review_view(proposal_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for decision in DECISIONS:
+        view.add_item(ReviewButton(proposal_id, decision))
+    return view
