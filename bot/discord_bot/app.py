@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.discord_bot.api_base import apply_api_base
-
 from bot.config import Config
+from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import discord
-from bot.render.embed import render_digest
 
+from bot.render.embed import render_digest
 from storage import delivery, outbox
 from storage.db import Database, utcnow
 from storage.outbox import OutboxRow
