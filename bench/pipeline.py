@@ -33,7 +33,11 @@ from bot.runner import bootstrap, thresholds_for  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-WORDS = ["cloud", "contract", "review", "data", "centre", "employees", "shareholders", "letter", "storage", "services", "company", "military", "unit", "report", "investigation", "protest", "vote", "proposal", "figures", "terabytes", "surveillance", "calls", "agency", "statement", "policy", "audit", "customers", "outage", "weather", "market"]
+WORDS = (
+    "cloud contract review data centre employees shareholders letter storage services company "
+    "military unit report investigation protest vote proposal figures terabytes surveillance "
+    "calls agency statement policy audit customers outage weather market"
+).split()
 ACTORS = ["Microsoft", "Azure", "Amazon", "Google", "Israel", "Unit 8200", "the ministry", "a union"]
 
 
