@@ -1,0 +1,16 @@
+"""The domain behind Dossier's slash commands, with no Discord import.
+
+Cogs parse arguments, call these async functions with the server's `guild_id`, and reply
+with what they return (plain dataclasses) or with `str(ServiceError)`:
+
+- `bot.service.browse`: topics, claims, history, recent updates, search, feed health, why
+- `bot.service.admin`: edits of topics, claims, feeds, channels and thresholds; audit log
+- `bot.service.review`: the queue of proposed changes and decisions on them
+- `bot.service.install`: setting a server up from feeds.yaml
+
+Every function only sees and changes the rows of the `guild_id` it is given.
+"""
+
+from bot.service.errors import ConflictError, InvalidInputError, NotFoundError, ServiceError
+
+__all__ = ["ConflictError", "InvalidInputError", "NotFoundError", "ServiceError"]

@@ -1,0 +1,592 @@
+"""What a server's admins can change: topics, claims, feeds, channels, thresholds.
+
+Each function validates its input (raising `InvalidInputError` with a sentence to show),
+only touches rows of `guild_id`, and writes an audit row naming the admin. Claim changes are
+revisions with actor "admin:<user id>", written together with the audit row.
+Permission checks (who is an admin) are the cog's job; this layer trusts the actor it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.config import (
+    DEFAULT_INTERVAL,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    SLUG,
+    format_interval,
+    parse_interval,
+    validate_feed_url,
+)
+from bot.models import ClaimState, Status
+from bot.service.browse import (
+    ClaimDetail,
+    FeedHealth,
+    TopicDetail,
+    TopicSummary,
+    claim_detail,
+    feed_health,
+    require_claim,
+    require_topic,
+    topic_detail,
+)
+from bot.service.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnsafeFeedError,
+    shown,
+)
+from storage import claims_admin, guilds
+from storage import feeds as feed_store
+from storage import outbox as outbox_store
+from storage.claims_admin import DuplicateKeyError, NoChangeError
+from storage.db import Database
+from storage.guilds import AuditEntry
+from storage.topics import ClaimNotFoundError, TopicNotFoundError
+
+MAX_TITLE = 200
+MAX_STATEMENT = 1000
+MAX_KEYWORD = 100
+MAX_KEYWORDS = 50
+MAX_FIGURE = 100
+MAX_SOURCE = 200
+MAX_FEED_NAME = 100
+MAX_URL = 2000
+AUTO_PAUSE_PREFIX = "paused after"  # bot.pipeline's reason for pausing a failing feed
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The admin making a change, as the audit log and the revision actor name them."""
+
+    id: int
+    name: str
+
+    @property
+    def revision_actor(self) -> str:
+        return f"admin:{self.id}"
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    topic_key: str
+    claim_key: str
+    before: ClaimState
+    after: ClaimState
+    rev: int
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    source: tuple[str, str]  # (topic key, claim key), now retired
+    target: tuple[str, str]
+    target_before: ClaimState
+    target_after: ClaimState
+    rev: int
+    moved_matches: int
+    moved_proposals: int
+
+
+@dataclass(frozen=True)
+class FeedAdded:
+    feed: FeedHealth
+    created: bool  # False: the feed was already polled for another server; now shared
+
+
+@dataclass(frozen=True)
+class FeedRemoved:
+    url: str
+    deleted: bool  # the feed row went too (admin-added and no server subscribes any more)
+
+
+@dataclass(frozen=True)
+class ChannelSet:
+    topic_key: str
+    channel_id: int
+    released: int  # held updates queued again for delivery
+
+
+@dataclass(frozen=True)
+class ThresholdSetting:
+    low: float | None  # None: the global default
+    high: float | None
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    id: int
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    target: str
+    detail: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditItem]  # newest first
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.entries) < self.total
+
+
+# --- input validation ----------------------------------------------------------------------
+
+
+def _audit(guild_id: int, actor: Actor, action: str, target: str, detail: str = "") -> AuditEntry:
+    return AuditEntry(guild_id, actor.id, actor.name, action, target, detail)
+
+
+def _slug(value: str, what: str) -> str:
+    text = (value or "").strip().lower()
+    if not SLUG.match(text):
+        raise InvalidInputError(
+            f"{shown(value)} is not a valid {what} key: use lowercase letters, digits and '-' "
+            "(up to 63 characters, starting with a letter or digit), e.g. `unit-8200`."
+        )
+    return text
+
+
+def _text(value: str, what: str, max_len: int) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise InvalidInputError(f"The {what} cannot be empty.")
+    if len(text) > max_len:
+        raise InvalidInputError(f"The {what} is too long ({len(text)} characters, at most {max_len}).")
+    return text
+
+
+def _words(text: str, what: str) -> tuple[str, ...]:
+    words = []
+    for raw in text.split(","):
+        word = " ".join(raw.split())
+        if not word:
+            continue
+        if len(word) > MAX_KEYWORD:
+            raise InvalidInputError(
+                f"The {what} {shown(word)} is too long (at most {MAX_KEYWORD} characters)."
+            )
+        words.append(word)
+    return tuple(dict.fromkeys(words))
+
+
+def parse_keywords(text: str) -> tuple[tuple[str, ...], ...]:
+    """"microsoft, azure; israel, unit 8200" -> (("microsoft", "azure"), ("israel", "unit 8200")).
+
+    Groups (separated by ';') must all match; any word (separated by ',') of a group does.
+    """
+    groups = [g for g in (_words(part, "keyword") for part in (text or "").split(";")) if g]
+    if not groups:
+        raise InvalidInputError(
+            "Give at least one keyword. Separate words of a group with ',' and groups with ';', "
+            "e.g. `microsoft, azure; israel, unit 8200` (an article needs a word from every group)."
+        )
+    if sum(len(g) for g in groups) > MAX_KEYWORDS:
+        raise InvalidInputError(f"At most {MAX_KEYWORDS} keywords per topic.")
+    return tuple(groups)
+
+
+def parse_excludes(text: str) -> tuple[str, ...]:
+    """"sports, gaming" -> ("sports", "gaming"); empty text clears the excludes."""
+    words = _words((text or "").replace(";", ","), "exclude word")
+    if len(words) > MAX_KEYWORDS:
+        raise InvalidInputError(f"At most {MAX_KEYWORDS} exclude words per topic.")
+    return words
+
+
+def parse_status(value: str) -> Status:
+    try:
+        return Status((value or "").strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise InvalidInputError(f"{shown(value)} is not a status. Use one of: {allowed}.") from None
+
+
+def _channel(channel_id: int) -> int:
+    if not isinstance(channel_id, int) or isinstance(channel_id, bool) or channel_id <= 0:
+        raise InvalidInputError("That is not a channel I can post in.")
+    return channel_id
+
+
+def _feed_url(url: str) -> str:
+    text = (url or "").strip().strip("<>").strip()
+    if len(text) > MAX_URL:
+        raise InvalidInputError(f"That URL is too long (at most {MAX_URL} characters).")
+    try:
+        return validate_feed_url(text)
+    except ValueError:
+        raise InvalidInputError(
+            f"{shown(text)} is not a feed URL: give an absolute http(s) address, "
+            "e.g. https://example.com/rss."
+        ) from None
+
+
+def _interval(value: str | None) -> timedelta:
+    if value is None or not str(value).strip():
+        return DEFAULT_INTERVAL
+    try:
+        interval = parse_interval(value)
+    except ValueError:
+        raise InvalidInputError(f"{shown(value)} is not an interval like 15m, 1h or 1h30m.") from None
+    if interval < MIN_INTERVAL:
+        raise InvalidInputError(
+            f"Poll at most every {format_interval(MIN_INTERVAL)}: be polite to publishers."
+        )
+    if interval > MAX_INTERVAL:
+        raise InvalidInputError(f"Poll at least every {format_interval(MAX_INTERVAL)}.")
+    return interval
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+
+async def add_topic(db: Database, guild_id: int, key: str, title: str, keywords: str, *,
+                    actor_id: int, actor_name: str, exclude: str = "") -> TopicDetail:
+    actor = Actor(actor_id, actor_name)
+    key = _slug(key, "topic")
+    title = _text(title, "title", MAX_TITLE)
+    groups = parse_keywords(keywords)
+    excludes = parse_excludes(exclude)
+    detail = f"{title} | keywords: {'; '.join(', '.join(g) for g in groups)}"
+    try:
+        await claims_admin.add_topic(db, guild_id, key, title, groups, excludes,
+                                     audit=_audit(guild_id, actor, "topic.add", key, detail))
+    except DuplicateKeyError:
+        raise ConflictError(f"This server already has a topic {shown(key)}. Pick another key.") from None
+    return await topic_detail(db, guild_id, key)
+
+
+async def _update_topic(
+    db: Database, guild_id: int, key: str, actor: Actor, action: str, detail: str, *,
+    title: str | None = None, keywords: tuple[tuple[str, ...], ...] | None = None,
+    exclude: tuple[str, ...] | None = None,
+) -> TopicDetail:
+    topic = await require_topic(db, guild_id, key)
+    ok = await claims_admin.update_topic(db, guild_id, topic.key, title=title, keywords=keywords,
+                                         exclude=exclude,
+                                         audit=_audit(guild_id, actor, action, topic.key, detail))
+    if not ok:  # removed between the lookup and the update
+        raise NotFoundError(f"No topic {shown(key)} in this server. Try /topics.")
+    return await topic_detail(db, guild_id, topic.key)
+
+
+async def rename_topic(db: Database, guild_id: int, key: str, title: str, *,
+                       actor_id: int, actor_name: str) -> TopicDetail:
+    actor = Actor(actor_id, actor_name)
+    title = _text(title, "title", MAX_TITLE)
+    return await _update_topic(db, guild_id, key, actor, "topic.rename", title, title=title)
+
+
+async def set_keywords(db: Database, guild_id: int, key: str, keywords: str, *,
+                       actor_id: int, actor_name: str) -> TopicDetail:
+    actor = Actor(actor_id, actor_name)
+    groups = parse_keywords(keywords)
+    return await _update_topic(db, guild_id, key, actor, "topic.keywords",
+                               "; ".join(", ".join(g) for g in groups), keywords=groups)
+
+
+async def set_excludes(db: Database, guild_id: int, key: str, exclude: str, *,
+                       actor_id: int, actor_name: str) -> TopicDetail:
+    actor = Actor(actor_id, actor_name)
+    words = parse_excludes(exclude)
+    return await _update_topic(db, guild_id, key, actor, "topic.excludes",
+                               ", ".join(words) or "(none)", exclude=words)
+
+
+async def remove_topic(db: Database, guild_id: int, key: str, *, actor_id: int,
+                       actor_name: str) -> TopicSummary:
+    """Delete a topic and its claims; returns what it was so the reply can name it."""
+    actor = Actor(actor_id, actor_name)
+    t = await require_topic(db, guild_id, key)
+    removed = await claims_admin.remove_topic(
+        db, guild_id, t.key,
+        audit=_audit(guild_id, actor, "topic.remove", t.key, f"{t.title} ({t.active_claims} claims)"),
+    )
+    if not removed:
+        raise NotFoundError(f"No topic {shown(key)} in this server. Try /topics.")
+    return TopicSummary(t.key, t.title, t.active_claims, t.retired_claims, t.last_change_at,
+                        t.channel_id, t.channel_error)
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+async def add_claim(db: Database, guild_id: int, topic_key: str, key: str, statement: str,
+                    status: str, *, actor_id: int, actor_name: str) -> ClaimDetail:
+    actor = Actor(actor_id, actor_name)
+    topic = await require_topic(db, guild_id, topic_key)
+    key = _slug(key, "claim")
+    statement = _text(statement, "statement", MAX_STATEMENT)
+    state = ClaimState(key=key, statement=statement, status=parse_status(status))
+    target = f"{topic.key}/{key}"
+    try:
+        await claims_admin.add_claim(
+            db, guild_id, topic.key, state, actor=actor.revision_actor,
+            reason=f"claim added by {actor.name}",
+            audit=_audit(guild_id, actor, "claim.add", target, f"[{state.status}] {statement}"),
+        )
+    except DuplicateKeyError as exc:
+        retired = " (a retired claim keeps its key)" if str(exc) == "retired" else ""
+        raise ConflictError(
+            f"Topic {shown(topic.key)} already has a claim {shown(key)}{retired}. Pick another key."
+        ) from None
+    except TopicNotFoundError:
+        raise NotFoundError(f"No topic {shown(topic_key)} in this server. Try /topics.") from None
+    return await claim_detail(db, guild_id, topic.key, key)
+
+
+async def _change_claim(db: Database, guild_id: int, topic_key: str, claim_key: str, actor: Actor,
+                        *, transform: Callable[[ClaimState], ClaimState], kind: str, action: str, detail: str,
+                        unchanged: str) -> ClaimChange:
+    claim = await require_claim(db, guild_id, topic_key, claim_key)
+    target = f"{claim.topic_key}/{claim.state.key}"
+    try:
+        before, after, rev = await claims_admin.update_claim(
+            db, guild_id, claim.topic_key, claim.state.key, transform,
+            kind=kind, reason=f"{detail} (by {actor.name})", actor=actor.revision_actor,
+            audit=_audit(guild_id, actor, action, target, detail),
+        )
+    except NoChangeError:
+        raise ConflictError(unchanged) from None
+    except ClaimNotFoundError:
+        raise NotFoundError(f"Claim {shown(target)} was retired or removed meanwhile.") from None
+    return ClaimChange(claim.topic_key, claim.state.key, before, after, rev)
+
+
+async def edit_statement(db: Database, guild_id: int, topic_key: str, claim_key: str,
+                         statement: str, *, actor_id: int, actor_name: str) -> ClaimChange:
+    actor = Actor(actor_id, actor_name)
+    statement = _text(statement, "statement", MAX_STATEMENT)
+    return await _change_claim(
+        db, guild_id, topic_key, claim_key, actor,
+        transform=lambda s: replace(s, statement=statement), kind="edit", action="claim.edit",
+        detail=f"statement: {statement}", unchanged="The claim already says exactly that.",
+    )
+
+
+async def set_status(db: Database, guild_id: int, topic_key: str, claim_key: str, status: str,
+                     *, actor_id: int, actor_name: str) -> ClaimChange:
+    actor = Actor(actor_id, actor_name)
+    new = parse_status(status)
+    return await _change_claim(
+        db, guild_id, topic_key, claim_key, actor,
+        transform=lambda s: replace(s, status=new), kind="status_change",
+        action="claim.set_status", detail=f"status: {new}",
+        unchanged=f"The claim's status is already {new}.",
+    )
+
+
+async def add_figure(db: Database, guild_id: int, topic_key: str, claim_key: str, figure: str,
+                     *, actor_id: int, actor_name: str) -> ClaimChange:
+    actor = Actor(actor_id, actor_name)
+    value = _text(figure, "figure", MAX_FIGURE)
+    return await _change_claim(
+        db, guild_id, topic_key, claim_key, actor,
+        transform=lambda s: s if value in s.figures else replace(s, figures=(*s.figures, value)),
+        kind="figure_change", action="claim.add_figure", detail=f"figure: {value}",
+        unchanged=f"The claim already has the figure {shown(value)}.",
+    )
+
+
+async def add_source(db: Database, guild_id: int, topic_key: str, claim_key: str, source: str,
+                     *, actor_id: int, actor_name: str) -> ClaimChange:
+    actor = Actor(actor_id, actor_name)
+    value = _text(source, "source", MAX_SOURCE)
+    return await _change_claim(
+        db, guild_id, topic_key, claim_key, actor,
+        transform=lambda s: s if value in s.sources else replace(s, sources=(*s.sources, value)),
+        kind="new_source", action="claim.add_source", detail=f"source: {value}",
+        unchanged=f"The claim already cites {shown(value)}.",
+    )
+
+
+async def retire_claim(db: Database, guild_id: int, topic_key: str, claim_key: str, *,
+                       actor_id: int, actor_name: str, reason: str = "") -> ClaimDetail:
+    """Stop matching a claim; its history stays readable with /claim."""
+    actor = Actor(actor_id, actor_name)
+    claim = await require_claim(db, guild_id, topic_key, claim_key)
+    why = " ".join(reason.split())[:MAX_STATEMENT] if reason else ""
+    target = f"{claim.topic_key}/{claim.state.key}"
+    try:
+        await claims_admin.retire_claim(
+            db, guild_id, claim.topic_key, claim.state.key,
+            reason=f"retired by {actor.name}" + (f": {why}" if why else ""),
+            actor=actor.revision_actor, audit=_audit(guild_id, actor, "claim.retire", target, why),
+        )
+    except ClaimNotFoundError:
+        raise NotFoundError(f"Claim {shown(target)} was already retired.") from None
+    return await claim_detail(db, guild_id, claim.topic_key, claim.state.key)
+
+
+async def merge_claims(db: Database, guild_id: int, source_topic: str, source_claim: str,
+                       target_topic: str, target_claim: str, *, actor_id: int,
+                       actor_name: str) -> MergeOutcome:
+    """Fold a duplicate claim into another claim of this server (the source is retired)."""
+    actor = Actor(actor_id, actor_name)
+    src = await require_claim(db, guild_id, source_topic, source_claim)
+    dst = await require_claim(db, guild_id, target_topic, target_claim)
+    source = (src.topic_key, src.state.key)
+    target = (dst.topic_key, dst.state.key)
+    if src.id == dst.id:
+        raise InvalidInputError("A claim cannot be merged into itself.")
+    label_s, label_t = "/".join(source), "/".join(target)
+    try:
+        result = await claims_admin.merge_claims(
+            db, guild_id, source, target, actor=actor.revision_actor,
+            reason=f"merged {label_s} into this claim (by {actor.name})",
+            audit=_audit(guild_id, actor, "claim.merge", label_s, f"into {label_t}"),
+        )
+    except ClaimNotFoundError:
+        raise NotFoundError("One of the claims was retired meanwhile; nothing was merged.") from None
+    return MergeOutcome(source, target, result.target_before, result.target_after, result.target_rev,
+                        result.moved_matches, result.moved_proposals)
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+async def _health_of(db: Database, guild_id: int, url: str) -> FeedHealth:
+    for feed in (await feed_health(db, guild_id)).feeds:
+        if feed.url == url:
+            return feed
+    raise NotFoundError(f"This server does not follow {shown(url)}. Try /feeds.")
+
+
+async def add_feed(db: Database, guild_id: int, url: str, *, actor_id: int, actor_name: str,
+                   name: str | None = None, interval: str | None = None,
+                   allow_private: bool = False) -> FeedAdded:
+    """Follow a feed: checked against the SSRF guard, created if new, then subscribed.
+
+    An existing feed keeps its name and interval: they are shared with other servers.
+    """
+    actor = Actor(actor_id, actor_name)
+    url = _feed_url(url)
+    every = _interval(interval)
+    label = _text(name, "feed name", MAX_FEED_NAME) if name and name.strip() else None
+    if not allow_private:
+        from bot.fetch.ssrf import UnsafeURLError, check_public_url
+
+        try:
+            await check_public_url(url)
+        except UnsafeURLError as exc:
+            raise UnsafeFeedError(f"I will not fetch {shown(url)}: {exc}.") from None
+    created, subscribed = await guilds.add_feed_and_subscribe(
+        db, guild_id, url, name=label, interval_s=int(every.total_seconds()),
+        audit=_audit(guild_id, actor, "feed.add", url, label or ""),
+    )
+    if not subscribed:
+        raise ConflictError(f"This server already follows {shown(url)}.")
+    return FeedAdded(await _health_of(db, guild_id, url), created)
+
+
+async def remove_feed(db: Database, guild_id: int, url: str, *, actor_id: int,
+                      actor_name: str) -> FeedRemoved:
+    actor = Actor(actor_id, actor_name)
+    url = (url or "").strip().strip("<>").strip()
+    removed, deleted = await guilds.unsubscribe(
+        db, guild_id, url, audit=_audit(guild_id, actor, "feed.remove", url)
+    )
+    if not removed:
+        raise NotFoundError(f"This server does not follow {shown(url)}. Try /feeds.")
+    return FeedRemoved(url, deleted)
+
+
+async def pause_feed(db: Database, guild_id: int, url: str, *, actor_id: int, actor_name: str) -> FeedHealth:
+    """Stop this server's topics from seeing the feed (other servers are not affected)."""
+    actor = Actor(actor_id, actor_name)
+    url = (url or "").strip().strip("<>").strip()
+    current = await _health_of(db, guild_id, url)
+    if current.paused_here_at is not None:
+        raise ConflictError(f"{shown(url)} is already paused in this server.")
+    await guilds.set_subscription_paused(db, guild_id, url, True,
+                                         audit=_audit(guild_id, actor, "feed.pause", url))
+    return await _health_of(db, guild_id, url)
+
+
+async def resume_feed(db: Database, guild_id: int, url: str, *, actor_id: int, actor_name: str) -> FeedHealth:
+    """Resume this server's subscription, and the feed itself if failures had paused it."""
+    actor = Actor(actor_id, actor_name)
+    url = (url or "").strip().strip("<>").strip()
+    current = await _health_of(db, guild_id, url)
+    auto = current.feed_paused_at is not None and (current.feed_paused_reason or "").startswith(
+        AUTO_PAUSE_PREFIX)
+    if current.paused_here_at is None and not auto:
+        raise ConflictError(f"{shown(url)} is not paused in this server.")
+    detail = "cleared the automatic pause" if auto else ""
+    if current.paused_here_at is not None:
+        await guilds.set_subscription_paused(db, guild_id, url, False,
+                                             audit=_audit(guild_id, actor, "feed.resume", url, detail))
+    else:
+        await guilds.record_audit(db, _audit(guild_id, actor, "feed.resume", url, detail))
+    if auto:
+        await feed_store.set_paused(db, url, False)
+    return await _health_of(db, guild_id, url)
+
+
+# --- channels and thresholds -----------------------------------------------------------------------
+
+
+async def set_topic_channel(db: Database, guild_id: int, topic_key: str, channel_id: int, *,
+                            actor_id: int, actor_name: str) -> ChannelSet:
+    """Post a topic's updates to a channel; clears a broken-channel flag and retries held updates."""
+    actor = Actor(actor_id, actor_name)
+    channel = _channel(channel_id)
+    topic = await require_topic(db, guild_id, topic_key)
+    ok = await guilds.set_topic_channel(
+        db, guild_id, topic.key, channel,
+        audit=_audit(guild_id, actor, "topic.channel", topic.key, f"<#{channel}>"),
+    )
+    if not ok:
+        raise NotFoundError(f"No topic {shown(topic_key)} in this server. Try /topics.")
+    released = await outbox_store.release_held(db, guild_id)
+    return ChannelSet(topic.key, channel, released)
+
+
+async def set_admin_channel(db: Database, guild_id: int, channel_id: int, *, actor_id: int,
+                            actor_name: str) -> int:
+    """Where proposals for review are posted."""
+    actor = Actor(actor_id, actor_name)
+    channel = _channel(channel_id)
+    await guilds.set_admin_channel(db, guild_id, channel,
+                                   audit=_audit(guild_id, actor, "guild.admin_channel",
+                                                str(guild_id), f"<#{channel}>"))
+    return channel
+
+
+async def set_thresholds(db: Database, guild_id: int, low: float | None, high: float | None, *,
+                         actor_id: int, actor_name: str) -> ThresholdSetting:
+    """Match score cut-offs for this server (0 <= low <= high <= 100); None for both resets."""
+    actor = Actor(actor_id, actor_name)
+    if (low is None) != (high is None):
+        raise InvalidInputError("Give both thresholds (low and high), or neither to use the defaults.")
+    if low is not None and high is not None:
+        try:
+            low, high = float(low), float(high)
+        except (TypeError, ValueError):
+            raise InvalidInputError("Thresholds are numbers from 0 to 100.") from None
+        if not 0 <= low <= high <= 100:
+            raise InvalidInputError(
+                f"Thresholds need 0 <= low <= high <= 100 (got low {low:g}, high {high:g})."
+            )
+    detail = "defaults" if low is None else f"low {low:g}, high {high:g}"
+    await guilds.set_thresholds(db, guild_id, low, high,
+                                audit=_audit(guild_id, actor, "guild.thresholds", str(guild_id), detail))
+    return ThresholdSetting(low, high)
+
+
+async def audit_log(db: Database, guild_id: int, *, offset: int = 0, limit: int = 20) -> AuditPage:
+    offset = max(0, int(offset))
+    limit = max(1, min(int(limit), 100))
+    rows = await guilds.audit_log(db, guild_id, offset=offset, limit=limit)
+    entries = [AuditItem(r.id, r.actor_id, r.actor_name, r.action, r.target, r.detail, r.created_at)
+               for r in rows]
+    return AuditPage(entries, await guilds.audit_count(db, guild_id), offset, limit)

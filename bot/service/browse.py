@@ -1,0 +1,517 @@
+"""What members can look at: topics, claims and their history, recent updates, search,
+feed health and `why` an article was (or was not) posted.
+
+Everything is read through `guild_id`, so a server only ever sees its own topics, the
+articles evaluated for them and its own feeds. Functions return plain dataclasses; the
+cogs decide how to render them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.models import Status
+from bot.service.errors import InvalidInputError, NotFoundError, shown
+from storage import claims_admin, guilds, topics
+from storage import outbox as outbox_store
+from storage.claims_admin import ClaimRow, TopicSummaryRow
+from storage.db import Database
+from storage.guilds import ArticleHit, BrokenChannel, Sighting
+
+DEFAULT_LOW = 40.0  # bot.match.thresholds.Thresholds defaults; pass the configured ones in
+DEFAULT_HIGH = 60.0
+MIN_QUERY = 2
+MAX_QUERY = 200
+MAX_LIMIT = 50
+
+# --- views ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    key: str
+    title: str
+    claims: int  # active claims
+    retired_claims: int
+    last_change_at: datetime | None
+    channel_id: int | None
+    channel_error: str | None
+
+
+@dataclass(frozen=True)
+class ClaimSummary:
+    key: str
+    statement: str
+    status: Status
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    last_change_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TopicDetail:
+    key: str
+    title: str
+    keywords: tuple[tuple[str, ...], ...]
+    exclude: tuple[str, ...]
+    channel_id: int | None
+    channel_error: str | None
+    origin: str  # config | admin
+    last_change_at: datetime | None
+    claims: list[ClaimSummary]
+    retired_claims: int
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One claim revision, with what changed against the one before it."""
+
+    rev: int
+    statement: str
+    status: str
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    kind: str  # created, status_change, figure_change, new_source, edit, merge, retired, ...
+    reason: str
+    actor: str  # feeds.yaml | dossier | admin:<user id>
+    article_url: str | None
+    article_title: str | None
+    created_at: datetime | None
+    statement_diff: list[tuple[str, str]]  # bot.diff.word_diff ops: (" " | "-" | "+", words)
+    status_before: str | None  # set when the status changed
+    figures_added: tuple[str, ...] = ()
+    figures_removed: tuple[str, ...] = ()
+    sources_added: tuple[str, ...] = ()
+    sources_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClaimDetail:
+    topic_key: str
+    topic_title: str
+    key: str
+    statement: str
+    status: Status
+    aliases: tuple[str, ...]
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    retired_at: datetime | None
+    merged_into: str | None  # claim key of the target when merged
+    last_change_at: datetime | None
+    revisions: list[Revision]  # the last N, oldest first
+    total_revisions: int
+
+
+@dataclass(frozen=True)
+class RecentUpdate:
+    id: int
+    kind: str
+    topic_key: str | None
+    claim_key: str | None
+    article_title: str | None
+    article_url: str | None
+    article_source: str | None
+    created_at: datetime | None
+    state: str  # sent | pending | held
+    review: bool  # a proposal posted to the admins rather than an update
+    channel_id: int | None
+    message_id: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    topic_key: str
+    topic_title: str
+    claim_key: str
+    statement: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    claims: list[ClaimHit]
+    articles: list[ArticleHit]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    url: str
+    name: str | None
+    origin: str
+    interval: timedelta
+    last_poll_at: datetime | None
+    last_ok_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    failures: int
+    next_poll_at: datetime | None
+    paused_here_at: datetime | None  # this server's admins paused their subscription
+    feed_paused_at: datetime | None  # the feed itself is paused (automatically, after failures)
+    feed_paused_reason: str | None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_here_at is not None or self.feed_paused_at is not None
+
+    @property
+    def pause_reason(self) -> str | None:
+        if self.feed_paused_at is not None:
+            return self.feed_paused_reason or "paused"
+        if self.paused_here_at is not None:
+            return "paused by this server's admins"
+        return None
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    feeds: list[FeedHealth]
+    broken_channels: list[BrokenChannel]
+
+
+@dataclass(frozen=True)
+class GroupHit:
+    keywords: tuple[str, ...]  # the topic's keyword group now ( () if edited away since )
+    hits: tuple[str, ...]  # words of the group found in the article
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.hits)
+
+
+@dataclass(frozen=True)
+class ClaimScore:
+    claim_key: str
+    statement: str | None  # None when the claim no longer exists or was retired
+    score: float
+    evidence: str
+    features: dict[str, float]
+    band: str  # "apply" (>= high), "review" (>= low), "below" (< low)
+
+
+@dataclass(frozen=True)
+class TopicWhy:
+    topic_key: str
+    topic_title: str
+    evaluated: bool  # False: the article was never matched against this topic
+    evaluated_at: datetime | None = None
+    gate_passed: bool = False
+    groups: list[GroupHit] = field(default_factory=list)
+    excluded_by: str | None = None
+    relevant: bool = False
+    best: list[ClaimScore] = field(default_factory=list)  # highest scores first
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    id: int
+    kind: str
+    claim_key: str | None
+    topic_key: str | None
+    state: str  # sent | pending | held
+    review: bool
+    channel_id: int | None
+    message_id: int | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WhyReport:
+    query: str
+    url: str  # the normalised URL that was looked up
+    found: bool  # False: never seen in this server's feeds
+    low: float
+    high: float
+    article: ArticleHit | None = None
+    seen_in: list[Sighting] = field(default_factory=list)
+    topics: list[TopicWhy] = field(default_factory=list)
+    posts: list[PostInfo] = field(default_factory=list)
+
+
+# --- lookups shared with admin ------------------------------------------------------------
+
+
+async def require_topic(db: Database, guild_id: int, key: str) -> TopicSummaryRow:
+    found = await claims_admin.topic_summary(db, guild_id, key.strip().lower())
+    if found is None:
+        raise NotFoundError(f"No topic {shown(key)} in this server. Try /topics.")
+    return found
+
+
+async def require_claim(db: Database, guild_id: int, topic_key: str, claim_key: str, *,
+                        active: bool = True) -> ClaimRow:
+    topic = await require_topic(db, guild_id, topic_key)
+    claim = await claims_admin.get_claim(db, guild_id, topic.key, claim_key.strip().lower())
+    if claim is None or (active and claim.retired_at is not None):
+        extra = " (it was retired)" if claim is not None else ""
+        raise NotFoundError(
+            f"No claim {shown(claim_key)} in topic {shown(topic.key)}{extra}. Try /topic {topic.key}."
+        )
+    return claim
+
+
+def _limit(value: int, default: int) -> int:
+    return max(1, min(int(value or default), MAX_LIMIT))
+
+
+# --- topics and claims --------------------------------------------------------------------
+
+
+async def list_topics(db: Database, guild_id: int) -> list[TopicSummary]:
+    return [
+        TopicSummary(t.key, t.title, t.active_claims, t.retired_claims, t.last_change_at,
+                     t.channel_id, t.channel_error)
+        for t in await claims_admin.topic_summaries(db, guild_id)
+    ]
+
+
+def _claim_summary(c: ClaimRow) -> ClaimSummary:
+    s = c.state
+    return ClaimSummary(s.key, s.statement, s.status, s.figures, s.sources, c.last_change_at)
+
+
+async def topic_detail(db: Database, guild_id: int, topic_key: str) -> TopicDetail:
+    t = await require_topic(db, guild_id, topic_key)
+    claims = await claims_admin.claims_of_topic(db, guild_id, t.key)
+    return TopicDetail(
+        key=t.key, title=t.title, keywords=t.keywords, exclude=t.exclude, channel_id=t.channel_id,
+        channel_error=t.channel_error, origin=t.origin, last_change_at=t.last_change_at,
+        claims=[_claim_summary(c) for c in claims], retired_claims=t.retired_claims,
+    )
+
+
+def _word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    try:
+        from bot.diff import word_diff
+    except ImportError:  # pragma: no cover - bot.diff is part of the tree; keep browse usable
+        return [("-", old), ("+", new)] if old != new else [(" ", new)]
+    return list(word_diff(old, new))
+
+
+def _revisions(history: list[topics.ClaimRevision]) -> list[Revision]:
+    out = []
+    previous: topics.ClaimRevision | None = None
+    for h in history:
+        if previous is None:
+            diff = [("+", h.statement)]
+            status_before = None
+            old_figures: tuple[str, ...] = ()
+            old_sources: tuple[str, ...] = ()
+        else:
+            diff = _word_diff(previous.statement, h.statement)
+            status_before = previous.status if previous.status != h.status else None
+            old_figures, old_sources = previous.figures, previous.sources
+        out.append(Revision(
+            rev=h.rev, statement=h.statement, status=h.status, figures=h.figures, sources=h.sources,
+            kind=h.change_kind, reason=h.reason, actor=h.actor, article_url=h.article_url,
+            article_title=h.article_title, created_at=h.created_at, statement_diff=diff,
+            status_before=status_before,
+            figures_added=tuple(f for f in h.figures if f not in old_figures),
+            figures_removed=tuple(f for f in old_figures if f not in h.figures),
+            sources_added=tuple(s for s in h.sources if s not in old_sources),
+            sources_removed=tuple(s for s in old_sources if s not in h.sources),
+        ))
+        previous = h
+    return out
+
+
+async def claim_detail(db: Database, guild_id: int, topic_key: str, claim_key: str, *,
+                       last: int = 5) -> ClaimDetail:
+    """A claim with its last `last` revisions; retired claims can still be looked at."""
+    c = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    revisions = _revisions(await topics.claim_history(db, c.id))
+    s = c.state
+    return ClaimDetail(
+        topic_key=c.topic_key, topic_title=c.topic_title, key=s.key, statement=s.statement,
+        status=s.status, aliases=s.aliases, figures=s.figures, sources=s.sources,
+        retired_at=c.retired_at, merged_into=c.merged_into_key, last_change_at=c.last_change_at,
+        revisions=revisions[-_limit(last, 5):], total_revisions=len(revisions),
+    )
+
+
+async def claim_history(db: Database, guild_id: int, topic_key: str, claim_key: str) -> list[Revision]:
+    """Every revision, oldest first, each with a word diff against the previous statement."""
+    c = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    return _revisions(await topics.claim_history(db, c.id))
+
+
+# --- updates, search, health ----------------------------------------------------------------
+
+
+async def recent_updates(db: Database, guild_id: int, limit: int = 10) -> list[RecentUpdate]:
+    out = []
+    for row in await outbox_store.recent(db, guild_id, _limit(limit, 10)):
+        p = row.payload if isinstance(row.payload, dict) else {}
+        article = p.get("article") if isinstance(p.get("article"), dict) else {}
+        out.append(RecentUpdate(
+            id=row.id, kind=row.kind, topic_key=p.get("topic"), claim_key=p.get("claim"),
+            article_title=article.get("title"), article_url=article.get("url"),
+            article_source=article.get("source"), created_at=row.created_at, state=row.state,
+            review=row.proposal_id is not None, channel_id=row.channel_id,
+            message_id=row.message_id, last_error=row.last_error,
+        ))
+    return out
+
+
+def _query(text: str) -> str:
+    query = " ".join((text or "").split())
+    if len(query) < MIN_QUERY:
+        raise InvalidInputError(f"Search for at least {MIN_QUERY} characters.")
+    if len(query) > MAX_QUERY:
+        raise InvalidInputError(f"Search for at most {MAX_QUERY} characters.")
+    return query
+
+
+async def search(db: Database, guild_id: int, text: str, limit: int = 10) -> SearchResults:
+    """Claims (key, statement, aliases) and articles (title, summary) of this server only."""
+    query = _query(text)
+    n = _limit(limit, 10)
+    claims = await claims_admin.search_claims(db, guild_id, query, n)
+    articles = await guilds.search_articles(db, guild_id, query, n)
+    hits = [ClaimHit(c.topic_key, c.topic_title, c.state.key, c.state.statement, c.state.status)
+            for c in claims]
+    return SearchResults(query, hits, articles)
+
+
+async def feed_health(db: Database, guild_id: int) -> HealthReport:
+    feeds = [
+        FeedHealth(
+            url=s.feed.url, name=s.feed.name, origin=s.feed.origin, interval=s.feed.interval,
+            last_poll_at=s.feed.last_poll_at, last_ok_at=s.feed.last_ok_at,
+            last_status=s.feed.last_status, last_error=s.feed.last_error,
+            failures=s.feed.failures, next_poll_at=s.feed.next_poll_at, paused_here_at=s.paused_at,
+            feed_paused_at=s.feed.paused_at, feed_paused_reason=s.feed.paused_reason,
+        )
+        for s in await guilds.subscriptions(db, guild_id)
+    ]
+    return HealthReport(feeds, await guilds.broken_channels(db, guild_id))
+
+
+# --- why ----------------------------------------------------------------------------------
+
+_TRACKING = re.compile(r"^(utm_[a-z0-9_]*|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+
+
+def _strip_tracking(url: str) -> str:
+    """Fallback canonical form: lowercase scheme/host, no fragment, no utm_* parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))
+
+
+def _canonical(url: str) -> list[str]:
+    """Forms of the input to look up: bot.parse's canonical URL if available, then ours."""
+    forms = [url]
+    try:
+        from bot.parse import canonical_url  # written alongside; optional until then
+    except ImportError:
+        canonical_url = None
+    if canonical_url is not None:
+        try:
+            value = canonical_url(url)
+        except Exception:
+            value = None
+        if value:
+            forms.insert(0, str(value))
+    forms.append(_strip_tracking(url))
+    return list(dict.fromkeys(forms))
+
+
+def _band(score: float, low: float, high: float) -> str:
+    if score >= high:
+        return "apply"
+    return "review" if score >= low else "below"
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _topic_why(topic: TopicSummaryRow, ev: guilds.Evaluation | None, statements: dict[str, str],
+               low: float, high: float, top: int) -> TopicWhy:
+    if ev is None:
+        return TopicWhy(topic.key, topic.title, evaluated=False)
+    gate = ev.detail.get("gate") if isinstance(ev.detail.get("gate"), dict) else {}
+    hits = gate.get("hits") if isinstance(gate.get("hits"), list) else []
+    groups = [
+        GroupHit(topic.keywords[i] if i < len(topic.keywords) else (),
+                 tuple(str(w) for w in (h or [])))
+        for i, h in enumerate(hits)
+    ]
+    scores = []
+    for s in ev.detail.get("scores") or []:
+        if not isinstance(s, dict):
+            continue
+        key = str(s.get("claim") or "")
+        score = _float(s.get("score"))
+        features = s.get("features") if isinstance(s.get("features"), dict) else {}
+        scores.append(ClaimScore(key, statements.get(key), score, str(s.get("evidence") or ""),
+                                 {str(k): _float(v) for k, v in features.items()},
+                                 _band(score, low, high)))
+    scores.sort(key=lambda c: -c.score)
+    return TopicWhy(
+        topic.key, topic.title, evaluated=True, evaluated_at=ev.evaluated_at,
+        gate_passed=bool(gate.get("passed")), groups=groups,
+        excluded_by=gate.get("excluded_by") or None, relevant=ev.relevant, best=scores[:top],
+    )
+
+
+async def thresholds(db: Database, guild_id: int, *, default_low: float = DEFAULT_LOW,
+                     default_high: float = DEFAULT_HIGH) -> tuple[float, float]:
+    """(low, high) for this server: its own setting where set, else the defaults given."""
+    row = await guilds.get_guild(db, guild_id)
+    low = row.match_low if row and row.match_low is not None else default_low
+    high = row.match_high if row and row.match_high is not None else default_high
+    return low, high
+
+
+async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEFAULT_LOW,
+              default_high: float = DEFAULT_HIGH, top: int = 3) -> WhyReport:
+    """Explain what Dossier did with an article in this server: seen where, gate, scores, posts.
+
+    An article this server's feeds never carried (even if another server's did) is reported
+    as not seen, so `why` cannot be used to probe other servers.
+    """
+    query = (url or "").strip().strip("<>").strip()
+    if not query:
+        raise InvalidInputError("Give the article's URL, e.g. /why https://example.com/story.")
+    forms = _canonical(query)
+    low, high = await thresholds(db, guild_id, default_low=default_low, default_high=default_high)
+    article = await guilds.find_article(db, forms)
+    not_seen = WhyReport(query=query, url=forms[0], found=False, low=low, high=high)
+    if article is None:
+        return not_seen
+    seen_in = await guilds.guild_sightings(db, guild_id, article.article_id)
+    evaluations = await guilds.guild_evaluations(db, guild_id, article.article_id)
+    rows = await guilds.guild_outbox_for_article(db, guild_id, article.article_id)
+    if not (seen_in or evaluations or rows):
+        return not_seen
+    by_topic = {e.topic_key: e for e in evaluations}
+    topic_rows = await claims_admin.topic_summaries(db, guild_id)
+    key_by_id = {t.id: t.key for t in topic_rows}
+    topic_views = []
+    for t in topic_rows:
+        statements = {c.state.key: c.state.statement
+                      for c in await claims_admin.claims_of_topic(db, guild_id, t.key)}
+        topic_views.append(_topic_why(t, by_topic.get(t.key), statements, low, high, max(1, top)))
+    posts = [
+        PostInfo(id=r.id, kind=r.kind, claim_key=r.payload.get("claim") if isinstance(r.payload, dict)
+                 else None, topic_key=key_by_id.get(r.topic_id or 0), state=r.state,
+                 review=r.proposal_id is not None, channel_id=r.channel_id,
+                 message_id=r.message_id, created_at=r.created_at)
+        for r in rows
+    ]
+    return WhyReport(query=query, url=article.url or forms[0], found=True, low=low, high=high,
+                     article=article, seen_in=seen_in, topics=topic_views, posts=posts)

@@ -1,0 +1,194 @@
+"""The review queue: admins accept, reject or mark unrelated the changes Dossier proposed.
+
+Accepting applies the stored change to the claim as it is *now* (not as it was when the
+change was proposed), as a revision by "admin:<id>". Rejecting only records the decision;
+"unrelated" also forgets the article's match to the claim so it no longer counts as
+coverage of that claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.apply import apply_change, describe
+from bot.models import ArticleRef, Change, ChangeKind, ClaimState
+from bot.service.errors import ConflictError, InvalidInputError, NotFoundError, shown
+from storage import review as review_store
+from storage.db import Database
+from storage.guilds import AuditEntry
+from storage.review import AlreadyDecidedError, ClaimUnavailableError, ProposalNotFoundError, ProposalRow
+
+DECISIONS = {"accept": "accepted", "reject": "rejected", "unrelated": "unrelated"}
+APPLICABLE = {ChangeKind.STATUS_CHANGE, ChangeKind.FIGURE_CHANGE, ChangeKind.NEW_SOURCE,
+              ChangeKind.DETAIL_CHANGE}
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: int
+    topic_key: str
+    topic_title: str
+    claim_key: str | None
+    claim_statement: str | None
+    kind: str
+    before: str | None
+    after: str | None
+    score: float
+    evidence: str
+    diff: str  # the stored ```diff body the proposal was posted with
+    article_url: str | None
+    article_title: str | None
+    article_source: str | None
+    state: str  # pending | accepted | rejected | unrelated
+    decided_by: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    proposals: list[ProposalView]  # oldest first
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    proposal_id: int
+    decision: str  # accept | reject | unrelated
+    state: str  # accepted | rejected | unrelated
+    topic_key: str
+    claim_key: str | None
+    before: ClaimState | None  # the claim before an accept
+    after: ClaimState | None
+    rev: int | None  # revision written by an accept
+    unmatched: bool  # "unrelated" removed the article's match to the claim
+
+
+def _view(p: ProposalRow) -> ProposalView:
+    article = p.payload.get("article") if isinstance(p.payload.get("article"), dict) else {}
+    return ProposalView(
+        id=p.id, topic_key=p.topic_key, topic_title=p.topic_title, claim_key=p.claim_key,
+        claim_statement=p.claim_statement, kind=p.kind, before=p.before, after=p.after,
+        score=p.score, evidence=p.evidence, diff=str(p.payload.get("diff") or ""),
+        article_url=p.article_url or article.get("url"),
+        article_title=p.article_title or article.get("title"),
+        article_source=p.article_source or article.get("source"),
+        state=p.state, decided_by=p.decided_by, created_at=p.created_at,
+    )
+
+
+def _published(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def change_from_payload(payload: dict[str, Any], *, kind: str, claim_statement: str | None) -> Change:
+    """Rebuild the proposed Change from the stored jsonl-shaped payload.
+
+    Unlike the lenient outbox renderer, an unknown change kind is refused: accepting must
+    never apply something other than what the admin was shown. `kind` (the proposal row's
+    column) wins over the payload when both are present.
+    """
+    try:
+        change_kind = ChangeKind(kind or payload.get("change"))
+    except ValueError:
+        raise InvalidInputError(f"This proposal has an unknown kind of change ({shown(kind)}).") from None
+    article = payload.get("article") if isinstance(payload.get("article"), dict) else {}
+    try:
+        score = float(payload.get("score") or 0.0)
+    except (TypeError, ValueError):
+        score = 0.0
+    return Change(
+        kind=change_kind,
+        topic_key=str(payload.get("topic") or ""),
+        topic_title=str(payload.get("topic_title") or ""),
+        claim_key=_opt(payload.get("claim")),
+        claim_statement=claim_statement,
+        article=ArticleRef(
+            url=_opt(article.get("url")), title=str(article.get("title") or ""),
+            source=str(article.get("source") or ""), published=_published(article.get("published")),
+        ),
+        score=score,
+        evidence=str(payload.get("evidence") or ""),
+        before=_opt(payload.get("before")),
+        after=_opt(payload.get("after")),
+        confident=bool(payload.get("confident", False)),
+        diff=str(payload.get("diff") or ""),
+    )
+
+
+async def pending(db: Database, guild_id: int, *, offset: int = 0, limit: int = 10) -> ReviewPage:
+    """This server's proposals waiting for a decision, oldest first."""
+    offset, limit = max(0, int(offset)), max(1, min(int(limit), 50))
+    rows = await review_store.pending_proposals(db, guild_id, offset=offset, limit=limit)
+    return ReviewPage([_view(r) for r in rows], await review_store.count_pending(db, guild_id), offset)
+
+
+async def get(db: Database, guild_id: int, proposal_id: int) -> ProposalView:
+    row = await review_store.get_proposal(db, guild_id, int(proposal_id))
+    if row is None:
+        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /review.")
+    return _view(row)
+
+
+def _accept(actor_name: str) -> Callable[[ProposalRow, ClaimState], tuple[ClaimState, str]]:
+    """The storage callback that turns the proposal into the claim's next state."""
+
+    def apply(proposal: ProposalRow, current: ClaimState) -> tuple[ClaimState, str]:
+        change = change_from_payload(proposal.payload, kind=proposal.kind,
+                                     claim_statement=current.statement)
+        if change.kind not in APPLICABLE:
+            raise InvalidInputError(
+                f"A {change.kind.value.replace('_', ' ')} does not change a claim; "
+                "reject it or mark it unrelated instead."
+            )
+        return apply_change(current, change), f"accepted by {actor_name}: {describe(change)}"
+
+    return apply
+
+
+async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *, actor_id: int,
+                 actor_name: str) -> DecisionOutcome:
+    """Accept, reject or mark unrelated one of this server's proposals (audited, once only)."""
+    decision = (decision or "").strip().lower()
+    state = DECISIONS.get(decision)
+    if state is None:
+        raise InvalidInputError(f"{shown(decision)} is not a decision: use accept, reject or unrelated.")
+    seen = await get(db, guild_id, proposal_id)  # a clear "not found" before anything else
+    what = f"{seen.topic_key}/{seen.claim_key or '-'} {seen.kind}: {seen.before or '(none)'} -> " \
+           f"{seen.after or '(none)'}"
+    audit = AuditEntry(guild_id, actor_id, actor_name, f"review.{decision}", f"proposal #{seen.id}", what)
+    try:
+        result = await review_store.decide_proposal(
+            db, guild_id, int(proposal_id), state=state, decided_by=f"{actor_name} ({actor_id})",
+            apply=_accept(actor_name) if decision == "accept" else None,
+            actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
+        )
+    except ProposalNotFoundError:
+        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /review.") from None
+    except AlreadyDecidedError as exc:
+        who = f" by {exc.decided_by}" if exc.decided_by else ""
+        raise ConflictError(f"Proposal #{int(proposal_id)} was already {exc.state}{who}.") from None
+    except ClaimUnavailableError:
+        raise ConflictError(
+            f"The claim of proposal #{int(proposal_id)} was retired, so it cannot be accepted. "
+            "Reject it or mark it unrelated."
+        ) from None
+    p = result.proposal
+    return DecisionOutcome(
+        proposal_id=p.id, decision=decision, state=state, topic_key=p.topic_key,
+        claim_key=p.claim_key, before=result.before, after=result.after, rev=result.rev,
+        unmatched=result.unmatched,
+    )
