@@ -76,10 +76,17 @@ class ReplayServer:
         self.base_url = ""
 
     def snapshot(self, name: str) -> dict[str, Any] | None:
-        """The feed as of the current step (a feed absent from a step is unchanged)."""
+        """The feed as of the current step (a feed absent from a step is unchanged).
+
+        A feed that only starts publishing in a later step is served empty until then,
+        as a real publisher's new feed would be, rather than as a 404.
+        """
         for step in reversed(self.steps[: self.step + 1]):
             if name in step.feeds:
                 return step.feeds[name]
+        if name in self.names:
+            title = next(s.feeds[name]["title"] for s in self.steps if name in s.feeds)
+            return {"title": title, "items": []}
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:

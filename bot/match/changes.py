@@ -1,0 +1,250 @@
+"""Change detection: compare what a matched article says with each claim's current state.
+
+Kinds (see `ChangeKind`): `status_change` from generic English status cues attached to the
+claim's own subject ("the review ... has now concluded"), `figure_change` when a figure of the
+claim's kind in the claim's evidence sentences differs from the recorded one, `new_source`,
+`detail_change` (a confident match with no other change, not just background) and
+`new_development` (relevant, no claim matched). `article_revised` is the caller's (storage
+knows the previous version).
+
+Why the caution: a wrong automatic update is worse than a proposal. A change is `confident`
+only when the match is at or above `thresholds.high` and nothing makes it ambiguous: a
+negated or hedged cue ("has not concluded", "reportedly", "sources said"), two different new
+values, a figure that contradicts a confirmed one, or a cue that conflicts with another in the
+same article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.match.figures import Figure, parse_figure_text, parse_figures
+from bot.match.matcher import TopicResult, entry_sentences
+from bot.match.normalise import concepts, fold
+from bot.match.scorer import claim_terms
+from bot.match.thresholds import Thresholds
+from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
+
+# Status cues: surface forms (past tense, participle, headline present) -> the status they
+# announce, and the statuses they may move a claim from. Base forms are left out on purpose:
+# "calls on X to publish" and "will conclude" announce nothing yet.
+_CUES: tuple[tuple[str, Status, frozenset[Status]], ...] = (
+    (r"concluded|concludes|completed|completes|ended|ends|finished|finishes|wrapped up|closed|"
+     r"final update|final report", Status.CONCLUDED, frozenset({Status.ONGOING})),
+    (r"published|publishes|released|releases|made public|disclosed|discloses", Status.CONCLUDED,
+     frozenset({Status.ONGOING})),
+    (r"voted|votes|rejected by shareholders|approved by shareholders", Status.CONCLUDED,
+     frozenset({Status.ONGOING})),
+    (r"confirmed|confirms|acknowledged|acknowledges|admitted|admits|verified|verifies",
+     Status.CONFIRMED, frozenset({Status.ALLEGED, Status.DISPUTED})),
+    (r"denied|denies|refuted|refutes|rejected|rejects", Status.DENIED,
+     frozenset({Status.ALLEGED, Status.DISPUTED, Status.CONFIRMED})),
+    (r"retracted|retracts|withdrawn|withdrew|withdraws|corrected", Status.RETRACTED,
+     frozenset({Status.ALLEGED, Status.CONFIRMED, Status.DISPUTED, Status.ONGOING})),
+    (r"disputed|disputes|contested|contests|challenged|challenges", Status.DISPUTED,
+     frozenset({Status.ALLEGED, Status.CONFIRMED})),
+    (r"launched|opened|began|begun|started|resumed|reopened|is underway|remains ongoing",
+     Status.ONGOING, frozenset({Status.CONCLUDED})),
+)
+_CUE_RES = tuple((re.compile(rf"(?<!\w)(?:{pat})(?!\w)"), status, froms) for pat, status, froms in _CUES)
+_NEGATION = re.compile(
+    r"(?<!\w)(?:not|never|no|yet to|n't|without|refused to|declined to|failed to|remains? un\w+)(?!\w)"
+)
+_HEDGE = re.compile(
+    r"(?<!\w)(?:reportedly|allegedly|sources said|sources say|according to sources|people familiar|"
+    r"unconfirmed|rumou?red?|is said to|are said to|expected to|set to|plans? to|could|may|might|"
+    r"would|will|suggest(?:s|ed)?|estimated?|believed to|appears? to|claims?)(?!\w)"
+)
+_BACKGROUND = re.compile(
+    r"(?<!\w)(?:previously|earlier|last (?:year|month|week)|originally|first reported|had reported|"
+    r"following (?:a |the )?reports?|after (?:a |an |the )?(?:report|investigation)|which revealed|"
+    r"had revealed|in response to)(?!\w)"
+)
+SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimInfo:
+    terms: frozenset[str]
+    distinctive: frozenset[str]  # terms few of the topic's claims share: what a cue must be about
+    figures: tuple[Figure, ...]
+    statement_figures: tuple[Figure, ...]
+
+
+@lru_cache(maxsize=256)
+def _claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
+    terms = {c.key: frozenset(claim_terms(" ".join((c.statement, *c.aliases)))) for c in topic.claims}
+    df: dict[str, int] = {}
+    for ts in terms.values():
+        for t in ts:
+            df[t] = df.get(t, 0) + 1
+    limit = max(1, len(topic.claims) // 4)
+    out = {}
+    for c in topic.claims:
+        figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
+        out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
+                                figs, tuple(parse_figures(c.statement)))
+    return out
+
+
+def _ref(entry: Entry) -> ArticleRef:
+    return ArticleRef(entry.url, entry.title, entry.source, entry.published)
+
+
+def _change(kind: ChangeKind, topic: TopicState, claim: ClaimState | None, entry: Entry, score: float,
+            evidence: str, before: str | None, after: str | None, confident: bool) -> Change:
+    return Change(
+        kind=kind, topic_key=topic.key, topic_title=topic.title,
+        claim_key=claim.key if claim else None, claim_statement=claim.statement if claim else None,
+        article=_ref(entry), score=round(score, 2), evidence=evidence, before=before, after=after,
+        confident=confident,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    status: Status
+    sentence: int
+    negated: bool
+    hedged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _CueHit:
+    status: Status
+    froms: frozenset[Status]
+    sentence: int
+    about: frozenset[str]  # concepts of the cue's subject and object
+    negated: bool
+    hedged: bool
+
+
+def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
+    """Every status cue of the entry, read once: what it is about, negated or hedged."""
+    out: list[_CueHit] = []
+    for si, sentence in enumerate(sentences):
+        folded = fold(sentence)
+        hedged: bool | None = None
+        for regex, status, froms in _CUE_RES:
+            for m in regex.finditer(folded):
+                before = folded[: m.start()]
+                clause_start = max(before.rfind(";"), before.rfind(". "))
+                subject = concepts(folded[clause_start + 1: m.start()])[:2]
+                obj = concepts(folded[m.end(): m.end() + 80])[:SUBJECT_WINDOW]
+                if hedged is None:
+                    hedged = bool(_HEDGE.search(folded))
+                negated = bool(_NEGATION.search(folded[max(0, m.start() - 40): m.start()]))
+                out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated, hedged))
+    return out
+
+
+def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState) -> list[_Cue]:
+    """The cues about this claim (subject or object is one of its distinctive terms)."""
+    return [_Cue(h.status, h.sentence, h.negated, h.hedged) for h in hits
+            if h.about & info.distinctive and h.status != claim.status and claim.status in h.froms]
+
+
+def _window_figures(sentences: Sequence[str], indices: Sequence[int], info: _ClaimInfo) -> list[tuple[int, Figure]]:
+    """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
+    units = {f.unit for f in (*info.figures, *info.statement_figures)}
+    out = []
+    for si in indices:
+        for f in parse_figures(sentences[si]):
+            if f.unit == "" and not (set(f.nouns) & info.terms):
+                continue  # a count of something the claim does not talk about
+            if f.unit == "" and "" not in units:
+                continue
+            out.append((si, f))
+    return out
+
+
+def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
+    idx = list(result.claim_windows.get(match.claim_key, ()))
+    if not idx and match.evidence:  # a result built by hand: find the evidence in the sentences
+        idx = [i for i, s in enumerate(sentences) if s and s in match.evidence]
+    return [i for i in idx if 0 <= i < len(sentences)]
+
+
+def detect_changes(topic: TopicState, entry: Entry, result: TopicResult, thresholds: Thresholds) -> list[Change]:
+    """Classify what `entry` changes about `topic`'s claims (see module doc); pure."""
+    if not result.relevant:
+        return []
+    sentences = list(result.sentences) or entry_sentences(entry)[0]
+    claims = {c.key: c for c in topic.claims}
+    infos = _claim_info(topic)
+    changes: list[Change] = []
+    changed: set[str] = set()
+    cue_hits = _cue_hits(sentences) if result.matches else []
+    for match in result.matches:
+        claim = claims.get(match.claim_key)
+        if claim is None or match.score < thresholds.low:
+            continue
+        info = infos[claim.key]
+        strong = match.score >= thresholds.high
+        # status
+        cues = _status_cues(cue_hits, info, claim)
+        positive = [c for c in cues if not c.negated]
+        if positive:
+            targets = {c.status for c in positive}
+            cue = positive[0]
+            conflict = len(targets) > 1 or any(c.negated for c in cues)
+            confident = strong and not conflict and not cue.hedged
+            changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
+                                   sentences[cue.sentence], claim.status.value, cue.status.value, confident))
+            changed.add(claim.key)
+        # figures
+        idx = _evidence_sentences(result, match, sentences)
+        candidates = []
+        for si, fig in _window_figures(sentences, idx, info):
+            same_kind = [f for f in info.figures if f.unit == fig.unit]
+            if any(f.same_as(fig) for f in same_kind) or any(f.same_as(fig) for f in info.statement_figures):
+                continue  # background: the figure we already have
+            candidates.append((si, fig, same_kind[0] if same_kind else None))
+        if candidates:
+            si, fig, old = candidates[0]
+            distinct = {(f.unit, f.value) for _, f, _ in candidates}
+            hedged = bool(_HEDGE.search(fold(sentences[si])))
+            contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
+            confident = (strong and len(distinct) == 1 and old is not None and not hedged
+                         and not contradicts_confirmed)
+            changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, entry, match.score, sentences[si],
+                                   old.text if old else None, fig.text, confident))
+            changed.add(claim.key)
+    # detail: the strongest match, when nothing else changed and it is not just background
+    if not changed and result.matches:
+        best = result.matches[0]
+        claim = claims.get(best.claim_key)
+        if claim is not None and best.score >= thresholds.high and not _BACKGROUND.search(fold(best.evidence)):
+            changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, entry, best.score, best.evidence,
+                                   claim.statement, best.evidence, True))
+            changed.add(claim.key)
+    # new sources: an outlet not yet cited, for matched claims without another change
+    source = (entry.source or "").strip()
+    if source:
+        for match in result.matches:
+            claim = claims.get(match.claim_key)
+            if claim is None or claim.key in changed or source in claim.sources:
+                continue
+            changes.append(_change(ChangeKind.NEW_SOURCE, topic, claim, entry, match.score, match.evidence,
+                                   None, source, match.score >= thresholds.high))
+    if not result.matches:
+        evidence = _topic_sentence(result, sentences) or entry.title
+        best_score = result.scores[0].score if result.scores else 0.0
+        changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, entry, best_score, evidence,
+                               None, entry.title or evidence, False))
+    return changes
+
+
+def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:
+    """The sentence that best shows why the entry is about the topic: the most keyword hits."""
+    keywords = [fold(k) for group in result.gate.hits for k in group]
+    best, best_hits = "", 0
+    for s in sentences:
+        folded = fold(s)
+        hits = sum(1 for k in keywords if k.split()[0] in folded)
+        if hits > best_hits:
+            best, best_hits = s, hits
+    return best

@@ -1,0 +1,163 @@
+"""Figures: numbers with what they count, normalised so that restatements compare equal.
+
+"8,000 terabytes", "8000TB" and "8 petabytes" are the same figure ("8,000 TB"); "26 per cent"
+is "26%"; "$1.2bn" is "$1.2 billion"; "more than 60 shareholders" is the count "60" of
+shareholders. Years, dates, ordinals and identifiers ("Unit 8200", "+972", "Proposal 9") are
+not figures. Used for a claim's initial figures (`extract_figures`) and for `figure_change`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.match.normalise import STOPWORDS, concept, fold
+
+_DATA_UNITS = {
+    "b": 1e-12, "byte": 1e-12, "bytes": 1e-12,
+    "kb": 1e-9, "kilobyte": 1e-9, "kilobytes": 1e-9,
+    "mb": 1e-6, "megabyte": 1e-6, "megabytes": 1e-6,
+    "gb": 1e-3, "gigabyte": 1e-3, "gigabytes": 1e-3,
+    "tb": 1.0, "terabyte": 1.0, "terabytes": 1.0,
+    "pb": 1e3, "petabyte": 1e3, "petabytes": 1e3,
+    "eb": 1e6, "exabyte": 1e6, "exabytes": 1e6,
+}
+_MULTIPLIERS = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6,
+    "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+_CURRENCY = {"$": "$", "us$": "$", "usd": "$", "€": "€", "eur": "€", "£": "£", "gbp": "£", "₪": "₪",
+             "nis": "₪"}
+_CURRENCY_WORDS = {"dollar": "$", "dollars": "$", "euro": "€", "euros": "€", "pound": "£", "pounds": "£",
+                   "shekel": "₪", "shekels": "₪"}
+_MONTHS = {"jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+           "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november",
+           "dec", "december"}
+# Words after which a number is a name or a position, not a quantity.
+_LABELS = {"unit", "proposal", "item", "rule", "section", "article", "no", "number", "page", "chapter",
+           "resolution", "building", "route", "version", "level", "phase", "grade", "class", "flight",
+           "room", "floor", "act", "paragraph", "figure", "table", "windows", "xbox", "gpt", "top", "covid"}
+
+_NUMBER = re.compile(
+    r"(?P<cur>us\$|\$|€|£|₪)?\s?"
+    r"(?<![\w.,+#/:-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w,]*\d)"
+    r"(?P<tail>\s?(?:%|per\s?cent\b|percent\b)"
+    r"|\s?(?:[kmgtpe]b|bytes?|(?:kilo|mega|giga|tera|peta|exa)bytes?)\b"
+    r"|\s?(?:thousand|millions?|billions?|trillion|bn|mn|mln|tn|k|m|b)\b)?"
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure: its value in a canonical unit, the unit kind, and what it counts."""
+
+    value: float
+    unit: str  # "TB", "%", a currency sign, or "" for a plain count
+    nouns: tuple[str, ...]  # concepts of the words after a plain count ("shareholder"): what it counts
+    start: int  # offsets in the folded text
+    end: int
+
+    @property
+    def text(self) -> str:
+        """Canonical display form: "8,000 TB", "26%", "$1.2 billion", "60"."""
+        return format_figure(self.value, self.unit)
+
+    def same_as(self, other: Figure) -> bool:
+        return self.unit == other.unit and abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
+
+
+def _fmt_number(value: float) -> str:
+    if abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def format_figure(value: float, unit: str) -> str:
+    """Display form for a canonical value and unit."""
+    if unit == "%":
+        return f"{_fmt_number(value)}%"
+    if unit == "TB":
+        if value < 1:
+            return f"{_fmt_number(value * 1000)} GB"
+        return f"{_fmt_number(value)} TB"
+    if unit:  # currency
+        for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+            if value >= size:
+                return f"{unit}{_fmt_number(value / size)} {word}"
+        return f"{unit}{_fmt_number(value)}"
+    return _fmt_number(value)
+
+
+def _next_words(text: str, pos: int, n: int) -> list[str]:
+    return _WORD.findall(text[pos: pos + 60])[:n]
+
+
+def _prev_word(text: str, pos: int) -> str:
+    words = _WORD.findall(text[max(0, pos - 24): pos])
+    return words[-1] if words else ""
+
+
+def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
+    """Every figure in `text`, in order (offsets refer to the folded text)."""
+    t = text if folded else fold(text)
+    out: list[Figure] = []
+    for m in _NUMBER.finditer(t):
+        raw = m.group("num")
+        value = float(raw.replace(",", ""))
+        tail = (m.group("tail") or "").strip().replace(" ", "")
+        cur = _CURRENCY.get(m.group("cur") or "")
+        prev = _prev_word(t, m.start("num"))
+        if prev in _LABELS or prev in _MONTHS:
+            continue
+        if tail in ("%", "percent", "percent"[:7]) or tail.startswith("per"):
+            out.append(Figure(value, "%", (), m.start("num"), m.end()))
+            continue
+        if tail in _DATA_UNITS:
+            out.append(Figure(value * _DATA_UNITS[tail], "TB", (), m.start("num"), m.end()))
+            continue
+        mult = _MULTIPLIERS.get(tail, 1.0)
+        after = _next_words(t, m.end(), 2)
+        if cur is None and after and after[0] in _CURRENCY_WORDS:
+            cur = _CURRENCY_WORDS[after[0]]
+        if cur is None and tail == "b":
+            continue  # "5b" without a currency is more likely a label than a billion
+        if cur is not None:
+            out.append(Figure(value * mult, cur, (), m.start(), m.end()))
+            continue
+        if "." in raw and mult == 1.0:
+            continue  # "3.5" alone: a rating or version more often than a count
+        if mult == 1.0 and "," not in raw and 1900 <= value <= 2100:
+            continue  # a year
+        if after and after[0] in _MONTHS:
+            continue  # "5 December"
+        if after and after[0] in ("am", "pm", "utc", "gmt", "st", "nd", "rd", "th", "year", "years",
+                                  "day", "days", "hour", "hours", "week", "weeks", "month", "months",
+                                  "minute", "minutes", "km", "miles", "hectares", "acres", "degrees"):
+            continue  # times, ordinals, durations and distances are context, not tracked counts
+        nouns = tuple(c for w in after if w not in STOPWORDS for c in concept(w))
+        if not nouns:
+            continue
+        out.append(Figure(value * mult, "", nouns, m.start("num"), m.end()))
+    return out
+
+
+def extract_figures(text: str) -> tuple[str, ...]:
+    """The figures a text names, canonical and de-duplicated: a claim's initial `figures`.
+
+    "up to 8,000 terabytes of data" -> ("8,000 TB",); "More than 60 shareholders" -> ("60",).
+    """
+    seen: list[str] = []
+    for f in parse_figures(text):
+        if f.text not in seen:
+            seen.append(f.text)
+    return tuple(seen)
+
+
+def parse_figure_text(text: str) -> Figure | None:
+    """A stored figure string ("8,000 TB", "26%", "60") read back as a Figure."""
+    t = fold(text).strip()
+    figs = parse_figures(t + " items", folded=True) if re.fullmatch(r"[\d,.]+", t) else parse_figures(t)
+    if figs:
+        return figs[0]
+    return None

@@ -1,0 +1,139 @@
+"""Matcher: entry -> per-topic gate result, relevance and claim matches (pure, thread-safe).
+
+Everything that depends only on the topics (gates, claim weights, the inverted index) is
+compiled once in `Matcher.__init__`; `match` only reads it, so one Matcher can serve several
+worker threads (`asyncio.to_thread`). The only shared mutable state is the fuzzy-vocabulary
+cache, a dict whose single-key reads and writes are atomic under the GIL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.match.gate import GateResult
+from bot.match.normalise import fold
+from bot.match.scorer import SCALE, SHORT_TEXT_BOOST, SHORT_TEXT_SENTENCES, CompiledTopic, FuzzyVocabulary, claim_idf, foreign_actors, sentence_concepts
+from bot.match.sentences import split_sentences
+from bot.match.thresholds import Thresholds
+from bot.models import ClaimMatch, Entry, TopicState
+
+MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    """What one entry means for one topic, with everything `why` needs to explain it.
+
+    `sentences` is the entry as read (title first when present); `claim_windows` maps a
+    claim key to the sentence indices of its best window, so change detection can look at
+    the same sentences the score came from.
+    """
+
+    topic_key: str
+    gate: GateResult
+    relevant: bool
+    matches: tuple[ClaimMatch, ...]
+    scores: tuple[ClaimMatch, ...]
+    sentences: tuple[str, ...] = ()
+    claim_windows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    sentence_scores: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    title_sentences: int = 0
+
+
+def entry_sentences(entry: Entry) -> tuple[list[str], int]:
+    """The sentences of an entry: title first, then the longest text (content or summary)."""
+    title = (entry.title or "").strip()
+    head = split_sentences(title) if title else []
+    body = entry.body or ""
+    if entry.content and entry.summary and entry.summary[:80] not in entry.content:
+        body = f"{entry.summary}\n{entry.content}"
+    sentences = head + split_sentences(body)
+    if head and len(sentences) > len(head) and fold(sentences[len(head)]) == fold(title):
+        del sentences[len(head)]  # the body repeats the title
+    return sentences[:MAX_SENTENCES], len(head)
+
+
+class Matcher:
+    """Precompiled topics; `match(entry)` gives one TopicResult per topic, in topic order."""
+
+    def __init__(self, topics: Sequence[TopicState], thresholds: Thresholds | None = None) -> None:
+        self.topics = tuple(topics)
+        self.thresholds = thresholds or Thresholds()
+        idf = claim_idf(self.topics)
+        foreign = foreign_actors(self.topics)
+        self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
+        vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
+        self.vocabulary = FuzzyVocabulary(vocabulary)
+
+    def match(self, entry: Entry) -> list[TopicResult]:
+        sentences, n_title = entry_sentences(entry)
+        folded = fold("\n".join(sentences))
+        concept_sets: list[frozenset[str]] | None = None
+        out: list[TopicResult] = []
+        for ct in self.compiled:
+            gate = ct.gate.check(folded)
+            if concept_sets is None:
+                concept_sets = sentence_concepts(sentences, self.vocabulary)
+            out.append(self._topic_result(ct, gate, sentences, n_title, concept_sets))
+        return out
+
+    def _topic_result(self, ct: CompiledTopic, gate: GateResult, sentences: list[str], n_title: int,
+                      concept_sets: list[frozenset[str]]) -> TopicResult:
+        low = self.thresholds.low
+        short = len(sentences) <= SHORT_TEXT_SENTENCES
+        scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
+        best = ct.score_sentences(concept_sets, floor=0.5 * low / scale)
+        scores: list[ClaimMatch] = []
+        windows: dict[str, tuple[int, ...]] = {}
+        for claim, win in zip(ct.claims, best, strict=True):
+            if win is None:
+                scores.append(ClaimMatch(claim.key, 0.0, "", {"coverage": 0.0}))
+                continue
+            idx = tuple(range(win.start, win.start + win.size))
+            windows[claim.key] = idx
+            evidence = " ".join(sentences[i] for i in idx)
+            features = {
+                "coverage": round(win.coverage, 3),
+                "terms_hit": float(win.hits),
+                "distinctive_hit": float(win.distinctive),
+                "actor": win.actor,
+                "window": float(win.size),
+                "in_title": 1.0 if win.start < n_title else 0.0,
+                "alias": 0.0 if ct.variants[win.variant].text == claim.statement else 1.0,
+                "gate": 1.0 if gate.passed else 0.0,
+            }
+            features["raw"] = round(win.score, 3)
+            features["anchor"] = win.anchor
+            features["verb"] = win.verb
+            features["short_text"] = 1.0 if short else 0.0
+            score = round(min(100.0, win.score * scale), 2) if gate.passed else 0.0
+            if not gate.passed:
+                features["score_before_gate"] = round(min(100.0, win.score * scale), 2)
+            scores.append(ClaimMatch(claim.key, score, evidence, features))
+        ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
+        matches = tuple(m for m in ranked if m.score >= low and m.score > 0)
+        relevant = gate.passed and bool(matches or self._topical(ct, sentences, n_title))
+        return TopicResult(
+            topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
+            sentences=tuple(sentences), claim_windows=windows, title_sentences=n_title,
+        )
+
+    @staticmethod
+    def _topical(ct: CompiledTopic, sentences: list[str], n_title: int) -> bool:
+        """No claim matched: is the entry still about the topic (a new development)?
+
+        Yes when every keyword group is hit within one sentence or two adjacent ones, or in the
+        title: the story's actors appear together, not in unrelated paragraphs.
+        """
+        groups = len(ct.gate.groups)
+        if groups == 0:
+            return True
+        prev: set[int] = set()
+        for s in sentences:
+            folded = fold(s)
+            cur = {i for i, g in enumerate(ct.gate.groups) if g.regex is not None and g.regex.search(folded)}
+            if len(cur | prev) == groups:
+                return True
+            prev = cur
+        return False

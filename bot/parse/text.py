@@ -1,0 +1,165 @@
+"""Reduce untrusted feed markup to plain text.
+
+Feed text is attacker-controlled and later shown in Discord and fed to the matcher, so every
+field is turned into plain text here, once: tags stripped with the stdlib HTML parser (no
+regex guessing about markup), script/style dropped, entities unescaped, control characters
+removed, whitespace collapsed and the length capped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+MAX_TEXT_CHARS = 100_000  # summary / content cap: enough for any article, bounded for storage
+MAX_TITLE_CHARS = 1_000  # a "title" longer than this is a body pasted into the wrong element
+# Markup beyond limit * ratio cannot matter (it would be cut anyway) but would cost parse time.
+_MARKUP_RATIO = 10
+
+# Elements whose text is never article text.
+_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math"})
+# Elements that end a paragraph or line: rendered as a newline so sentences don't run together.
+_BLOCK = frozenset({
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr", "ul",
+})
+_CELL = frozenset({"td", "th"})
+
+# Anything still shaped like a tag after one pass (double-escaped HTML such as "&amp;lt;p&amp;gt;").
+_TAG_LIKE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+_MAX_PASSES = 3
+# C0/C1 controls (newline and tab are handled as whitespace), BOM, lone surrogates.
+_JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text nodes, turning block boundaries into newlines and dropping skipped elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag in _CELL:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <br/>, <hr/>, <svg/>: a self-closed element never opens a skipped region.
+        if tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag in _CELL:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag in _CELL:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def _close_constructs(markup: str) -> str:
+    """Escape every "<" that does not open a complete tag, comment or CDATA section; drop comments.
+
+    html.parser rescans unterminated constructs ("<a <a <a ...", "<!--<!--...") once per
+    character on close(), which is quadratic: 50 KB of such junk in a title takes minutes.
+    After this linear pass every construct it sees is complete. Each `find` that fails is
+    remembered, because it would fail again from any later position; an unterminated
+    comment ends the text, as it does in browsers.
+    """
+    out: list[str] = []
+    i = 0
+    no_cdata_end = no_gt = False
+    while (j := markup.find("<", i)) >= 0:
+        out.append(markup[i:j])
+        if markup.startswith("<!--", j):
+            k = markup.find("-->", j + 4)
+            if k < 0:  # as in browsers, an unterminated comment runs to the end
+                return "".join(out)
+            i = k + 3
+            continue
+        if markup.startswith("<![CDATA[", j):
+            k = -1 if no_cdata_end else markup.find("]]>", j + 9)
+            if k >= 0:
+                out.append(html.escape(markup[j + 9 : k], quote=False))
+                i = k + 3
+                continue
+            no_cdata_end = True
+        elif j + 1 < len(markup) and (markup[j + 1].isalpha() or markup[j + 1] in "/!?"):
+            k = -1 if no_gt else markup.find(">", j + 1)
+            if k >= 0:
+                out.append(markup[j : k + 1])
+                i = k + 1
+                continue
+            no_gt = True
+        out.append("&lt;")
+        i = j + 1
+    out.append(markup[i:])
+    return "".join(out)
+
+
+def _strip_once(markup: str) -> str:
+    parser = _TextExtractor()
+    try:
+        parser.feed(_close_constructs(markup))
+        parser.close()
+    except Exception:
+        # html.parser raises on a few malformed declarations ("<![foo["); fall back to a crude
+        # strip rather than losing the whole field.
+        return html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    return "".join(parser.parts)
+
+
+def _strip_markup(markup: str) -> str:
+    """Strip tags until nothing tag-shaped is left (a few passes for double-escaped feeds)."""
+    text = markup
+    for _ in range(_MAX_PASSES):
+        text = _strip_once(text)
+        if not _TAG_LIKE.search(text):
+            break
+    else:
+        text = _TAG_LIKE.sub(" ", text)
+    return text
+
+
+def _cap(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ", max(0, limit - 200))  # prefer a word boundary near the limit
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
+def clean_text(value: str) -> str:
+    """Remove control characters and lone surrogates; NFC-normalise so hashes are stable."""
+    return unicodedata.normalize("NFC", _JUNK.sub("", _LINE_BREAKS.sub("\n", value)))
+
+
+def html_to_text(markup: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
+    """Plain text of an HTML fragment: one line per paragraph, whitespace collapsed, capped."""
+    if not markup:
+        return ""
+    text = clean_text(_strip_markup(markup[: limit * _MARKUP_RATIO]))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return _cap("\n".join(line for line in lines if line), limit)
+
+
+def inline_text(markup: str | None, *, limit: int = MAX_TITLE_CHARS) -> str:
+    """Plain single-line text (titles, outlet names): like html_to_text but with no newlines."""
+    if not markup:
+        return ""
+    return _cap(" ".join(clean_text(_strip_markup(markup[: limit * _MARKUP_RATIO])).split()), limit)
