@@ -12,6 +12,7 @@ from typing import Any
 import discord
 
 from bot.discord_bot.client import is_admin
+from bot.render.embed import fit_embed
 
 NO_MENTIONS = discord.AllowedMentions.none()
 DECISIONS = {
@@ -56,13 +57,21 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
             await interaction.response.send_message(str(exc), ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
             return
-        embed = interaction.message.embeds[0] if interaction.message and interaction.message.embeds else None
         label = DECISIONS[self.decision][0]
         note = f"{label} by {interaction.user.mention}"
-        if embed is not None:
-            embed.add_field(name="Review", value=note[:1024], inline=False)
-        await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
-        del outcome
+        if outcome.rev is not None:
+            note += f" — claim revision {outcome.rev}"
+        if outcome.unmatched:
+            note += " — the article no longer counts for this claim"
+        embeds = []
+        if interaction.message is not None and interaction.message.embeds:
+            data = interaction.message.embeds[0].to_dict()
+            data["fields"] = [*(data.get("fields") or []),
+                              {"name": "Review", "value": note[:1024], "inline": False}]
+            embeds = [discord.Embed.from_dict(fit_embed(dict(data)))]
+        await interaction.response.edit_message(
+            content=note, embeds=embeds, view=None, allowed_mentions=NO_MENTIONS,
+        )
 
 
 def review_view(proposal_id: int) -> discord.ui.View:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.discord_bot.errors import install_error_handler
 from bot.discord_bot.sender import Sender
 
 if TYPE_CHECKING:
@@ -11,7 +12,16 @@ if TYPE_CHECKING:
 
 
 async def setup_cogs(bot: DossierBot) -> None:
+    from bot.discord_bot.cogs.admin import Admin
+    from bot.discord_bot.cogs.browse import Browse
+    from bot.discord_bot.cogs.guilds import Guilds
     from bot.discord_bot.cogs.poller import Poller
+    from bot.discord_bot.cogs.review import Review
 
+    install_error_handler(bot.tree)
     sender = Sender(bot, bot.db)
+    await bot.add_cog(Guilds(bot))
+    await bot.add_cog(Review(bot, sender))  # before the poller: the sender needs its buttons
+    await bot.add_cog(Browse(bot))
+    await bot.add_cog(Admin(bot))
     await bot.add_cog(Poller(bot, sender))

@@ -1,0 +1,134 @@
+"""Autocomplete for topic, claim and feed arguments: this server's own, at most 25 choices.
+
+Discord sends what the user has typed so far; we answer with matching keys (value) and a
+readable label (name, at most 100 characters). Only the asking server's rows are listed,
+through the same service calls the commands use. Failures answer with no choices rather than
+an error: autocomplete has no way to show one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.render.sanitize import collapse_whitespace, strip_control
+from bot.service import browse
+
+log = logging.getLogger(__name__)
+
+MAX_CHOICES = 25
+NAME_LIMIT = 100
+
+Choices = list[app_commands.Choice[str]]
+Autocomplete = Callable[[discord.Interaction, str], Awaitable[Choices]]
+
+
+def label(*parts: str) -> str:
+    """A choice label: plain one-line text within Discord's 100 characters."""
+    text = " — ".join(collapse_whitespace(strip_control(p)) for p in parts if p)
+    return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1] + "…"
+
+
+def _rank(current: str, key: str, *texts: str) -> int | None:
+    """0: key starts with the input, 1: key contains it, 2: another text does; None: no match."""
+    needle = current.strip().lower()
+    if not needle or key.lower().startswith(needle):
+        return 0
+    if needle in key.lower():
+        return 1
+    if any(needle in t.lower() for t in texts):
+        return 2
+    return None
+
+
+def _db(interaction: discord.Interaction) -> Any:
+    return interaction.client.db  # type: ignore[attr-defined]
+
+
+async def topic_choices(interaction: discord.Interaction, current: str) -> Choices:
+    if interaction.guild_id is None:
+        return []
+    try:
+        topics = await browse.list_topics(_db(interaction), interaction.guild_id)
+    except Exception:
+        log.exception("topic autocomplete failed")
+        return []
+    ranked = []
+    for t in topics:
+        rank = _rank(current, t.key, t.title)
+        if rank is not None:
+            ranked.append((rank, t.key, app_commands.Choice(name=label(t.key, t.title), value=t.key)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [choice for _, _, choice in ranked[:MAX_CHOICES]]
+
+
+def claim_choices_for(topic_option: str) -> Autocomplete:
+    """Claims of the topic already chosen in `topic_option` (or of every topic, if none yet)."""
+
+    async def claim_choices(interaction: discord.Interaction, current: str) -> Choices:
+        if interaction.guild_id is None:
+            return []
+        db = _db(interaction)
+        topic = getattr(interaction.namespace, topic_option, None)
+        try:
+            if topic:
+                try:
+                    details = [await browse.topic_detail(db, interaction.guild_id, str(topic))]
+                except Exception:  # an unknown topic typed by hand: no claims to offer
+                    return []
+            else:
+                details = [await browse.topic_detail(db, interaction.guild_id, t.key)
+                           for t in await browse.list_topics(db, interaction.guild_id)]
+        except Exception:
+            log.exception("claim autocomplete failed")
+            return []
+        ranked = []
+        for detail in details:
+            for c in detail.claims:
+                rank = _rank(current, c.key, c.statement)
+                if rank is None:
+                    continue
+                name = label(c.key, c.statement) if topic else label(f"{detail.key} › {c.key}", c.statement)
+                ranked.append((rank, c.key, app_commands.Choice(name=name, value=c.key)))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        seen: set[str] = set()
+        out = []
+        for _, key, choice in ranked:
+            if key not in seen:
+                seen.add(key)
+                out.append(choice)
+        return out[:MAX_CHOICES]
+
+    return claim_choices
+
+
+claim_choices = claim_choices_for("topic")
+
+
+async def feed_choices(interaction: discord.Interaction, current: str) -> Choices:
+    """The feeds this server follows, by URL (value) with their name."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        report = await browse.feed_health(_db(interaction), interaction.guild_id)
+    except Exception:
+        log.exception("feed autocomplete failed")
+        return []
+    ranked = []
+    for f in report.feeds:
+        if len(f.url) > NAME_LIMIT:
+            continue  # a choice value is limited to 100 characters; type the URL instead
+        rank = _rank(current, f.url, f.name or "")
+        if rank is None:
+            rank = _rank(current.removeprefix("https://").removeprefix("http://"),
+                         f.url.split("://", 1)[-1], f.name or "")
+        if rank is not None:
+            paused = " (paused)" if f.paused else ""
+            ranked.append((rank, f.url, app_commands.Choice(
+                name=label((f.name or f.url) + paused, f.url if f.name else ""), value=f.url)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [choice for _, _, choice in ranked[:MAX_CHOICES]]

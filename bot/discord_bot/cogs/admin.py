@@ -1,0 +1,385 @@
+"""Admin commands: one `/admin` group, hidden from members and checked again at run time.
+
+`default_permissions=Manage Server` only hides the commands in Discord's UI (and a server
+can change that in its integration settings), so every command also runs `admin_check()`:
+Manage Server, or the role named in DOSSIER_ADMIN_ROLE. A refusal is a private message and
+nothing changes. Commands parse arguments, call bot.service.admin / review with this server's
+id and the acting admin, and confirm privately. Feed and channel changes wake the poller.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import format as fmt
+from bot.discord_bot.autocomplete import claim_choices, claim_choices_for, feed_choices, topic_choices
+from bot.discord_bot.client import admin_check
+from bot.discord_bot.paginate import send_pages
+from bot.models import Status
+from bot.render.sanitize import clean
+from bot.service import admin as service
+from bot.service import browse
+from bot.service import review as review_service
+from bot.service.errors import InvalidInputError
+from storage import outbox as outbox_store
+
+if TYPE_CHECKING:
+    from bot.discord_bot.client import DossierBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Status]
+# What the bot needs in a channel to post updates there.
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history")
+
+
+def actor(interaction: discord.Interaction) -> dict[str, object]:
+    return {"actor_id": interaction.user.id, "actor_name": str(interaction.user)}
+
+
+def gid(interaction: discord.Interaction) -> int:
+    assert interaction.guild_id is not None  # the group is guild_only
+    return interaction.guild_id
+
+
+async def done(interaction: discord.Interaction, text: str, *,
+               embed: discord.Embed | None = None) -> None:
+    """A private confirmation for the admin who acted."""
+    kwargs = {"embed": embed} if embed is not None else {}
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)
+
+
+def code(text: object, limit: int = 100) -> str:
+    """Echo a value in inline code: no backticks inside, one line, cut."""
+    value = " ".join(str(text).replace("`", "'").split())
+    value = value if len(value) <= limit else value[: limit - 1] + "…"
+    return f"`{value}`"
+
+
+def missing_permissions(interaction: discord.Interaction, channel_id: int) -> list[str]:
+    """Permissions the bot lacks in a channel (empty when unknown: Discord will tell us later)."""
+    guild = interaction.guild
+    if guild is None or guild.me is None:
+        return []
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        return []
+    perms = channel.permissions_for(guild.me)
+    return [name.replace("_", " ").title() for name in POST_PERMISSIONS if not getattr(perms, name)]
+
+
+class Admin(commands.Cog):
+    """Server admins: topics, claims, feeds, channels, thresholds, the review queue, the audit log."""
+
+    admin = app_commands.Group(
+        name="admin", description="Manage Dossier in this server (admins only)",
+        default_permissions=discord.Permissions(manage_guild=True), guild_only=True,
+    )
+    topic = app_commands.Group(name="topic", description="Add, rename, re-key or remove topics", parent=admin)
+    claim = app_commands.Group(name="claim", description="Add, edit, retire or merge claims", parent=admin)
+    feed = app_commands.Group(name="feed", description="Add, remove, pause or resume feeds", parent=admin)
+    review = app_commands.Group(name="review", description="The queue of proposed changes", parent=admin)
+
+    def __init__(self, bot: DossierBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        # guild_only hides the commands in DMs on Discord's side; this enforces it here too.
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage("This command only works in a server.")
+        return True
+
+    def wake_poller(self) -> None:
+        poller = self.bot.get_cog("Poller")
+        wake = getattr(poller, "wake", None)
+        if wake is not None:
+            wake.set()
+
+    # --- topics ---------------------------------------------------------------------------
+
+    @topic.command(name="add", description="Track a new topic in this server")
+    @app_commands.describe(
+        key="Short id: lowercase letters, digits and dashes (e.g. acme-recall)",
+        title="The topic's title",
+        keywords="Relevance gate: groups separated by ';', words by ',' (e.g. acme; recall, lawsuit)",
+        exclude="Words that rule an article out, separated by ','",
+    )
+    @admin_check()
+    async def topic_add(self, interaction: discord.Interaction, key: str, title: str, keywords: str,
+                        exclude: str = "") -> None:
+        detail = await service.add_topic(self.bot.db, gid(interaction), key, title, keywords,
+                                         exclude=exclude, **actor(interaction))
+        await done(interaction, f"Topic {code(detail.key)} added. Add claims with `/admin claim add`, "
+                                f"and pick its channel with `/admin channel`.")
+
+    @topic.command(name="rename", description="Change a topic's title")
+    @app_commands.describe(topic="The topic", title="Its new title")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def topic_rename(self, interaction: discord.Interaction, topic: str, title: str) -> None:
+        detail = await service.rename_topic(self.bot.db, gid(interaction), topic, title, **actor(interaction))
+        await done(interaction, f"Topic {code(detail.key)} is now titled “{clean(detail.title, 200)}”.")
+
+    @topic.command(name="keywords", description="Replace a topic's keyword gate")
+    @app_commands.describe(topic="The topic", keywords="Groups separated by ';', words by ','")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def topic_keywords(self, interaction: discord.Interaction, topic: str, keywords: str) -> None:
+        detail = await service.set_keywords(self.bot.db, gid(interaction), topic, keywords,
+                                            **actor(interaction))
+        gate = " AND ".join("(" + ", ".join(clean(w, 60) for w in g) + ")" for g in detail.keywords)
+        await done(interaction, f"Keywords of {code(detail.key)}: {gate}")
+
+    @topic.command(name="exclude", description="Replace the words that rule an article out")
+    @app_commands.describe(topic="The topic", words="Words separated by ','; empty clears them")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def topic_exclude(self, interaction: discord.Interaction, topic: str, words: str = "") -> None:
+        detail = await service.set_excludes(self.bot.db, gid(interaction), topic, words, **actor(interaction))
+        shown = ", ".join(clean(w, 60) for w in detail.exclude) or "none"
+        await done(interaction, f"Excluded words of {code(detail.key)}: {shown}")
+
+    @topic.command(name="remove", description="Stop tracking a topic (its claims and history go too)")
+    @app_commands.describe(topic="The topic", confirm="Set to True to really remove it")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def topic_remove(self, interaction: discord.Interaction, topic: str, confirm: bool) -> None:
+        if not confirm:
+            raise InvalidInputError("Nothing was removed: run it again with `confirm: True` to remove "
+                                    f"{code(topic)} and its claims.")
+        removed = await service.remove_topic(self.bot.db, gid(interaction), topic, **actor(interaction))
+        await done(interaction, f"Topic {code(removed.key)} (“{clean(removed.title, 200)}”) was removed.")
+
+    # --- claims ---------------------------------------------------------------------------
+
+    @claim.command(name="add", description="Add a claim to a topic")
+    @app_commands.describe(topic="The topic", key="Short id for the claim (e.g. review)",
+                           statement="The claim as one sentence", status="Where it stands")
+    @app_commands.autocomplete(topic=topic_choices)
+    @app_commands.choices(status=STATUS_CHOICES)
+    @admin_check()
+    async def claim_add(self, interaction: discord.Interaction, topic: str, key: str, statement: str,
+                        status: str) -> None:
+        detail = await service.add_claim(self.bot.db, gid(interaction), topic, key, statement, status,
+                                         **actor(interaction))
+        await done(interaction, f"Claim {code(detail.key)} added to {code(detail.topic_key)}.",
+                   embed=fmt.claim_embed(detail))
+
+    @claim.command(name="edit", description="Change a claim's statement (recorded as a revision)")
+    @app_commands.describe(topic="The topic", claim="The claim", statement="The new statement")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_edit(self, interaction: discord.Interaction, topic: str, claim: str,
+                         statement: str) -> None:
+        change = await service.edit_statement(self.bot.db, gid(interaction), topic, claim, statement,
+                                              **actor(interaction))
+        await self._changed(interaction, change, "statement updated")
+
+    @claim.command(name="status", description="Set a claim's status (recorded as a revision)")
+    @app_commands.describe(topic="The topic", claim="The claim", status="The new status")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @app_commands.choices(status=STATUS_CHOICES)
+    @admin_check()
+    async def claim_status(self, interaction: discord.Interaction, topic: str, claim: str,
+                           status: str) -> None:
+        change = await service.set_status(self.bot.db, gid(interaction), topic, claim, status,
+                                          **actor(interaction))
+        await self._changed(interaction, change,
+                            f"status {change.before.status.value} → {change.after.status.value}")
+
+    @claim.command(name="figure", description="Add a figure to a claim (e.g. 11,500 TB)")
+    @app_commands.describe(topic="The topic", claim="The claim", figure="The figure as sources write it")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_figure(self, interaction: discord.Interaction, topic: str, claim: str,
+                           figure: str) -> None:
+        change = await service.add_figure(self.bot.db, gid(interaction), topic, claim, figure,
+                                          **actor(interaction))
+        await self._changed(interaction, change, f"figure {code(figure, 60)} added")
+
+    @claim.command(name="source", description="Add a source (outlet) to a claim")
+    @app_commands.describe(topic="The topic", claim="The claim", source="The outlet, e.g. The Guardian")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_source(self, interaction: discord.Interaction, topic: str, claim: str,
+                           source: str) -> None:
+        change = await service.add_source(self.bot.db, gid(interaction), topic, claim, source,
+                                          **actor(interaction))
+        await self._changed(interaction, change, f"source {code(source, 60)} added")
+
+    @claim.command(name="retire", description="Stop matching a claim; its history stays readable")
+    @app_commands.describe(topic="The topic", claim="The claim", reason="Why (kept in its history)")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_retire(self, interaction: discord.Interaction, topic: str, claim: str,
+                           reason: str = "") -> None:
+        detail = await service.retire_claim(self.bot.db, gid(interaction), topic, claim, reason=reason,
+                                            **actor(interaction))
+        await done(interaction, f"Claim {code(detail.topic_key)} › {code(detail.key)} retired; "
+                                "`/claim` still shows its history.")
+
+    @claim.command(name="merge", description="Fold a duplicate claim into another (the duplicate is retired)")
+    @app_commands.describe(topic="The duplicate's topic", claim="The duplicate claim",
+                           into_topic="The topic of the claim to keep", into_claim="The claim to keep")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices, into_topic=topic_choices,
+                               into_claim=claim_choices_for("into_topic"))
+    @admin_check()
+    async def claim_merge(self, interaction: discord.Interaction, topic: str, claim: str,
+                          into_topic: str, into_claim: str) -> None:
+        outcome = await service.merge_claims(self.bot.db, gid(interaction), topic, claim, into_topic,
+                                             into_claim, **actor(interaction))
+        (st, sc), (tt, tc) = outcome.source, outcome.target
+        await done(interaction, f"Merged {code(st)} › {code(sc)} into {code(tt)} › {code(tc)} "
+                                f"(revision {outcome.rev}; {outcome.moved_matches} matched articles and "
+                                f"{outcome.moved_proposals} proposals moved). The duplicate is retired.")
+
+    async def _changed(self, interaction: discord.Interaction, change: service.ClaimChange,
+                       what: str) -> None:
+        detail = await browse.claim_detail(self.bot.db, gid(interaction), change.topic_key,
+                                           change.claim_key)
+        await done(interaction, f"{code(change.topic_key)} › {code(change.claim_key)}: {what} "
+                                f"(revision {change.rev}).", embed=fmt.claim_embed(detail))
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    @feed.command(name="add", description="Follow a feed (RSS/Atom) in this server")
+    @app_commands.describe(url="The feed's http(s) URL", name="A display name",
+                           interval="How often to poll, e.g. 15m, 1h (default 15m)")
+    @admin_check()
+    async def feed_add(self, interaction: discord.Interaction, url: str, name: str | None = None,
+                       interval: str | None = None) -> None:
+        added = await service.add_feed(self.bot.db, gid(interaction), url, name=name, interval=interval,
+                                       allow_private=self.bot.settings.allow_private_feeds,
+                                       **actor(interaction))
+        self.wake_poller()
+        shared = "" if added.created else " (already polled for another server: shared, fetched once)"
+        await done(interaction, f"Following {code(added.feed.url, 300)}{shared}. "
+                                "It is polled shortly; see `/feeds`.")
+
+    @feed.command(name="remove", description="Stop following a feed in this server")
+    @app_commands.describe(url="The feed's URL")
+    @app_commands.autocomplete(url=feed_choices)
+    @admin_check()
+    async def feed_remove(self, interaction: discord.Interaction, url: str) -> None:
+        removed = await service.remove_feed(self.bot.db, gid(interaction), url, **actor(interaction))
+        self.wake_poller()
+        await done(interaction, f"No longer following {code(removed.url, 300)}.")
+
+    @feed.command(name="pause", description="Pause a feed for this server")
+    @app_commands.describe(url="The feed's URL")
+    @app_commands.autocomplete(url=feed_choices)
+    @admin_check()
+    async def feed_pause(self, interaction: discord.Interaction, url: str) -> None:
+        health = await service.pause_feed(self.bot.db, gid(interaction), url, **actor(interaction))
+        self.wake_poller()
+        await done(interaction, f"Paused {code(health.url, 300)} for this server. `/admin feed resume` "
+                                "starts it again.")
+
+    @feed.command(name="resume", description="Resume a paused feed")
+    @app_commands.describe(url="The feed's URL")
+    @app_commands.autocomplete(url=feed_choices)
+    @admin_check()
+    async def feed_resume(self, interaction: discord.Interaction, url: str) -> None:
+        health = await service.resume_feed(self.bot.db, gid(interaction), url, **actor(interaction))
+        self.wake_poller()
+        await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
+
+    # --- channels, thresholds, audit -------------------------------------------------------
+
+    @admin.command(name="channel", description="Where a topic's updates are posted")
+    @app_commands.describe(topic="The topic", channel="The text channel for its updates")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def channel(self, interaction: discord.Interaction, topic: str,
+                      channel: discord.TextChannel) -> None:
+        missing = missing_permissions(interaction, channel.id)
+        if missing:
+            raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
+                                    f"{', '.join(missing)} there. Nothing was changed.")
+        result = await service.set_topic_channel(self.bot.db, gid(interaction), topic, channel.id,
+                                                 **actor(interaction))
+        self.wake_poller()
+        held = f" {result.released} held update(s) will be posted now." if result.released else ""
+        await done(interaction, f"Updates for {code(result.topic_key)} go to <#{result.channel_id}>.{held}")
+
+    @admin.command(name="review-channel", description="Where proposed changes are posted for review")
+    @app_commands.describe(channel="A channel only admins can see")
+    @admin_check()
+    async def review_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        missing = missing_permissions(interaction, channel.id)
+        if missing:
+            raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
+                                    f"{', '.join(missing)} there. Nothing was changed.")
+        channel_id = await service.set_admin_channel(self.bot.db, gid(interaction), channel.id,
+                                                     **actor(interaction))
+        released = await outbox_store.release_held(self.bot.db, gid(interaction))
+        self.wake_poller()
+        warning = ""
+        guild = interaction.guild
+        if guild is not None and channel.permissions_for(guild.default_role).view_channel:
+            warning = " Note: everyone in the server can see that channel."
+        held = f" {released} held update(s) will be posted now." if released else ""
+        await done(interaction, f"Proposed changes will be posted to <#{channel_id}> with "
+                                f"Accept / Reject / Not related buttons.{held}{warning}")
+
+    @admin.command(name="thresholds", description="Match score cut-offs: propose at low, apply at high")
+    @app_commands.describe(low="Propose for review from this score (0-100)",
+                           high="Apply automatically from this score (0-100)",
+                           reset="Go back to the bot's defaults")
+    @admin_check()
+    async def thresholds(self, interaction: discord.Interaction,
+                         low: app_commands.Range[float, 0, 100] | None = None,
+                         high: app_commands.Range[float, 0, 100] | None = None,
+                         reset: bool = False) -> None:
+        from bot.discord_bot.cogs.browse import default_thresholds
+
+        defaults = default_thresholds(self.bot)
+        if reset or low is not None or high is not None:
+            if reset:
+                low = high = None
+            await service.set_thresholds(self.bot.db, gid(interaction), low, high, **actor(interaction))
+            prefix = "Thresholds reset to the defaults" if reset else "Thresholds set"
+        else:
+            prefix = "Thresholds now"
+        cur_low, cur_high = await browse.thresholds(self.bot.db, gid(interaction),
+                                                    default_low=defaults.low, default_high=defaults.high)
+        await done(interaction, f"{prefix}: proposed for review from **{cur_low:g}**, applied "
+                                f"automatically from **{cur_high:g}** (defaults {defaults.low:g} / "
+                                f"{defaults.high:g}).")
+
+    @admin.command(name="audit", description="Every admin action in this server, newest first")
+    @app_commands.describe(count="How many entries (1-100, default 50)")
+    @admin_check()
+    async def audit(self, interaction: discord.Interaction,
+                    count: app_commands.Range[int, 1, 100] = 50) -> None:
+        page = await service.audit_log(self.bot.db, gid(interaction), limit=count)
+        pages = fmt.audit_pages(page.entries)
+        await send_pages(interaction, pages, ephemeral=True)
+
+    # --- review queue ----------------------------------------------------------------------
+
+    @review.command(name="list", description="Proposed changes waiting for a decision")
+    @admin_check()
+    async def review_list(self, interaction: discord.Interaction) -> None:
+        page = await review_service.pending(self.bot.db, gid(interaction), limit=50)
+        await send_pages(interaction, fmt.pending_pages(page.proposals), ephemeral=True)
+
+    @review.command(name="decide", description="Accept, reject or mark unrelated a proposed change")
+    @app_commands.describe(proposal="The proposal's number (see /admin review list)",
+                           decision="What to do with it")
+    @app_commands.choices(decision=[app_commands.Choice(name="Accept", value="accept"),
+                                    app_commands.Choice(name="Reject", value="reject"),
+                                    app_commands.Choice(name="Not related", value="unrelated")])
+    @admin_check()
+    async def review_decide(self, interaction: discord.Interaction,
+                            proposal: app_commands.Range[int, 1], decision: str) -> None:
+        outcome = await review_service.decide(self.bot.db, gid(interaction), proposal, decision,
+                                              **actor(interaction))
+        rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
+        await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.")
