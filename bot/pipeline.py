@@ -25,6 +25,7 @@ from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
 from storage import articles as article_store
 from storage import feeds as feed_store
+from storage import guilds as guild_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
 from storage.articles import Seen, StoredArticle
@@ -48,6 +49,16 @@ class CycleReport:
     new_articles: int = 0
     revised_articles: int = 0
     outbox_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The topics of one scope (a guild, or the console) and how to match them."""
+
+    guild_id: int
+    records: list[topic_store.TopicRecord]
+    matcher: Matcher
+    thresholds: Thresholds
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,19 @@ class Pipeline:
         self.guard = guard
         self.include_console_scope = include_console_scope
         self.clock = clock
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._matchers: dict[tuple[TopicState, ...], Matcher] = {}
+        self.rng = rng or random.Random()
+        self._matchers: dict[tuple[tuple[TopicState, ...], Thresholds], Matcher] = {}
+
+    def _thresholds_for(self, override: tuple[float | None, float | None] | None) -> Thresholds:
+        if override is None:
+            return self.thresholds
+        low = override[0] if override[0] is not None else self.thresholds.low
+        high = override[1] if override[1] is not None else self.thresholds.high
+        try:
+            return Thresholds(low=low, high=high)
+        except ValueError:
+            log.warning("ignoring inconsistent guild thresholds %s", override)
+            return self.thresholds
 
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
@@ -166,8 +188,10 @@ class Pipeline:
             ))
         return ids
 
-    async def _scopes(self) -> list[tuple[int, list[topic_store.TopicRecord], Matcher]]:
+    async def _scopes(self) -> list[_Scope]:
+        """Each scope's topics, with its matcher built for its own thresholds."""
         records = await topic_store.all_topics(self.db)
+        overrides = await guild_store.threshold_overrides(self.db)
         by_scope: dict[int, list[topic_store.TopicRecord]] = {}
         for record in records:
             if record.guild_id == CONSOLE_SCOPE and not self.include_console_scope:
@@ -175,18 +199,20 @@ class Pipeline:
             by_scope.setdefault(record.guild_id, []).append(record)
         out = []
         for guild_id, topic_records in by_scope.items():
+            thresholds = self._thresholds_for(overrides.get(guild_id))
             states = tuple(r.state for r in topic_records)
-            matcher = self._matchers.get(states)
+            matcher = self._matchers.get((states, thresholds))
             if matcher is None:
-                matcher = Matcher(states, self.thresholds)
-                self._matchers = {states: matcher, **dict(list(self._matchers.items())[:31])}
-            out.append((guild_id, topic_records, matcher))
+                matcher = Matcher(states, thresholds)
+                recent = dict(list(self._matchers.items())[:31])
+                self._matchers = {(states, thresholds): matcher, **recent}
+            out.append(_Scope(guild_id, topic_records, matcher, thresholds))
         return out
 
     def _decide_all(
         self,
         jobs: Sequence[_Job],
-        scopes: Sequence[tuple[int, list[topic_store.TopicRecord], Matcher]],
+        scopes: Sequence[_Scope],
         previously: dict[int, set[int]],
         subscribers: dict[int, set[int]],
     ) -> list[tuple[_Job, list[TopicOutcome]]]:
@@ -199,15 +225,17 @@ class Pipeline:
         for job in jobs:
             outcomes: list[TopicOutcome] = []
             allowed = subscribers.get(job.feed_id, set())
-            for guild_id, records, matcher in scopes:
-                if guild_id != CONSOLE_SCOPE and guild_id not in allowed:
+            for scope in scopes:
+                if scope.guild_id != CONSOLE_SCOPE and scope.guild_id not in allowed:
                     continue
-                results = {r.topic_key: r for r in matcher.match(job.stored.entry)}
-                for record in records:
+                results = {r.topic_key: r for r in scope.matcher.match(job.stored.entry)}
+                for record in scope.records:
                     result = results.get(record.state.key)
                     if result is not None:
-                        outcomes.append(self._decide_topic(job, record, result,
-                                                           previously.get(job.stored.article_id)))
+                        outcomes.append(self._decide_topic(
+                            job, record, result, previously.get(job.stored.article_id),
+                            scope.thresholds,
+                        ))
             out.append((job, outcomes))
         return out
 
@@ -217,6 +245,7 @@ class Pipeline:
         record: topic_store.TopicRecord,
         result: TopicResult,
         previous_claims: set[int] | None,
+        thresholds: Thresholds,
     ) -> TopicOutcome:
         entry = job.stored.entry
         detail = explain(result)
@@ -226,7 +255,7 @@ class Pipeline:
         ]
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
-        changes = detect_changes(record.state, entry, result, self.thresholds)
+        changes = detect_changes(record.state, entry, result, thresholds)
         if previous_claims and job.stored.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:

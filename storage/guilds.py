@@ -460,3 +460,12 @@ async def guild_outbox_for_article(db: Database, guild_id: int, article_id: int)
         (guild_id, article_id),
     )
     return [_outbox_row(r) for r in rows]
+
+
+async def threshold_overrides(db: Database) -> dict[int, tuple[float | None, float | None]]:
+    """guild id -> (low, high) set by its admins; None where the global setting applies."""
+    rows = await db.fetchall(
+        "SELECT guild_id, match_low, match_high FROM guilds "
+        "WHERE match_low IS NOT NULL OR match_high IS NOT NULL"
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}

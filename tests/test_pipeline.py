@@ -218,3 +218,27 @@ async def test_guilds_only_see_feeds_they_subscribe_to(db, server, fetcher):
     assert await outbox.pending(db, 7)
     assert await outbox.pending(db, 8) == []
     assert await outbox.pending(db, 0) == []
+
+
+async def test_each_guild_is_matched_with_its_own_thresholds(db, server, fetcher):
+    from storage import guilds
+
+    await setup(db, server, "/a")
+    feed = await feeds.get_feed(db, server.url("/a"))
+    for guild in (7, 8):
+        await topics.install_topics(db, guild, [with_initial_figures_for(TOPIC)])
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO subscriptions (guild_id, feed_id, created_at) VALUES (?, ?, ?)",
+                               (guild, feed.id, to_db_time(datetime.now(UTC))))
+    await guilds.set_thresholds(db, 8, 70.0, 95.0)
+    pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, include_console_scope=False)
+    scopes = {scope.guild_id: scope for scope in await pipe._scopes()}
+    assert scopes[7].thresholds == Thresholds()
+    assert scopes[8].thresholds == Thresholds(low=70.0, high=95.0)
+    assert scopes[8].matcher is not scopes[7].matcher
+    await guilds.set_thresholds(db, 8, 30.0, None)  # only low set: high stays global
+    scopes = {scope.guild_id: scope for scope in await pipe._scopes()}
+    assert scopes[8].thresholds == Thresholds(low=30.0, high=Thresholds().high)
+    await guilds.set_thresholds(db, 8, 99.0, None)  # above the global high: inconsistent
+    scopes = {scope.guild_id: scope for scope in await pipe._scopes()}
+    assert scopes[8].thresholds == Thresholds()  # falls back to the global pair
