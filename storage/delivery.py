@@ -14,19 +14,22 @@ class Destination:
     topic_key: str | None
     channel_id: int | None  # None: no channel configured yet (rows stay pending)
     is_review: bool  # the admins' review channel rather than the topic's channel
+    broken: str | None = None  # why the channel cannot be used, until an admin fixes it
 
 
 async def destination(db: Database, guild_id: int, topic_id: int | None,
                       review: bool) -> Destination:
     """Review proposals go to the guild's admin channel, updates to the topic's channel."""
-    topic = await db.fetchone("SELECT key, channel_id FROM topics WHERE id = ?", (topic_id,))
+    topic = await db.fetchone("SELECT key, channel_id, channel_error FROM topics WHERE id = ?",
+                              (topic_id,))
     if review:
         row = await db.fetchone("SELECT admin_channel_id FROM guilds WHERE guild_id = ?",
                                 (guild_id,))
         channel = row[0] if row else None
     else:
         channel = topic["channel_id"] if topic else None
-    return Destination(guild_id, topic_id, topic["key"] if topic else None, channel, review)
+    broken = topic["channel_error"] if topic and not review else None
+    return Destination(guild_id, topic_id, topic["key"] if topic else None, channel, review, broken)
 
 
 async def admin_channel(db: Database, guild_id: int) -> int | None:

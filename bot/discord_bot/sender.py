@@ -65,6 +65,11 @@ class Sender:
             if dest.channel_id is None:
                 report.waiting_for_channel += len(group)
                 continue
+            if dest.broken:
+                # Keep order: new updates wait with the held ones until an admin fixes the channel.
+                await outbox.hold(self.db, [r.id for r in group], error=dest.broken)
+                report.held += len(group)
+                continue
             await self._deliver(dest, group, report)
         return report
 

@@ -139,7 +139,7 @@ async def pending(db: Database, guild_id: int, *, offset: int = 0, limit: int = 
 async def get(db: Database, guild_id: int, proposal_id: int) -> ProposalView:
     row = await review_store.get_proposal(db, guild_id, int(proposal_id))
     if row is None:
-        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /review.")
+        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /admin review list.")
     return _view(row)
 
 
@@ -177,7 +177,7 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
         )
     except ProposalNotFoundError:
-        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /review.") from None
+        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /admin review list.") from None
     except AlreadyDecidedError as exc:
         who = f" by {exc.decided_by}" if exc.decided_by else ""
         raise ConflictError(f"Proposal #{int(proposal_id)} was already {exc.state}{who}.") from None

@@ -65,6 +65,7 @@ class Poller(commands.Cog):
         await self.bot.wait_until_ready()
         first = True
         while not self.bot.is_closed():
+            self.wake.clear()  # before the cycle, so a wake-up during it is not lost
             try:
                 await self.tick(force=first and self.bot.run_once)
             except Exception:
@@ -73,7 +74,6 @@ class Poller(commands.Cog):
             if self.bot.run_once:
                 await self.bot.close()
                 return
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=await self._sleep_seconds())
 
