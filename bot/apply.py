@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 from bot.models import Change, ChangeKind, ClaimState, Status
@@ -12,10 +13,9 @@ def apply_change(claim: ClaimState, change: Change) -> ClaimState:
     status = claim.status
     figures = list(claim.figures)
     if change.kind is ChangeKind.STATUS_CHANGE and change.after:
-        try:
+        # an unknown status word is kept as evidence, not forced onto the claim
+        with contextlib.suppress(ValueError):
             status = Status(change.after)
-        except ValueError:
-            pass  # an unknown status word is kept as evidence, not forced onto the claim
     elif change.kind is ChangeKind.FIGURE_CHANGE and change.after:
         if change.before and change.before in figures:
             figures[figures.index(change.before)] = change.after
