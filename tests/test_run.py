@@ -75,7 +75,7 @@ async def test_once_jsonl_prints_updates_then_nothing_on_a_second_run(story_serv
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines, f"no updates printed; stderr:\n{err}"
     for line in lines:
-        assert JSONL_KEYS <= set(line)
+        assert set(line) >= JSONL_KEYS
         assert set(line["article"]) >= {"url", "title", "source", "published"}
         assert line["topic"] == "microsoft-imod"
     assert "Traceback" not in err
