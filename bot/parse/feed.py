@@ -93,10 +93,14 @@ def _entity_problem(probe: bytes) -> str | None:
     return None
 
 
-def _describe(exc: BaseException) -> str:
-    """A one-line reason for a feedparser bozo exception."""
+def _describe(exc: BaseException, probe: bytes) -> str:
+    """A one-line reason for a feedparser bozo exception, with line numbers of the body we got."""
     if isinstance(exc, xml.sax.SAXParseException):
-        return f"XML syntax error at line {exc.getLineNumber()} ({exc.getMessage()})"
+        line = exc.getLineNumber()
+        # feedparser prepends an XML declaration line to documents that have none.
+        if not probe.lstrip(b"\xef\xbb\xbf\xff\xfe").startswith(b"<?xml"):
+            line = max(1, line - 1)
+        return f"XML syntax error at line {line} ({exc.getMessage()})"
     text = " ".join(str(exc).split())[:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -245,7 +249,7 @@ def _parse(body: bytes, feed_url: str, source_name: str | None, content_type: st
 
     exc = _field(result, "bozo_exception") if _field(result, "bozo") else None
     benign = exc is None or isinstance(exc, feedparser.ThingsNobodyCaresAboutButMe)
-    problem = None if benign else _describe(exc)
+    problem = None if benign else _describe(exc, probe)
     if entries:
         return ParsedFeed(title=title, entries=entries, error=None, warning=problem)
     if not _field(result, "version"):
