@@ -180,13 +180,10 @@ class Pipeline:
                     self.db, job.stored.article_id
                 )
         decided = await asyncio.to_thread(self._decide_all, jobs, scopes, previously, subscribers)
-        ids: list[int] = []
-        for job, outcomes in decided:
-            ids.extend(await outcome_store.record_outcomes(
-                self.db, job.stored.article_id, job.stored.entry.content_hash, outcomes,
-                backlog=job.backlog,
-            ))
-        return ids
+        return await outcome_store.record_many(self.db, [
+            (job.stored.article_id, job.stored.entry.content_hash, outcomes, job.backlog)
+            for job, outcomes in decided
+        ])
 
     async def _scopes(self) -> list[_Scope]:
         """Each scope's topics, with its matcher built for its own thresholds."""

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
+
 from bot.models import ClaimState
 from storage.db import Database, to_db_time, utcnow
 from storage.topics import save_claim
@@ -56,56 +58,76 @@ async def record_outcomes(
     *, backlog: bool, actor: str = "dossier",
 ) -> list[int]:
     """Store every decision about one article; returns the ids of new outbox rows."""
+    return await record_many(db, [(article_id, content_hash, outcomes, backlog)], actor=actor)
+
+
+async def record_many(
+    db: Database, decided: Sequence[tuple[int, str, Sequence[TopicOutcome], bool]],
+    *, actor: str = "dossier",
+) -> list[int]:
+    """Store the decisions about many articles in one transaction (batched writes).
+
+    `decided` holds (article id, content hash, outcomes, backlog) per article.
+    """
     now = to_db_time(utcnow())
     outbox_ids: list[int] = []
     async with db.transaction() as conn:
-        for outcome in outcomes:
-            await conn.execute(
-                """INSERT INTO evaluations (article_id, topic_id, relevant, detail, content_hash,
-                       created_at) VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(article_id, topic_id) DO UPDATE SET relevant = excluded.relevant,
-                       detail = excluded.detail, content_hash = excluded.content_hash,
-                       created_at = excluded.created_at""",
-                (article_id, outcome.topic_id, int(outcome.relevant),
-                 json.dumps(outcome.detail, default=str), content_hash, now),
-            )
-            await conn.executemany(
-                """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT(article_id, claim_id) DO UPDATE SET score = excluded.score,
-                       evidence = excluded.evidence""",
-                [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
-            )
-            for post in outcome.posts:
-                nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
-                                  post.kind, post.after_value, post.nonce_extra)
-                cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
-                if await cur.fetchone():
-                    continue  # this exact update was already queued
-                proposal_id = None
-                if post.proposal:
-                    cur = await conn.execute(
-                        """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
-                               before_value, after_value, score, evidence, payload, created_at)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        (outcome.topic_id, post.claim_id, article_id, post.kind,
-                         post.before_value, post.after_value, post.score, post.evidence,
-                         json.dumps(post.payload), now),
-                    )
-                    proposal_id = cur.lastrowid
-                elif post.new_state is not None and post.claim_id is not None:
-                    await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
-                                     reason=post.reason, article_id=article_id, actor=actor)
-                cur = await conn.execute(
-                    """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
-                           kind, payload, embed, backlog, nonce, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
-                     post.kind, json.dumps(post.payload), json.dumps(post.embed), int(backlog),
-                     nonce, now),
-                )
-                outbox_ids.append(int(cur.lastrowid or 0))
+        for article_id, content_hash, outcomes, backlog in decided:
+            await _record(conn, article_id, content_hash, outcomes, backlog, actor, now, outbox_ids)
     return outbox_ids
+
+
+async def _record(
+    conn: aiosqlite.Connection, article_id: int, content_hash: str,
+    outcomes: Sequence[TopicOutcome], backlog: bool, actor: str, now: str | None,
+    outbox_ids: list[int],
+) -> None:
+    for outcome in outcomes:
+        await conn.execute(
+            """INSERT INTO evaluations (article_id, topic_id, relevant, detail, content_hash,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(article_id, topic_id) DO UPDATE SET relevant = excluded.relevant,
+                   detail = excluded.detail, content_hash = excluded.content_hash,
+                   created_at = excluded.created_at""",
+            (article_id, outcome.topic_id, int(outcome.relevant),
+             json.dumps(outcome.detail, default=str), content_hash, now),
+        )
+        await conn.executemany(
+            """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(article_id, claim_id) DO UPDATE SET score = excluded.score,
+                   evidence = excluded.evidence""",
+            [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
+        )
+        for post in outcome.posts:
+            nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
+                              post.kind, post.after_value, post.nonce_extra)
+            cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
+            if await cur.fetchone():
+                continue  # this exact update was already queued
+            proposal_id = None
+            if post.proposal:
+                cur = await conn.execute(
+                    """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
+                           before_value, after_value, score, evidence, payload, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (outcome.topic_id, post.claim_id, article_id, post.kind,
+                     post.before_value, post.after_value, post.score, post.evidence,
+                     json.dumps(post.payload), now),
+                )
+                proposal_id = cur.lastrowid
+            elif post.new_state is not None and post.claim_id is not None:
+                await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
+                                 reason=post.reason, article_id=article_id, actor=actor)
+            cur = await conn.execute(
+                """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
+                       kind, payload, embed, backlog, nonce, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
+                 post.kind, json.dumps(post.payload), json.dumps(post.embed), int(backlog),
+                 nonce, now),
+            )
+            outbox_ids.append(int(cur.lastrowid or 0))
 
 
 async def evaluations_for_article(db: Database, article_id: int) -> list[dict[str, Any]]:
