@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     default = Thresholds()
     thresholds = Thresholds(low=args.low if args.low is not None else default.low,
                             high=args.high if args.high is not None else default.high)
-    print(f"corpus {corpus} ({len(records)} articles), thresholds low={thresholds.low} high={thresholds.high}")
+    print(f"corpus {corpus} ({len(records)} articles), "
+          f"thresholds low={thresholds.low} high={thresholds.high}")
     for kind, label in (("full", "full-text feeds"), ("summary", "title + summary feeds")):
         ours = evaluate(records, kind, dossier_predictor(topics, thresholds))
         base = evaluate(records, kind, baseline_predictor(topics))

@@ -20,16 +20,17 @@ from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.match import Matcher, Thresholds, detect_changes  # noqa: E402
-from bot.match.gate import Gate  # noqa: E402
-from bot.match.normalise import fold  # noqa: E402
-from bot.models import ClaimState, Entry, Status, TopicState  # noqa: E402
+from bot.match import Matcher, Thresholds, detect_changes
+from bot.match.gate import Gate
+from bot.match.normalise import fold
+from bot.models import ClaimState, Entry, Status, TopicState
 
-NAMES = ("Northwind Contoso Fabrikam Globex Initech Umbrella Hooli Vandelay Acme Wayne Stark Tyrell Cyberdyne "
-         "Soylent Oscorp Wonka Gringotts Monarch Massive Dynamic Aperture Blackmesa Nakatomi Pied Piper").split()
-VERBS = ("suspended approved disclosed reviewed cancelled expanded fined sued investigated acquired closed moved "
-         "published denied confirmed protested audited merged recalled leased sold hired fired banned licensed "
-         "appealed settled delayed relocated funded blocked").split()
+NAMES = ("Northwind Contoso Fabrikam Globex Initech Umbrella Hooli Vandelay Acme Wayne Stark Tyrell "
+         "Cyberdyne Soylent Oscorp Wonka Gringotts Monarch Massive Dynamic Aperture Blackmesa Nakatomi "
+         "Pied Piper").split()
+VERBS = ("suspended approved disclosed reviewed cancelled expanded fined sued investigated acquired closed "
+         "moved published denied confirmed protested audited merged recalled leased sold hired fired banned "
+         "licensed appealed settled delayed relocated funded blocked").split()
 NOUNS = ("contract data centre pension fund safety audit merger customer records pipeline project labour "
          "agreement bond issue recall heaters export licence board vote water permit factory subsidiary "
          "shareholders regulator union council ministry court lawsuit tender grant subsidy emissions report "
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     entries = [make_entry(i, rng) for i in range(args.entries)]
-    print(f"{len(entries)} synthetic entries, mean {sum(len(e.content) for e in entries) / len(entries):.0f} chars")
+    mean = sum(len(e.content) for e in entries) / len(entries)
+    print(f"{len(entries)} synthetic entries, mean {mean:.0f} chars")
     per: dict[int, float] = {}
     for n in (10, 100, 1000):
         topic = topic_with(make_claims(n, random.Random(args.seed + n)))
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"growth 10 -> 100 claims: x{per[100] / per[10]:.2f} time for x10 claims; "
           f"100 -> 1000: x{per[1000] / per[100]:.2f} time for x10 claims (linear would be <= x10)")
     target = 1 / per[100]
-    print(f"target >= 1000 entries/s against 100 claims: {target:.0f}/s -> {'OK' if target >= 1000 else 'MISSED'}")
+    verdict = "OK" if target >= 1000 else "MISSED"
+    print(f"target >= 1000 entries/s against 100 claims: {target:.0f}/s -> {verdict}")
     return 0
 
 

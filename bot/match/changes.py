@@ -147,7 +147,9 @@ def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState) -
             if h.about & info.distinctive and h.status != claim.status and claim.status in h.froms]
 
 
-def _window_figures(sentences: Sequence[str], indices: Sequence[int], info: _ClaimInfo) -> list[tuple[int, Figure]]:
+def _window_figures(
+    sentences: Sequence[str], indices: Sequence[int], info: _ClaimInfo
+) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
     units = {f.unit for f in (*info.figures, *info.statement_figures)}
     out = []
@@ -168,7 +170,9 @@ def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Seque
     return [i for i in idx if 0 <= i < len(sentences)]
 
 
-def detect_changes(topic: TopicState, entry: Entry, result: TopicResult, thresholds: Thresholds) -> list[Change]:
+def detect_changes(
+    topic: TopicState, entry: Entry, result: TopicResult, thresholds: Thresholds
+) -> list[Change]:
     """Classify what `entry` changes about `topic`'s claims (see module doc); pure."""
     if not result.relevant:
         return []
@@ -217,7 +221,8 @@ def detect_changes(topic: TopicState, entry: Entry, result: TopicResult, thresho
     if not changed and result.matches:
         best = result.matches[0]
         claim = claims.get(best.claim_key)
-        if claim is not None and best.score >= thresholds.high and not _BACKGROUND.search(fold(best.evidence)):
+        background = bool(_BACKGROUND.search(fold(best.evidence)))
+        if claim is not None and best.score >= thresholds.high and not background:
             changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, entry, best.score, best.evidence,
                                    claim.statement, best.evidence, True))
             changed.add(claim.key)

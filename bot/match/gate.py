@@ -33,26 +33,45 @@ def _keyword_pattern(keyword: str) -> str:
     return r"(?<!\w)" + _JOINER.join(words) + _TAIL + r"(?!\w)"
 
 
-class _Group:
-    """One OR-group compiled to a single alternation; `lastindex` tells which keyword hit."""
+_WORDS = re.compile(r"\w+")
 
-    __slots__ = ("keywords", "regex")
+
+def word_set(folded: str) -> frozenset[str]:
+    """The words of a folded text: the gate's fast path (a set lookup per keyword)."""
+    return frozenset(_WORDS.findall(folded))
+
+
+class _Group:
+    """One OR-group. A keyword's words are first looked up in the text's word set (with plural
+    forms); only a candidate multi-word keyword is then confirmed with its regex, so the cost
+    does not grow with the text length times the number of keywords."""
+
+    __slots__ = ("keywords", "needs", "regex", "regexes")
 
     def __init__(self, keywords: Sequence[str]) -> None:
         self.keywords = tuple(k for k in keywords if k.strip())
-        self.regex = re.compile("|".join(f"({_keyword_pattern(k)})" for k in self.keywords)) \
+        self.regexes = tuple(re.compile(_keyword_pattern(k)) for k in self.keywords)
+        self.regex = re.compile("|".join(f"(?:{_keyword_pattern(k)})" for k in self.keywords)) \
             if self.keywords else None
+        self.needs = tuple(
+            tuple(w for w in re.split(r"[\s\-]+", fold(k).strip()) if w) for k in self.keywords
+        )
 
-    def hits(self, folded: str) -> tuple[str, ...]:
-        if self.regex is None:
-            return ()
-        found: set[int] = set()
-        for m in self.regex.finditer(folded):
-            if m.lastindex is not None:
-                found.add(m.lastindex - 1)
-                if len(found) == len(self.keywords):
-                    break
-        return tuple(self.keywords[i] for i in sorted(found))
+    def hits(self, folded: str, words: frozenset[str] | None = None) -> tuple[str, ...]:
+        if words is None:
+            words = word_set(folded)
+        found = []
+        for keyword, need, regex in zip(self.keywords, self.needs, self.regexes, strict=True):
+            if not need:
+                continue
+            last = need[-1]
+            if not all(w in words for w in need[:-1]):
+                continue
+            if last not in words and f"{last}s" not in words and f"{last}es" not in words:
+                continue
+            if (len(need) == 1 and need[0].isalnum()) or regex.search(folded):
+                found.append(keyword)
+        return tuple(found)
 
 
 class Gate:
@@ -62,10 +81,12 @@ class Gate:
         self.groups = tuple(_Group(g) for g in keywords)
         self.exclude = _Group(exclude)
 
-    def check(self, folded: str) -> GateResult:
+    def check(self, folded: str, words: frozenset[str] | None = None) -> GateResult:
         """Run the gate on already folded text (see `normalise.fold`)."""
-        hits = tuple(g.hits(folded) for g in self.groups)
-        excluded = self.exclude.hits(folded)
+        if words is None:
+            words = word_set(folded)
+        hits = tuple(g.hits(folded, words) for g in self.groups)
+        excluded = self.exclude.hits(folded, words)
         passed = all(hits) and not excluded
         return GateResult(passed=passed, hits=hits, excluded_by=excluded[0] if excluded else None)
 

@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.match.gate import GateResult
+from bot.match.gate import GateResult, word_set
 from bot.match.normalise import fold
-from bot.match.scorer import SCALE, SHORT_TEXT_BOOST, SHORT_TEXT_SENTENCES, CompiledTopic, FuzzyVocabulary, claim_idf, foreign_actors, sentence_concepts
+from bot.match.scorer import (
+    SCALE,
+    SHORT_TEXT_BOOST,
+    SHORT_TEXT_SENTENCES,
+    CompiledTopic,
+    FuzzyVocabulary,
+    claim_idf,
+    foreign_actors,
+    sentence_concepts,
+)
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
 from bot.models import ClaimMatch, Entry, TopicState
@@ -69,10 +78,11 @@ class Matcher:
     def match(self, entry: Entry) -> list[TopicResult]:
         sentences, n_title = entry_sentences(entry)
         folded = fold("\n".join(sentences))
+        words = word_set(folded)
         concept_sets: list[frozenset[str]] | None = None
         out: list[TopicResult] = []
         for ct in self.compiled:
-            gate = ct.gate.check(folded)
+            gate = ct.gate.check(folded, words)
             if concept_sets is None:
                 concept_sets = sentence_concepts(sentences, self.vocabulary)
             out.append(self._topic_result(ct, gate, sentences, n_title, concept_sets))

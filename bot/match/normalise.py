@@ -65,7 +65,8 @@ _IRREGULAR = {
     "held": "hold", "kept": "keep", "found": "find", "began": "begin", "begun": "begin", "shut": "shut",
     "said": "say", "told": "tell", "made": "make", "took": "take", "taken": "take", "gave": "give",
     "given": "give", "wrote": "write", "written": "write", "ran": "run", "cut": "cut", "led": "lead",
-    "used": "use", "uses": "use", "using": "use", "sought": "seek", "brought": "bring", "withdrew": "withdraw", "withdrawn": "withdraw",
+    "used": "use", "uses": "use", "using": "use",
+    "sought": "seek", "brought": "bring", "withdrew": "withdraw", "withdrawn": "withdraw",
 }
 
 _SUFFIXES = (("ational", "ate"), ("isation", "ise"), ("ization", "ise"), ("iveness", "ive"),

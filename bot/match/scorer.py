@@ -44,7 +44,7 @@ _CALENDAR = frozenset(concepts(
     "monday tuesday wednesday thursday friday saturday sunday"
 ))
 
-FOREIGN_ACTOR_FACTOR = 0.5  # a window about another organisation's act
+FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google fired...")
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
 NO_VERB_FACTOR = 0.75  # the claim's action (its first past-tense verb) is missing
 SIZE_EXPONENT = 0.75  # raw = hit / total**a: long claims are not matched only by long windows
@@ -72,6 +72,7 @@ class Variant:
     distinctive_mask: int  # terms rarer than most in the topic's claims
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
+    own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,9 @@ class CompiledTopic:
                 dmask = sum(1 << i for i, w in enumerate(weights) if w >= median and w > min(ranked))
                 amask = sum(1 << i for i, t in enumerate(terms) if t in actors and t not in keyword_concepts)
                 vmask = sum(1 << i for i, t in enumerate(terms) if t == verb)
-                variants.append(Variant(ci, text, terms, tuple(weights), sum(weights), dmask, amask, vmask))
+                omask = sum(1 << i for i, t in enumerate(terms) if t in actors)
+                variants.append(Variant(ci, text, terms, tuple(weights), sum(weights), dmask, amask, vmask,
+                                        omask))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
@@ -198,7 +201,8 @@ class CompiledTopic:
             if 100.0 * _mask_weight(v, union) / norm < floor:
                 si, mask, wt = max(rows, key=lambda r: r[2])
                 cand = WindowScore(100.0 * wt / norm, si, 1, wt / v.total if v.total else 0.0,
-                                   mask.bit_count(), (mask & v.distinctive_mask).bit_count(), 1.0, 1.0, 1.0, vi)
+                                   mask.bit_count(), (mask & v.distinctive_mask).bit_count(),
+                                   1.0, 1.0, 1.0, vi)
                 if top is None or cand.score > top.score:
                     best[v.claim_index] = cand
                 continue
@@ -206,7 +210,7 @@ class CompiledTopic:
             seeds = sorted(rows, key=lambda r: -r[2])[:TOP_SENTENCES] if len(rows) > TOP_SENTENCES else rows
             pairs: set[int] = set()
             for si, mask, wt in seeds:
-                cand = self._window(v, vi, si, 1, mask, wt, foreign_in[si])
+                cand = self._window(v, vi, si, 1, mask, wt, foreign_in[si] and not mask & v.own_mask)
                 if top is None or cand.score > top.score:
                     top = cand
                 if si - 1 in by_si:
@@ -220,8 +224,12 @@ class CompiledTopic:
                     continue  # one sentence already has every term the pair has
                 both = m1 & m2
                 shared = _mask_weight(v, both) if both else 0.0
-                cand = self._window(v, vi, first, 2, m1 | m2, w1 + w2 - shared,
-                                    foreign_in[first] or foreign_in[first + 1], PAIR_FACTOR)
+                # the act belongs to whoever is named in the sentence that carries it
+                acts1 = bool(m1 & v.verb_mask or not v.verb_mask)
+                acts2 = bool(m2 & v.verb_mask or not v.verb_mask)
+                f1 = foreign_in[first] and not m1 & v.own_mask and acts1
+                f2 = foreign_in[first + 1] and not m2 & v.own_mask and acts2
+                cand = self._window(v, vi, first, 2, m1 | m2, w1 + w2 - shared, f1 or f2, PAIR_FACTOR)
                 if top is None or cand.score > top.score:
                     top = cand
             best[v.claim_index] = top
@@ -232,9 +240,8 @@ class CompiledTopic:
                 factor: float = 1.0) -> WindowScore:
         coverage = hit / v.total if v.total else 0.0
         distinctive = (mask & v.distinctive_mask).bit_count()
-        own = mask & v.actor_mask
-        actor = FOREIGN_ACTOR_FACTOR if foreign and not own else 1.0
-        anchor = NO_ANCHOR_FACTOR if v.actor_mask and not own else 1.0
+        actor = FOREIGN_ACTOR_FACTOR if foreign else 1.0
+        anchor = NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask) else 1.0
         verb = NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask) else 1.0
         score = 100.0 * (hit / v.total ** SIZE_EXPONENT if v.total else 0.0) * actor * anchor * verb * factor
         if distinctive < MIN_DISTINCTIVE:

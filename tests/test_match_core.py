@@ -1,0 +1,151 @@
+"""Matching behaviour pinned on invented examples (no corpus text)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from bot.match import Matcher, Thresholds, detect_changes, extract_figures
+from bot.match.gate import Gate
+from bot.match.normalise import fold
+from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
+
+ORION = TopicState(
+    key="orion-port",
+    title="Orion Cloud and the Port Authority camera contract",
+    keywords=(("orion", "dana reyes"), ("port authority", "harbour")),
+    exclude=("stock tips",),
+    claims=(
+        ClaimState("audit", "Orion's audit of how the Port Authority uses its servers is ongoing.", Status.ONGOING),
+        ClaimState("storage", "The harbour camera footage was stored on Orion servers in Norway, up to 3,000 "
+                   "terabytes of video.", Status.ALLEGED, figures=("3,000 TB",)),
+        ClaimState("firings", "Orion fired four engineers who protested the harbour camera contract.",
+                   Status.CONFIRMED),
+        ClaimState("suspension", "Orion suspended the Port Authority's video analytics subscriptions.",
+                   Status.CONFIRMED),
+    ),
+)
+LUMEN = TopicState(
+    key="lumen-deal", title="Lumen Systems harbour deal",
+    keywords=(("lumen",), ("harbour", "port authority")),
+    claims=(ClaimState("deal", "Lumen Systems signed a harbour analytics deal with the Port Authority.",
+                       Status.CONFIRMED),),
+)
+TH = Thresholds()
+
+
+def entry(title: str, content: str, source: str = "Harbour Gazette") -> Entry:
+    return Entry(identity=title, url="https://news.example/a", title=title, summary="", content=content,
+                 published=None, source=source, content_hash=title)
+
+
+def orion_result(e: Entry):
+    return next(r for r in Matcher([ORION, LUMEN], TH).match(e) if r.topic_key == "orion-port")
+
+
+def score(result, key: str) -> float:
+    return next(s.score for s in result.scores if s.claim_key == key)
+
+
+def test_gate_plurals_possessives_curly_apostrophes_multiword_and_exclude():
+    gate = Gate((("orion", "dana reyes"), ("port authority", "harbour")), ("stock tips",))
+    assert gate.check(fold("Orion’s deal with the harbours")).passed
+    assert gate.check(fold("ORION's chief Dana-Reyes met the Port   Authority")).hits == (
+        ("orion", "dana reyes"), ("port authority",))
+    assert not gate.check(fold("Orionic harbour")).passed  # word boundary
+    result = gate.check(fold("Orion harbour stock tips"))
+    assert not result.passed and result.excluded_by == "stock tips"
+
+
+def test_another_companys_firing_does_not_match_the_firing_claim():
+    ours = orion_result(entry("Orion fires engineers", "Orion fired four engineers who protested the harbour "
+                                                      "camera contract, the company said."))
+    theirs = orion_result(entry("Harbour protest", "Lumen Systems fired four engineers who protested its "
+                                                    "harbour camera contract. Orion declined to comment."))
+    assert "firings" in {m.claim_key for m in ours.matches}
+    assert "firings" not in {m.claim_key for m in theirs.matches}
+    assert score(theirs, "firings") < score(ours, "firings")
+
+
+def test_concluded_audit_is_a_status_change_and_negation_is_not_confident():
+    done = entry("Orion concludes harbour audit",
+                 "Orion has concluded its audit of how the Port Authority uses its servers.")
+    r = orion_result(done)
+    changes = detect_changes(ORION, done, r, TH)
+    status = [c for c in changes if c.kind is ChangeKind.STATUS_CHANGE and c.claim_key == "audit"]
+    assert status and status[0].before == "ongoing" and status[0].after == "concluded"
+    negated = entry("Harbour audit drags on",
+                    "Orion has not concluded its audit of how the Port Authority uses its servers.")
+    r = orion_result(negated)
+    assert not any(c.kind is ChangeKind.STATUS_CHANGE and c.confident for c in detect_changes(ORION, negated, r, TH))
+    hedged = entry("Harbour audit", "Orion has reportedly concluded its audit of how the Port Authority uses "
+                                    "its servers, sources said.")
+    r = orion_result(hedged)
+    assert not any(c.kind is ChangeKind.STATUS_CHANGE and c.confident for c in detect_changes(ORION, hedged, r, TH))
+
+
+def test_figure_normalisation():
+    assert extract_figures("up to 3,000 terabytes of video") == ("3,000 TB",)
+    assert extract_figures("3 petabytes") == ("3,000 TB",)
+    assert extract_figures("3000TB") == ("3,000 TB",)
+    assert extract_figures("won 31 per cent of the vote") == ("31%",)
+    assert extract_figures("More than 40 dockworkers signed") == ("40",)
+    assert extract_figures("Unit 7 in 2024 on May 3, Proposal 12") == ()
+
+
+def test_new_figure_is_a_figure_change_and_restated_figure_is_not():
+    new = entry("Harbour footage larger than thought",
+                "The harbour camera footage stored on Orion servers in Norway reached 4,200 terabytes of video.")
+    r = orion_result(new)
+    figs = [c for c in detect_changes(ORION, new, r, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert [(c.claim_key, c.before, c.after) for c in figs] == [("storage", "3,000 TB", "4,200 TB")]
+    same = entry("Orion suspends harbour analytics",
+                 "Orion suspended the Port Authority's video analytics subscriptions. The harbour camera footage "
+                 "was stored on Orion servers in Norway, 3 petabytes of video.")
+    r = orion_result(same)
+    assert "storage" in {m.claim_key for m in r.matches}
+    assert not [c for c in detect_changes(ORION, same, r, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+
+def test_new_source_and_new_development():
+    e = entry("Orion suspends harbour analytics", "Orion suspended the Port Authority's video analytics "
+                                                  "subscriptions on Monday.", source="Fjord Times")
+    r = orion_result(e)
+    kinds = {(c.kind, c.claim_key) for c in detect_changes(ORION, e, r, TH)}
+    assert (ChangeKind.NEW_SOURCE, "suspension") in kinds or (ChangeKind.DETAIL_CHANGE, "suspension") in kinds
+    known = replace(ORION, claims=tuple(replace(c, sources=("Fjord Times",)) for c in ORION.claims))
+    assert not [c for c in detect_changes(known, e, r, TH) if c.kind is ChangeKind.NEW_SOURCE]
+    dev = entry("Orion opens harbour office", "Orion opened a new office next to the Port Authority building.")
+    r = orion_result(dev)
+    assert r.relevant and not r.matches
+    changes = detect_changes(ORION, dev, r, TH)
+    assert [c.kind for c in changes] == [ChangeKind.NEW_DEVELOPMENT] and changes[0].claim_key is None
+
+
+def test_foreign_language_text_neither_crashes_nor_matches_at_random():
+    dutch = entry("Orion en de haven", "Orion heeft de camerabeelden van de havenautoriteit opgeslagen in "
+                                       "Noorwegen, zeggen bronnen. De audit loopt nog.")
+    hebrew = entry("אוריון והנמל", "החברה אוריון השעתה את שירותי הווידאו של רשות הנמל. Orion harbour")
+    for e in (dutch, hebrew):
+        for r in Matcher([ORION, LUMEN], TH).match(e):
+            assert not r.matches
+            detect_changes(ORION, e, r, TH)
+
+
+def test_matching_is_deterministic_and_explained():
+    e = entry("Orion fires engineers", "Orion fired four engineers who protested the harbour camera contract.")
+    a = Matcher([ORION, LUMEN], TH).match(e)
+    b = Matcher([ORION, LUMEN], TH).match(e)
+    assert a == b
+    best = a[0].scores[0]
+    assert best.claim_key == "firings" and {"coverage", "actor", "verb", "window"} <= set(best.features)
+
+
+def test_speed_smoke():
+    m = Matcher([ORION, LUMEN], TH)
+    text = "Orion fired four engineers who protested the harbour camera contract. " * 30
+    e = entry("Orion", text[:2000])
+    t0 = time.perf_counter()
+    for _ in range(50):
+        m.match(e)
+    assert (time.perf_counter() - t0) / 50 < 0.05  # generous: 50 ms per entry
