@@ -75,6 +75,9 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
             while True:
                 report = await pipeline.run_cycle(force=once)
                 log_report(report)
+                if report.polled and report.failed == report.polled:
+                    log.warning("every feed failed this cycle; without internet, "
+                                "`dossier run --demo` replays the story offline")
                 await sink.drain(db, CONSOLE_SCOPE)
                 if once:
                     return 0
