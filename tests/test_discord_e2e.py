@@ -38,6 +38,7 @@ from tests.test_discord_commands import (
     text_of,
 )
 
+REPO = Path(__file__).resolve().parents[1]
 MESSAGE_ROUTES = (r"/channels/\d+/messages", r"/channels/\d+/messages/\d+", r"/interactions/\d+/[^/]+/callback",
                   r"/webhooks/\d+/[^/]+", r"/webhooks/\d+/[^/]+/messages/.+")
 
@@ -161,3 +162,34 @@ async def test_dossier_on_discord_end_to_end(tmp_path: Path) -> None:
             async with again, running_client(again, standin):
                 assert not again.synced_commands
             assert len(standin.requests_to("PUT", r"/applications/\d+/commands")) == 1
+
+
+async def test_the_dossier_command_runs_on_discord_through_discord_api_base(tmp_path: Path) -> None:
+    """`dossier run --once` with DISCORD_TOKEN: the real CLI path (run_discord) connects to the
+    stand-in given by DISCORD_API_BASE, syncs its commands, installs the server, polls once, exits 0."""
+    import os
+    import sys
+
+    app_user = fixtures.bot_user()
+    server = make_server(app_user, "Newsroom")
+    async with FeedServer() as feeds, DiscordStandIn(guilds=[server.world.guild], bot_user=app_user,
+                                                      token=TOKEN) as standin:
+        feeds.route("/wire.xml", body=rss(CONCLUDED, UNRELATED))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(
+            f"feeds:\n  - url: {feeds.url('/wire.xml')}\n    name: Wire\n"
+            "topics:\n  - key: acme-recall\n    title: Acme\n    keywords: [[acme], [widget, widgets]]\n"
+            "    claims:\n      - key: review\n        statement: Acme's review of the widgets is ongoing.\n"
+            "        status: ongoing\n", encoding="utf-8")
+        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": standin.base_url,
+               "DOSSIER_LOG_LEVEL": "INFO"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--once", "--config", str(config),
+            "--db", str(tmp_path / "d.db"), env=env, cwd=REPO,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        log = err.decode()
+        assert proc.returncode == 0, log
+        assert "Traceback" not in log and TOKEN not in log + out.decode()
+        assert standin.requests_to("PUT", r"/applications/\d+/commands")
+        assert feeds.count("/wire.xml") == 1
