@@ -177,7 +177,9 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
         )
     except ProposalNotFoundError:
-        raise NotFoundError(f"No proposal #{int(proposal_id)} in this server. Try /admin review list.") from None
+        raise NotFoundError(
+            f"No proposal #{int(proposal_id)} in this server. Try /admin review list."
+        ) from None
     except AlreadyDecidedError as exc:
         who = f" by {exc.decided_by}" if exc.decided_by else ""
         raise ConflictError(f"Proposal #{int(proposal_id)} was already {exc.state}{who}.") from None
