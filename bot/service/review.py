@@ -9,12 +9,13 @@ coverage of that claim.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from bot.apply import apply_change, describe
-from bot.models import ArticleRef, Change, ChangeKind, ClaimState
+from bot.models import Change, ChangeKind, ClaimState
+from bot.render.jsonl import change_from_json
 from bot.service.errors import ConflictError, InvalidInputError, NotFoundError, shown
 from storage import review as review_store
 from storage.db import Database
@@ -80,20 +81,6 @@ def _view(p: ProposalRow) -> ProposalView:
     )
 
 
-def _published(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 def change_from_payload(payload: dict[str, Any], *, kind: str, claim_statement: str | None) -> Change:
     """Rebuild the proposed Change from the stored jsonl-shaped payload.
 
@@ -105,28 +92,9 @@ def change_from_payload(payload: dict[str, Any], *, kind: str, claim_statement: 
         change_kind = ChangeKind(kind or payload.get("change"))
     except ValueError:
         raise InvalidInputError(f"This proposal has an unknown kind of change ({shown(kind)}).") from None
-    article = payload.get("article") if isinstance(payload.get("article"), dict) else {}
-    try:
-        score = float(payload.get("score") or 0.0)
-    except (TypeError, ValueError):
-        score = 0.0
-    return Change(
-        kind=change_kind,
-        topic_key=str(payload.get("topic") or ""),
-        topic_title=str(payload.get("topic_title") or ""),
-        claim_key=_opt(payload.get("claim")),
-        claim_statement=claim_statement,
-        article=ArticleRef(
-            url=_opt(article.get("url")), title=str(article.get("title") or ""),
-            source=str(article.get("source") or ""), published=_published(article.get("published")),
-        ),
-        score=score,
-        evidence=str(payload.get("evidence") or ""),
-        before=_opt(payload.get("before")),
-        after=_opt(payload.get("after")),
-        confident=bool(payload.get("confident", False)),
-        diff=str(payload.get("diff") or ""),
-    )
+    change = change_from_json(payload)
+    return replace(change, kind=change_kind, claim_statement=claim_statement,
+                   confident=bool(payload.get("confident", False)))
 
 
 async def pending(db: Database, guild_id: int, *, offset: int = 0, limit: int = 10) -> ReviewPage:
