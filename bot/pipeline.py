@@ -71,6 +71,10 @@ class _Job:
 
 
 class Pipeline:
+    """`guard=True` puts every feed behind the SSRF guard. Feeds added at run time (by admins)
+    are always guarded: only feeds.yaml, the operator's own file, is trusted. The fetcher
+    lifts the guard when DOSSIER_ALLOW_PRIVATE_FEEDS is set."""
+
     def __init__(
         self,
         db: Database,
@@ -111,7 +115,8 @@ class Pipeline:
         if not feeds:
             return report
         results = await asyncio.gather(*(
-            self.fetcher.fetch(f.url, etag=f.etag, last_modified=f.last_modified, guard=self.guard)
+            self.fetcher.fetch(f.url, etag=f.etag, last_modified=f.last_modified,
+                               guard=self.guard or f.origin != "config")
             for f in feeds
         ))
         jobs: list[_Job] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,19 @@ async def test_the_guard_blocks_private_targets_for_guarded_pipelines(db, server
 
 def test_corpus_path_is_outside_the_repo():
     assert not CORPUS.resolve().is_relative_to(Path(__file__).resolve().parents[1])
+
+
+async def test_feeds_added_at_run_time_are_always_guarded(db, server):
+    server.route("/config", body=b"<rss version='2.0'><channel><title>t</title></channel></rss>")
+    server.route("/admin", body=b"<rss version='2.0'><channel><title>t</title></channel></rss>")
+    await feeds.sync_config_feeds(db, [FeedConfig(server.url("/config"))])
+    await feeds.add_feed(db, server.url("/admin"), name=None, interval=timedelta(minutes=15))
+    async with Fetcher(allow_private=False, timeout=5) as fetcher:
+        await Pipeline(db, fetcher, thresholds=Thresholds(), guard=False).run_cycle(force=True)
+    assert server.count("/config") == 1  # the operator's own file is trusted
+    assert server.count("/admin") == 0  # an admin's URL resolving to loopback is refused
+    admin = await feeds.get_feed(db, server.url("/admin"))
+    assert admin.last_error and admin.last_error.startswith("blocked")
+    async with Fetcher(allow_private=True, timeout=5) as fetcher:  # DOSSIER_ALLOW_PRIVATE_FEEDS=1
+        await Pipeline(db, fetcher, thresholds=Thresholds(), guard=False).run_cycle(force=True)
+    assert server.count("/admin") == 1
