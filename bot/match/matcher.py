@@ -18,10 +18,10 @@ from bot.match.scorer import (
     SHORT_TEXT_BOOST,
     SHORT_TEXT_SENTENCES,
     CompiledTopic,
+    ConceptReader,
     FuzzyVocabulary,
     claim_idf,
     foreign_actors,
-    sentence_concepts,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
@@ -46,7 +46,6 @@ class TopicResult:
     scores: tuple[ClaimMatch, ...]
     sentences: tuple[str, ...] = ()
     claim_windows: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    sentence_scores: dict[str, tuple[float, ...]] = field(default_factory=dict)
     title_sentences: int = 0
 
 
@@ -74,6 +73,7 @@ class Matcher:
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
         self.vocabulary = FuzzyVocabulary(vocabulary)
+        self.reader = ConceptReader(self.vocabulary)
 
     def match(self, entry: Entry) -> list[TopicResult]:
         sentences, n_title = entry_sentences(entry)
@@ -84,7 +84,7 @@ class Matcher:
         for ct in self.compiled:
             gate = ct.gate.check(folded, words)
             if concept_sets is None:
-                concept_sets = sentence_concepts(sentences, self.vocabulary)
+                concept_sets = self.reader.sentence_sets(sentences, folded)
             out.append(self._topic_result(ct, gate, sentences, n_title, concept_sets))
         return out
 
@@ -93,12 +93,22 @@ class Matcher:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
-        best = ct.score_sentences(concept_sets, floor=0.5 * low / scale)
+        # only a claim that could reach `low` has its windows scored in full (see score_sentences)
+        best = ct.score_sentences(concept_sets, floor=low / scale)
         scores: list[ClaimMatch] = []
+        passed = gate.passed
+        gate_f = 1.0 if passed else 0.0
         windows: dict[str, tuple[int, ...]] = {}
         for claim, win in zip(ct.claims, best, strict=True):
             if win is None:
                 scores.append(ClaimMatch(claim.key, 0.0, "", {"coverage": 0.0}))
+                continue
+            if not win.exact:
+                # cannot reach `low` in any window: estimated from its heaviest sentence
+                windows[claim.key] = (win.start,)
+                estimate = round(win.score * scale, 2) if passed else 0.0
+                scores.append(ClaimMatch(claim.key, estimate, sentences[win.start],
+                                         {"terms_hit": float(win.hits), "estimate": 1.0, "gate": gate_f}))
                 continue
             idx = tuple(range(win.start, win.start + win.size))
             windows[claim.key] = idx

@@ -18,6 +18,8 @@ _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
+TOKEN_RE = _TOKEN  # for readers that tokenise folded text themselves (see scorer.ConceptReader)
+POSSESSIVE_RE = _POSSESSIVE
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be been before being below

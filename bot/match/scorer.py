@@ -19,11 +19,22 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
 from bot.match.gate import Gate
-from bot.match.normalise import STATUS_WORDS, STOPWORDS, concept, concepts, fold, is_number, raw_tokens
+from bot.match.normalise import (
+    POSSESSIVE_RE,
+    STATUS_WORDS,
+    STOPWORDS,
+    TOKEN_RE,
+    concept,
+    concepts,
+    fold,
+    is_number,
+    raw_tokens,
+)
 from bot.models import ClaimState, TopicState
 
 # Words that carry little about *which* claim: they weigh half, whatever their rarity.
@@ -73,6 +84,7 @@ class Variant:
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
     own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
+    norm: float = 1.0  # total ** SIZE_EXPONENT: raw = 100 * hit / norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,7 @@ class WindowScore:
     anchor: float
     verb: float
     variant: int
+    exact: bool = True  # False: cannot reach the floor; estimated from its heaviest sentence
 
 
 def entity_concepts(text: str) -> set[str]:
@@ -155,83 +168,129 @@ class CompiledTopic:
                 amask = sum(1 << i for i, t in enumerate(terms) if t in actors and t not in keyword_concepts)
                 vmask = sum(1 << i for i, t in enumerate(terms) if t == verb)
                 omask = sum(1 << i for i, t in enumerate(terms) if t in actors)
-                variants.append(Variant(ci, text, terms, tuple(weights), sum(weights), dmask, amask, vmask,
-                                        omask))
+                total = sum(weights)
+                variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
+                                        total ** SIZE_EXPONENT if total else 1.0))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
             for bit, (t, w) in enumerate(zip(v.terms, v.weights, strict=True)):
                 postings.setdefault(t, []).append((vi, 1 << bit, w))
         self.postings = {k: tuple(p) for k, p in postings.items()}
+        self.posting_keys = frozenset(self.postings)
 
     def score_sentences(self, sentence_concepts: Sequence[frozenset[str]],
                         floor: float = 0.0) -> list[WindowScore | None]:
         """Best window per claim (None for a claim none of whose terms occur).
 
         One pass through the inverted index collects, per claim variant, the sentences that hit
-        it (mask of terms, summed weight). A variant whose best possible raw score (all its hits
-        in the entry, no penalties) is below `floor` is only estimated from its best sentence:
-        it cannot decide anything, and skipping its windows keeps the cost linear and small.
+        it (mask of terms, summed weight). Then an upper bound of the variant's best window
+        (the heaviest sentence or adjacent pair, with the penalties that hold for the whole
+        entry) is compared with `floor`: a variant that cannot reach it is scored on its
+        heaviest sentence only (`WindowScore.exact` False, an estimate below the bound); it cannot
+        decide anything, and skipping its windows keeps the cost linear and small.
         """
         hits: dict[int, list[tuple[int, int, float]]] = {}
+        # per variant, while reading: [union of masks, heaviest window weight, last sentence,
+        # its weight, heaviest sentence row]; the bound needs no second pass over the rows
+        state: dict[int, list] = {}
         foreign_in: list[bool] = []
         postings = self.postings
+        keys = self.posting_keys
         foreign = self.foreign
         for si, concept_set in enumerate(sentence_concepts):
-            local: dict[int, list[float]] = {}
-            for c in concept_set:
-                for vi, bit, wt in postings.get(c, ()):
-                    acc = local.get(vi)
-                    if acc is None:
-                        local[vi] = [bit, wt]
-                    else:
-                        acc[0] = int(acc[0]) | bit
-                        acc[1] += wt
-            for vi, (mask, wt) in local.items():
-                hits.setdefault(vi, []).append((si, int(mask), wt))
             foreign_in.append(not foreign.isdisjoint(concept_set))
+            present = keys.intersection(concept_set)
+            if not present:
+                continue
+            masks: dict[int, int] = {}
+            weights: dict[int, float] = {}
+            for c in present:
+                for vi, bit, wt in postings[c]:
+                    if vi in masks:
+                        masks[vi] |= bit
+                        weights[vi] += wt
+                    else:
+                        masks[vi] = bit
+                        weights[vi] = wt
+            for vi, mask in masks.items():
+                wt = weights[vi]
+                row = (si, mask, wt)
+                st = state.get(vi)
+                if st is None:
+                    hits[vi] = [row]
+                    state[vi] = [mask, wt, si, wt, row]
+                    continue
+                hits[vi].append(row)
+                st[0] |= mask
+                pair = wt + st[3] if st[2] == si - 1 else wt
+                if pair > st[1]:
+                    st[1] = pair
+                if wt > st[4][2]:
+                    st[4] = row
+                st[2] = si
+                st[3] = wt
         best: list[WindowScore | None] = [None] * len(self.claims)
+        variants = self.variants
         for vi, rows in hits.items():
-            v = self.variants[vi]
-            norm = v.total ** SIZE_EXPONENT if v.total else 1.0
-            union = 0
-            for _, mask, _ in rows:
-                union |= mask
+            v = variants[vi]
+            union, bound, _, _, heaviest = state[vi]
+            factor = 100.0 / v.norm
+            if v.verb_mask and not union & v.verb_mask:
+                factor *= NO_VERB_FACTOR
+            if v.actor_mask and not union & v.actor_mask:
+                factor *= NO_ANCHOR_FACTOR
+            if (union & v.distinctive_mask).bit_count() < MIN_DISTINCTIVE:
+                factor *= FEW_DISTINCTIVE_FACTOR
             top: WindowScore | None = best[v.claim_index]
-            if 100.0 * _mask_weight(v, union) / norm < floor:
-                si, mask, wt = max(rows, key=lambda r: r[2])
-                cand = WindowScore(100.0 * wt / norm, si, 1, wt / v.total if v.total else 0.0,
-                                   mask.bit_count(), (mask & v.distinctive_mask).bit_count(),
-                                   1.0, 1.0, 1.0, vi)
-                if top is None or cand.score > top.score:
-                    best[v.claim_index] = cand
+            if bound * factor < floor:
+                # the heaviest sentence with the penalties that hold entry-wide: an estimate that
+                # stays below the bound, so below `floor`
+                si, mask, wt = heaviest
+                if top is None or wt * factor > top.score:
+                    best[v.claim_index] = WindowScore(wt * factor, si, 1, wt / v.total if v.total else 0.0,
+                                                      mask.bit_count(), 0, 1.0, 1.0, 1.0, vi, False)
                 continue
             by_si = {r[0]: r for r in rows}
             seeds = sorted(rows, key=lambda r: -r[2])[:TOP_SENTENCES] if len(rows) > TOP_SENTENCES else rows
+            # candidate windows with an upper bound of their score, in the order that breaks ties
+            cands: list[tuple[float, int, int, int]] = []
             pairs: set[int] = set()
-            for si, mask, wt in seeds:
-                cand = self._window(v, vi, si, 1, mask, wt, foreign_in[si] and not mask & v.own_mask)
-                if top is None or cand.score > top.score:
-                    top = cand
+            for rank, (si, _, wt) in enumerate(seeds):
+                cands.append((wt * factor, rank, si, 1))
                 if si - 1 in by_si:
                     pairs.add(si - 1)
                 if si + 1 in by_si:
                     pairs.add(si)
+            rank = len(cands)
             for first in sorted(pairs):
-                _, m1, w1 = by_si[first]
-                _, m2, w2 = by_si[first + 1]
+                m1, w1 = by_si[first][1:]
+                m2, w2 = by_si[first + 1][1:]
                 if (m1 | m2) in (m1, m2):
                     continue  # one sentence already has every term the pair has
-                both = m1 & m2
-                shared = _mask_weight(v, both) if both else 0.0
-                # the act belongs to whoever is named in the sentence that carries it
-                acts1 = bool(m1 & v.verb_mask or not v.verb_mask)
-                acts2 = bool(m2 & v.verb_mask or not v.verb_mask)
-                f1 = foreign_in[first] and not m1 & v.own_mask and acts1
-                f2 = foreign_in[first + 1] and not m2 & v.own_mask and acts2
-                cand = self._window(v, vi, first, 2, m1 | m2, w1 + w2 - shared, f1 or f2, PAIR_FACTOR)
-                if top is None or cand.score > top.score:
-                    top = cand
+                cands.append(((w1 + w2) * factor * PAIR_FACTOR, rank, first, 2))
+                rank += 1
+            cands.sort(key=lambda c: -c[0])
+            top_rank = -1  # the rank of `top` when it is one of this variant's windows
+            for ub, rank, first, size in cands:
+                if top is not None and ub < top.score - 1e-9:
+                    break  # neither this window nor any after it can beat `top`
+                _, m1, w1 = by_si[first]
+                if size == 1:
+                    cand = self._window(v, vi, first, 1, m1, w1, foreign_in[first] and not m1 & v.own_mask)
+                else:
+                    _, m2, w2 = by_si[first + 1]
+                    both = m1 & m2
+                    shared = _mask_weight(v, both) if both else 0.0
+                    # the act belongs to whoever is named in the sentence that carries it
+                    acts1 = bool(m1 & v.verb_mask or not v.verb_mask)
+                    acts2 = bool(m2 & v.verb_mask or not v.verb_mask)
+                    f1 = foreign_in[first] and not m1 & v.own_mask and acts1
+                    f2 = foreign_in[first + 1] and not m2 & v.own_mask and acts2
+                    cand = self._window(v, vi, first, 2, m1 | m2, w1 + w2 - shared, f1 or f2, PAIR_FACTOR)
+                if (top is None or cand.score > top.score
+                        or (cand.score == top.score and 0 <= rank < top_rank)):
+                    top, top_rank = cand, rank
             best[v.claim_index] = top
         return best
 
@@ -243,7 +302,7 @@ class CompiledTopic:
         actor = FOREIGN_ACTOR_FACTOR if foreign else 1.0
         anchor = NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask) else 1.0
         verb = NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask) else 1.0
-        score = 100.0 * (hit / v.total ** SIZE_EXPONENT if v.total else 0.0) * actor * anchor * verb * factor
+        score = 100.0 * hit / v.norm * actor * anchor * verb * factor
         if distinctive < MIN_DISTINCTIVE:
             score *= FEW_DISTINCTIVE_FACTOR
         return WindowScore(score, start, size, coverage, mask.bit_count(), distinctive,
@@ -327,6 +386,55 @@ class FuzzyVocabulary:
         return result
 
 
+class _TokenConcepts(dict[str, tuple[str, ...]]):
+    """Raw token -> its concepts as the scorer reads them (stopwords dropped, fuzzy-mapped)."""
+
+    def __init__(self, vocab: FuzzyVocabulary) -> None:
+        super().__init__()
+        self.vocab = vocab
+
+    def __missing__(self, tok: str) -> tuple[str, ...]:
+        if tok[0].isdigit():
+            norm = tok.replace(",", "")
+            if norm.endswith(".0"):
+                norm = norm[:-2]
+        else:
+            norm = tok
+        if norm in STOPWORDS:
+            out: tuple[str, ...] = ()
+        else:
+            lookup = self.vocab.lookup
+            out = tuple(dict.fromkeys(m if (m := lookup(c)) is not None else c for c in concept(norm)))
+        self[tok] = out
+        return out
+
+
+class ConceptReader:
+    """Sentences -> concept sets, every distinct token resolved once and cached (bounded).
+
+    The text is folded once for the whole entry; per sentence, only a regex `findall` and one
+    dict lookup per token remain. Thread-safe in the same sense as `FuzzyVocabulary`.
+    """
+
+    def __init__(self, vocab: FuzzyVocabulary, max_cache: int = 100_000) -> None:
+        self.vocab = vocab
+        self._max = max_cache
+        self._cache = _TokenConcepts(vocab)
+
+    def sentence_sets(self, sentences: Sequence[str], folded: str | None = None) -> list[frozenset[str]]:
+        if folded is None:
+            folded = fold("\n".join(sentences))
+        lines = POSSESSIVE_RE.sub("", folded).replace("-", " ").split("\n")
+        if len(lines) != len(sentences):  # a sentence with its own line breaks: read one by one
+            return sentence_concepts(sentences, self.vocab)
+        cache = self._cache
+        if len(cache) > self._max:
+            cache = self._cache = _TokenConcepts(self.vocab)
+        get = cache.__getitem__
+        findall = TOKEN_RE.findall
+        return [frozenset(chain.from_iterable(map(get, findall(line)))) for line in lines]
+
+
 def sentence_concepts(sentences: Sequence[str], vocab: FuzzyVocabulary) -> list[frozenset[str]]:
     """Each sentence's concept set, unknown long words mapped onto the vocabulary when close."""
     out = []
@@ -339,4 +447,4 @@ def sentence_concepts(sentences: Sequence[str], vocab: FuzzyVocabulary) -> list[
     return out
 
 
-__all__ = ["CompiledTopic", "FuzzyVocabulary", "Variant", "WindowScore", "claim_idf", "fold"]
+__all__ = ["CompiledTopic", "ConceptReader", "FuzzyVocabulary", "Variant", "WindowScore", "claim_idf", "fold"]
