@@ -24,6 +24,7 @@ test: $(BIN)/.installed  ## lint and run the whole test suite
 bench: $(BIN)/.installed  ## matching quality and speed, with ratios against a baseline
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
