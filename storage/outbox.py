@@ -127,3 +127,18 @@ async def recent(db: Database, guild_id: int, limit: int = 10) -> list[OutboxRow
         "SELECT * FROM outbox WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
     )
     return [_row(r) for r in rows]
+
+
+async def enqueue(db: Database, *, guild_id: int, topic_id: int | None, claim_id: int | None,
+                  article_id: int | None, kind: str, payload: dict[str, Any],
+                  embed: dict[str, Any], nonce: str) -> int | None:
+    """Queue one update outside a poll cycle (e.g. an accepted proposal); None if already queued."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, kind, payload, embed,
+                   nonce, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(nonce) DO NOTHING""",
+            (guild_id, topic_id, claim_id, article_id, kind, json.dumps(payload), json.dumps(embed),
+             nonce, to_db_time(utcnow())),
+        )
+        return int(cur.lastrowid) if cur.rowcount else None

@@ -64,6 +64,27 @@ async def test_accept_applies_the_change_as_an_admin_revision(db):
     assert await review.pending(db, GUILD_A) == review.ReviewPage([], 0, 0)
 
 
+async def test_an_accepted_change_is_queued_for_the_topics_channel_once(db):
+    from storage import outbox
+
+    await setup_two_guilds(db)
+    _, proposal_id = await article_with_proposal(db, GUILD_A)
+    before = {r.id for r in await outbox.pending(db, GUILD_A)}
+    await review.decide(db, GUILD_A, proposal_id, "accept", actor_id=7, actor_name="bob")
+    new = [r for r in await outbox.pending(db, GUILD_A) if r.id not in before]
+    assert len(new) == 1
+    post = new[0]
+    assert post.proposal_id is None  # an update for members, not another review post
+    assert post.kind == "figure_change" and post.payload["confident"] is True
+    assert post.payload["after"] == "9,000 TB" and post.payload["accepted_by"] == "bob"
+    assert "+ figures: 9,000 TB" in post.payload["diff"] and post.embed.get("title")
+    assert [r for r in await outbox.pending(db, GUILD_B) if r.id not in before] == []
+    _, rejected = await article_with_proposal(db, GUILD_A, identity="g9", url="https://news.example/9")
+    await review.decide(db, GUILD_A, rejected, "reject", actor_id=7, actor_name="bob")
+    updates = [r for r in await outbox.pending(db, GUILD_A) if r.id not in before and r.proposal_id is None]
+    assert len(updates) == 1  # a rejected change is not posted
+
+
 async def test_accept_applies_to_the_claim_as_it_is_now(db):
     await setup_two_guilds(db)
     _, proposal_id = await article_with_proposal(db, GUILD_A)

@@ -14,12 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.apply import apply_change, describe
+from bot.diff import build_diff
 from bot.models import Change, ChangeKind, ClaimState
-from bot.render.jsonl import change_from_json
+from bot.render.embed import render_embed
+from bot.render.jsonl import change_from_json, change_to_json
 from bot.service.errors import ConflictError, InvalidInputError, NotFoundError, shown
+from storage import outbox as outbox_store
 from storage import review as review_store
 from storage.db import Database
 from storage.guilds import AuditEntry
+from storage.outcomes import nonce_for
 from storage.review import AlreadyDecidedError, ClaimUnavailableError, ProposalNotFoundError, ProposalRow
 
 DECISIONS = {"accept": "accepted", "reject": "rejected", "unrelated": "unrelated"}
@@ -127,6 +131,19 @@ def _accept(actor_name: str) -> Callable[[ProposalRow, ClaimState], tuple[ClaimS
     return apply
 
 
+async def _post_accepted(db: Database, guild_id: int, p: ProposalRow, actor_name: str) -> None:
+    """An accepted change is news for the topic's channel too, like a confident one."""
+    change = change_from_payload(p.payload, kind=p.kind, claim_statement=p.claim_statement)
+    change = replace(change, confident=True)
+    change = replace(change, diff=build_diff(change))
+    payload = {**change_to_json(change), "accepted_by": actor_name}
+    await outbox_store.enqueue(
+        db, guild_id=guild_id, topic_id=p.topic_id, claim_id=p.claim_id, article_id=p.article_id,
+        kind=change.kind.value, payload=payload, embed=render_embed(change),
+        nonce=nonce_for("accepted", guild_id, p.id),
+    )
+
+
 async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *, actor_id: int,
                  actor_name: str) -> DecisionOutcome:
     """Accept, reject or mark unrelated one of this server's proposals (audited, once only)."""
@@ -157,6 +174,8 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             "Reject it or mark it unrelated."
         ) from None
     p = result.proposal
+    if decision == "accept":
+        await _post_accepted(db, guild_id, p, actor_name)
     return DecisionOutcome(
         proposal_id=p.id, decision=decision, state=state, topic_key=p.topic_key,
         claim_key=p.claim_key, before=result.before, after=result.after, rev=result.rev,
