@@ -381,5 +381,7 @@ class Admin(commands.Cog):
                             proposal: app_commands.Range[int, 1], decision: str) -> None:
         outcome = await review_service.decide(self.bot.db, gid(interaction), proposal, decision,
                                               **actor(interaction))
+        if outcome.state == "accepted":
+            self.wake_poller()
         rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
         await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.")
