@@ -73,11 +73,18 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
             while True:
-                report = await pipeline.run_cycle(force=once)
-                log_report(report)
-                if report.polled and report.failed == report.polled:
-                    log.warning("every feed failed this cycle; without internet, "
-                                "`dossier run --demo` replays the story offline")
+                try:
+                    report = await pipeline.run_cycle(force=once)
+                except Exception:
+                    if once:
+                        raise
+                    # One bad cycle must not end the loop: say so, keep what was saved, go on.
+                    log.exception("poll cycle failed; trying again next cycle")
+                else:
+                    log_report(report)
+                    if report.polled and report.failed == report.polled:
+                        log.warning("every feed failed this cycle; without internet, "
+                                    "`dossier run --demo` replays the story offline")
                 await sink.drain(db, CONSOLE_SCOPE)
                 if once:
                     return 0
