@@ -108,3 +108,34 @@ async def test_text_output_is_readable(story_server, tmp_path):
                                    "--db", str(tmp_path / "d.db"))
     assert code == 0, err
     assert "microsoft-imod" in out and "\x1b[" not in out  # no colour codes when not a TTY
+
+
+async def test_a_failing_cycle_does_not_end_the_console_loop(tmp_path, monkeypatch, caplog):
+    import bot.runner as runner
+    from bot.config import load_config
+    from bot.pipeline import CycleReport
+    from bot.settings import Settings
+
+    class Stop(BaseException):
+        pass
+
+    calls = []
+
+    async def flaky_cycle(self, *, force=False):
+        calls.append(force)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        if len(calls) == 3:
+            raise Stop
+        return CycleReport()
+
+    async def no_wait(db):
+        return 0.0
+
+    monkeypatch.setattr(runner.Pipeline, "run_cycle", flaky_cycle)
+    monkeypatch.setattr(runner, "_sleep_seconds", no_wait)
+    config = load_config(ROOT / "feeds.yaml")
+    with pytest.raises(Stop):
+        await runner.run_console(Settings(db_path=tmp_path / "d.db"), config, once=False, fmt="jsonl")
+    assert len(calls) == 3
+    assert "poll cycle failed" in caplog.text and "database is locked" in caplog.text
