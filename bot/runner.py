@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
-from bot.match.figures import extract_figures
+from bot.match.figures import seed_claim_figures
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
@@ -37,13 +37,7 @@ def thresholds_for(settings: Settings) -> Thresholds:
 
 def with_initial_figures(config: Config) -> Config:
     """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
-    topics = tuple(
-        replace(t, claims=tuple(
-            c if c.figures else replace(c, figures=extract_figures(c.statement)) for c in t.claims
-        ))
-        for t in config.topics
-    )
-    return replace(config, topics=topics)
+    return replace(config, topics=seed_claim_figures(config.topics))
 
 
 async def bootstrap(db: Database, config: Config) -> None:

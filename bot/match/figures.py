@@ -9,8 +9,10 @@ not figures. Used for a claim's initial figures (`extract_figures`) and for `fig
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
+from bot.config import TopicConfig
 from bot.match.normalise import STOPWORDS, concept, fold
 
 _DATA_UNITS = {
@@ -161,3 +163,16 @@ def parse_figure_text(text: str) -> Figure | None:
     if figs:
         return figs[0]
     return None
+
+
+def seed_claim_figures(
+    topics: Sequence[TopicConfig], figures_for: Callable[[str], tuple[str, ...]] = extract_figures,
+) -> tuple[TopicConfig, ...]:
+    """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB),
+    unless feeds.yaml lists figures for them."""
+    return tuple(
+        replace(t, claims=tuple(
+            c if c.figures else replace(c, figures=tuple(figures_for(c.statement))) for c in t.claims
+        ))
+        for t in topics
+    )

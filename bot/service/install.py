@@ -7,18 +7,16 @@ topics or feeds this server's admins removed are not brought back.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from bot.config import Config, TopicConfig
+from bot.config import Config
+from bot.match.figures import extract_figures, seed_claim_figures
 from storage import claims_admin, guilds
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database
 from storage.guilds import AuditEntry
-
-log = logging.getLogger(__name__)
 
 FiguresFor = Callable[[str], tuple[str, ...]]
 
@@ -32,25 +30,6 @@ class InstallResult:
     subscribed: list[str]  # feed URLs newly subscribed now
 
 
-def _default_figures() -> FiguresFor:
-    try:
-        from bot.match.figures import extract_figures
-    except ImportError:  # the matcher is optional for installing; figures then start empty
-        log.warning("bot.match.figures is unavailable: claims start without initial figures")
-        return lambda _statement: ()
-    return lambda statement: tuple(extract_figures(statement))
-
-
-def with_initial_figures(topics: tuple[TopicConfig, ...], figures_for: FiguresFor) -> list[TopicConfig]:
-    """Claims start with the figures their statements name (as bot.runner does for the console)."""
-    return [
-        replace(t, claims=tuple(
-            c if c.figures else replace(c, figures=tuple(figures_for(c.statement))) for c in t.claims
-        ))
-        for t in topics
-    ]
-
-
 async def install_guild(db: Database, guild_id: int, name: str | None, config: Config, *,
                         figures_for: FiguresFor | None = None) -> InstallResult:
     """Create or refresh a server's setup from feeds.yaml; idempotent."""
@@ -61,8 +40,7 @@ async def install_guild(db: Database, guild_id: int, name: str | None, config: C
     declined |= {t.key for t in await claims_admin.topic_summaries(db, guild_id) if t.origin == "admin"}
     skipped = [t.key for t in config.topics if t.key in declined]
     wanted = tuple(t for t in config.topics if t.key not in declined)
-    await topic_store.install_topics(db, guild_id,
-                                     with_initial_figures(wanted, figures_for or _default_figures()))
+    await topic_store.install_topics(db, guild_id, seed_claim_figures(wanted, figures_for or extract_figures))
     subscribed = await guilds.subscribe_urls(db, guild_id, [f.url for f in config.feeds])
     if created:
         await guilds.record_audit(db, AuditEntry(
