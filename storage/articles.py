@@ -108,13 +108,6 @@ async def get_article(db: Database, article_id: int) -> Entry | None:
     return row_to_entry(row) if row else None
 
 
-async def find_article_by_url(db: Database, url: str) -> tuple[int, Entry] | None:
-    row = await db.fetchone(
-        "SELECT * FROM articles WHERE url = ? OR identity = ? ORDER BY id LIMIT 1", (url, url)
-    )
-    return (row["id"], row_to_entry(row)) if row else None
-
-
 async def sightings(db: Database, article_id: int) -> list[tuple[str, str | None]]:
     """(feed url, feed name) of every feed that carried the article."""
     rows = await db.fetchall(
@@ -123,17 +116,3 @@ async def sightings(db: Database, article_id: int) -> list[tuple[str, str | None
         (article_id,),
     )
     return [(r["url"], r["name"]) for r in rows]
-
-
-async def search_articles(db: Database, text: str, limit: int = 10) -> list[tuple[int, Entry]]:
-    pattern = f"%{_escape_like(text)}%"
-    rows = await db.fetchall(
-        """SELECT * FROM articles WHERE title LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\'
-           ORDER BY COALESCE(published_at, first_seen_at) DESC LIMIT ?""",
-        (pattern, pattern, limit),
-    )
-    return [(r["id"], row_to_entry(r)) for r in rows]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

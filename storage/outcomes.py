@@ -130,19 +130,6 @@ async def _record(
             outbox_ids.append(int(cur.lastrowid or 0))
 
 
-async def evaluations_for_article(db: Database, article_id: int) -> list[dict[str, Any]]:
-    rows = await db.fetchall(
-        """SELECT e.*, t.key AS topic_key, t.guild_id FROM evaluations e
-           JOIN topics t ON t.id = e.topic_id WHERE e.article_id = ? ORDER BY t.id""",
-        (article_id,),
-    )
-    return [
-        {"topic": r["topic_key"], "guild_id": r["guild_id"], "relevant": bool(r["relevant"]),
-         "detail": json.loads(r["detail"])}
-        for r in rows
-    ]
-
-
 async def matched_claim_ids(db: Database, article_id: int) -> set[int]:
     rows = await db.fetchall("SELECT claim_id FROM matches WHERE article_id = ?", (article_id,))
     return {r[0] for r in rows}
