@@ -46,7 +46,7 @@ class FeedRow:
         return self.paused_at is not None
 
 
-def _row(r: Any) -> FeedRow:
+def feed_from_row(r: Any) -> FeedRow:
     return FeedRow(
         id=r["id"], url=r["url"], name=r["name"], interval=timedelta(seconds=r["interval_s"]),
         origin=r["origin"], etag=r["etag"], last_modified=r["last_modified"],
@@ -93,11 +93,11 @@ async def get_feed(db: Database, url: str) -> FeedRow:
     row = await db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
     if row is None:
         raise FeedNotFoundError(f"no feed {url}")
-    return _row(row)
+    return feed_from_row(row)
 
 
 async def all_feeds(db: Database) -> list[FeedRow]:
-    return [_row(r) for r in await db.fetchall("SELECT * FROM feeds ORDER BY id")]
+    return [feed_from_row(r) for r in await db.fetchall("SELECT * FROM feeds ORDER BY id")]
 
 
 async def due_feeds(db: Database, now: datetime | None = None, *,
@@ -116,7 +116,7 @@ async def due_feeds(db: Database, now: datetime | None = None, *,
         sql += """ AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
                                AND s.paused_at IS NULL)"""
     rows = await db.fetchall(sql + " ORDER BY f.id", params)
-    return [_row(r) for r in rows]
+    return [feed_from_row(r) for r in rows]
 
 
 async def subscribers(db: Database) -> dict[int, set[int]]:

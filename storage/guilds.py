@@ -20,9 +20,9 @@ import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.feeds import FeedRow
-from storage.feeds import _row as _feed_row
+from storage.feeds import feed_from_row as _feed_row
 from storage.outbox import OutboxRow
-from storage.outbox import _row as _outbox_row
+from storage.outbox import outbox_from_row as _outbox_row
 
 AUDIT_DETAIL_MAX = 1000
 

@@ -40,7 +40,7 @@ class OutboxRow:
     created_at: datetime | None
 
 
-def _row(r: Any) -> OutboxRow:
+def outbox_from_row(r: Any) -> OutboxRow:
     return OutboxRow(
         id=r["id"], guild_id=r["guild_id"], topic_id=r["topic_id"], claim_id=r["claim_id"],
         article_id=r["article_id"], proposal_id=r["proposal_id"], kind=r["kind"],
@@ -67,7 +67,7 @@ async def pending(db: Database, guild_id: int | None = None, *, now: datetime | 
                AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?""",
             (guild_id, now_text, limit),
         )
-    return [_row(r) for r in rows]
+    return [outbox_from_row(r) for r in rows]
 
 
 async def mark_sent(db: Database, ids: list[int], *, channel_id: int | None = None,
@@ -119,14 +119,14 @@ async def sent_message_for_article(
            AND state = 'sent' AND message_id IS NOT NULL ORDER BY id LIMIT 1""",
         (guild_id, article_id, topic_id),
     )
-    return _row(row) if row else None
+    return outbox_from_row(row) if row else None
 
 
 async def recent(db: Database, guild_id: int, limit: int = 10) -> list[OutboxRow]:
     rows = await db.fetchall(
         "SELECT * FROM outbox WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
     )
-    return [_row(r) for r in rows]
+    return [outbox_from_row(r) for r in rows]
 
 
 async def enqueue(db: Database, *, guild_id: int, topic_id: int | None, claim_id: int | None,
