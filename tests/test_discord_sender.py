@@ -114,7 +114,7 @@ class Env:
 
     async def row(self, row_id: int) -> outbox.OutboxRow:
         found = await self.db.fetchone("SELECT * FROM outbox WHERE id = ?", (row_id,))
-        return outbox._row(found)
+        return outbox.outbox_from_row(found)
 
 
 @pytest.fixture
