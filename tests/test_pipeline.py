@@ -194,14 +194,25 @@ async def test_confident_change_is_a_claim_revision_with_the_article_as_source(d
     record = await topics.get_topic(db, 0, "acme-recall")
     history = await topics.claim_history(db, record.claim_ids["review"])
     rows = {r.payload["change"]: r for r in await outbox.pending(db, 0) if r.payload["claim"] == "review"}
-    if rows["status_change"].payload["confident"]:
-        assert history[-1].status == "concluded"
-        assert history[-1].article_url == "https://news.example/acme-review-done"
-        assert history[-1].actor == "dossier"
-    else:
-        proposals = await db.fetchall("SELECT kind, after_value FROM proposals")
-        assert ("status_change", "concluded") in [tuple(p) for p in proposals]
-        assert history[-1].status == "ongoing"  # nothing overwritten without a revision
+    assert rows["status_change"].payload["confident"] is True
+    assert history[-1].status == "concluded"
+    assert history[-1].article_url == "https://news.example/acme-review-done"
+    assert history[-1].actor == "dossier"
+
+
+async def test_a_hedged_change_is_a_proposal_and_the_claim_is_untouched(db, server, fetcher):
+    hedged = ("g-h", "https://news.example/acme-hedged", "Acme widgets review",
+              "Acme has reportedly concluded its safety review of the exploding widgets, "
+              "sources said, though the company would not confirm it.")
+    server.route("/a", body=rss(hedged))
+    await setup(db, server, "/a")
+    await make(db, fetcher).run_cycle(force=True)
+    record = await topics.get_topic(db, 0, "acme-recall")
+    history = await topics.claim_history(db, record.claim_ids["review"])
+    proposals = await db.fetchall("SELECT kind, after_value FROM proposals")
+    assert ("status_change", "concluded") in [tuple(p) for p in proposals]
+    assert history[-1].status == "ongoing"  # nothing overwritten without a revision
+    assert record.state.claims[0].status == Status.ONGOING
 
 
 async def test_guilds_only_see_feeds_they_subscribe_to(db, server, fetcher):
