@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError
 from bot.settings import SettingsError, load_settings
@@ -55,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from bot.runner import run
 
-        return asyncio.run(run(settings, once=args.once, fmt=args.format, demo=args.demo))
+        demo_db = Path(args.db) if args.db else None
+        return asyncio.run(run(settings, once=args.once, fmt=args.format, demo=args.demo,
+                               demo_db=demo_db))
     except (ConfigError, SettingsError, StorageError) as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -93,15 +93,14 @@ async def _sleep_seconds(db: Database) -> float:
     return min(max(wait, MIN_SLEEP), MAX_SLEEP).total_seconds()
 
 
-async def run_demo(settings: Settings, config: Config, *, fmt: str) -> int:
-    """Replay the shipped snapshots through the real pipeline, in a throwaway database."""
+async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Path | None = None) -> int:
+    """Replay the shipped snapshots through the real pipeline, in a throwaway database
+    unless `--db` names one (DOSSIER_DB is ignored: a demo never writes to the real file)."""
     from bot.demo.replay import ReplayServer
 
     sink = ConsoleSink(fmt)
     with tempfile.TemporaryDirectory(prefix="dossier-demo-") as tmp:
-        db_path = settings.db_path if settings.db_path != Settings().db_path else (
-            Path(tmp) / "demo.db"
-        )
+        db_path = db_path or Path(tmp) / "demo.db"
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
@@ -116,10 +115,11 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str) -> int:
     return 0
 
 
-async def run(settings: Settings, *, once: bool, fmt: str, demo: bool) -> int:
+async def run(settings: Settings, *, once: bool, fmt: str, demo: bool,
+              demo_db: Path | None = None) -> int:
     config = load_config(settings.config_path)  # fails before anything is written
     if demo:
-        return await run_demo(settings, config, fmt=fmt)
+        return await run_demo(settings, config, fmt=fmt, db_path=demo_db)
     if settings.console_mode:
         log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
         return await run_console(settings, config, once=once, fmt=fmt)

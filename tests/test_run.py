@@ -139,3 +139,14 @@ async def test_a_failing_cycle_does_not_end_the_console_loop(tmp_path, monkeypat
         await runner.run_console(Settings(db_path=tmp_path / "d.db"), config, once=False, fmt="jsonl")
     assert len(calls) == 3
     assert "poll cycle failed" in caplog.text and "database is locked" in caplog.text
+
+
+async def test_demo_never_writes_to_the_configured_database_but_honours_db(tmp_path):
+    real = tmp_path / "real.db"
+    code, out, err = await dossier("run", "--demo", "--format", "jsonl", env={"DOSSIER_DB": str(real)})
+    assert code == 0, err
+    assert out and not real.exists()
+    chosen = tmp_path / "demo.db"
+    code, out, err = await dossier("run", "--demo", "--format", "jsonl", "--db", str(chosen))
+    assert code == 0, err
+    assert out and chosen.exists()
