@@ -149,3 +149,40 @@ def test_speed_smoke():
     for _ in range(50):
         m.match(e)
     assert (time.perf_counter() - t0) / 50 < 0.05  # generous: 50 ms per entry
+
+
+def test_british_and_american_spellings_and_demonyms_meet():
+    from bot.match.normalise import concept
+
+    assert concept("centre") == concept("centers") == concept("center")
+    assert concept("labour") == concept("labor")
+    assert concept("organised") == concept("organizing")
+    assert concept("dutch") == concept("netherlands")
+    assert concept("four") == ("four",)  # not "for": the -our rule keeps short words
+
+
+PETITION = TopicState(
+    key="orion-petition", title="Orion investors",
+    keywords=(("orion",), ("harbour", "port authority")),
+    claims=(ClaimState("petition", "More than 40 pension funds signed a letter asking Orion to publish an "
+                       "audit of its harbour camera privacy safeguards.", Status.ONGOING),
+            ClaimState("firings", "Orion fired four engineers who protested the harbour camera contract.",
+                       Status.CONFIRMED)),
+)
+
+
+def _petition_score(text: str):
+    result = Matcher([PETITION], TH).match(entry("Investors", text))[0]
+    return next(s for s in result.scores if s.claim_key == "petition")
+
+
+def test_a_window_naming_most_of_a_claim_needs_not_use_its_verb():
+    # "filed a resolution" instead of "signed a letter": five distinctive terms carry it
+    rich = _petition_score("Pension funds filed a resolution asking Orion to publish an audit of its "
+                           "harbour camera privacy safeguards.")
+    assert rich.features["verb"] == 1.0 and rich.score >= TH.low
+    # four distinctive terms and not its act: the missing verb still counts against it
+    four = _petition_score("Pension funds asked Orion for a harbour audit.")
+    five = _petition_score("Pension funds asked Orion to publish a harbour camera audit.")
+    assert (four.features["distinctive_hit"], four.features["verb"]) == (4.0, 0.75)
+    assert (five.features["distinctive_hit"], five.features["verb"]) == (5.0, 1.0)

@@ -59,7 +59,19 @@ military army
 call phone
 airstrike strike bombing
 deadly lethal fatal kill killing
+netherlands dutch holland
+ireland irish
+israel israeli
+palestine palestinian
+britain british
+germany german
+france french
+europe european
+america american
 """.strip().splitlines()
+
+# British spellings whose stems differ from the American ones ("centre" / "centers").
+_OUR_KEEP = frozenset("four hour your tour pour flour sour our contour devour detour".split())
 
 _IRREGULAR = {
     "men": "man", "women": "woman", "children": "child", "people": "person", "data": "data",
@@ -106,8 +118,14 @@ def stem(word: str) -> str:
             break
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz":  # "stopped" -> "stopp" -> "stop"
         w = w[:-1]
+    if len(w) > 4 and w.endswith("tre"):  # centre -> center, theatre -> theater
+        w = w[:-2] + "er"
+    elif len(w) > 5 and w.endswith("our") and w not in _OUR_KEEP:  # labour -> labor
+        w = w[:-2] + "r"
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
+    if len(w) > 4 and w.endswith("iz"):  # organiz(e) -> organis(e)
+        w = w[:-1] + "s"
     return w
 
 

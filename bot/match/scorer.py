@@ -64,6 +64,7 @@ SHORT_TEXT_SENTENCES = 4  # a title + summary entry this short ...
 SHORT_TEXT_BOOST = 1.6  # ... is dense lead text: each sentence stands for a paragraph
 PAIR_FACTOR = 0.95  # a two-sentence window is slightly weaker evidence than one sentence
 MIN_DISTINCTIVE = 2  # distinctive claim terms a window needs before it counts fully
+VERB_WAIVER_DISTINCTIVE = 5  # a window with this many distinctive terms names the claim's act otherwise
 FEW_DISTINCTIVE_FACTOR = 0.6
 IDF_FLOOR = 0.1
 TOP_SENTENCES = 3  # per claim wording, the heaviest sentences whose windows are scored in full
@@ -236,7 +237,8 @@ class CompiledTopic:
             v = variants[vi]
             union, bound, _, _, heaviest = state[vi]
             factor = 100.0 / v.norm
-            if v.verb_mask and not union & v.verb_mask:
+            if (v.verb_mask and not union & v.verb_mask
+                    and (union & v.distinctive_mask).bit_count() < VERB_WAIVER_DISTINCTIVE):
                 factor *= NO_VERB_FACTOR
             if v.actor_mask and not union & v.actor_mask:
                 factor *= NO_ANCHOR_FACTOR
@@ -301,7 +303,8 @@ class CompiledTopic:
         distinctive = (mask & v.distinctive_mask).bit_count()
         actor = FOREIGN_ACTOR_FACTOR if foreign else 1.0
         anchor = NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask) else 1.0
-        verb = NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask) else 1.0
+        verb = (NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask)
+                and distinctive < VERB_WAIVER_DISTINCTIVE else 1.0)
         score = 100.0 * hit / v.norm * actor * anchor * verb * factor
         if distinctive < MIN_DISTINCTIVE:
             score *= FEW_DISTINCTIVE_FACTOR
