@@ -186,3 +186,52 @@ def test_a_window_naming_most_of_a_claim_needs_not_use_its_verb():
     five = _petition_score("Pension funds asked Orion to publish a harbour camera audit.")
     assert (four.features["distinctive_hit"], four.features["verb"]) == (4.0, 0.75)
     assert (five.features["distinctive_hit"], five.features["verb"]) == (5.0, 1.0)
+
+
+ACRONYMS = TopicState(
+    key="orion-hpa", title="Orion and the HPA",
+    keywords=(("orion",), ("harbour", "hpa")),
+    claims=(ClaimState("ai", "Orion sold AI camera analytics to the HPA for harbour surveillance.",
+                       Status.CONFIRMED),),
+)
+
+
+def test_acronyms_written_out_meet_the_claims_acronyms():
+    from bot.match.normalise import TOKEN_RE
+    from bot.match.scorer import SpelledAcronyms, spelled_acronyms
+
+    spelled = spelled_acronyms([ACRONYMS], {"ai", "hpa", "orion"})
+    assert isinstance(spelled, SpelledAcronyms)
+
+    def found(text: str) -> set[str]:
+        folded = fold(text)
+        return spelled.found_in(folded, TOKEN_RE.findall(folded))
+
+    assert found("the Harbour Police Authority bought it") == {"hpa"}  # initials of the claim's own acronym
+    assert found("artificial intelligence cameras") == {"ai"}  # a common acronym by name
+    assert found("he paid attention") == set()  # stopwords do not stand for letters
+    assert found("Amnesty International said") == set()  # two-letter acronyms only by name
+    written = Matcher([ACRONYMS], TH).match(entry(
+        "Orion deal", "Orion sold artificial intelligence camera analytics to the Harbour Police Authority "
+                      "for harbour surveillance."))[0]
+    short = Matcher([ACRONYMS], TH).match(entry(
+        "Orion deal", "Orion sold AI camera analytics to the HPA for harbour surveillance."))[0]
+    assert score(written, "ai") == score(short, "ai") >= TH.low
+
+
+def test_a_figure_change_takes_the_figure_of_the_sentence_about_the_claim():
+    topic = TopicState(
+        key="orion-vote", title="Orion shareholder votes",
+        keywords=(("orion",), ("shareholder", "vote")),
+        claims=(ClaimState("audit-vote", "Orion shareholders backed a proposal for a harbour privacy audit "
+                           "with 12% of votes.", Status.ONGOING, figures=("12%",)),),
+    )
+    e = entry("Orion vote results",
+              "Proposal 4, on a new stadium sponsorship by Orion, won 31% of shareholder votes. "
+              "Proposal 5, for a harbour privacy audit, won 19% of Orion shareholder votes.")
+    result = Matcher([topic], TH).match(e)[0]
+    # evidence of two sentences, the unrelated figure first
+    result = replace(result, claim_windows={"audit-vote": (1, 2)})
+    figures = [c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert figures and figures[0].after == "19%" and figures[0].before == "12%"
+    assert not figures[0].confident  # two different new values in the evidence: a proposal

@@ -208,7 +208,10 @@ def detect_changes(
                 continue  # background: the figure we already have
             candidates.append((si, fig, same_kind[0] if same_kind else None))
         if candidates:
-            si, fig, old = candidates[0]
+            # the figure of the sentence that is most about this claim ("Proposal 9, on human
+            # rights due diligence, won 26%" over "Proposal 8 won 27%" for a due-diligence claim)
+            about = {i: len(info.distinctive.intersection(concepts(sentences[i]))) for i, _, _ in candidates}
+            si, fig, old = min(candidates, key=lambda c: -about[c[0]])
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
             hedged = bool(_HEDGE.search(fold(sentences[si])))
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED

@@ -22,6 +22,7 @@ from bot.match.scorer import (
     FuzzyVocabulary,
     claim_idf,
     foreign_actors,
+    spelled_acronyms,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
@@ -73,7 +74,7 @@ class Matcher:
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
         self.vocabulary = FuzzyVocabulary(vocabulary)
-        self.reader = ConceptReader(self.vocabulary)
+        self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
 
     def match(self, entry: Entry) -> list[TopicResult]:
         sentences, n_title = entry_sentences(entry)

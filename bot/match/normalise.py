@@ -48,7 +48,7 @@ protest protester demonstrate demonstrator demonstration sit rally encampment di
 review investigation inquiry probe audit examination investigate
 disable cease cut revoke block suspend deactivate halt discontinue shut stop terminate ban
 move transfer migrate relocate shift
-store host keep hold
+store storage host keep hold
 employee worker staff staffer engineer
 reveal expose uncover
 publish release disclose
@@ -176,6 +176,15 @@ def concepts(text: str) -> list[str]:
     return out
 
 
+# Spelled-out names news writes for common acronyms: a claim that says "AI" is met by
+# "artificial intelligence". Generic; a claim's own 3+ letter acronyms ("IMOD") are also
+# recognised from their initials (see `scorer.SpelledAcronyms`).
+PHRASE_ACRONYMS = {
+    "artificial intelligence": "ai", "united nations": "un", "european union": "eu",
+    "amazon web services": "aws", "national security agency": "nsa",
+    "israel defense forces": "idf", "israeli defense forces": "idf", "israel defence forces": "idf",
+    "chief executive officer": "ceo", "human rights watch": "hrw",
+}
 def is_number(token: str) -> bool:
     """True for numeric tokens ("8200", "11500", "1.2")."""
     return token[:1].isdigit()

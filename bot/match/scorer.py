@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from bot.match.gate import Gate
 from bot.match.normalise import (
+    PHRASE_ACRONYMS,
     POSSESSIVE_RE,
     STATUS_WORDS,
     STOPWORDS,
@@ -50,6 +51,8 @@ _GENERIC_ORGS = frozenset(concepts(
     "hp salesforce tesla twitter x tiktok bytedance huawei samsung"
 )) - {"x"}
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-Z][\w’'&.-]*|\d{3,})")
+_INITIAL_FILLERS = frozenset(("of", "and", "for", "the"))
+_ACRONYM = re.compile(r"(?<![\w])[A-Z]{3,6}(?![\w])")
 _CALENDAR = frozenset(concepts(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday"
@@ -119,6 +122,8 @@ def claim_terms(text: str) -> tuple[str, ...]:
     for tok in raw_tokens(text):
         if tok not in STOPWORDS and tok not in STATUS_WORDS:
             out.extend(concept(tok))
+    folded = fold(text)
+    out.extend(concept(a)[0] for phrase, a in PHRASE_ACRONYMS.items() if phrase in folded)
     return tuple(dict.fromkeys(out))
 
 
@@ -160,7 +165,7 @@ class CompiledTopic:
                     w = idf.get(t, 1.0)
                     if t in keyword_concepts:
                         w *= 0.5  # every article that passes the gate has these
-                    if t in _LIGHT or is_number(t):
+                    if t in _LIGHT or t in _CALENDAR or is_number(t):
                         w *= 0.5
                     weights.append(w)
                 ranked = sorted(weights)
@@ -419,35 +424,87 @@ class ConceptReader:
     dict lookup per token remain. Thread-safe in the same sense as `FuzzyVocabulary`.
     """
 
-    def __init__(self, vocab: FuzzyVocabulary, max_cache: int = 100_000) -> None:
+    def __init__(self, vocab: FuzzyVocabulary, max_cache: int = 100_000,
+                 spelled: SpelledAcronyms | None = None) -> None:
         self.vocab = vocab
         self._max = max_cache
         self._cache = _TokenConcepts(vocab)
+        self.spelled = spelled
 
     def sentence_sets(self, sentences: Sequence[str], folded: str | None = None) -> list[frozenset[str]]:
         if folded is None:
             folded = fold("\n".join(sentences))
         lines = POSSESSIVE_RE.sub("", folded).replace("-", " ").split("\n")
         if len(lines) != len(sentences):  # a sentence with its own line breaks: read one by one
-            return sentence_concepts(sentences, self.vocab)
+            lines = [POSSESSIVE_RE.sub("", fold(s)).replace("-", " ").replace("\n", " ") for s in sentences]
         cache = self._cache
         if len(cache) > self._max:
             cache = self._cache = _TokenConcepts(self.vocab)
         get = cache.__getitem__
         findall = TOKEN_RE.findall
-        return [frozenset(chain.from_iterable(map(get, findall(line)))) for line in lines]
+        if self.spelled is None:
+            return [frozenset(chain.from_iterable(map(get, findall(line)))) for line in lines]
+        out = []
+        for line in lines:
+            tokens = findall(line)
+            found = frozenset(chain.from_iterable(map(get, tokens)))
+            extra = self.spelled.found_in(line, tokens)
+            out.append(found | extra if extra else found)
+        return out
 
 
-def sentence_concepts(sentences: Sequence[str], vocab: FuzzyVocabulary) -> list[frozenset[str]]:
-    """Each sentence's concept set, unknown long words mapped onto the vocabulary when close."""
-    out = []
-    for s in sentences:
-        cs = set()
-        for c in concepts(s):
-            mapped = vocab.lookup(c)
-            cs.add(mapped if mapped is not None else c)
-        out.append(frozenset(cs))
-    return out
+class SpelledAcronyms:
+    """Acronyms the claims use, recognised when an article writes them out.
+
+    Common ones by name ("artificial intelligence" -> "ai", a substring test), and a claim's
+    own 3+ letter acronyms by the initials of consecutive words ("israeli ministry of
+    defense" -> "imod"), where a stopword may not stand for a letter (except the fillers
+    acronyms keep, like "of"). Both tests are a few C-level string searches per sentence.
+    """
+
+    def __init__(self, phrases: dict[str, str], initials: dict[str, str]) -> None:
+        self.phrases = tuple(phrases.items())
+        self.initials = tuple(initials.items())
+
+    def found_in(self, line: str, tokens: Sequence[str]) -> set[str]:
+        out = {name for phrase, name in self.phrases if phrase in line}
+        if self.initials and len(tokens) > 2:
+            letters = "".join(t[0] for t in tokens)
+            for acronym, name in self.initials:
+                start = letters.find(acronym)
+                while start >= 0:
+                    words = tokens[start:start + len(acronym)]
+                    if all(w.isalpha() and len(w) > 1 and (w not in STOPWORDS or w in _INITIAL_FILLERS)
+                           for w in words):
+                        out.add(name)
+                        break
+                    start = letters.find(acronym, start + 1)
+        return out
 
 
-__all__ = ["CompiledTopic", "ConceptReader", "FuzzyVocabulary", "Variant", "WindowScore", "claim_idf", "fold"]
+def spelled_acronyms(topics: Iterable[TopicState], vocabulary: Iterable[str]) -> SpelledAcronyms | None:
+    """The acronyms the claims use that an article may write out (None when there are none)."""
+    vocab = set(vocabulary)
+    initials: dict[str, str] = {}
+    for topic in topics:
+        for claim in topic.claims:
+            for text in (claim.statement, *claim.aliases):
+                for acronym in _ACRONYM.findall(text):
+                    key = concept(acronym.lower())[0]
+                    if key in vocab:
+                        initials[acronym.lower()] = key
+    phrases = {p: concept(a)[0] for p, a in PHRASE_ACRONYMS.items() if concept(a)[0] in vocab}
+    return SpelledAcronyms(phrases, initials) if phrases or initials else None
+
+
+__all__ = [
+    "CompiledTopic",
+    "ConceptReader",
+    "FuzzyVocabulary",
+    "SpelledAcronyms",
+    "Variant",
+    "WindowScore",
+    "claim_idf",
+    "fold",
+    "spelled_acronyms",
+]
