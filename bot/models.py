@@ -83,7 +83,7 @@ class ClaimMatch:
     claim_key: str
     score: float  # 0..100
     evidence: str
-    features: dict[str, float] = field(default_factory=dict)  # for `why`: what decided it
+    features: dict[str, float | str] = field(default_factory=dict)  # for `why`: what decided it
 
 
 @dataclass(frozen=True, slots=True)

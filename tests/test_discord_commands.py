@@ -320,6 +320,7 @@ async def test_updates_search_feeds_and_why_after_a_poll(env: Env) -> None:
     why = text_of(data_of(await env.call("why", {"url": CONCLUDED[1] + "?utm_source=x"}, who=member)))
     assert "keyword gate passed" in why
     assert "review" in why and "applied" in why
+    assert "of the claim's weight" in why and "distinctive terms" in why  # the features that decided it
     proposed = text_of(data_of(await env.call("why", {"url": FIGURE[1]}, who=member)))
     assert "units" in proposed and "review proposal (units)" in proposed
     assert "Thresholds here" in why

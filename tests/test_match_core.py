@@ -235,3 +235,27 @@ def test_a_figure_change_takes_the_figure_of_the_sentence_about_the_claim():
     figures = [c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
     assert figures and figures[0].after == "19%" and figures[0].before == "12%"
     assert not figures[0].confident  # two different new values in the evidence: a proposal
+
+
+def test_a_sentence_another_claim_explains_much_better_is_damped_and_says_so():
+    topic = TopicState(
+        key="orion-audits", title="Orion audits",
+        keywords=(("orion",), ("harbour", "port authority")),
+        claims=(
+            ClaimState("audit", "Orion's audit of the harbour camera contract is ongoing.", Status.ONGOING),
+            ClaimState("no-harm", "Orion said an earlier audit found no evidence its harbour cameras harmed "
+                       "fishermen or dock workers.", Status.DISPUTED),
+        ),
+    )
+    e = entry("Orion statement", "An Orion audit found no evidence that its harbour cameras harmed "
+                                 "fishermen or dock workers.")
+    result = Matcher([topic], TH).match(e)[0]
+    by_key = {s.claim_key: s for s in result.scores}
+    damped = by_key["audit"]
+    assert damped.features.get("explained_by") == "no-harm"
+    assert damped.score == round(damped.features["score_before"] * 0.8, 2)
+    assert by_key["no-harm"].score >= 1.25 * damped.features["score_before"]
+    # alone, the same audit sentence is not damped
+    alone = Matcher([topic], TH).match(entry("Orion audit", "Orion's audit of the harbour camera contract "
+                                                            "continues, the company said."))[0]
+    assert "explained_by" not in next(s for s in alone.scores if s.claim_key == "audit").features

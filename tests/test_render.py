@@ -565,3 +565,15 @@ def test_change_from_json_tolerates_odd_payloads() -> None:
     assert back.kind is ChangeKind.NEW_DEVELOPMENT
     assert back.score == 0.0 and back.article.published is None
     render_terminal(back)
+
+
+def test_why_features_read_as_words():
+    from bot.discord_bot.format import features_text
+
+    text = features_text({"coverage": 0.613, "distinctive_hit": 3.0, "window": 2.0, "verb": 0.75,
+                          "anchor": 1.0, "actor": 0.25, "explained_by": "@everyone", "in_title": 1.0})
+    assert "61% of the claim's weight" in text and "3 distinctive terms" in text and "two sentences" in text
+    assert "claim's action missing ×0.75" in text and "another organisation acts ×0.25" in text
+    assert "named actors" not in text and "in the title" in text
+    assert "better explained by" in text and "@everyone" not in text  # feed-derived keys stay inert
+    assert features_text({"estimate": 1.0, "terms_hit": 2.0}).startswith("below the review threshold")

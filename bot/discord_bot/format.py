@@ -373,6 +373,40 @@ BAND_TEXT = {"apply": "≥ high: applied if unambiguous", "review": "≥ low: pr
              "below": "below low: not matched"}
 
 
+def features_text(features: dict[str, float | str]) -> str:
+    """The features that decided a claim's score, in words (see bot/match/matcher.py)."""
+    f = features
+    parts: list[str] = []
+    if f.get("estimate"):
+        return f"below the review threshold in every window ({_num(f.get('terms_hit'))} claim terms at best)"
+    if "coverage" in f:
+        parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
+    if "distinctive_hit" in f:
+        parts.append(f"{_num(f['distinctive_hit']):.0f} distinctive terms")
+    if _num(f.get("window")) == 2:
+        parts.append("two sentences")
+    if _num(f.get("in_title")):
+        parts.append("in the title")
+    if _num(f.get("alias")):
+        parts.append("via an alias")
+    for key, text in (("verb", "claim's action missing"), ("anchor", "none of its named actors"),
+                      ("actor", "another organisation acts")):
+        if key in f and _num(f[key]) < 1:
+            parts.append(f"{text} ×{_num(f[key]):g}")
+    if f.get("explained_by"):
+        parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×0.8")
+    if "score_before_gate" in f:
+        parts.append(f"{_num(f['score_before_gate']):.1f} before the keyword gate")
+    return clean(" · ".join(parts), 300)
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def why_embed(report: Any) -> discord.Embed:
     thresholds = f"Thresholds here: review at **{report.low:g}**, apply at **{report.high:g}**."
     if not report.found:
@@ -400,6 +434,9 @@ def why_embed(report: Any) -> discord.Embed:
                 for c in t.best:
                     value.append(f"• **{clean(c.claim_key, 60)}** {c.score:.1f} "
                                  f"({BAND_TEXT.get(c.band, c.band)})")
+                    detail = features_text(c.features)
+                    if detail:
+                        value.append(f"  {detail}")
             else:
                 value.append("No claim scored: a new development at most.")
         fields.append({"name": f"Topic {clean(t.topic_key, 80)}", "value": "\n".join(value),

@@ -9,7 +9,7 @@ cache, a dict whose single-key reads and writes are atomic under the GIL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.match.gate import GateResult, word_set
 from bot.match.normalise import fold
@@ -29,6 +29,8 @@ from bot.match.thresholds import Thresholds
 from bot.models import ClaimMatch, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
+EXPLAINED_RATIO = 1.25  # another claim scoring this much more on the same sentences ...
+EXPLAINED_FACTOR = 0.8  # ... explains them better: this claim's reading is damped
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class Matcher:
             if not gate.passed:
                 features["score_before_gate"] = round(min(100.0, win.score * scale), 2)
             scores.append(ClaimMatch(claim.key, score, evidence, features))
+        scores = _explained_elsewhere(scores, windows, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
         matches = tuple(m for m in ranked if m.score >= low and m.score > 0)
         relevant = gate.passed and bool(matches or self._topical(ct, sentences, n_title))
@@ -158,3 +161,35 @@ class Matcher:
                 return True
             prev = cur
         return False
+
+
+def _explained_elsewhere(scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],
+                         low: float) -> list[ClaimMatch]:
+    """Damp a match whose evidence lies inside a much stronger match's evidence.
+
+    "An internal review found no evidence its products harmed people" shares words with
+    "the review is ongoing", but it is the no-evidence claim's sentence: when every sentence
+    of claim B's window is in claim A's window and A scores EXPLAINED_RATIO times more, B is
+    most likely a vocabulary coincidence. Only matches (>= low) compete, so the cost stays
+    quadratic in the (few) matches, not in the claims. `why` shows it as `explained_by`.
+    """
+    strong = [m for m in scores if m.score >= low and m.claim_key in windows]
+    if len(strong) < 2:
+        return scores
+    damped: dict[str, tuple[float, str]] = {}
+    for b in strong:
+        wb = set(windows[b.claim_key])
+        for a in strong:
+            if (a is not b and a.score >= EXPLAINED_RATIO * b.score
+                    and wb.issubset(windows[a.claim_key])):
+                damped[b.claim_key] = (round(b.score * EXPLAINED_FACTOR, 2), a.claim_key)
+                break
+    if not damped:
+        return scores
+    out = []
+    for m in scores:
+        if m.claim_key in damped:
+            new, by = damped[m.claim_key]
+            m = replace(m, score=new, features={**m.features, "explained_by": by, "score_before": m.score})
+        out.append(m)
+    return out

@@ -190,7 +190,7 @@ class ClaimScore:
     statement: str | None  # None when the claim no longer exists or was retired
     score: float
     evidence: str
-    features: dict[str, float]
+    features: dict[str, float | str]  # numbers, and a claim key for `explained_by`
     band: str  # "apply" (>= high), "review" (>= low), "below" (< low)
 
 
@@ -458,7 +458,8 @@ def _topic_why(topic: TopicSummaryRow, ev: guilds.Evaluation | None, statements:
         score = _float(s.get("score"))
         features = s.get("features") if isinstance(s.get("features"), dict) else {}
         scores.append(ClaimScore(key, statements.get(key), score, str(s.get("evidence") or ""),
-                                 {str(k): _float(v) for k, v in features.items()},
+                                 {str(k): v if isinstance(v, str) else _float(v)
+                                  for k, v in features.items()},
                                  _band(score, low, high)))
     scores.sort(key=lambda c: -c.score)
     return TopicWhy(
