@@ -26,6 +26,7 @@ from bot.match.scorer import (
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
+from bot.match.windows import WindowScorer
 from bot.models import ClaimMatch, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
@@ -74,6 +75,7 @@ class Matcher:
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
+        self.window_scorers = tuple(WindowScorer(c) for c in self.compiled)
         vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
@@ -84,20 +86,20 @@ class Matcher:
         words = word_set(folded)
         concept_sets: list[frozenset[str]] | None = None
         out: list[TopicResult] = []
-        for ct in self.compiled:
+        for ct, scorer in zip(self.compiled, self.window_scorers, strict=True):
             gate = ct.gate.check(folded, words)
             if concept_sets is None:
                 concept_sets = self.reader.sentence_sets(sentences, folded)
-            out.append(self._topic_result(ct, gate, sentences, n_title, concept_sets))
+            out.append(self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets))
         return out
 
-    def _topic_result(self, ct: CompiledTopic, gate: GateResult, sentences: list[str], n_title: int,
-                      concept_sets: list[frozenset[str]]) -> TopicResult:
+    def _topic_result(self, ct: CompiledTopic, scorer: WindowScorer, gate: GateResult, sentences: list[str],
+                      n_title: int, concept_sets: list[frozenset[str]]) -> TopicResult:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
-        # only a claim that could reach `low` has its windows scored in full (see score_sentences)
-        best = ct.score_sentences(concept_sets, floor=low / scale)
+        best = scorer.best(concept_sets)
+        below = low / scale  # a claim below `low` gets a short record: most claims, most entries
         scores: list[ClaimMatch] = []
         passed = gate.passed
         gate_f = 1.0 if passed else 0.0
@@ -106,12 +108,13 @@ class Matcher:
             if win is None:
                 scores.append(ClaimMatch(claim.key, 0.0, "", {"coverage": 0.0}))
                 continue
-            if not win.exact:
-                # cannot reach `low` in any window: estimated from its heaviest sentence
-                windows[claim.key] = (win.start,)
-                estimate = round(win.score * scale, 2) if passed else 0.0
-                scores.append(ClaimMatch(claim.key, estimate, sentences[win.start],
-                                         {"terms_hit": float(win.hits), "estimate": 1.0, "gate": gate_f}))
+            if win.score < below:
+                windows[claim.key] = (win.start, win.start + 1)[:win.size]
+                scores.append(ClaimMatch(claim.key, round(win.score * scale, 2) if passed else 0.0,
+                                         sentences[win.start],
+                                         {"coverage": win.coverage, "terms_hit": win.hits,
+                                          "distinctive_hit": win.distinctive,
+                                          "penalty": win.actor * win.anchor * win.verb, "gate": gate_f}))
                 continue
             idx = tuple(range(win.start, win.start + win.size))
             windows[claim.key] = idx

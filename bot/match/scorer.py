@@ -9,8 +9,9 @@ of one or two adjacent sentences (or the title). An actor check halves the score
 whose actor is another organisation the topics know ("Google fired..." is not "Microsoft
 fired..."). rapidfuzz maps misspelt or variant words onto the claims' vocabulary.
 
-Cost: one pass over the entry's concepts through an inverted index (term -> claim variants);
-per-window work is bit operations, so time grows linearly with the number of claims hit.
+This module compiles claims (terms, weights, masks, inverted index) and reads entries into
+concept sets; `bot.match.windows.WindowScorer` scores the windows with numpy, in time that
+grows linearly with the number of claims hit.
 """
 
 from __future__ import annotations
@@ -70,7 +71,6 @@ MIN_DISTINCTIVE = 2  # distinctive claim terms a window needs before it counts f
 VERB_WAIVER_DISTINCTIVE = 5  # a window with this many distinctive terms names the claim's act otherwise
 FEW_DISTINCTIVE_FACTOR = 0.6
 IDF_FLOOR = 0.1
-TOP_SENTENCES = 3  # per claim wording, the heaviest sentences whose windows are scored in full
 FUZZY_MIN_LEN = 7
 FUZZY_CUTOFF = 90.0
 
@@ -105,7 +105,7 @@ class WindowScore:
     anchor: float
     verb: float
     variant: int
-    exact: bool = True  # False: cannot reach the floor; estimated from its heaviest sentence
+    exact: bool = True  # kept for readers of older results; the window scorer is always exact
 
 
 def entity_concepts(text: str) -> set[str]:
@@ -184,146 +184,6 @@ class CompiledTopic:
                 postings.setdefault(t, []).append((vi, 1 << bit, w))
         self.postings = {k: tuple(p) for k, p in postings.items()}
         self.posting_keys = frozenset(self.postings)
-
-    def score_sentences(self, sentence_concepts: Sequence[frozenset[str]],
-                        floor: float = 0.0) -> list[WindowScore | None]:
-        """Best window per claim (None for a claim none of whose terms occur).
-
-        One pass through the inverted index collects, per claim variant, the sentences that hit
-        it (mask of terms, summed weight). Then an upper bound of the variant's best window
-        (the heaviest sentence or adjacent pair, with the penalties that hold for the whole
-        entry) is compared with `floor`: a variant that cannot reach it is scored on its
-        heaviest sentence only (`WindowScore.exact` False, an estimate below the bound); it cannot
-        decide anything, and skipping its windows keeps the cost linear and small.
-        """
-        hits: dict[int, list[tuple[int, int, float]]] = {}
-        # per variant, while reading: [union of masks, heaviest window weight, last sentence,
-        # its weight, heaviest sentence row]; the bound needs no second pass over the rows
-        state: dict[int, list] = {}
-        foreign_in: list[bool] = []
-        postings = self.postings
-        keys = self.posting_keys
-        foreign = self.foreign
-        for si, concept_set in enumerate(sentence_concepts):
-            foreign_in.append(not foreign.isdisjoint(concept_set))
-            present = keys.intersection(concept_set)
-            if not present:
-                continue
-            masks: dict[int, int] = {}
-            weights: dict[int, float] = {}
-            for c in present:
-                for vi, bit, wt in postings[c]:
-                    if vi in masks:
-                        masks[vi] |= bit
-                        weights[vi] += wt
-                    else:
-                        masks[vi] = bit
-                        weights[vi] = wt
-            for vi, mask in masks.items():
-                wt = weights[vi]
-                row = (si, mask, wt)
-                st = state.get(vi)
-                if st is None:
-                    hits[vi] = [row]
-                    state[vi] = [mask, wt, si, wt, row]
-                    continue
-                hits[vi].append(row)
-                st[0] |= mask
-                pair = wt + st[3] if st[2] == si - 1 else wt
-                if pair > st[1]:
-                    st[1] = pair
-                if wt > st[4][2]:
-                    st[4] = row
-                st[2] = si
-                st[3] = wt
-        best: list[WindowScore | None] = [None] * len(self.claims)
-        variants = self.variants
-        for vi, rows in hits.items():
-            v = variants[vi]
-            union, bound, _, _, heaviest = state[vi]
-            factor = 100.0 / v.norm
-            if (v.verb_mask and not union & v.verb_mask
-                    and (union & v.distinctive_mask).bit_count() < VERB_WAIVER_DISTINCTIVE):
-                factor *= NO_VERB_FACTOR
-            if v.actor_mask and not union & v.actor_mask:
-                factor *= NO_ANCHOR_FACTOR
-            if (union & v.distinctive_mask).bit_count() < MIN_DISTINCTIVE:
-                factor *= FEW_DISTINCTIVE_FACTOR
-            top: WindowScore | None = best[v.claim_index]
-            if bound * factor < floor:
-                # the heaviest sentence with the penalties that hold entry-wide: an estimate that
-                # stays below the bound, so below `floor`
-                si, mask, wt = heaviest
-                if top is None or wt * factor > top.score:
-                    best[v.claim_index] = WindowScore(wt * factor, si, 1, wt / v.total if v.total else 0.0,
-                                                      mask.bit_count(), 0, 1.0, 1.0, 1.0, vi, False)
-                continue
-            by_si = {r[0]: r for r in rows}
-            seeds = sorted(rows, key=lambda r: -r[2])[:TOP_SENTENCES] if len(rows) > TOP_SENTENCES else rows
-            # candidate windows with an upper bound of their score, in the order that breaks ties
-            cands: list[tuple[float, int, int, int]] = []
-            pairs: set[int] = set()
-            for rank, (si, _, wt) in enumerate(seeds):
-                cands.append((wt * factor, rank, si, 1))
-                if si - 1 in by_si:
-                    pairs.add(si - 1)
-                if si + 1 in by_si:
-                    pairs.add(si)
-            rank = len(cands)
-            for first in sorted(pairs):
-                m1, w1 = by_si[first][1:]
-                m2, w2 = by_si[first + 1][1:]
-                if (m1 | m2) in (m1, m2):
-                    continue  # one sentence already has every term the pair has
-                cands.append(((w1 + w2) * factor * PAIR_FACTOR, rank, first, 2))
-                rank += 1
-            cands.sort(key=lambda c: -c[0])
-            top_rank = -1  # the rank of `top` when it is one of this variant's windows
-            for ub, rank, first, size in cands:
-                if top is not None and ub < top.score - 1e-9:
-                    break  # neither this window nor any after it can beat `top`
-                _, m1, w1 = by_si[first]
-                if size == 1:
-                    cand = self._window(v, vi, first, 1, m1, w1, foreign_in[first] and not m1 & v.own_mask)
-                else:
-                    _, m2, w2 = by_si[first + 1]
-                    both = m1 & m2
-                    shared = _mask_weight(v, both) if both else 0.0
-                    # the act belongs to whoever is named in the sentence that carries it
-                    acts1 = bool(m1 & v.verb_mask or not v.verb_mask)
-                    acts2 = bool(m2 & v.verb_mask or not v.verb_mask)
-                    f1 = foreign_in[first] and not m1 & v.own_mask and acts1
-                    f2 = foreign_in[first + 1] and not m2 & v.own_mask and acts2
-                    cand = self._window(v, vi, first, 2, m1 | m2, w1 + w2 - shared, f1 or f2, PAIR_FACTOR)
-                if (top is None or cand.score > top.score
-                        or (cand.score == top.score and 0 <= rank < top_rank)):
-                    top, top_rank = cand, rank
-            best[v.claim_index] = top
-        return best
-
-    @staticmethod
-    def _window(v: Variant, vi: int, start: int, size: int, mask: int, hit: float, foreign: bool,
-                factor: float = 1.0) -> WindowScore:
-        coverage = hit / v.total if v.total else 0.0
-        distinctive = (mask & v.distinctive_mask).bit_count()
-        actor = FOREIGN_ACTOR_FACTOR if foreign else 1.0
-        anchor = NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask) else 1.0
-        verb = (NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask)
-                and distinctive < VERB_WAIVER_DISTINCTIVE else 1.0)
-        score = 100.0 * hit / v.norm * actor * anchor * verb * factor
-        if distinctive < MIN_DISTINCTIVE:
-            score *= FEW_DISTINCTIVE_FACTOR
-        return WindowScore(score, start, size, coverage, mask.bit_count(), distinctive,
-                           actor, anchor, verb, vi)
-
-
-def _mask_weight(v: Variant, mask: int) -> float:
-    total = 0.0
-    while mask:
-        low = mask & -mask
-        total += v.weights[low.bit_length() - 1]
-        mask ^= low
-    return total
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:

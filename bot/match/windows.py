@@ -1,0 +1,262 @@
+"""Vectorised window scoring: every 1- and 2-sentence window of an entry against every claim variant.
+
+Why: the pure-Python scorer Dossier had (now the test oracle, tests/match_reference.py) walked
+the inverted index per sentence, per posting; dict updates and bit operations dominated matching
+time. Here the same window scores come from one numpy matrix product over the entry's terms:
+
+    windows x terms         0/1 incidence: the sentences, then the OR of each adjacent pair
+  @ terms x (2, variants)   the term's weight, and its packed 0/1 indicators (see `_TERM`...)
+  = windows x (2, variants) hit weight, and the packed counts every penalty factor needs
+
+A pair row is the logical OR of its two sentence rows, so its hit weight is the weight of the
+union of the two term sets: a term both sentences share counts once, as in the reference.
+
+Every window of every variant hit is scored: no floor, no estimate (`WindowScore.exact` is always
+True), and unlike the reference no shortlist of "heaviest sentences" (`TOP_SENTENCES`), so the
+best window is found even when the heaviest sentences are penalised. Only the postings of the
+entry's own terms are gathered, so the matrices are (entry terms) x (variants hit) and the cost
+grows linearly with the number of claims hit. What depends only on the topic (posting arrays,
+per-variant constants) is built once in `WindowScorer.__init__`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain, repeat
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.match.scorer import (
+    FEW_DISTINCTIVE_FACTOR,
+    FOREIGN_ACTOR_FACTOR,
+    MIN_DISTINCTIVE,
+    NO_ANCHOR_FACTOR,
+    NO_VERB_FACTOR,
+    PAIR_FACTOR,
+    VERB_WAIVER_DISTINCTIVE,
+    CompiledTopic,
+    WindowScore,
+)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Counts packed side by side in one float64 column (integers are exact below 2**53), so a single
+# matrix product yields all of them. Per (term, variant) each field is 0 or 1; summed over a
+# window's terms, each field holds that window's count.
+_TERM, _DISTINCTIVE, _ANCHOR, _VERB, _OWN = range(5)
+#   _TERM         terms of the variant hit (WindowScore.hits)
+#   _DISTINCTIVE  distinctive terms hit
+#   _ANCHOR       actor terms hit, +1 when the variant has no actor (nothing to miss, no penalty)
+#   _VERB         verb terms hit, +1 when the variant has no verb (then every sentence "acts")
+#   _OWN          own-actor terms hit (a sentence naming the claim's own actor is not foreign)
+_FIELDS = 5
+_EXACT_BITS = 52  # float64 mantissa: sums of packed fields stay exact below 2**53
+
+# Penalty code of a window, one bit per penalty: the score factor and the WindowScore fields
+# of every code are precomputed (factors multiplied in the order of `CompiledTopic._window`).
+_FEW, _NO_ANCHOR, _NO_VERB, _FOREIGN, _PAIR = 1, 2, 4, 8, 16
+_CODES = np.arange(32)
+_ACTOR_OF = np.where(_CODES & _FOREIGN, FOREIGN_ACTOR_FACTOR, 1.0)
+_ANCHOR_OF = np.where(_CODES & _NO_ANCHOR, NO_ANCHOR_FACTOR, 1.0)
+_VERB_OF = np.where(_CODES & _NO_VERB, NO_VERB_FACTOR, 1.0)
+_FACTOR_OF = (_ACTOR_OF * _ANCHOR_OF * _VERB_OF * np.where(_CODES & _PAIR, PAIR_FACTOR, 1.0)
+              * np.where(_CODES & _FEW, FEW_DISTINCTIVE_FACTOR, 1.0))
+
+
+class WindowScorer:
+    """Built once from a CompiledTopic (bot/match/scorer.py): the postings as flat arrays.
+
+    The postings are stored like a CSR sparse matrix (term -> a slice of (variant, weight,
+    packed indicators)) rather than as dense term x variant matrices: dense ones would grow
+    with terms x variants, i.e. quadratically with the number of claims, while an entry only
+    ever needs the rows of its own terms. Read-only after __init__, so thread-safe.
+    """
+
+    def __init__(self, compiled: CompiledTopic) -> None:
+        self.n_claims = len(compiled.claims)
+        self.foreign = compiled.foreign
+        self.keys = compiled.posting_keys
+        variants = compiled.variants
+        # field width: a window count never exceeds the variant's terms (+1 for the "none" flags)
+        self.bits = (max((len(v.terms) for v in variants), default=0) + 1).bit_length()
+        if _FIELDS * self.bits > _EXACT_BITS:  # a claim wording of over 1,000 distinct terms
+            raise ValueError("claim wording too long for packed window counts")
+        one = [1 << (f * self.bits) for f in range(_FIELDS)]
+        terms = sorted(compiled.postings)
+        self.term_id: dict[str, int] = {t: i for i, t in enumerate(terms)}
+        indptr = [0]
+        post_var: list[int] = []
+        post_weight: list[float] = []
+        post_packed: list[int] = []
+        for t in terms:
+            for vi, bit, weight in compiled.postings[t]:
+                v = variants[vi]
+                post_var.append(vi)
+                post_weight.append(weight)
+                post_packed.append(one[_TERM]
+                                   + (one[_DISTINCTIVE] if v.distinctive_mask & bit else 0)
+                                   + (one[_ANCHOR] if v.actor_mask & bit else 0)
+                                   + (one[_VERB] if v.verb_mask & bit else 0)
+                                   + (one[_OWN] if v.own_mask & bit else 0))
+            indptr.append(len(post_var))
+        self.indptr: IntArray = np.asarray(indptr, dtype=np.int64)
+        self.post_var: IntArray = np.asarray(post_var, dtype=np.int64)
+        self.post_weight: FloatArray = np.asarray(post_weight, dtype=np.float64)
+        self.post_packed: FloatArray = np.asarray(post_packed, dtype=np.float64)
+        # per variant: 100 / norm, total, claim, and the packed row of a pseudo-term present in
+        # every window, which turns "the variant has no actor / no verb" into a hit of that field
+        self.scale: FloatArray = np.array([100.0 / v.norm for v in variants], dtype=np.float64)
+        self.total: FloatArray = np.array([v.total for v in variants], dtype=np.float64)
+        self.claim_of: IntArray = np.array([v.claim_index for v in variants], dtype=np.int64)
+        if np.any(np.diff(self.claim_of) < 0):  # `_claim_winners` and `best` rely on this order
+            raise ValueError("variants must be numbered claim by claim")
+        self.always: FloatArray = np.array(
+            [(0 if v.actor_mask else one[_ANCHOR]) + (0 if v.verb_mask else one[_VERB]) for v in variants],
+            dtype=np.float64)
+
+    def best(self, sentence_concepts: Sequence[frozenset[str]]) -> list[WindowScore | None]:
+        """Best window per claim (index = claim index), None for a claim none of whose terms occur.
+
+        Best = highest score over the claim's variants and all single sentences and adjacent
+        pairs (always exact). On an exact tie: the single sentence, then the earliest window,
+        then the earliest variant.
+        """
+        out: list[WindowScore | None] = [None] * self.n_claims
+        incidence = self._incidence(sentence_concepts)
+        if incidence is None:
+            return out
+        x, term_ids, foreign_in = incidence
+        n_sent, n_rows = x.shape
+        variants, tv = self._term_variant(term_ids)
+        n_var = len(variants)
+
+        # windows x (weight | packed counts, variant); row r < n_sent: sentence r, else the pair
+        # starting at sentence r - n_sent
+        windows = np.concatenate((x, np.maximum(x[:-1], x[1:])))
+        product = (windows @ tv.reshape(n_rows, 2 * n_var)).reshape(-1, 2, n_var)
+        hit = product[:, 0]
+        counts = product[:, 1].astype(np.int64)
+        bits, field = self.bits, (1 << self.bits) - 1
+        n_hit = counts & field
+        distinctive = (counts >> (_DISTINCTIVE * bits)) & field
+        no_anchor = (counts & (field << (_ANCHOR * bits))) == 0
+        verb_hit = (counts & (field << (_VERB * bits))) != 0
+        own = (counts[:n_sent] & (field << (_OWN * bits))) != 0
+
+        # foreign actor: a sentence naming another organisation and none of the variant's own
+        # actors; in a pair only such a sentence that carries the act (hits the verb, or the
+        # variant has none) counts: the act belongs to whoever is named where it is told
+        foreign_sent = foreign_in[:, None] & ~own
+        acting = foreign_sent & verb_hit[:n_sent]
+        code = (distinctive < MIN_DISTINCTIVE).view(np.uint8) * np.uint8(_FEW)
+        code |= no_anchor.view(np.uint8) * np.uint8(_NO_ANCHOR)
+        # a window with VERB_WAIVER_DISTINCTIVE distinctive terms names the act otherwise
+        code |= (~verb_hit & (distinctive < VERB_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_VERB)
+        code[:n_sent] |= foreign_sent.view(np.uint8) * np.uint8(_FOREIGN)
+        code[n_sent:] |= (acting[:-1] | acting[1:]).view(np.uint8) * np.uint8(_FOREIGN) | np.uint8(_PAIR)
+        scores = hit * self.scale[variants] * _FACTOR_OF[code]
+
+        # keep only windows the reference has: a sentence that hits the variant, and a pair that
+        # adds a term to each of its sentences (else one sentence already has all the pair has).
+        # Every valid window scores > 0 (weights are positive): the others are set to 0.
+        scores[:n_sent] *= n_hit[:n_sent] > 0
+        scores[n_sent:] *= (n_hit[n_sent:] > n_hit[: n_sent - 1]) & (n_hit[n_sent:] > n_hit[1:n_sent])
+
+        # best window per variant: argmax keeps the first maximum, and rows are ordered sentences
+        # first, then pairs, each by start: ties go to the single sentence, then the earliest
+        cols = np.arange(n_var)
+        best_row = scores.argmax(axis=0)
+        best_score = scores[best_row, cols]
+        win = self._claim_winners(variants, best_row, best_score)
+        row = best_row[win]
+        pair = row >= n_sent
+        win_code = code[row, win]
+        vis = variants[win]
+        objs = map(
+            WindowScore, best_score[win].tolist(), (row - pair * n_sent).tolist(), (pair + 1).tolist(),
+            (hit[row, win] / self.total[vis]).tolist(), n_hit[row, win].tolist(),
+            distinctive[row, win].tolist(), _ACTOR_OF[win_code].tolist(), _ANCHOR_OF[win_code].tolist(),
+            _VERB_OF[win_code].tolist(), vis.tolist(), repeat(True),
+        )
+        if len(vis) == self.n_claims:  # every claim hit: the winners are in claim order
+            return list(objs)
+        for ci, obj in zip(self.claim_of[vis].tolist(), objs, strict=True):
+            out[ci] = obj
+        return out
+
+    def _claim_winners(self, variants: IntArray, best_row: IntArray, best_score: FloatArray) -> IntArray:
+        """Column (variant hit) of each claim's best variant; claims in order, one column each.
+
+        Variants are numbered claim by claim, so `variants` (sorted) is grouped by claim: when no
+        claim has two wordings hit, every column wins. Otherwise: sort by claim, score (desc),
+        window row, variant, and take the first of each claim.
+        """
+        claims = self.claim_of[variants]
+        same = claims[1:] == claims[:-1]
+        if not same.any():
+            return np.arange(len(variants))
+        order = np.lexsort((np.arange(len(variants)), best_row, -best_score, claims))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = claims[order[1:]] != claims[order[:-1]]
+        return order[first]
+
+    def _incidence(self, sentence_concepts: Sequence[frozenset[str]]
+                   ) -> tuple[FloatArray, IntArray, BoolArray] | None:
+        """(sentences x (entry terms + pseudo-term) 0/1 matrix, global term ids, foreign flags).
+
+        None when no sentence contains a claim term. The only per-sentence Python work: one set
+        intersection with the vocabulary, one id lookup per term found, one foreign-actor test.
+        """
+        foreign = self.foreign
+        present = list(map(self.keys.intersection, sentence_concepts))
+        per_sentence = list(map(len, present))
+        n_found = sum(per_sentence)
+        if not n_found:
+            return None
+        gids = np.fromiter(map(self.term_id.__getitem__, chain.from_iterable(present)), np.int64, n_found)
+        term_ids, cols = _renumber(gids, len(self.term_id))
+        rows = np.repeat(np.arange(len(present)), per_sentence)
+        x = np.zeros((len(present), len(term_ids) + 1), dtype=np.float64)
+        x[rows, cols] = 1.0
+        x[:, -1] = 1.0  # the pseudo-term (see `always`): in every sentence, so in every window
+        foreign_in = np.fromiter((not foreign.isdisjoint(c) for c in sentence_concepts), bool, len(present))
+        return x, term_ids, foreign_in
+
+    def _term_variant(self, term_ids: IntArray) -> tuple[IntArray, FloatArray]:
+        """(variants hit, (entry terms + pseudo-term) x (weight | packed, variant hit) matrix).
+
+        Gathers the CSR slices of the entry's terms without a Python loop.
+        """
+        starts = self.indptr[term_ids]
+        lengths = self.indptr[term_ids + 1] - starts
+        n_terms = len(term_ids)
+        post_row = np.repeat(np.arange(n_terms), lengths)
+        # positions of the postings: each term's slice start, then 0, 1, 2... within the slice
+        pos = np.arange(post_row.size) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        variants, col = _renumber(self.post_var[pos], len(self.claim_of))
+        n_var = len(variants)
+        tv = np.zeros((n_terms + 1, 2, n_var), dtype=np.float64)
+        flat = tv.reshape(-1)  # a view: flat indices are much cheaper than 3-d fancy indexing
+        at = post_row * (2 * n_var) + col
+        flat[at] = self.post_weight[pos]
+        flat[at + n_var] = self.post_packed[pos]
+        tv[n_terms, 1] = self.always[variants]
+        return variants, tv
+
+
+def _renumber(ids: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """(sorted distinct ids, each id's index among them): `np.unique(ids, return_inverse=True)`.
+
+    Ids are below `size`, so a mark array replaces the sort: O(size + len(ids)), and cheaper than
+    np.unique at these sizes (`size` is the topic's vocabulary or variant count).
+    """
+    seen = np.zeros(size, dtype=bool)
+    seen[ids] = True
+    index = np.cumsum(seen) - 1
+    return np.flatnonzero(seen), index[ids]
+
+
+__all__ = ["WindowScorer"]
