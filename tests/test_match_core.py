@@ -259,3 +259,19 @@ def test_a_sentence_another_claim_explains_much_better_is_damped_and_says_so():
     alone = Matcher([topic], TH).match(entry("Orion audit", "Orion's audit of the harbour camera contract "
                                                             "continues, the company said."))[0]
     assert "explained_by" not in next(s for s in alone.scores if s.claim_key == "audit").features
+
+
+def test_non_english_entries_match_through_names_and_aliases_only():
+    hebrew = entry("אוריון", "אוריון פיטרה ארבעה מהנדסים שמחו על חוזה המצלמות בנמל. Orion harbour.")
+    dutch = entry("Orion ontslaat ingenieurs", "Orion heeft vier ingenieurs ontslagen die protesteerden tegen "
+                                               "het cameracontract van de haven. Orion harbour.")
+    for e in (hebrew, dutch):
+        result = orion_result(e)  # no crash, and no claim from names alone
+        assert result.matches == ()
+    # an alias in the outlet's language lets the claim be followed there
+    aliased = replace(ORION, claims=tuple(
+        replace(c, aliases=("Orion ontsloeg vier ingenieurs die protesteerden tegen het cameracontract van "
+                            "de haven.",)) if c.key == "firings" else c for c in ORION.claims))
+    result = next(r for r in Matcher([aliased], TH).match(dutch))
+    assert [m.claim_key for m in result.matches] == ["firings"]
+    assert result.matches[0].features["alias"] == 1.0
