@@ -44,7 +44,7 @@ def orion_result(e: Entry):
 
 
 def score(result, key: str) -> float:
-    return next(s.score for s in result.scores if s.claim_key == key)
+    return next((s.score for s in result.scores if s.claim_key == key), 0.0)
 
 
 def test_gate_plurals_possessives_curly_apostrophes_multiword_and_exclude():
@@ -275,3 +275,18 @@ def test_non_english_entries_match_through_names_and_aliases_only():
     result = next(r for r in Matcher([aliased], TH).match(dutch))
     assert [m.claim_key for m in result.matches] == ["firings"]
     assert result.matches[0].features["alias"] == 1.0
+
+
+def test_a_large_topic_keeps_its_matches_and_the_ten_best_other_claims():
+    from bot.match.matcher import SCORES_KEPT
+
+    claims = tuple(ClaimState(f"c{i}", f"Orion harbour claim number {i} about cranes and permit {i}.",
+                              Status.ALLEGED) for i in range(40))
+    topic = replace(ORION, claims=(*ORION.claims, *claims))
+    result = Matcher([topic], TH).match(entry("Orion fires engineers", "Orion fired four engineers who "
+                                              "protested the harbour camera contract, the company said."))[0]
+    keys = [s.claim_key for s in result.scores]
+    assert "firings" in {m.claim_key for m in result.matches}
+    assert len(keys) == len(result.matches) + SCORES_KEPT  # not all 44 claims
+    assert keys[0] == "firings" and [s.score for s in result.scores] == sorted(
+        (s.score for s in result.scores), reverse=True)

@@ -30,6 +30,7 @@ from bot.match.windows import WindowScorer
 from bot.models import ClaimMatch, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
+SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
 EXPLAINED_RATIO = 1.25  # another claim scoring this much more on the same sentences ...
 EXPLAINED_FACTOR = 0.8  # ... explains them better: this claim's reading is damped
 
@@ -38,6 +39,8 @@ EXPLAINED_FACTOR = 0.8  # ... explains them better: this claim's reading is damp
 class TopicResult:
     """What one entry means for one topic, with everything `why` needs to explain it.
 
+    `scores` holds every match and the SCORES_KEPT best other claims (a claim none of whose
+    terms occur, or that ranks lower, is absent: it scored less than everything shown).
     `sentences` is the entry as read (title first when present); `claim_windows` maps a
     claim key to the sentence indices of its best window, so change detection can look at
     the same sentences the score came from.
@@ -98,16 +101,15 @@ class Matcher:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
-        best = scorer.best(concept_sets)
-        below = low / scale  # a claim below `low` gets a short record: most claims, most entries
+        below = low / scale  # a claim below `low` gets a short record
+        # every match, and the best SCORES_KEPT others (for `why`); the rest cost nothing
+        kept = scorer.best_of(concept_sets, floor=below, keep=SCORES_KEPT)
         scores: list[ClaimMatch] = []
         passed = gate.passed
         gate_f = 1.0 if passed else 0.0
         windows: dict[str, tuple[int, ...]] = {}
-        for claim, win in zip(ct.claims, best, strict=True):
-            if win is None:
-                scores.append(ClaimMatch(claim.key, 0.0, "", {"coverage": 0.0}))
-                continue
+        for ci, win in kept:
+            claim = ct.claims[ci]
             if win.score < below:
                 windows[claim.key] = (win.start, win.start + 1)[:win.size]
                 scores.append(ClaimMatch(claim.key, round(win.score * scale, 2) if passed else 0.0,

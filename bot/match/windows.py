@@ -21,7 +21,8 @@ per-variant constants) is built once in `WindowScorer.__init__`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 
 import numpy as np
@@ -64,6 +65,21 @@ _ANCHOR_OF = np.where(_CODES & _NO_ANCHOR, NO_ANCHOR_FACTOR, 1.0)
 _VERB_OF = np.where(_CODES & _NO_VERB, NO_VERB_FACTOR, 1.0)
 _FACTOR_OF = (_ACTOR_OF * _ANCHOR_OF * _VERB_OF * np.where(_CODES & _PAIR, PAIR_FACTOR, 1.0)
               * np.where(_CODES & _FEW, FEW_DISTINCTIVE_FACTOR, 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Winners:
+    """One entry's scored windows; `win` = per claim hit, the column of its best variant."""
+
+    win: IntArray
+    variants: IntArray
+    best_row: IntArray
+    best_score: FloatArray
+    hit: FloatArray
+    n_hit: IntArray
+    distinctive: IntArray
+    code: npt.NDArray[np.uint8]
+    n_sent: int
 
 
 class WindowScorer:
@@ -117,17 +133,11 @@ class WindowScorer:
             [(0 if v.actor_mask else one[_ANCHOR]) + (0 if v.verb_mask else one[_VERB]) for v in variants],
             dtype=np.float64)
 
-    def best(self, sentence_concepts: Sequence[frozenset[str]]) -> list[WindowScore | None]:
-        """Best window per claim (index = claim index), None for a claim none of whose terms occur.
-
-        Best = highest score over the claim's variants and all single sentences and adjacent
-        pairs (always exact). On an exact tie: the single sentence, then the earliest window,
-        then the earliest variant.
-        """
-        out: list[WindowScore | None] = [None] * self.n_claims
+    def _winners(self, sentence_concepts: Sequence[frozenset[str]]) -> _Winners | None:
+        """Every window scored; per claim hit, its best variant's best window (as arrays)."""
         incidence = self._incidence(sentence_concepts)
         if incidence is None:
-            return out
+            return None
         x, term_ids, foreign_in = incidence
         n_sent, n_rows = x.shape
         variants, tv = self._term_variant(term_ids)
@@ -171,21 +181,49 @@ class WindowScorer:
         best_row = scores.argmax(axis=0)
         best_score = scores[best_row, cols]
         win = self._claim_winners(variants, best_row, best_score)
-        row = best_row[win]
-        pair = row >= n_sent
-        win_code = code[row, win]
-        vis = variants[win]
-        objs = map(
-            WindowScore, best_score[win].tolist(), (row - pair * n_sent).tolist(), (pair + 1).tolist(),
-            (hit[row, win] / self.total[vis]).tolist(), n_hit[row, win].tolist(),
-            distinctive[row, win].tolist(), _ACTOR_OF[win_code].tolist(), _ANCHOR_OF[win_code].tolist(),
-            _VERB_OF[win_code].tolist(), vis.tolist(), repeat(True),
-        )
-        if len(vis) == self.n_claims:  # every claim hit: the winners are in claim order
-            return list(objs)
-        for ci, obj in zip(self.claim_of[vis].tolist(), objs, strict=True):
+        return _Winners(win, variants, best_row, best_score, hit, n_hit, distinctive, code, n_sent)
+
+    def best(self, sentence_concepts: Sequence[frozenset[str]]) -> list[WindowScore | None]:
+        """Best window per claim (index = claim index), None for a claim none of whose terms occur.
+
+        Best = highest score over the claim's variants and all single sentences and adjacent
+        pairs (always exact). On an exact tie: the single sentence, then the earliest window,
+        then the earliest variant.
+        """
+        out: list[WindowScore | None] = [None] * self.n_claims
+        w = self._winners(sentence_concepts)
+        if w is None:
+            return out
+        claims = self.claim_of[w.variants[w.win]].tolist()
+        for ci, obj in zip(claims, self._objects(w, w.win), strict=True):
             out[ci] = obj
         return out
+
+    def best_of(self, sentence_concepts: Sequence[frozenset[str]], floor: float,
+                keep: int) -> list[tuple[int, WindowScore]]:
+        """(claim index, best window) for the claims scoring >= `floor`, and the best `keep`
+        others: what a caller reports. The other claims cost no Python object at all."""
+        w = self._winners(sentence_concepts)
+        if w is None:
+            return []
+        score = w.best_score[w.win]
+        order = np.argsort(-score, kind="stable")
+        n = keep + int(np.count_nonzero(score >= floor))
+        chosen = w.win[order[:n]]
+        claims = self.claim_of[w.variants[chosen]].tolist()
+        return list(zip(claims, self._objects(w, chosen), strict=True))
+
+    def _objects(self, w: _Winners, win: IntArray) -> Iterator[WindowScore]:
+        row = w.best_row[win]
+        pair = row >= w.n_sent
+        win_code = w.code[row, win]
+        vis = w.variants[win]
+        return map(
+            WindowScore, w.best_score[win].tolist(), (row - pair * w.n_sent).tolist(), (pair + 1).tolist(),
+            (w.hit[row, win] / self.total[vis]).tolist(), w.n_hit[row, win].tolist(),
+            w.distinctive[row, win].tolist(), _ACTOR_OF[win_code].tolist(), _ANCHOR_OF[win_code].tolist(),
+            _VERB_OF[win_code].tolist(), vis.tolist(), repeat(True),
+        )
 
     def _claim_winners(self, variants: IntArray, best_row: IntArray, best_score: FloatArray) -> IntArray:
         """Column (variant hit) of each claim's best variant; claims in order, one column each.
