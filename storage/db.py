@@ -7,8 +7,10 @@ write in Dossier goes through `Database.transaction()`, which commits or rolls b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -121,9 +123,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (including cancel)."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (including cancel).
+
+        aiosqlite runs each statement in its worker thread whether or not the awaiting task is
+        still there: a task cancelled while its BEGIN is queued still opens the transaction.
+        The ROLLBACK queued behind it closes it again (and is a no-op error if BEGIN failed).
+        """
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):  # no transaction was opened
+                    await self.conn.execute("ROLLBACK")
+                raise
             try:
                 yield self.conn
             except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -69,6 +70,34 @@ async def test_transaction_rolls_back_on_error(db):
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
     assert (await db.fetchone("SELECT value FROM meta"))[0] == "b"
+
+
+async def test_a_task_cancelled_while_its_begin_runs_leaves_no_transaction_open(db, monkeypatch):
+    # Stopping the poller mid-cycle cancels it wherever it waits, also on BEGIN: aiosqlite's
+    # worker thread still runs the BEGIN, and nothing must be left holding the connection.
+    began = asyncio.Event()
+    real = db.conn.execute
+
+    def spy(sql, *args):
+        if sql.startswith("BEGIN"):
+            began.set()
+        return real(sql, *args)
+
+    async def write() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('lost', 'x')")
+
+    monkeypatch.setattr(db.conn, "execute", spy)
+    task = asyncio.create_task(write())
+    await began.wait()  # the task now waits on its BEGIN
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    monkeypatch.undo()
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO meta (key, value) VALUES ('next', 'y')")
+    assert not db.conn.in_transaction
+    assert [tuple(r) for r in await db.fetchall("SELECT key FROM meta")] == [("next",)]
 
 
 async def two_feeds(db):
