@@ -4,7 +4,8 @@
 
 Reads `topics.yaml` and `dev.jsonl` from the corpus folder (never copied into this repo) and
 scores two feed kinds built from each record: "full text" (title + the text as content) and
-"title + summary" (title + the first two sentences / ~300 characters as summary, no content).
+"title + summary" (title + the lead, whole sentences up to ~1,200 characters, as summary, no
+content: see `summary_of`).
 Definitions follow the corpus README: topic labels `either` are not scored; claim P/R/F1 is
 micro-averaged over articles on the claims of the first topic (microsoft-imod); a labelled
 change {claim, kind, to} is found when `detect_changes` yields that kind on that claim with

@@ -290,3 +290,15 @@ def test_a_large_topic_keeps_its_matches_and_the_ten_best_other_claims():
     assert len(keys) == len(result.matches) + SCORES_KEPT  # not all 44 claims
     assert keys[0] == "firings" and [s.score for s in result.scores] == sorted(
         (s.score for s in result.scores), reverse=True)
+
+
+def test_a_claims_date_weighs_half_a_term_of_its_content():
+    topic = TopicState(key="orion-july", title="Orion", keywords=(("orion",),),
+                       claims=(ClaimState("deal", "Orion signed the harbour deal in July.", Status.CONFIRMED),))
+    from bot.match.normalise import concept
+
+    variant = Matcher([topic], TH).compiled[0].variants[0]
+    weight = dict(zip(variant.terms, variant.weights, strict=True))
+    # both unique to the claim: the same rarity, but the date is a detail
+    assert weight[concept("july")[0]] == weight[concept("harbour")[0]] / 2
+    assert concept("storage") == concept("stored")  # the noun meets the verb

@@ -577,3 +577,4 @@ def test_why_features_read_as_words():
     assert "named actors" not in text and "in the title" in text
     assert "better explained by" in text and "@everyone" not in text  # feed-derived keys stay inert
     assert features_text({"estimate": 1.0, "terms_hit": 2.0}).startswith("below the review threshold")
+    assert "penalties ×0.6" in features_text({"coverage": 0.2, "penalty": 0.6})

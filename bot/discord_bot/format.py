@@ -377,7 +377,7 @@ def features_text(features: dict[str, float | str]) -> str:
     """The features that decided a claim's score, in words (see bot/match/matcher.py)."""
     f = features
     parts: list[str] = []
-    if f.get("estimate"):
+    if f.get("estimate"):  # evaluations stored before every window was scored exactly
         return f"below the review threshold in every window ({_num(f.get('terms_hit'))} claim terms at best)"
     if "coverage" in f:
         parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
@@ -393,6 +393,8 @@ def features_text(features: dict[str, float | str]) -> str:
                       ("actor", "another organisation acts")):
         if key in f and _num(f[key]) < 1:
             parts.append(f"{text} ×{_num(f[key]):g}")
+    if "penalty" in f and _num(f["penalty"]) < 1:  # below-threshold records: penalties combined
+        parts.append(f"penalties ×{_num(f['penalty']):.2g}")
     if f.get("explained_by"):
         parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×0.8")
     if "score_before_gate" in f:

@@ -211,7 +211,7 @@ def detect_changes(
             # the figure of the sentence that is most about this claim ("Proposal 9, on human
             # rights due diligence, won 26%" over "Proposal 8 won 27%" for a due-diligence claim)
             about = {i: len(info.distinctive.intersection(concepts(sentences[i]))) for i, _, _ in candidates}
-            si, fig, old = min(candidates, key=lambda c: -about[c[0]])
+            si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
             hedged = bool(_HEDGE.search(fold(sentences[si])))
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED

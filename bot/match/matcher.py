@@ -110,16 +110,15 @@ class Matcher:
         windows: dict[str, tuple[int, ...]] = {}
         for ci, win in kept:
             claim = ct.claims[ci]
+            idx = tuple(range(win.start, win.start + win.size))
+            windows[claim.key] = idx
             if win.score < below:
-                windows[claim.key] = (win.start, win.start + 1)[:win.size]
                 scores.append(ClaimMatch(claim.key, round(win.score * scale, 2) if passed else 0.0,
                                          sentences[win.start],
                                          {"coverage": win.coverage, "terms_hit": win.hits,
                                           "distinctive_hit": win.distinctive,
                                           "penalty": win.actor * win.anchor * win.verb, "gate": gate_f}))
                 continue
-            idx = tuple(range(win.start, win.start + win.size))
-            windows[claim.key] = idx
             evidence = " ".join(sentences[i] for i in idx)
             features = {
                 "coverage": round(win.coverage, 3),

@@ -70,7 +70,7 @@ europe european
 america american
 """.strip().splitlines()
 
-# British spellings whose stems differ from the American ones ("centre" / "centers").
+# British -our spellings meet the American -or ones (see `stem`), except these words.
 _OUR_KEEP = frozenset("four hour your tour pour flour sour our contour devour detour".split())
 
 _IRREGULAR = {
@@ -185,6 +185,8 @@ PHRASE_ACRONYMS = {
     "israel defense forces": "idf", "israeli defense forces": "idf", "israel defence forces": "idf",
     "chief executive officer": "ceo", "human rights watch": "hrw",
 }
+
+
 def is_number(token: str) -> bool:
     """True for numeric tokens ("8200", "11500", "1.2")."""
     return token[:1].isdigit()

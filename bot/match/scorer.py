@@ -105,7 +105,7 @@ class WindowScore:
     anchor: float
     verb: float
     variant: int
-    exact: bool = True  # kept for readers of older results; the window scorer is always exact
+    exact: bool = True  # WindowScorer is always exact; the test oracle marks its estimates False
 
 
 def entity_concepts(text: str) -> set[str]:

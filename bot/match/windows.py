@@ -57,7 +57,7 @@ _FIELDS = 5
 _EXACT_BITS = 52  # float64 mantissa: sums of packed fields stay exact below 2**53
 
 # Penalty code of a window, one bit per penalty: the score factor and the WindowScore fields
-# of every code are precomputed (factors multiplied in the order of `CompiledTopic._window`).
+# of every code are precomputed (factors multiplied in the order of the reference, tests/match_reference.py).
 _FEW, _NO_ANCHOR, _NO_VERB, _FOREIGN, _PAIR = 1, 2, 4, 8, 16
 _CODES = np.arange(32)
 _ACTOR_OF = np.where(_CODES & _FOREIGN, FOREIGN_ACTOR_FACTOR, 1.0)
