@@ -34,10 +34,15 @@ def _keyword_pattern(keyword: str) -> str:
 
 
 _WORDS = re.compile(r"\w+")
+# For ASCII text \w is [A-Za-z0-9_]: every other ASCII character becomes a space, and the words
+# are what str.split() leaves (the same words as _WORDS, without a regex scan).
+_NON_WORD_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 
 
 def word_set(folded: str) -> frozenset[str]:
     """The words of a folded text: the gate's fast path (a set lookup per keyword)."""
+    if folded.isascii():
+        return frozenset(folded.translate(_NON_WORD_ASCII).split())
     return frozenset(_WORDS.findall(folded))
 
 
@@ -46,7 +51,7 @@ class _Group:
     forms); only a candidate multi-word keyword is then confirmed with its regex, so the cost
     does not grow with the text length times the number of keywords."""
 
-    __slots__ = ("keywords", "needs", "regex", "regexes")
+    __slots__ = ("checks", "keywords", "needs", "regex", "regexes")
 
     def __init__(self, keywords: Sequence[str]) -> None:
         self.keywords = tuple(k for k in keywords if k.strip())
@@ -56,22 +61,21 @@ class _Group:
         self.needs = tuple(
             tuple(w for w in re.split(r"[\s\-]+", fold(k).strip()) if w) for k in self.keywords
         )
+        # per keyword with words, in order: (keyword, its leading words, the forms of its last
+        # word that count, whether the word set alone decides, its regex)
+        self.checks = tuple(
+            (keyword, frozenset(need[:-1]), (need[-1], f"{need[-1]}s", f"{need[-1]}es"),
+             len(need) == 1 and need[0].isalnum(), regex)
+            for keyword, need, regex in zip(self.keywords, self.needs, self.regexes, strict=True) if need
+        )
 
     def hits(self, folded: str, words: frozenset[str] | None = None) -> tuple[str, ...]:
         if words is None:
             words = word_set(folded)
-        found = []
-        for keyword, need, regex in zip(self.keywords, self.needs, self.regexes, strict=True):
-            if not need:
-                continue
-            last = need[-1]
-            if not all(w in words for w in need[:-1]):
-                continue
-            if last not in words and f"{last}s" not in words and f"{last}es" not in words:
-                continue
-            if (len(need) == 1 and need[0].isalnum()) or regex.search(folded):
-                found.append(keyword)
-        return tuple(found)
+        return tuple(
+            keyword for keyword, leading, last_forms, plain, regex in self.checks
+            if leading <= words and not words.isdisjoint(last_forms) and (plain or regex.search(folded))
+        )
 
 
 class Gate:

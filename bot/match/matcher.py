@@ -107,11 +107,11 @@ class Matcher:
         scores: list[ClaimMatch] = []
         passed = gate.passed
         gate_f = 1.0 if passed else 0.0
+        short_f = 1.0 if short else 0.0
         windows: dict[str, tuple[int, ...]] = {}
         for ci, win in kept:
             claim = ct.claims[ci]
-            idx = tuple(range(win.start, win.start + win.size))
-            windows[claim.key] = idx
+            windows[claim.key] = tuple(range(win.start, win.start + win.size))
             if win.score < below:
                 scores.append(ClaimMatch(claim.key, round(win.score * scale, 2) if passed else 0.0,
                                          sentences[win.start],
@@ -119,8 +119,8 @@ class Matcher:
                                           "distinctive_hit": win.distinctive,
                                           "penalty": win.actor * win.anchor * win.verb, "gate": gate_f}))
                 continue
-            evidence = " ".join(sentences[i] for i in idx)
-            features = {
+            score = round(min(100.0, win.score * scale), 2)
+            features: dict[str, float | str] = {
                 "coverage": round(win.coverage, 3),
                 "terms_hit": float(win.hits),
                 "distinctive_hit": float(win.distinctive),
@@ -128,16 +128,16 @@ class Matcher:
                 "window": float(win.size),
                 "in_title": 1.0 if win.start < n_title else 0.0,
                 "alias": 0.0 if ct.variants[win.variant].text == claim.statement else 1.0,
-                "gate": 1.0 if gate.passed else 0.0,
+                "gate": gate_f,
+                "raw": round(win.score, 3),
+                "anchor": win.anchor,
+                "verb": win.verb,
+                "short_text": short_f,
             }
-            features["raw"] = round(win.score, 3)
-            features["anchor"] = win.anchor
-            features["verb"] = win.verb
-            features["short_text"] = 1.0 if short else 0.0
-            score = round(min(100.0, win.score * scale), 2) if gate.passed else 0.0
-            if not gate.passed:
-                features["score_before_gate"] = round(min(100.0, win.score * scale), 2)
-            scores.append(ClaimMatch(claim.key, score, evidence, features))
+            if not passed:
+                features["score_before_gate"] = score
+            evidence = " ".join(sentences[win.start:win.start + win.size])
+            scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         scores = _explained_elsewhere(scores, windows, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
         matches = tuple(m for m in ranked if m.score >= low and m.score > 0)
@@ -180,12 +180,16 @@ def _explained_elsewhere(scores: list[ClaimMatch], windows: dict[str, tuple[int,
     strong = [m for m in scores if m.score >= low and m.claim_key in windows]
     if len(strong) < 2:
         return scores
+    spans = {m.claim_key: frozenset(windows[m.claim_key]) for m in strong}  # built once, not per pair
+    strongest = max(m.score for m in strong)
     damped: dict[str, tuple[float, str]] = {}
     for b in strong:
-        wb = set(windows[b.claim_key])
-        for a in strong:
-            if (a is not b and a.score >= EXPLAINED_RATIO * b.score
-                    and wb.issubset(windows[a.claim_key])):
+        bar = EXPLAINED_RATIO * b.score
+        if strongest < bar:  # nothing scores enough more than b (most matches: no inner loop)
+            continue
+        wb = spans[b.claim_key]
+        for a in strong:  # the first one in `scores` order that explains b
+            if a.score >= bar and a is not b and wb <= spans[a.claim_key]:
                 damped[b.claim_key] = (round(b.score * EXPLAINED_FACTOR, 2), a.claim_key)
                 break
     if not damped:

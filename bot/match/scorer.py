@@ -20,7 +20,6 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -91,9 +90,13 @@ class Variant:
     norm: float = 1.0  # total ** SIZE_EXPONENT: raw = 100 * hit / norm
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WindowScore:
-    """The best window of an entry for one claim."""
+    """The best window of an entry for one claim (read-only by convention).
+
+    Not frozen: a frozen dataclass's __init__ sets every field through object.__setattr__, about
+    five times slower, and WindowScorer builds some twenty of these per entry.
+    """
 
     score: float
     start: int  # first sentence index
@@ -277,10 +280,38 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
         return out
 
 
+# For ASCII text: every character but a letter, a digit or a line break becomes a space.
+_NON_ALNUM_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "\n"})
+_NO_CONCEPTS: frozenset[str] = frozenset()
+
+
+def _readable(folded: str) -> str:
+    """Folded text as the reader tokenises it: possessives dropped, hyphens split (as `raw_tokens`)."""
+    if "'" in folded:  # the possessive regex cannot match without one, and its scan is slow
+        folded = POSSESSIVE_RE.sub("", folded)
+    return folded.replace("-", " ")
+
+
+def _line_tokens(lines: Sequence[str]) -> list[list[str]]:
+    """`TOKEN_RE.findall` of each line (lines without line breaks), without the regex for most.
+
+    In an ASCII line without digits TOKEN_RE's tokens are exactly the runs of letters: one
+    translate of the whole text and a split per line find them, several times faster. Any
+    other line (a number), or any line of a non-ASCII text (a translate of non-ASCII text has
+    no fast path), is read with TOKEN_RE.
+    """
+    text = "\n".join(lines)
+    if not lines or not text.isascii():
+        return [TOKEN_RE.findall(line) for line in lines]
+    spaced = text.translate(_NON_ALNUM_ASCII).split("\n")
+    return [runs if all(map(str.isalpha, runs)) else TOKEN_RE.findall(line)
+            for line, runs in zip(lines, map(str.split, spaced), strict=True)]
+
+
 class ConceptReader:
     """Sentences -> concept sets, every distinct token resolved once and cached (bounded).
 
-    The text is folded once for the whole entry; per sentence, only a regex `findall` and one
+    The text is folded once for the whole entry; per sentence, only a tokenisation and one
     dict lookup per token remain. Thread-safe in the same sense as `FuzzyVocabulary`.
     """
 
@@ -294,20 +325,20 @@ class ConceptReader:
     def sentence_sets(self, sentences: Sequence[str], folded: str | None = None) -> list[frozenset[str]]:
         if folded is None:
             folded = fold("\n".join(sentences))
-        lines = POSSESSIVE_RE.sub("", folded).replace("-", " ").split("\n")
+        lines = _readable(folded).split("\n")
         if len(lines) != len(sentences):  # a sentence with its own line breaks: read one by one
-            lines = [POSSESSIVE_RE.sub("", fold(s)).replace("-", " ").replace("\n", " ") for s in sentences]
+            lines = [_readable(fold(s)).replace("\n", " ") for s in sentences]
         cache = self._cache
         if len(cache) > self._max:
             cache = self._cache = _TokenConcepts(self.vocab)
         get = cache.__getitem__
-        findall = TOKEN_RE.findall
+        union = _NO_CONCEPTS.union
+        tokenised = _line_tokens(lines)
         if self.spelled is None:
-            return [frozenset(chain.from_iterable(map(get, findall(line)))) for line in lines]
+            return [union(*map(get, tokens)) for tokens in tokenised]
         out = []
-        for line in lines:
-            tokens = findall(line)
-            found = frozenset(chain.from_iterable(map(get, tokens)))
+        for line, tokens in zip(lines, tokenised, strict=True):
+            found = union(*map(get, tokens))
             extra = self.spelled.found_in(line, tokens)
             out.append(found | extra if extra else found)
         return out
@@ -329,7 +360,7 @@ class SpelledAcronyms:
     def found_in(self, line: str, tokens: Sequence[str]) -> set[str]:
         out = {name for phrase, name in self.phrases if phrase in line}
         if self.initials and len(tokens) > 2:
-            letters = "".join(t[0] for t in tokens)
+            letters = "".join([t[0] for t in tokens])  # a list: join() builds one from a generator anyway
             for acronym, name in self.initials:
                 start = letters.find(acronym)
                 while start >= 0:
