@@ -100,6 +100,8 @@ class WindowScorer:
         self.bits = (max((len(v.terms) for v in variants), default=0) + 1).bit_length()
         if _FIELDS * self.bits > _EXACT_BITS:  # a claim wording of over 1,000 distinct terms
             raise ValueError("claim wording too long for packed window counts")
+        # the counts are unpacked as the narrowest integers that hold every field
+        self.count_type = np.int32 if _FIELDS * self.bits < 31 else np.int64
         one = [1 << (f * self.bits) for f in range(_FIELDS)]
         terms = sorted(compiled.postings)
         self.term_id: dict[str, int] = {t: i for i, t in enumerate(terms)}
@@ -148,7 +150,7 @@ class WindowScorer:
         windows = np.concatenate((x, np.maximum(x[:-1], x[1:])))
         product = (windows @ tv.reshape(n_rows, 2 * n_var)).reshape(-1, 2, n_var)
         hit = product[:, 0]
-        counts = product[:, 1].astype(np.int64)
+        counts = product[:, 1].astype(self.count_type)
         bits, field = self.bits, (1 << self.bits) - 1
         n_hit = counts & field
         distinctive = (counts >> (_DISTINCTIVE * bits)) & field
@@ -167,13 +169,16 @@ class WindowScorer:
         code |= (~verb_hit & (distinctive < VERB_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_VERB)
         code[:n_sent] |= foreign_sent.view(np.uint8) * np.uint8(_FOREIGN)
         code[n_sent:] |= (acting[:-1] | acting[1:]).view(np.uint8) * np.uint8(_FOREIGN) | np.uint8(_PAIR)
-        scores = hit * self.scale[variants] * _FACTOR_OF[code]
+        scores = hit * self.scale[variants]
+        scores *= _FACTOR_OF.take(code)
 
         # keep only windows the reference has: a sentence that hits the variant, and a pair that
         # adds a term to each of its sentences (else one sentence already has all the pair has).
         # Every valid window scores > 0 (weights are positive): the others are set to 0.
-        scores[:n_sent] *= n_hit[:n_sent] > 0
-        scores[n_sent:] *= (n_hit[n_sent:] > n_hit[: n_sent - 1]) & (n_hit[n_sent:] > n_hit[1:n_sent])
+        invalid = np.empty(scores.shape, dtype=bool)
+        np.equal(n_hit[:n_sent], 0, out=invalid[:n_sent])
+        np.less_equal(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=invalid[n_sent:])
+        scores[invalid] = 0.0
 
         # best window per variant: argmax keeps the first maximum, and rows are ordered sentences
         # first, then pairs, each by start: ties go to the single sentence, then the earliest
@@ -260,8 +265,8 @@ class WindowScorer:
         x = np.zeros((len(present), len(term_ids) + 1), dtype=np.float64)
         x[rows, cols] = 1.0
         x[:, -1] = 1.0  # the pseudo-term (see `always`): in every sentence, so in every window
-        foreign_in = np.fromiter((not foreign.isdisjoint(c) for c in sentence_concepts), bool, len(present))
-        return x, term_ids, foreign_in
+        disjoint = np.fromiter(map(foreign.isdisjoint, sentence_concepts), bool, len(present))
+        return x, term_ids, ~disjoint
 
     def _term_variant(self, term_ids: IntArray) -> tuple[IntArray, FloatArray]:
         """(variants hit, (entry terms + pseudo-term) x (weight | packed, variant hit) matrix).
