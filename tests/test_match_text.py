@@ -219,3 +219,42 @@ def test_window_score_reads_like_the_record_it_was():
     assert (w.actor, w.anchor, w.verb, w.variant, w.exact) == (1.0, 0.8, 0.75, 1, True)
     assert w == WindowScore(12.5, 3, 2, 0.5, 4, 2, 1.0, 0.8, 0.75, 1, True)
     assert repr(w).startswith("WindowScore(score=12.5, start=3, size=2")
+
+
+# --- folding and status cues ------------------------------------------------------------------
+
+_MARKS = {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'", **dict.fromkeys("‐‑‒–—―−", "-")}
+
+
+def _fold_by_definition(text: str) -> str:
+    """What `fold` does, char by char: marks first, then NFKD without combining marks, lower."""
+    import unicodedata
+
+    text = "".join(_MARKS.get(c, c) for c in text)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def test_fold_straightens_marks_and_drops_accents():
+    assert fold("Israël’s café — Zürich") == "israel's cafe - zurich"
+    assert fold("`Orion` ‘harbour’ −5") == "'orion' 'harbour' -5"
+    assert fold("Ångström ǅ") == "angstrom dz"
+    assert fold("″") == "′′"  # NFKD comes after the marks are straightened: as before
+
+
+def test_fold_fast_paths_match_the_definition_on_random_text():
+    rng = random.Random(11)
+    alphabet = [*map(chr, range(0x250)), *_MARKS, "″", "İ", "ß", "ﬁ", "é", "ש", "ő", "\u0301"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    for text in [*texts, *_random_texts(1000, seed=12)]:
+        assert fold(text) == _fold_by_definition(text), repr(text)
+
+
+def test_every_status_cue_passes_the_word_pre_check():
+    from bot.match.changes import _CUES, _cue_hits
+
+    for pattern, status, _ in _CUES:
+        for cue in pattern.split("|"):
+            hits = _cue_hits([f"The Orion harbour audit {cue} on Monday."])
+            assert status in {h.status for h in hits}, cue
+    assert _cue_hits(["The Orion harbour audit was discussed on Monday."]) == []

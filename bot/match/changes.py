@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.match.figures import Figure, parse_figure_text, parse_figures
+from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import concepts, fold
 from bot.match.scorer import claim_terms
@@ -50,6 +51,9 @@ _CUES: tuple[tuple[str, Status, frozenset[Status]], ...] = (
      Status.ONGOING, frozenset({Status.CONCLUDED})),
 )
 _CUE_RES = tuple((re.compile(rf"(?<!\w)(?:{pat})(?!\w)"), status, froms) for pat, status, froms in _CUES)
+# Most sentences hold no cue. A cue matches on word boundaries, so each of its words is a word of
+# the sentence: a sentence without the longest word of any cue needs none of the eight passes.
+_CUE_WORDS = frozenset(max(alt.split(), key=len) for pat, _, _ in _CUES for alt in pat.split("|"))
 _NEGATION = re.compile(
     r"(?<!\w)(?:not|never|no|yet to|n't|without|refused to|declined to|failed to|remains? un\w+)(?!\w)"
 )
@@ -127,15 +131,15 @@ def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
     out: list[_CueHit] = []
     for si, sentence in enumerate(sentences):
         folded = fold(sentence)
-        hedged: bool | None = None
+        if _CUE_WORDS.isdisjoint(word_set(folded)):
+            continue
+        hedged = bool(_HEDGE.search(folded))
         for regex, status, froms in _CUE_RES:
             for m in regex.finditer(folded):
                 before = folded[: m.start()]
                 clause_start = max(before.rfind(";"), before.rfind(". "))
                 subject = concepts(folded[clause_start + 1: m.start()])[:2]
                 obj = concepts(folded[m.end(): m.end() + 80])[:SUBJECT_WINDOW]
-                if hedged is None:
-                    hedged = bool(_HEDGE.search(folded))
                 negated = bool(_NEGATION.search(folded[max(0, m.start() - 40): m.start()]))
                 out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated, hedged))
     return out

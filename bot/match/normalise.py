@@ -13,8 +13,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'"})
-_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+_APOSTROPHES = {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'"}
+_DASHES = dict.fromkeys("‐‑‒–—―−", "-")
+_FOLDED_MARKS = (*_APOSTROPHES.items(), *_DASHES.items())
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
@@ -91,10 +92,16 @@ _SUFFIXES = (("ational", "ate"), ("isation", "ise"), ("ization", "ise"), ("ivene
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, straight apostrophes and hyphens: the form every matcher reads."""
-    text = text.translate(_APOSTROPHES).translate(_DASHES)
+    if text.isascii():  # the common case: of the characters folded, only the backtick is ASCII
+        return text.replace("`", "'").lower() if "`" in text else text.lower()
+    for src, dst in _FOLDED_MARKS:  # before NFKD, as NFKD may make new marks ("″" -> "′′")
+        if src in text:
+            text = text.replace(src, dst)
+    text = unicodedata.normalize("NFKD", text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
+        marks = [c for c in set(text) if unicodedata.combining(c)]
+        if marks:
+            text = text.translate(dict.fromkeys(map(ord, marks)))
     return text.lower()
 
 
