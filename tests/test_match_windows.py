@@ -226,3 +226,14 @@ def test_claim_with_no_term_hit_is_none(exhaustive: None) -> None:
     assert got[keys.index("empty")] is None  # no wording with content terms
     assert got[keys.index("audit")] is None  # "Orion", "audit", "servers"...: none in the text
     assert_same(got, reference(ct, sets))
+
+
+def test_window_products_run_on_one_blas_thread():
+    """Matching keeps to one core: BLAS threads would compete with the event loop under load."""
+    from threadpoolctl import threadpool_info
+
+    import bot.match.windows  # noqa: F401  (the limit is set when window scoring is imported)
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy's BLAS was not found"
+    assert all(pool["num_threads"] == 1 for pool in blas), blas
