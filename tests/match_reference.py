@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.match.scorer import (
+    ANCHOR_WAIVER_DISTINCTIVE,
     FEW_DISTINCTIVE_FACTOR,
     FOREIGN_ACTOR_FACTOR,
     MIN_DISTINCTIVE,
@@ -83,7 +84,8 @@ def score_sentences(self: CompiledTopic, sentence_concepts: Sequence[frozenset[s
         if (v.verb_mask and not union & v.verb_mask
                 and (union & v.distinctive_mask).bit_count() < VERB_WAIVER_DISTINCTIVE):
             factor *= NO_VERB_FACTOR
-        if v.actor_mask and not union & v.actor_mask:
+        if (v.actor_mask and not union & v.actor_mask
+                and (union & v.distinctive_mask).bit_count() < ANCHOR_WAIVER_DISTINCTIVE):
             factor *= NO_ANCHOR_FACTOR
         if (union & v.distinctive_mask).bit_count() < MIN_DISTINCTIVE:
             factor *= FEW_DISTINCTIVE_FACTOR
@@ -144,7 +146,8 @@ def _window(v: Variant, vi: int, start: int, size: int, mask: int, hit: float, f
     coverage = hit / v.total if v.total else 0.0
     distinctive = (mask & v.distinctive_mask).bit_count()
     actor = FOREIGN_ACTOR_FACTOR if foreign else 1.0
-    anchor = NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask) else 1.0
+    anchor = (NO_ANCHOR_FACTOR if v.actor_mask and not (mask & v.actor_mask)
+              and distinctive < ANCHOR_WAIVER_DISTINCTIVE else 1.0)
     verb = (NO_VERB_FACTOR if v.verb_mask and not (mask & v.verb_mask)
             and distinctive < VERB_WAIVER_DISTINCTIVE else 1.0)
     score = 100.0 * hit / v.norm * actor * anchor * verb * factor

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.match import Matcher, Thresholds, detect_changes, extract_figures
 from bot.match.gate import Gate
+from bot.match.matcher import EXPLAINED_FACTOR
 from bot.match.normalise import fold
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
 
@@ -253,7 +254,7 @@ def test_a_sentence_another_claim_explains_much_better_is_damped_and_says_so():
     by_key = {s.claim_key: s for s in result.scores}
     damped = by_key["audit"]
     assert damped.features.get("explained_by") == "no-harm"
-    assert damped.score == round(damped.features["score_before"] * 0.8, 2)
+    assert damped.score == round(damped.features["score_before"] * EXPLAINED_FACTOR, 2)
     assert by_key["no-harm"].score >= 1.25 * damped.features["score_before"]
     # alone, the same audit sentence is not damped
     alone = Matcher([topic], TH).match(entry("Orion audit", "Orion's audit of the harbour camera contract "
@@ -302,3 +303,18 @@ def test_a_claims_date_weighs_half_a_term_of_its_content():
     # both unique to the claim: the same rarity, but the date is a detail
     assert weight[concept("july")[0]] == weight[concept("harbour")[0]] / 2
     assert concept("storage") == concept("stored")  # the noun meets the verb
+
+
+def test_a_window_naming_three_distinctive_terms_keeps_its_score_without_the_named_place():
+    """The named place is what a follow-up updates ("moved to Sweden"): the claim is still told."""
+    matcher = Matcher([ORION], TH)
+    moved = matcher.match(entry("Update", "Orion declined to comment. The harbour camera footage was "
+                                          "stored on servers in Sweden, the ministry said."))[0]
+    storage = {s.claim_key: s for s in moved.scores}["storage"]
+    assert storage.features["distinctive_hit"] >= 3 and storage.features["anchor"] == 1.0
+    assert storage.score >= TH.low and "Sweden" in storage.evidence
+    # two distinctive terms and no named place or company of the claim: still penalised
+    thin = matcher.match(entry("Update", "The port authority said the footage was stored abroad, Orion said."))[0]
+    thin_storage = {s.claim_key: s for s in thin.scores}["storage"]
+    assert thin_storage.features["distinctive_hit"] == 2
+    assert thin_storage.features.get("anchor", thin_storage.features.get("penalty")) == 0.8

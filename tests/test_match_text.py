@@ -207,7 +207,7 @@ def test_explained_elsewhere_matches_the_all_pairs_definition():
     windows = {"weak": (1,), "first": (1, 2), "best": (0, 1)}
     scores = [ClaimMatch("weak", 40.0, "", {}), ClaimMatch("first", 60.0, "", {}), ClaimMatch("best", 90.0, "", {})]
     damped = _explained_elsewhere(scores, windows, 40.0)
-    assert damped[0].features["explained_by"] == "first" and damped[0].score == 32.0
+    assert damped[0].features["explained_by"] == "first" and damped[0].score == 40.0 * EXPLAINED_FACTOR
     assert "explained_by" not in damped[1].features  # 90 >= 1.25 * 60, but (1, 2) is not inside (0, 1)
 
 

@@ -32,7 +32,7 @@ from bot.models import ClaimMatch, Entry, TopicState
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
 SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
 EXPLAINED_RATIO = 1.25  # another claim scoring this much more on the same sentences ...
-EXPLAINED_FACTOR = 0.8  # ... explains them better: this claim's reading is damped
+EXPLAINED_FACTOR = 0.5  # ... explains them better: this claim's reading is halved
 
 
 @dataclass(frozen=True, slots=True)

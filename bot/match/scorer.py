@@ -68,6 +68,9 @@ SHORT_TEXT_BOOST = 1.6  # ... is dense lead text: each sentence stands for a par
 PAIR_FACTOR = 0.95  # a two-sentence window is slightly weaker evidence than one sentence
 MIN_DISTINCTIVE = 2  # distinctive claim terms a window needs before it counts fully
 VERB_WAIVER_DISTINCTIVE = 5  # a window with this many distinctive terms names the claim's act otherwise
+# ... and with this many it is about the claim even without its named place, outlet or company:
+# the named detail is what a follow-up may update or contradict ("moved to servers in Israel")
+ANCHOR_WAIVER_DISTINCTIVE = 3
 FEW_DISTINCTIVE_FACTOR = 0.6
 IDF_FLOOR = 0.1
 FUZZY_MIN_LEN = 7

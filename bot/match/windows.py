@@ -30,6 +30,7 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from bot.match.scorer import (
+    ANCHOR_WAIVER_DISTINCTIVE,
     FEW_DISTINCTIVE_FACTOR,
     FOREIGN_ACTOR_FACTOR,
     MIN_DISTINCTIVE,
@@ -170,7 +171,7 @@ class WindowScorer:
         foreign_sent = foreign_in[:, None] & ~own
         acting = foreign_sent & verb_hit[:n_sent]
         code = (distinctive < MIN_DISTINCTIVE).view(np.uint8) * np.uint8(_FEW)
-        code |= no_anchor.view(np.uint8) * np.uint8(_NO_ANCHOR)
+        code |= (no_anchor & (distinctive < ANCHOR_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_ANCHOR)
         # a window with VERB_WAIVER_DISTINCTIVE distinctive terms names the act otherwise
         code |= (~verb_hit & (distinctive < VERB_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_VERB)
         code[:n_sent] |= foreign_sent.view(np.uint8) * np.uint8(_FOREIGN)
