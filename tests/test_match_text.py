@@ -258,3 +258,26 @@ def test_every_status_cue_passes_the_word_pre_check():
             hits = _cue_hits([f"The Orion harbour audit {cue} on Monday."])
             assert status in {h.status for h in hits}, cue
     assert _cue_hits(["The Orion harbour audit was discussed on Monday."]) == []
+
+
+def test_cue_pre_check_reads_each_sentence_of_an_entry():
+    from bot.match.changes import _cue_hits
+
+    hits = _cue_hits(["Orion said nothing.", "The harbour audit has concluded.", "Dock workers rejected it."])
+    assert [(h.sentence, h.status) for h in hits] == [(1, Status.CONCLUDED), (2, Status.DENIED)]
+
+
+def test_claim_info_follows_an_edited_topic_and_stays_bounded():
+    from dataclasses import replace
+
+    from bot.match import changes
+
+    topic = TopicState("t", "T", (("orion",),), claims=(ClaimState("c", "Orion stored 3,000 TB.", Status.ALLEGED,
+                                                                   figures=("3,000 TB",)),))
+    assert changes._claim_info(topic)["c"].figures[0].value == 3000
+    edited = replace(topic, claims=(replace(topic.claims[0], figures=("9,000 TB",)),))
+    assert changes._claim_info(edited)["c"].figures[0].value == 9000
+    assert changes._claim_info(topic) is changes._claim_info(topic)
+    for i in range(3 * changes._INFO_CACHE_SIZE):
+        changes._claim_info(replace(topic, key=f"t{i}"))
+    assert len(changes._INFO_CACHE) <= changes._INFO_CACHE_SIZE

@@ -17,9 +17,9 @@ same article.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from bot.match.figures import Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
@@ -78,8 +78,25 @@ class _ClaimInfo:
     statement_figures: tuple[Figure, ...]
 
 
-@lru_cache(maxsize=256)
+_INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo]]] = {}
+_INFO_CACHE_SIZE = 64
+
+
 def _claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
+    """`_compute_claim_info`, cached by identity: hashing a topic walks all its claims, and the
+    pipeline passes the same TopicState object for a whole cycle. The cache holds the topic, so
+    its id cannot be reused while cached; equal topics rebuilt elsewhere are merely recomputed."""
+    hit = _INFO_CACHE.get(id(topic))
+    if hit is not None and hit[0] is topic:
+        return hit[1]
+    info = _compute_claim_info(topic)
+    if len(_INFO_CACHE) >= _INFO_CACHE_SIZE:
+        _INFO_CACHE.pop(next(iter(_INFO_CACHE)))  # the oldest entry
+    _INFO_CACHE[id(topic)] = (topic, info)
+    return info
+
+
+def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     terms = {c.key: frozenset(claim_terms(" ".join((c.statement, *c.aliases)))) for c in topic.claims}
     df: dict[str, int] = {}
     for ts in terms.values():
@@ -129,9 +146,12 @@ class _CueHit:
 def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged."""
     out: list[_CueHit] = []
-    for si, sentence in enumerate(sentences):
-        folded = fold(sentence)
-        if _CUE_WORDS.isdisjoint(word_set(folded)):
+    folded_all = [fold(s) for s in sentences]
+    present = _CUE_WORDS.intersection(word_set("\n".join(folded_all)))
+    if not present:
+        return out
+    for si, folded in enumerate(folded_all):
+        if not any(word in folded for word in present):  # a substring test: a superset of words
             continue
         hedged = bool(_HEDGE.search(folded))
         for regex, status, froms in _CUE_RES:
@@ -152,13 +172,13 @@ def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState) -
 
 
 def _window_figures(
-    sentences: Sequence[str], indices: Sequence[int], info: _ClaimInfo
+    figures_of: Callable[[int], Sequence[Figure]], indices: Sequence[int], info: _ClaimInfo
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
     units = {f.unit for f in (*info.figures, *info.statement_figures)}
     out = []
     for si in indices:
-        for f in parse_figures(sentences[si]):
+        for f in figures_of(si):
             if f.unit == "" and not (set(f.nouns) & info.terms):
                 continue  # a count of something the claim does not talk about
             if f.unit == "" and "" not in units:
@@ -186,6 +206,7 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     cue_hits = _cue_hits(sentences) if result.matches else []
+    figures_of = cache(lambda si: parse_figures(sentences[si]))  # matched claims share sentences
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -206,7 +227,7 @@ def detect_changes(
         # figures
         idx = _evidence_sentences(result, match, sentences)
         candidates = []
-        for si, fig in _window_figures(sentences, idx, info):
+        for si, fig in _window_figures(figures_of, idx, info):
             same_kind = [f for f in info.figures if f.unit == fig.unit]
             if any(f.same_as(fig) for f in same_kind) or any(f.same_as(fig) for f in info.statement_figures):
                 continue  # background: the figure we already have
