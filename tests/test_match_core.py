@@ -318,3 +318,32 @@ def test_a_window_naming_three_distinctive_terms_keeps_its_score_without_the_nam
     thin_storage = {s.claim_key: s for s in thin.scores}["storage"]
     assert thin_storage.features["distinctive_hit"] == 2
     assert thin_storage.features.get("anchor", thin_storage.features.get("penalty")) == 0.8
+
+
+HARD_NEGATIVES = {  # the story's vocabulary, another story: none of these is a follow-up
+    "outage": ("Orion cloud outage disrupts harbour services",
+               "An outage at Orion's servers in Norway left the Port Authority's booking system offline for "
+               "six hours on Tuesday. Orion said the fault was fixed."),
+    "layoffs": ("Orion to cut 1,200 jobs",
+                "Orion will lay off 1,200 staff worldwide, including engineers at its harbour logistics unit, "
+                "the company said, citing slowing demand."),
+    "another year's vote": ("Orion shareholders reject proposals at 2019 meeting",
+                            "At Orion's 2019 annual meeting, shareholders rejected a proposal on harbour "
+                            "pollution reporting."),
+    "an official resigns": ("Port Authority security chief resigns",
+                            "The head of the Port Authority's security division resigned on Monday after a "
+                            "failed inspection, officials said. Orion was not involved."),
+    "data-centre expansion": ("Orion expands data centre in Norway",
+                              "Orion will build a second data centre near the harbour in Norway, adding 300 "
+                              "jobs, the Port Authority said."),
+}
+
+
+def test_hard_negatives_pass_the_gate_but_match_no_claim():
+    matcher = Matcher([ORION], TH)
+    for name, (title, body) in HARD_NEGATIVES.items():
+        result = matcher.match(entry(title, body))[0]
+        assert result.relevant, name  # about the topic's actors: the gate lets it through
+        assert result.matches == (), (name, [(s.claim_key, s.score) for s in result.scores[:2]])
+        changes = detect_changes(ORION, entry(title, body), result, TH)
+        assert [c.kind for c in changes] == [ChangeKind.NEW_DEVELOPMENT], name  # never a claim change
