@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 import pytest
 
@@ -228,8 +229,6 @@ _MARKS = {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'", **
 
 def _fold_by_definition(text: str) -> str:
     """What `fold` does, char by char: marks first, then NFKD without combining marks, lower."""
-    import unicodedata
-
     text = "".join(_MARKS.get(c, c) for c in text)
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()

@@ -85,13 +85,15 @@ _INFO_CACHE_SIZE = 64
 def _claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     """`_compute_claim_info`, cached by identity: hashing a topic walks all its claims, and the
     pipeline passes the same TopicState object for a whole cycle. The cache holds the topic, so
-    its id cannot be reused while cached; equal topics rebuilt elsewhere are merely recomputed."""
+    its id cannot be reused while cached; equal topics rebuilt elsewhere are merely recomputed.
+    Worker threads may race to fill it: they compute the same value, and dict get/set/clear are
+    single operations."""
     hit = _INFO_CACHE.get(id(topic))
     if hit is not None and hit[0] is topic:
         return hit[1]
     info = _compute_claim_info(topic)
     if len(_INFO_CACHE) >= _INFO_CACHE_SIZE:
-        _INFO_CACHE.pop(next(iter(_INFO_CACHE)))  # the oldest entry
+        _INFO_CACHE.clear()  # rare (64 topic versions); one call, so safe from worker threads
     _INFO_CACHE[id(topic)] = (topic, info)
     return info
 

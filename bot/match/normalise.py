@@ -93,7 +93,7 @@ _SUFFIXES = (("ational", "ate"), ("isation", "ise"), ("ization", "ise"), ("ivene
 def fold(text: str) -> str:
     """Lower-case, accent-free, straight apostrophes and hyphens: the form every matcher reads."""
     if text.isascii():  # the common case: of the characters folded, only the backtick is ASCII
-        return text.replace("`", "'").lower() if "`" in text else text.lower()
+        return text.replace("`", "'").lower()
     for src, dst in _FOLDED_MARKS:  # before NFKD, as NFKD may make new marks ("″" -> "′′")
         if src in text:
             text = text.replace(src, dst)
