@@ -14,12 +14,15 @@ from bot.config import Config, load_config
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.match.figures import seed_claim_figures
+from bot.match.semantic import SemanticScorer, scorer_for
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
+from bot.service.browse import SEMANTIC_STATUS_KEY
 from bot.settings import Settings
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
+from storage.delivery import set_meta
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,23 @@ def thresholds_for(settings: Settings) -> Thresholds:
         low=settings.match_low if settings.match_low is not None else default.low,
         high=settings.match_high if settings.match_high is not None else default.high,
     )
+
+
+
+
+def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
+    """On unless DOSSIER_SEMANTIC=off or feeds.yaml `matching: {semantic: off}`."""
+    return scorer_for(setting=settings.semantic, config=config.matching.semantic,
+                      model_dir=settings.semantic_model)
+
+
+async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
+    """Load the model once, off the event loop, and record on / off / unavailable for feed health.
+
+    A model that cannot load is logged once (by the scorer) and matching goes on lexical-only.
+    """
+    await asyncio.to_thread(scorer.available)
+    await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
 
 
 def with_initial_figures(config: Config) -> Config:
@@ -63,9 +83,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     sink = ConsoleSink(fmt)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
-            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                semantic=scorer)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -104,8 +127,11 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
+            scorer = semantic_scorer(settings, config)
+            await start_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher:
-                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                    semantic=scorer)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

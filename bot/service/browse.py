@@ -20,6 +20,7 @@ from storage import claims_admin, guilds, topics
 from storage import outbox as outbox_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
+from storage.delivery import get_meta
 from storage.guilds import ArticleHit, BrokenChannel, Sighting
 
 DEFAULT_LOW = 40.0  # bot.match.thresholds.Thresholds defaults; pass the configured ones in
@@ -27,6 +28,7 @@ DEFAULT_HIGH = 60.0
 MIN_QUERY = 2
 MAX_QUERY = 200
 MAX_LIMIT = 50
+SEMANTIC_STATUS_KEY = "semantic.status"  # written at start by bot.runner.start_semantic
 
 # --- views ------------------------------------------------------------------------------
 
@@ -172,6 +174,7 @@ class FeedHealth:
 class HealthReport:
     feeds: list[FeedHealth]
     broken_channels: list[BrokenChannel]
+    semantic: str | None = None  # "on", "off (setting)", "unavailable, lexical-only: why"; None: unknown
 
 
 @dataclass(frozen=True)
@@ -389,7 +392,8 @@ async def feed_health(db: Database, guild_id: int) -> HealthReport:
         )
         for s in await guilds.subscriptions(db, guild_id)
     ]
-    return HealthReport(feeds, await guilds.broken_channels(db, guild_id))
+    return HealthReport(feeds, await guilds.broken_channels(db, guild_id),
+                        semantic=await get_meta(db, SEMANTIC_STATUS_KEY))
 
 
 # --- why ----------------------------------------------------------------------------------
