@@ -303,22 +303,26 @@ class MiniLM:
     def forward(self, ids: npt.NDArray[np.int64], mask: FloatArray) -> FloatArray:
         """(batch, tokens) ids and 0/1 mask -> mean-pooled, L2-normalised (batch, dim)."""
         batch, length = ids.shape
-        heads, head_dim = self.heads, self.dim // self.heads
-        x = self.word[ids] + self.position[:length] + self.token_type0
+        heads, head_dim, dim = self.heads, self.dim // self.heads, self.dim
+        # Token rows stay 2-D (batch * tokens, dim): each dense layer is then one BLAS call
+        # instead of one per sentence.
+        x = (self.word[ids] + self.position[:length] + self.token_type0).reshape(-1, dim)
         x = _layer_norm(x, *self.emb_ln, self.eps)
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padding gets no attention
         scale = np.float32(1.0 / math.sqrt(head_dim))
         for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b  # (b, t, 3*dim)
+            qkv = x @ layer.qkv_w + layer.qkv_b  # (b*t, 3*dim)
             qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, t, head_dim)
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores -= scores.max(-1, keepdims=True)
+            np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.dim)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim)
             x = _layer_norm(ctx @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b, self.eps)
             hidden = _gelu_(x @ layer.up_w + layer.up_b)
             x = _layer_norm(hidden @ layer.down_w + layer.down_b + x, layer.ln2_w, layer.ln2_b, self.eps)
+        x = x.reshape(batch, length, dim)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return (pooled / norms).astype(np.float32)
