@@ -29,6 +29,8 @@ async def test_accept_teaches_a_positive_example(db):
     assert [(e.id, e.kind, e.text, e.proposal_id, e.actor) for e in shown] == [
         (outcome.example_id, "positive", EVIDENCE, proposal_id, "admin:7")]
     assert shown[0].article_url == "https://news.example/leak"
+    row = await db.fetchone("SELECT article_id FROM claim_examples WHERE id = ?", (outcome.example_id,))
+    assert row["article_id"] == article_id
 
 
 async def test_not_related_teaches_a_negative_and_reject_teaches_nothing(db):
