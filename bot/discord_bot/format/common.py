@@ -78,6 +78,11 @@ def actor_text(actor: str | None) -> str:
     return clean(actor, 80)
 
 
+def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """The link that opens a server message (a DM's would have @me where the server id is)."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
 def channel_text(channel_id: int | None, error: str | None = None) -> str:
     if channel_id is None:
         return "not set"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord_bot.format.common import STATE_LABELS, link, pages_from_lines, status_text, when
+from bot.discord_bot.format.common import STATE_LABELS, jump_url, link, pages_from_lines, status_text, when
 from bot.render import kind_label
 from bot.render.sanitize import clean
 from bot.service.browse import RecentUpdate, SearchResults
@@ -17,7 +17,7 @@ def updates_pages(updates: Sequence[RecentUpdate]) -> list[discord.Embed]:
     for u in updates:
         where = ""
         if u.state == "sent" and u.channel_id and u.message_id:
-            where = f" · [message](https://discord.com/channels/@me/{u.channel_id}/{u.message_id})"
+            where = f" · [message]({jump_url(u.guild_id, u.channel_id, u.message_id)})"
         what = "review" if u.review else kind_label(u.kind)
         subject = clean(u.claim_key or u.topic_key or "", 60)
         state = STATE_LABELS.get(u.state, u.state)
