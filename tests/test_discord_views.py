@@ -7,10 +7,16 @@ Discord stand-in, real interaction payloads through its gateway.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from typing import Any
 
-from tests.discord_standin import fixtures
-from tests.test_discord_commands import FIGURE, Env, data_of, env, text_of
+import pytest
+
+from bot.discord_bot import paginate
+from tests.discord_standin import ApiError, RecordedRequest, fixtures
+from tests.test_discord_commands import EPHEMERAL, FIGURE, Env, data_of, env, text_of
 
 __all__ = ["env"]  # the fixture, imported for the tests below
 
@@ -67,3 +73,101 @@ async def test_members_never_see_review_proposals(env: Env) -> None:
     why_public = text_of(data_of(await env.call("why", {"url": FIGURE[1], "public": True},
                                                 who=env.a.world.admin), ephemeral=False))
     assert "review proposal" not in why_public
+
+
+# --- page buttons ---------------------------------------------------------------------------------
+
+ORIGINAL = r"/webhooks/\d+/(?P<token>[^/]+)/messages/@original"
+INVALID_TOKEN = ApiError(401, 50027, "Invalid Webhook Token")  # what Discord says after 15 minutes
+
+
+class KeepViews(dict[str, Any]):
+    """Stands in for paginate._live and keeps every view, so a test can await a finished one."""
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
+
+async def paged_history(env: Env) -> tuple[RecordedRequest, dict[str, Any]]:
+    """/history of a claim with 8 revisions: three pages, with Previous / Next buttons."""
+    for i in range(7):
+        data_of(await env.admin("claim", "edit", options={
+            "topic": "acme-recall", "claim": "review",
+            "statement": f"Acme's safety review of the exploding widgets is in phase {i}."}))
+    callback = await env.call("history", {"topic": "acme-recall", "claim": "review"}, who=env.a.world.member)
+    data = data_of(callback)
+    assert data["components"]
+    return callback, data
+
+
+def buttons(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return data["components"][0]["components"]
+
+
+def press(env: Env, custom_id: str, message: dict[str, Any]) -> Any:
+    return env.standin.interact(fixtures.component_interaction(
+        custom_id, message, guild=env.a.world.guild, channel=env.a.world.channel, member=env.a.world.member))
+
+
+async def test_page_buttons_are_removed_when_they_time_out(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paginate, "PAGE_TIMEOUT", 0.2)
+    callback, _ = await paged_history(env)
+    edit = await env.standin.wait_for_request("PATCH", ORIGINAL)  # the timeout edits the reply
+    assert edit.status == 200 and edit.json["components"] == []
+    message = env.standin.messages[callback.response["resource"]["message"]["id"]]
+    assert message["components"] == []
+    assert "Page 1 of 3" in message["embeds"][0]["footer"]["text"]
+    assert "run the command again" in message["embeds"][0]["footer"]["text"]
+
+
+async def test_the_timeout_edits_through_the_latest_press(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    views = KeepViews()
+    monkeypatch.setattr(paginate, "_live", views)
+    callback, data = await paged_history(env)
+    view = views[buttons(data)[1]["custom_id"].split(":")[2]]
+    message = env.standin.messages[callback.response["resource"]["message"]["id"]]
+    payload = fixtures.component_interaction(buttons(data)[1]["custom_id"], message, guild=env.a.world.guild,
+                                             channel=env.a.world.channel, member=env.a.world.member)
+    turned = await env.standin.interact(payload)
+    assert turned.json["type"] == 7
+    # Pages turned for more than 15 minutes would outlive the command's token: the press's is used.
+    await view.on_timeout()
+    edit = env.standin.requests_to("PATCH", ORIGINAL)[-1]
+    assert re.fullmatch(ORIGINAL, edit.route)["token"] == payload["token"]  # type: ignore[index]
+    assert message["components"] == []
+    assert "Page 2 of 3" in message["embeds"][0]["footer"]["text"]
+    view.stop()
+
+
+async def test_expired_interaction_leaves_buttons_that_a_press_removes(
+        env: Env, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    views = KeepViews()
+    monkeypatch.setattr(paginate, "_live", views)
+    monkeypatch.setattr(paginate, "PAGE_TIMEOUT", 0.2)
+    env.standin.queue_error("PATCH", ORIGINAL, INVALID_TOKEN)
+    callback, data = await paged_history(env)
+    view = views[buttons(data)[1]["custom_id"].split(":")[2]]
+    await asyncio.wait_for(view.closed.wait(), 5)
+    assert view.is_finished()
+    assert env.standin.requests_to("PATCH", ORIGINAL)[-1].status == 401
+    message = env.standin.messages[callback.response["resource"]["message"]["id"]]
+    assert message["components"]  # Discord refused the edit: the buttons are still there
+    answered = await press(env, buttons(data)[1]["custom_id"], message)
+    assert answered.json["type"] == 7  # answered, not "This interaction failed"
+    assert answered.json["data"]["components"] == []
+    assert "run the command again" in answered.json["data"]["embeds"][0]["footer"]["text"]
+    assert message["components"] == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_page_buttons_from_before_a_restart_are_removed_on_press(env: Env) -> None:
+    stale = "dossier:pages:0123456789abcdef:next"
+    message = fixtures.message(env.a.world.channel_id, guild_id=env.a.id, flags=EPHEMERAL,
+                               application_id=env.standin.application_id,
+                               embeds=[{"title": "History", "footer": {"text": "Page 1 of 3"}}],
+                               components=[fixtures.action_row(fixtures.button("dossier:pages:0123456789abcdef:prev",
+                                                                               "Previous"),
+                                                               fixtures.button(stale, "Next"))])
+    answered = await press(env, stale, message)
+    assert answered.json["type"] == 7 and answered.json["data"]["components"] == []
+    assert answered.json["data"]["embeds"][0]["footer"]["text"].startswith("Page 1 of 3 · ")
