@@ -171,3 +171,90 @@ async def test_page_buttons_from_before_a_restart_are_removed_on_press(env: Env)
     answered = await press(env, stale, message)
     assert answered.json["type"] == 7 and answered.json["data"]["components"] == []
     assert answered.json["data"]["embeds"][0]["footer"]["text"].startswith("Page 1 of 3 · ")
+
+
+# --- admin views and options ---------------------------------------------------------------------
+
+
+async def test_the_audit_log_shows_channels_as_mentions(env: Env) -> None:
+    await set_update_channel(env)
+    options, resolved = env.channel_option(env.a.admin_channel)
+    data_of(await env.admin("review-channel", options=options, resolved=resolved))
+    data_of(await env.admin("topic", "rename", options={"topic": "acme-recall", "title": "See <#123> now"}))
+    audit = text_of(data_of(await env.admin("audit")))
+    assert f"**topic.channel** acme-recall → <#{env.a.world.channel_id}>" in audit
+    assert f"**guild.admin\\_channel** → <#{env.a.admin_channel['id']}>" in audit
+    assert str(env.a.id) not in audit  # the server itself is not shown as a number
+    assert "<#123>" not in audit and "See" in audit  # text an admin typed still cannot mention
+
+
+async def test_review_decide_autocompletes_this_servers_pending_proposals(env: Env) -> None:
+    await env.poll()
+    pending = await env.db.fetchall(
+        "SELECT p.id FROM proposals p JOIN topics t ON t.id = p.topic_id WHERE t.guild_id = ? "
+        "AND p.state = 'pending' ORDER BY p.id", (env.a.id,))
+    assert pending
+    ids = [r["id"] for r in pending]
+
+    async def complete(typed: str, *, who: dict[str, Any] | None = None, server: Any = None) -> list[dict]:
+        return await env.complete("admin", {"proposal": typed, "decision": "accept"}, "proposal",
+                                  group="review", sub="decide", who=who or env.a.world.admin, server=server)
+
+    choices = await complete("")
+    assert [c["value"] for c in choices] == ids
+    assert choices[0]["name"].startswith(f"#{ids[0]} Figure change · acme-recall › units: ")
+    assert "55,000" in choices[0]["name"]
+    assert [c["value"] for c in await complete(str(ids[0]))] == [ids[0]]
+    assert [c["value"] for c in await complete("units")] == ids
+    assert await complete("no such words") == []
+    assert await complete("", who=env.a.world.member) == []  # members never see the queue
+    b_ids = {r["id"] for r in await env.db.fetchall(
+        "SELECT p.id FROM proposals p JOIN topics t ON t.id = p.topic_id WHERE t.guild_id = ?", (env.b.id,))}
+    b_choices = await complete("", who=env.b.world.admin, server=env.b)
+    assert {c["value"] for c in b_choices} == b_ids and not b_ids & set(ids)
+    # Decided proposals leave the list.
+    data_of(await env.admin("review", "decide", options={"proposal": ids[0], "decision": "reject"}))
+    assert ids[0] not in [c["value"] for c in await complete("")]
+    assert await complete(str(ids[0])) == []
+
+
+async def test_review_decide_autocomplete_stays_within_discords_limits(env: Env) -> None:
+    await env.poll()
+    row = await env.db.fetchone("SELECT p.* FROM proposals p JOIN topics t ON t.id = p.topic_id "
+                                "WHERE t.guild_id = ? LIMIT 1", (env.a.id,))
+    columns = [c for c in row.keys() if c != "id"]  # noqa: SIM118 - sqlite rows need keys()
+    copies = [[("x" * 300) if c == "after_value" else row[c] for c in columns] for _ in range(30)]
+    await env.db.executemany(  # copies of a proposal with a very long value
+        f"INSERT INTO proposals ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", copies)
+    choices = await env.complete("admin", {"proposal": ""}, "proposal", group="review", sub="decide",
+                                 who=env.a.world.admin)  # checks 25 choices, names within 100
+    assert len(choices) == 25 and all(c["name"].endswith("…") for c in choices[1:])
+
+
+async def test_search_says_its_minimum_length_in_the_option(env: Env) -> None:
+    (put,) = env.standin.requests_to("PUT", rf"/applications/{env.standin.application_id}/commands")
+    search = next(c for c in put.json if c["name"] == "search")
+    query = next(o for o in search["options"] if o["name"] == "query")
+    assert (query["min_length"], query["max_length"]) == (2, 200)
+    # Discord refuses shorter input itself; the service still checks what arrives.
+    short = data_of(await env.call("search", {"query": " a "}, who=env.a.world.member))
+    assert "at least 2" in short["content"]
+
+
+async def test_thresholds_accept_low_or_high_alone(env: Env) -> None:
+    async def thresholds() -> tuple[float | None, float | None]:
+        row = await env.db.fetchone("SELECT match_low, match_high FROM guilds WHERE guild_id = ?", (env.a.id,))
+        return row["match_low"], row["match_high"]
+
+    low = data_of(await env.admin("thresholds", options={"low": 35.0}))  # bot defaults here: 20 / 90
+    assert "**35**" in low["content"] and "**90**" in low["content"]
+    assert await thresholds() == (35.0, None)  # high keeps following the default
+    high = data_of(await env.admin("thresholds", options={"high": 75.0}))
+    assert "**35**" in high["content"] and "**75**" in high["content"]
+    assert await thresholds() == (35.0, 75.0)
+    refused = data_of(await env.admin("thresholds", options={"low": 80.0}))
+    assert "must be below this server's high threshold, 75" in refused["content"]
+    assert "Nothing was changed" in refused["content"]
+    refused = data_of(await env.admin("thresholds", options={"high": 35.0}))
+    assert "must be above this server's low threshold, 35" in refused["content"]
+    assert await thresholds() == (35.0, 75.0)

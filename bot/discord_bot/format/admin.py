@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord_bot.format.common import link, pages_from_lines, when
+from bot.discord_bot.format.common import channel_text, link, pages_from_lines, when
 from bot.render import kind_label
 from bot.render.sanitize import clean
 from bot.service.admin import AuditItem
@@ -18,8 +18,10 @@ def audit_pages(rows: Sequence[AuditItem]) -> list[discord.Embed]:
     for r in rows:
         who = f"<@{r.actor_id}>" if r.actor_id else clean(r.actor_name or "Dossier", 60)
         detail = f" — {clean(r.detail, 300)}" if r.detail else ""
-        lines.append(f"{when(r.created_at)} {who} **{clean(r.action, 60)}** "
-                     f"{clean(r.target, 120)}{detail}")
+        if r.channel_id is not None:  # a channel the admin picked: shown as the channel itself
+            detail = f" → {channel_text(r.channel_id)}"
+        target = f" {clean(r.target, 120)}" if r.target else ""
+        lines.append(f"{when(r.created_at)} {who} **{clean(r.action, 60)}**{target}{detail}")
     return pages_from_lines(lines, title="Audit log", per_page=12,
                             empty="No admin actions recorded yet.")
 
