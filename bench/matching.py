@@ -1,15 +1,16 @@
 """Matching quality on both labelled dev stories, in one run (issue 12; page mode: issue 11).
 
-    python bench/matching.py [--story dev|story3|all] [--mode full,summary] [--replay]
-                             [--learning] [--json] [--verbose] [--corpus PATH]
+    python bench/matching.py [--story dev|story3|all] [--mode full,summary] [--no-replay]
+                             [--no-learning] [--json] [--verbose] [--corpus PATH]
 
 For each story (`../shared/corpus/dev.jsonl` + topics.yaml, `../shared/corpus/story3/`, read
 from disk, never copied) and each feed mode (full text; title + ~300-character summary; page
 mode once branch `article` registers it), Dossier and two baselines measured in the same run:
 topic and claim P/R/F1 and distinct labelled changes found (definitions in
-bench/matchbench/metrics.py). `--replay` follows each story as a server would (`dossier run
---once` per feed snapshot, bench/matchbench/replay.py); `--learning` runs the review-learning
-simulation (bench/matchbench/learning.py). Speed is bench/speed.py.
+bench/matchbench/metrics.py). Then each story is followed as a server would follow it (`dossier
+run --once` per feed snapshot, bench/matchbench/replay.py; `--no-replay` skips it) and the
+review-learning simulation runs (bench/matchbench/learning.py; `--no-learning`). Speed is
+bench/speed.py.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.matchbench import modes as mode_registry
 from bench.matchbench.corpus import STORIES, default_corpus, load_story
+from bench.matchbench.learning import simulate
 from bench.matchbench.quality import measure, predictors
-from bench.matchbench.report import misses, mode_table
+from bench.matchbench.replay import replay
+from bench.matchbench.report import learning_block, misses, mode_table, replay_block
 from bot.match import Thresholds
 
 
@@ -38,10 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="corpus folder (default: $DOSSIER_CORPUS or ../shared/corpus)")
     ap.add_argument("--low", type=float, default=None, help="match threshold (default: the bot's)")
     ap.add_argument("--high", type=float, default=None, help="apply threshold (default: the bot's)")
-    ap.add_argument("--replay", action="store_true", help="also follow each story as a server would")
+    ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True,
+                    help="follow each story as a server would (default: on)")
     ap.add_argument("--replay-mode", choices=("full", "summary"), default="full",
                     help="what the replayed feed carries (default: full text)")
-    ap.add_argument("--learning", action="store_true", help="also run the review-learning simulation")
+    ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=True,
+                    help="run the review-learning simulation (default: on)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     ap.add_argument("--verbose", "-v", action="store_true", help="print what Dossier missed, per article")
     return ap
@@ -79,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
             misses(results, out)
         entry: dict = {"articles": len(story.records), "main_topic": story.main_topic,
                        "modes": {r.mode.name: r.as_dict() for r in results}}
+        if args.replay:
+            followed = replay(story, full=args.replay_mode == "full")
+            replay_block(followed, out)
+            entry["replay"] = followed.summary()
+        if args.learning:
+            learnt = simulate(story, full=args.replay_mode == "full")
+            learning_block(learnt, out)
+            entry["learning"] = learnt.as_dict()
         doc["stories"][name] = entry
     doc["seconds"] = round(time.perf_counter() - t_start, 1)
     out(f"\n({doc['seconds']} s)")

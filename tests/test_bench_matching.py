@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bench.matchbench.corpus import date_order, make_story
-from bench.matchbench.metrics import labelled_changes, norm_value, same_value, score
+from bench.matchbench.metrics import labelled_changes, norm_value, same_figure, same_value, score
 from bench.matchbench.modes import FULL, SUMMARY, summary_of
 from bench.matchbench.predict import Prediction, SeenChange, dossier, naive
 from bench.matchbench.quality import measure
+from bench.matchbench.replay import gold_states, judge, replay
 from bot.match import Thresholds
+from storage.topics import ClaimRevision
 
 TOPICS = {"topics": [
     {"key": "harbour-fine", "title": "The Port of Northwick fine",
@@ -96,3 +98,45 @@ def test_systems_run_on_the_story() -> None:
         naive_scores = result.systems["naive"].scores
         assert naive_scores is not None and naive_scores.claim.tp >= 1
         assert result.as_dict()["systems"]["dossier"]["topic"]["tp"] >= 2
+
+
+def test_figures_are_judged_by_their_numbers() -> None:
+    assert same_figure("7.000", "7,000 flights")
+    assert same_figure("550 millones", "$550 million")
+    assert same_figure("350 y 500 millones", "$350 million to $500 million")
+    assert not same_figure("5,000 flights", "7,000")
+    assert not same_figure("26%", "26")
+
+
+def _rev(rev: int, status: str, figures: tuple[str, ...], actor: str) -> ClaimRevision:
+    return ClaimRevision(rev=rev, statement="s", status=status, figures=figures, sources=(),
+                         change_kind="status_change", reason="", article_url=None, article_title=None,
+                         actor=actor, created_at=None)
+
+
+def test_replay_gold_and_verdicts() -> None:
+    story = make_story("synthetic", TOPICS, RECORDS)
+    gold = gold_states(story, date_order(story.records))
+    fine = gold[("harbour-fine", "fine")]
+    assert fine.moved and fine.figures == ("3 million euros",) and fine.stale == {"€2 million"}
+    assert not gold[("harbour-fine", "appeal")].moved
+    # the bot replaced the figure itself: right without an admin
+    right = judge("harbour-fine", "fine", fine, [_rev(1, "alleged", ("€2 million",), "feeds.yaml"),
+                                                 _rev(2, "alleged", ("€3 million",), "dossier")])
+    assert right.right and right.via == "confident" and not right.false_assertions
+    # appended beside the old figure, through an admin: the claim still shows a superseded figure
+    stale = judge("harbour-fine", "fine", fine, [_rev(1, "alleged", ("€2 million",), "feeds.yaml"),
+                                                 _rev(2, "alleged", ("€2 million", "€3 million"), "admin:1")])
+    assert not stale.right and stale.via == "admin"
+    # an unmoved claim the bot concluded on its own: not left alone, and a false assertion
+    appeal = judge("harbour-fine", "appeal", gold[("harbour-fine", "appeal")],
+                   [_rev(1, "alleged", (), "feeds.yaml"), _rev(2, "concluded", (), "dossier")])
+    assert not appeal.right and appeal.false_assertions == ["harbour-fine/appeal: status alleged -> concluded"]
+
+
+def test_replay_runs_the_real_command_on_a_snapshot() -> None:
+    story = make_story("synthetic", TOPICS, RECORDS)
+    result = replay(story)
+    assert result.snapshots == 1 and result.articles == 3
+    assert {c.claim for c in result.claims} == {"fine", "appeal"}
+    assert result.updates >= 1  # the run printed JSON lines for the relevant articles

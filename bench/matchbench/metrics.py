@@ -37,6 +37,51 @@ def same_value(label: str | None, value: str | None) -> bool:
     return re.search(rf"(?<![0-9.]){re.escape(want)}(?![0-9])", got) is not None
 
 
+# Judging what a claim shows (not counting distinct labels, which the issue defines on the
+# normalised text): a figure is its numbers, each times its scale word, so "7.000" states
+# "7,000 flights" and "550 millones" states "$550 million". Bench-side reading only.
+_SCALES = {"thousand": 1e3, "k": 1e3, "tausend": 1e3,
+           "million": 1e6, "millions": 1e6, "millones": 1e6, "millon": 1e6, "millón": 1e6,
+           "millionen": 1e6, "mio": 1e6, "mn": 1e6, "m": 1e6,
+           "billion": 1e9, "billions": 1e9, "bn": 1e9, "milliard": 1e9, "milliards": 1e9,
+           "milliarden": 1e9, "mrd": 1e9, "b": 1e9}
+_NUMBER = re.compile(r"(\d[\d,.]*)\s*([a-zA-Zäöüéó]+)?")
+
+
+def _number(text: str) -> float | None:
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", text):  # 7,000 / 7.000 / 1,234,567
+        return float(re.sub(r"[.,]", "", text))
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def figure_values(text: str | None) -> tuple[float, ...]:
+    """The numbers a figure text states, scaled ("350 y 500 millones" -> 3.5e8, 5e8)."""
+    found: list[tuple[float, float | None]] = []
+    for m in _NUMBER.finditer(text or ""):
+        value = _number(m.group(1).rstrip(".,"))
+        if value is not None:
+            found.append((value, _SCALES.get((m.group(2) or "").lower())))
+    out: list[float] = []
+    scale = 1.0
+    for value, own in reversed(found):  # "350 to 500 million": the scale word applies to both
+        scale = own if own is not None else scale
+        out.append(value * scale)
+    return tuple(reversed(out))
+
+
+def same_figure(label: str | None, value: str | None) -> bool:
+    """`value` shows the labelled figure: `same_value`, or the same numbers once scaled."""
+    if same_value(label, value):
+        return True
+    if ("%" in (label or "")) != ("%" in (value or "")):
+        return False
+    want = figure_values(label)
+    return bool(want) and want == figure_values(value)
+
+
 @dataclass
 class Counts:
     tp: int = 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bench.matchbench.learning import NOT_AVAILABLE, LearningResult
 from bench.matchbench.metrics import Counts
 from bench.matchbench.quality import SYSTEMS, ModeResult
+from bench.matchbench.replay import ReplayResult
 
 Out = Callable[[str], None]
 
@@ -52,3 +54,37 @@ def misses(results: list[ModeResult], out: Out = print) -> None:
             out(f"     change not found: {line}")
         for line in s.spurious_changes:
             out(f"     change no article carries: {line}")
+
+
+def _state(status: str, figures: tuple[str, ...]) -> str:
+    return f"{status}" + (f", {' / '.join(figures)}" if figures else "")
+
+
+def replay_block(result: ReplayResult, out: Out = print) -> None:
+    s = result.summary()
+    out(f"  followed as a server follows it ({result.mode}, {s['articles']} articles, "
+        f"{s['snapshots']} snapshots, {s['seconds']} s)")
+    out(f"    moved claims right: {s['moved_right']} of {s['moved_claims']} "
+        f"({s['moved_right_without_admin']} without admin); admin workload: {s['proposals_accepted']} "
+        f"proposals accepted, {s['proposals_rejected']} wrong ones rejected "
+        f"({s['proposals_left_pending']} other proposals left pending)")
+    out(f"    claims never moved left alone: {s['unmoved_left_alone']} of {s['unmoved_claims']}; "
+        f"false assertions: {len(s['false_assertions'])}")
+    for c in result.claims:
+        if c.moved or not c.right:
+            verdict = ("right" if c.right else "WRONG") + (f" ({c.via})" if c.via else "")
+            out(f"      {c.topic + '/' + c.claim:<40} gold {_state(c.gold_status, c.gold_figures):<28} "
+                f"final {_state(c.status, c.figures):<28} {verdict}")
+    for line in s["false_assertions"]:
+        out(f"      false assertion: {line}")
+
+
+def learning_block(result: LearningResult, out: Out = print) -> None:
+    if not result.available:
+        out(f"  {NOT_AVAILABLE}")
+        return
+    assert result.before is not None and result.after is not None
+    out(f"  learning from reviews: first {result.first_half} articles decided by a simulated admin "
+        f"({result.accepted} accepted, {result.unrelated} not related); claim F1 on the other "
+        f"{result.second_half}: before {_counts(result.before)} -> after {_counts(result.after)} "
+        f"({result.seconds:.1f} s)")
