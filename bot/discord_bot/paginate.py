@@ -124,7 +124,7 @@ class ExpiredPageButton(discord.ui.DynamicItem[discord.ui.Button],
         self.token = token
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> ExpiredPageButton:
         return cls(match["token"], match["action"])
 
