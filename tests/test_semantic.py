@@ -24,9 +24,9 @@ from bot.match.semantic import (
     best_similarities,
     scorer_for,
 )
-from bot.runner import semantic_scorer, start_semantic
 from bot.service import browse
 from bot.settings import SettingsError, load_settings
+from bot.startup import semantic_scorer, start_semantic
 
 
 @dataclass(frozen=True)
@@ -238,3 +238,13 @@ async def test_feed_health_says_whether_semantic_matching_runs(db, tmp_path, mon
     monkeypatch.undo()
     await start_semantic(db, semantic_scorer(on, config))
     assert (await browse.feed_health(db, 1)).semantic == "on"
+
+
+def test_feeds_answer_shows_the_semantic_status():
+    from bot.discord_bot.format import health_pages
+
+    report = browse.HealthReport(feeds=[], broken_channels=[],
+                                 semantic="unavailable, lexical-only: model.safetensors is missing")
+    text = health_pages(report)[0].to_dict().get("description", "")
+    assert "Semantic matching: unavailable, lexical-only: model.safetensors is missing" in text
+    assert "Semantic matching" not in health_pages(browse.HealthReport([], []))[0].to_dict().get("description", "")
