@@ -105,3 +105,52 @@ async def test_examples_survive_claim_edits_and_go_with_the_claim(db):
     assert state.statement == "Unit 8200 kept its archive on Azure." and state.negatives == (EVIDENCE,)
     await admin.remove_topic(db, GUILD_A, "msft", actor_id=7, actor_name="bob")
     assert (await db.fetchone("SELECT COUNT(*) FROM claim_examples"))[0] == 0
+
+
+# --- the lexical matcher uses what was learnt --------------------------------------------------
+
+def _topic(**learnt):
+    from bot.models import ClaimState, Status, TopicState
+
+    return TopicState(
+        key="orion-port", title="Orion and the Port Authority",
+        keywords=(("orion",), ("port authority", "harbour")),
+        claims=(ClaimState("suspension", "Orion suspended the Port Authority's video analytics subscriptions.",
+                           Status.CONFIRMED, **learnt),
+                ClaimState("audit", "Orion's audit of how the Port Authority uses its servers is ongoing.",
+                           Status.ONGOING)),
+    )
+
+
+def _score(topic, title: str, content: str) -> float:
+    from bot.match import Matcher, Thresholds
+    from bot.models import Entry
+
+    e = Entry(identity=title, url="https://news.example/a", title=title, summary="", content=content,
+              published=None, source="Harbour Gazette", content_hash=title)
+    result = Matcher([topic], Thresholds()).match(e)[0]
+    return next((m.score for m in result.scores if m.claim_key == "suspension"), 0.0)
+
+
+def test_an_accepted_example_is_matched_like_an_alias():
+    from bot.match import Thresholds
+
+    wording = "Orion cut off the harbour authority's access to its camera analysis tools."
+    text = ("Port Authority loses Orion tools", "Orion cut off the harbour authority's access to its camera "
+            "analysis tools on Monday, the agency said.")
+    before = _score(_topic(), *text)
+    after = _score(_topic(examples=(wording,)), *text)
+    assert before < Thresholds().low <= after
+
+
+def test_a_not_related_example_lowers_what_resembles_it_only():
+    from bot.match import Thresholds
+
+    told_off = "Orion suspended the Port Authority's video analytics subscriptions in a 2019 trial, archives show."
+    same = ("Orion and the Port Authority", told_off)
+    other = ("Orion and the Port Authority", "Orion suspended the Port Authority's video analytics "
+             "subscriptions on Friday after a review.")
+    assert _score(_topic(), *same) >= Thresholds().low
+    assert _score(_topic(negatives=(told_off,)), *same) < Thresholds().low
+    assert _score(_topic(negatives=(told_off,)), *other) >= Thresholds().low
+    assert _score(_topic(negatives=("Heavy snow closed the harbour.",)), *same) == _score(_topic(), *same)

@@ -415,6 +415,21 @@ class Embedder:
         return out
 
 
+_DEFAULT: Embedder | None = None
+
+
+def default_embedder() -> Embedder:
+    """The process's shared Embedder (DOSSIER_SEMANTIC_MODEL, else the package); loads on first use.
+
+    For tools (bench/matching.py) and the matcher: one model in memory however many callers.
+    """
+    global _DEFAULT
+    with _LOAD_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = Embedder()
+        return _DEFAULT
+
+
 # ---------------------------------------------------------------- claims against sentences
 
 
