@@ -307,27 +307,61 @@ class BenchServer:
 @dataclass
 class Measure:
     wall: float
-    cpu: float
-    peak_rss_mb: float
+    cpu: float  # user + system, the process and the children it waited for
+    peak_rss_mb: float  # the largest single process (ru_maxrss)
     returncode: int
+    tree_rss_mb: float = 0.0  # sampled: the process and its children together (worker pools)
     info: dict[str, Any] = field(default_factory=dict)
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and its descendants now (Linux /proc; 0 elsewhere)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) -> Measure:
-    """Run `cmd`; wall time, CPU and the peak RSS of that one process (wait4's rusage)."""
+    """Run `cmd`: wall time, CPU and peak RSS of the process (wait4's rusage), and the peak
+    resident size of its process tree sampled every 20 ms."""
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample(pid: int) -> None:
+        nonlocal peak_tree
+        while not done.wait(0.02):
+            peak_tree = max(peak_tree, tree_rss(pid))
+
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
+        sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return Measure(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode)
+    return Measure(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode,
+                   tree_rss_mb=max(peak, peak_tree / 2**20))
 
 
 def dossier_command() -> list[str]:
-    script = Path(sys.executable).parent / "dossier"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    """`dossier` as `python -m bot` (the same entry point), run with cwd=ROOT so the code measured
+    is this checkout's whatever the venv's editable install points at."""
+    return [sys.executable, "-m", "bot"]
 
 
 def reader_python(version: str) -> Path:
@@ -366,8 +400,25 @@ class Run:
     hits: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # workload -> program
 
 
-def write_config(path: Path, server: BenchServer, topics: Sequence[dict[str, Any]], n: int) -> None:
-    feeds = [{"url": server.feed_url(i), "name": f"Bench {i}", "interval": "15m"} for i in range(n)]
+def fetch_article_supported() -> bool:
+    """Whether this Dossier knows the per-feed `fetch_article` key (issue 11's article fetching)."""
+    from bot.config import ConfigError, parse_config
+
+    feed = {"url": "http://127.0.0.1/feed.xml", "fetch_article": "never"}
+    try:
+        parse_config({"feeds": [feed], "topics": []}, Path("probe.yaml"))
+    except ConfigError:
+        return False
+    return True
+
+
+def write_config(path: Path, server: BenchServer, topics: Sequence[dict[str, Any]], n: int,
+                 fetch_article: str | None = None) -> None:
+    feeds: list[dict[str, Any]] = [{"url": server.feed_url(i), "name": f"Bench {i}", "interval": "15m"}
+                                   for i in range(n)]
+    if fetch_article:
+        for feed in feeds:
+            feed["fetch_article"] = fetch_article
     path.write_text(yaml.safe_dump({"feeds": feeds, "topics": list(topics)}, allow_unicode=True,
                                    sort_keys=False), encoding="utf-8")
 
@@ -406,22 +457,34 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
             Workload("W3", f"{new_entries} new entries over {changed} feeds", new_entries, n),
             Workload("W4", f"{new_entries} new short entries (pages) over {changed} feeds", new_entries, n),
         ]
+        never = "W4" in args.workloads and args.fetch_baseline
+        if never:  # the same W4 on a copy of the database, with article fetching off
+            steps.append(Workload("W4n", "W4 with fetch_article: never (no pages)", new_entries, n))
+            write_config(tmp / "feeds-never.yaml", server, topics, n, fetch_article="never")
         for step in steps:
             if step.name == "W3":
                 spread(new_entries, short=False)
             elif step.name == "W4":
                 spread(new_entries, short=True)
-            if step.name not in args.workloads:
+                if never:
+                    for suffix in ("", "-wal", "-shm"):
+                        if (tmp / f"dossier.db{suffix}").exists():
+                            shutil.copyfile(tmp / f"dossier.db{suffix}", tmp / f"dossier-never.db{suffix}")
+            if step.name not in args.workloads and step.name != "W4n":
                 continue
             run.workloads[step.name] = step
             programs = ["reader", "dossier"] if reader_first else ["dossier", "reader"]
+            if step.name == "W4n":
+                programs = ["dossier"]
             for program in programs:
                 before = Counter(server.hits)
                 if program == "dossier":
                     stats = tmp / f"loop-{step.name}.jsonl"
+                    db = tmp / ("dossier-never.db" if step.name == "W4n" else "dossier.db")
+                    cfg = tmp / "feeds-never.yaml" if step.name == "W4n" else config
                     measure = run_measured(
                         [*dossier_command(), "run", "--once", "--format", "jsonl",
-                         "--config", str(config), "--db", str(tmp / "dossier.db")],
+                         "--config", str(cfg), "--db", str(db)],
                         {**env, "DOSSIER_LOOP_STATS": str(stats)},
                         tmp / f"dossier-{step.name}.out", tmp / f"dossier-{step.name}.err")
                     measure.info = dossier_info(tmp, step.name, stats)
@@ -497,6 +560,7 @@ def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
                 "entries_per_s": round(step.entries / inside, 1) if step.entries and inside else None,
                 "cpu_s": round(med([m.cpu for m in measures]), 3),
                 "peak_rss_mb": round(med([m.peak_rss_mb for m in measures]), 1),
+                "tree_rss_mb": round(med([m.tree_rss_mb for m in measures]), 1),
                 "info": measures[len(measures) // 2].info,
             }
             if program == "dossier":
@@ -516,7 +580,8 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 def table(summary: dict[str, Any]) -> str:
     with_reader = any("reader" in row for row in summary["workloads"].values())
     head = ("| workload | Dossier run (process) | entries/s | CPU | peak RSS | loop p99 / max |"
-            + (" reader run (process) | entries/s | peak RSS | run Dossier/reader |" if with_reader else ""))
+            + (" reader run (process) | entries/s | CPU | peak RSS | Dossier/reader run, CPU |"
+               if with_reader else ""))
     lines = [
         f"### {summary['feeds']:,} feeds x {ENTRIES_PER_FEED} entries (medians of {summary['repeats']})",
         "", head, "|---" + "|---:" * (head.count("|") - 2) + "|",
@@ -527,12 +592,13 @@ def table(summary: dict[str, Any]) -> str:
         loop = f"{fmt(d.get('loop_p99_ms'), '.0f')} / {fmt(d.get('loop_max_ms'), '.0f')} ms" if d else "–"
         line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
                 f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
-                f"| {fmt(d.get('peak_rss_mb'), '.0f')} MB | {loop} |")
+                f"| {rss(d)} | {loop} |")
         if with_reader:
             ratio = d["run_s"] / r["run_s"] if d.get("run_s") and r.get("run_s") else None
+            cpu_ratio = d["cpu_s"] / r["cpu_s"] if d.get("cpu_s") and r.get("cpu_s") else None
             line += (f" {fmt(r.get('run_s'))} s ({fmt(r.get('wall_s'))} s) "
-                     f"| {fmt(r.get('entries_per_s'), ',.0f')} | {fmt(r.get('peak_rss_mb'), '.0f')} MB "
-                     f"| {fmt(ratio)}x |")
+                     f"| {fmt(r.get('entries_per_s'), ',.0f')} | {fmt(r.get('cpu_s'))} s "
+                     f"| {rss(r)} | {fmt(ratio)}x, {fmt(cpu_ratio)}x |")
         lines.append(line)
     notes = []
     for name, row in summary["workloads"].items():
@@ -547,7 +613,32 @@ def table(summary: dict[str, Any]) -> str:
                f"errors, gate passed {r.get('passed')} of {r.get('gated')}{served(hits, 'reader')}"
                if r else "")
         )
+    w4 = summary["workloads"].get("W4", {}).get("dossier")
+    w4n = summary["workloads"].get("W4n", {}).get("dossier")
+    pages = summary["workloads"].get("W4", {}).get("server_hits", {}).get("dossier", {}).get("page", 0)
+    if w4 and w4n:
+        notes.append(
+            f"- article fetching adds (W4 - W4n): {fmt(w4['run_s'] - w4n['run_s'])} s run time, "
+            f"{fmt(w4['cpu_s'] - w4n['cpu_s'])} s CPU"
+            + (f" ({fmt(1000 * (w4['cpu_s'] - w4n['cpu_s']) / pages, '.1f')} ms CPU per page, {pages} pages)"
+               if pages else "")
+            + f", {fmt(w4['peak_rss_mb'] - w4n['peak_rss_mb'], '+.0f')} MB peak RSS")
+    elif w4:
+        notes.append(f"- W4: {pages} article pages fetched"
+                     + ("" if pages else " (this Dossier does not fetch articles: W4 is a plain cycle)"))
+    if summary.get("load_average"):
+        notes.append(f"- load average after these runs (1, 5, 15 min): {summary['load_average']}")
     return "\n".join([*lines, "", *notes])
+
+
+def rss(row: dict[str, Any]) -> str:
+    """Peak RSS of the process, and of its process tree where child processes add to it."""
+    if not row:
+        return "–"
+    text = f"{fmt(row.get('peak_rss_mb'), '.0f')} MB"
+    if row.get("tree_rss_mb", 0) > row.get("peak_rss_mb", 0) + 5:
+        text += f" (tree {fmt(row['tree_rss_mb'], '.0f')} MB)"
+    return text
 
 
 def served(hits: dict[str, dict[str, int]], program: str) -> str:
@@ -585,6 +676,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--reader-workers", type=int, default=1, help="reader's update_feeds(workers=)")
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for the dossier process (e.g. DOSSIER_SEMANTIC=1)")
+    ap.add_argument("--no-fetch-baseline", dest="fetch_baseline", action="store_false",
+                    help="skip W4n (W4 again with fetch_article: never), run where Dossier has the key")
     ap.add_argument("--corpus", help="corpus folder (default ../shared/corpus)")
     ap.add_argument("--json", help="also write the summaries as JSON to this file")
     ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
@@ -598,8 +691,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     passing, failing = load_articles(corpus_dir, topics)
     corpus = Corpus(passing, failing)
     reader_py = None if args.no_reader else reader_python(args.reader_version)
+    args.fetch_baseline = args.fetch_baseline and fetch_article_supported()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average before: {[round(x, 2) for x in os.getloadavg()]}")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; command: python bench/pipeline.py "
           + " ".join(argv if argv is not None else sys.argv[1:]))
     print(f"corpus: {corpus_dir} ({len(passing)} articles pass a gate, {len(failing)} do not; "
@@ -614,6 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = [one_run(n, args, corpus, topics, reader_py, seed=r, reader_first=bool(r % 2))
                 for r in range(repeat)]
         summary = summarise(n, runs)
+        summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
         summaries.append(summary)
         print()
         print(table(summary), flush=True)
