@@ -626,6 +626,11 @@ def table(summary: dict[str, Any]) -> str:
     elif w4:
         notes.append(f"- W4: {pages} article pages fetched"
                      + ("" if pages else " (this Dossier does not fetch articles: W4 is a plain cycle)"))
+    if summary.get("idle_loop"):
+        idle = summary["idle_loop"]
+        notes.append(f"- an idle event loop on this machine before these runs: lag p99 "
+                     f"{fmt(idle['lag_p99_ms'], '.0f')} ms, worst {fmt(idle['lag_max_ms'], '.0f')} ms "
+                     f"(the floor under Dossier's loop figures)")
     if summary.get("load_average"):
         notes.append(f"- load average after these runs (1, 5, 15 min): {summary['load_average']}")
     return "\n".join([*lines, "", *notes])
@@ -645,6 +650,24 @@ def served(hits: dict[str, dict[str, int]], program: str) -> str:
     h = hits.get(program, {})
     return (f" (served {h.get('feed_200', 0)} feeds, {h.get('feed_304', 0)} x 304, "
             f"{h.get('page', 0)} pages, {h.get('robots', 0)} robots.txt)")
+
+
+IDLE_LOOP = """
+import asyncio, json
+from bot.monitor import LoopLagMonitor
+async def main():
+    async with LoopLagMonitor() as monitor:
+        await asyncio.sleep(SECONDS)
+    print(json.dumps(monitor.snapshot()))
+asyncio.run(main())
+"""
+
+
+def idle_loop_lag(seconds: float = 2.0) -> dict[str, Any]:
+    """The lag an idle event loop sees on this machine now: the floor under Dossier's figures."""
+    proc = subprocess.run([sys.executable, "-c", IDLE_LOOP.replace("SECONDS", str(seconds))],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(proc.stdout)
 
 
 def machine() -> str:
@@ -678,6 +701,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="extra environment for the dossier process (e.g. DOSSIER_SEMANTIC=1)")
     ap.add_argument("--no-fetch-baseline", dest="fetch_baseline", action="store_false",
                     help="skip W4n (W4 again with fetch_article: never), run where Dossier has the key")
+    ap.add_argument("--idle-seconds", type=float, default=2.0,
+                    help="time an idle event loop this long first, for the machine's lag floor (0: skip)")
     ap.add_argument("--corpus", help="corpus folder (default ../shared/corpus)")
     ap.add_argument("--json", help="also write the summaries as JSON to this file")
     ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
@@ -704,11 +729,13 @@ def main(argv: Sequence[str] | None = None) -> int:
              if reader_py else "; reader skipped"))
     summaries = []
     for n in sizes:
+        idle = idle_loop_lag(args.idle_seconds) if args.idle_seconds > 0 else None
         # The same workload each repeat (same seed); who runs first alternates.
         runs = [one_run(n, args, corpus, topics, reader_py, seed=r, reader_first=bool(r % 2))
                 for r in range(repeat)]
         summary = summarise(n, runs)
         summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        summary["idle_loop"] = idle
         summaries.append(summary)
         print()
         print(table(summary), flush=True)

@@ -25,12 +25,13 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
-         "--no-reader", "--json", str(out), "--corpus", str(CORPUS)],
+         "--no-reader", "--idle-seconds", "0.3", "--json", str(out), "--corpus", str(CORPUS)],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| W1 cold start, 60 entries |" in proc.stdout
     (summary,) = json.loads(out.read_text())["summaries"]
+    print(proc.stdout)  # shown by pytest when an assertion below fails
     rows = summary["workloads"]
     assert set(rows) == {"W1", "W2", "W3", "W4"}
     w1, w2, w3, w4 = (rows[k]["dossier"] for k in ("W1", "W2", "W3", "W4"))
@@ -40,6 +41,7 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     assert rows["W2"]["server_hits"]["dossier"] == {"feed_304": 3}
     assert w3["info"]["new"] == rows["W3"]["entries"] == 10
     assert w4["info"]["new"] == rows["W4"]["entries"] == 10
+    assert summary["idle_loop"]["samples"] > 0
     for row in (w1, w2, w3, w4):
         assert row["info"]["loop"]["samples"] > 0  # the DOSSIER_LOOP_STATS hook in the CLI works
         assert 0 < row["run_s"] <= row["wall_s"]
