@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                        "modes": {r.mode.name: r.as_dict() for r in results}}
         if args.replay:
             followed = replay(story, full=args.replay_mode == "full")
-            replay_block(followed, out)
+            replay_block(followed, out, verbose=args.verbose)
             entry["replay"] = followed.summary()
         if args.learning:
             learnt = simulate(story, full=args.replay_mode == "full")

@@ -91,8 +91,8 @@ class ReplayResult:
     articles: int
     snapshots: int
     claims: list[ClaimOutcome]
-    accepted: int
-    rejected: int
+    accepted: list[str]  # "topic/claim kind -> value (article id)"
+    rejected: list[str]
     left_pending: int
     updates: int
     seconds: float
@@ -112,7 +112,9 @@ class ReplayResult:
             "moved_claims": len(moved),
             "moved_right": sum(c.right for c in moved),
             "moved_right_without_admin": sum(c.right and c.via == "confident" for c in moved),
-            "proposals_accepted": self.accepted, "proposals_rejected": self.rejected,
+            "proposals_accepted": len(self.accepted), "proposals_rejected": len(self.rejected),
+            "proposals_accepted_not_on_their_article": sum(a.endswith("*") for a in self.accepted),
+            "accepted": self.accepted, "rejected": self.rejected,
             "proposals_left_pending": self.left_pending,
             "unmoved_claims": len(unmoved), "unmoved_left_alone": sum(c.right for c in unmoved),
             "false_assertions": [a for c in self.claims for a in c.false_assertions],
@@ -186,11 +188,24 @@ def replay(story: Story, *, full: bool = True) -> ReplayResult:
             return out
 
         histories = follower.read(final_histories)
+
+        by_id = {r["id"]: r for r in ordered}
+
+        def described(p: ProposalView) -> str:
+            """One decided proposal; "*" marks a value labelled on the claim but not on this article
+            (accepted by the issue's rule, though the article itself does not carry it)."""
+            rid = follower.record_id(p.article_url) or ""
+            labels = by_id.get(rid, {}).get("expected", {}).get("changes") or ()
+            own = any(lab["claim"] == p.claim_key and lab["kind"] == p.kind
+                      and same_figure(lab["to"], p.after) for lab in labels)
+            return f"{p.topic_key}/{p.claim_key} {p.kind} -> {p.after} ({rid}){'' if own else ' *'}"
+
         decisions = follower.decisions
         runs, updates = follower.runs, len(follower.updates)
     claims = [judge(t, c, gold[(t, c)], histories[(t, c)]) for (t, c) in gold if (t, c) in histories]
     return ReplayResult(story.name, "full text" if full else "title + 300-char summary", len(ordered),
-                        runs, claims, len(decisions.accepted), len(decisions.rejected), decisions.left,
+                        runs, claims, [described(p) for p in decisions.accepted],
+                        [described(p) for p in decisions.rejected], decisions.left,
                         updates, time.perf_counter() - t0)
 
 
