@@ -9,6 +9,7 @@ branch `semantic`). Baselines detect no changes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -97,8 +98,10 @@ def naive(story: Story) -> Predictor:
     return _gated(story, score)
 
 
+@functools.cache
 def _embedder() -> Callable[[Sequence[str]], Any]:
-    """The bot's sentence-embedding function (unit vectors, one row per text), or Unavailable."""
+    """The bot's sentence-embedding function (unit vectors, one row per text), or Unavailable.
+    Loaded once per run (both stories share it)."""
     try:
         semantic = importlib.import_module("bot.match.semantic")
     except ImportError as exc:
