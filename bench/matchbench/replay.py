@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.matchbench.corpus import Story, date_order
+from bench.matchbench.feed import PageProvider
 from bench.matchbench.follow import AdminPolicy, Follower, snapshots
 from bench.matchbench.metrics import norm_value, same_figure
 from bot.pipeline import CONSOLE_SCOPE
@@ -173,11 +174,27 @@ def admin_policy(gold: dict[tuple[str, str], Gold]) -> AdminPolicy:
     return decide
 
 
-def replay(story: Story, *, full: bool = True) -> ReplayResult:
+@dataclass(frozen=True)
+class FeedKind:
+    """What the replayed feed carries: full content, or a summary (and, for page mode, a page
+    behind each link: branch `article` registers it with its PageProvider)."""
+
+    name: str
+    label: str
+    full: bool
+    pages: Callable[[Story], PageProvider] | None = None
+
+
+FEED_KINDS = {k.name: k for k in (FeedKind("full", "full text", full=True),
+                                  FeedKind("summary", "title + 300-char summary", full=False))}
+
+
+def replay(story: Story, kind: FeedKind = FEED_KINDS["full"]) -> ReplayResult:
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     gold = gold_states(story, ordered)
-    with Follower(story, full=full) as follower:
+    pages = kind.pages(story) if kind.pages else None
+    with Follower(story, full=kind.full, pages=pages) as follower:
         follower.play(ordered, admin_policy(gold))
 
         async def final_histories(db: Database) -> dict[tuple[str, str], list[topic_store.ClaimRevision]]:
@@ -203,10 +220,10 @@ def replay(story: Story, *, full: bool = True) -> ReplayResult:
         decisions = follower.decisions
         runs, updates = follower.runs, len(follower.updates)
     claims = [judge(t, c, gold[(t, c)], histories[(t, c)]) for (t, c) in gold if (t, c) in histories]
-    return ReplayResult(story.name, "full text" if full else "title + 300-char summary", len(ordered),
+    return ReplayResult(story.name, kind.label, len(ordered),
                         runs, claims, [described(p) for p in decisions.accepted],
                         [described(p) for p in decisions.rejected], decisions.left,
                         updates, time.perf_counter() - t0)
 
 
-__all__ = ["Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]
+__all__ = ["FEED_KINDS", "FeedKind", "Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]
