@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     corpus = args.corpus or default_corpus()
+    if not corpus.is_dir():
+        print(f"no corpus at {corpus}: pass --corpus or set DOSSIER_CORPUS", file=sys.stderr)
+        return 2
     default = Thresholds()
     thresholds = Thresholds(low=default.low if args.low is None else args.low,
                             high=default.high if args.high is None else args.high)
