@@ -4,8 +4,8 @@ Why numpy: the model is a 6-layer BERT (22.7M parameters). Its forward pass is a
 products per layer, which numpy does exactly (float32, the published weights, no
 quantisation) with no runtime beyond what Dossier already has: no torch (~210 MB resident on
 import), no onnxruntime (78 MB installed) and no `tokenizers` (which pulls huggingface_hub
-and its HTTP stack). The weights are memory-mapped from the installed package's
-`model.safetensors`, so only the rows of the vocabulary actually used become resident.
+and its HTTP stack). The vocabulary matrix (47 MB of the 91 MB) stays memory-mapped from
+`model.safetensors`, so only the rows of words actually seen become resident.
 docs/decisions.md ("Semantic runtime") has the measurements behind this choice.
 
 Where the model comes from, in order:
