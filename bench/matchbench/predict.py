@@ -106,7 +106,7 @@ def _embedder() -> Callable[[Sequence[str]], Any]:
         semantic = importlib.import_module("bot.match.semantic")
     except ImportError as exc:
         raise Unavailable(f"not in this build ({exc.msg})") from None
-    embedder = semantic.Embedder()
+    embedder = semantic.default_embedder()  # the process's shared model, as the matcher uses it
     try:
         embedder.load()
     except semantic.ModelUnavailableError as exc:

@@ -189,12 +189,14 @@ FEED_KINDS = {k.name: k for k in (FeedKind("full", "full text", full=True),
                                   FeedKind("summary", "title + 300-char summary", full=False))}
 
 
-def replay(story: Story, kind: FeedKind = FEED_KINDS["full"]) -> ReplayResult:
+def replay(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
+           env: dict[str, str] | None = None) -> ReplayResult:
+    """Follow `story` through `dossier run --once` (`env`: extra settings for the bot, e.g. thresholds)."""
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     gold = gold_states(story, ordered)
     pages = kind.pages(story) if kind.pages else None
-    with Follower(story, full=kind.full, pages=pages) as follower:
+    with Follower(story, full=kind.full, pages=pages, env=env) as follower:
         follower.play(ordered, admin_policy(gold))
 
         async def final_histories(db: Database) -> dict[tuple[str, str], list[topic_store.ClaimRevision]]:
