@@ -16,11 +16,11 @@ same article.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.match.cues import CueFamily, cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
@@ -29,44 +29,6 @@ from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
-# Status cues: surface forms (past tense, participle, headline present) -> the status they
-# announce, and the statuses they may move a claim from. Base forms are left out on purpose:
-# "calls on X to publish" and "will conclude" announce nothing yet.
-_CUES: tuple[tuple[str, Status, frozenset[Status]], ...] = (
-    (r"concluded|concludes|completed|completes|ended|ends|finished|finishes|wrapped up|closed|"
-     r"final update|final report", Status.CONCLUDED, frozenset({Status.ONGOING})),
-    (r"published|publishes|released|releases|made public|disclosed|discloses", Status.CONCLUDED,
-     frozenset({Status.ONGOING})),
-    (r"voted|votes|rejected by shareholders|approved by shareholders", Status.CONCLUDED,
-     frozenset({Status.ONGOING})),
-    (r"confirmed|confirms|acknowledged|acknowledges|admitted|admits|verified|verifies",
-     Status.CONFIRMED, frozenset({Status.ALLEGED, Status.DISPUTED})),
-    (r"denied|denies|refuted|refutes|rejected|rejects", Status.DENIED,
-     frozenset({Status.ALLEGED, Status.DISPUTED, Status.CONFIRMED})),
-    (r"retracted|retracts|withdrawn|withdrew|withdraws|corrected", Status.RETRACTED,
-     frozenset({Status.ALLEGED, Status.CONFIRMED, Status.DISPUTED, Status.ONGOING})),
-    (r"disputed|disputes|contested|contests|challenged|challenges", Status.DISPUTED,
-     frozenset({Status.ALLEGED, Status.CONFIRMED})),
-    (r"launched|opened|began|begun|started|resumed|reopened|is underway|remains ongoing",
-     Status.ONGOING, frozenset({Status.CONCLUDED})),
-)
-_CUE_RES = tuple((re.compile(rf"(?<!\w)(?:{pat})(?!\w)"), status, froms) for pat, status, froms in _CUES)
-# Most sentences hold no cue. A cue matches on word boundaries, so each of its words is a word of
-# the sentence: a sentence without the longest word of any cue needs none of the eight passes.
-_CUE_WORDS = frozenset(max(alt.split(), key=len) for pat, _, _ in _CUES for alt in pat.split("|"))
-_NEGATION = re.compile(
-    r"(?<!\w)(?:not|never|no|yet to|n't|without|refused to|declined to|failed to|remains? un\w+)(?!\w)"
-)
-_HEDGE = re.compile(
-    r"(?<!\w)(?:reportedly|allegedly|sources said|sources say|according to sources|people familiar|"
-    r"unconfirmed|rumou?red?|is said to|are said to|expected to|set to|plans? to|could|may|might|"
-    r"would|will|suggest(?:s|ed)?|estimated?|believed to|appears? to|claims?)(?!\w)"
-)
-_BACKGROUND = re.compile(
-    r"(?<!\w)(?:previously|earlier|last (?:year|month|week)|originally|first reported|had reported|"
-    r"following (?:a |the )?reports?|after (?:a |an |the )?(?:report|investigation)|which revealed|"
-    r"had revealed|in response to)(?!\w)"
-)
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -143,34 +105,48 @@ class _CueHit:
     about: frozenset[str]  # concepts of the cue's subject and object
     negated: bool
     hedged: bool
+    family: str
 
 
 def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
-    """Every status cue of the entry, read once: what it is about, negated or hedged."""
+    """Every status cue of the entry, read once: what it is about, negated or hedged.
+
+    A cue inside a longer cue of another family at the same place ("rejected by shareholders"
+    holds "rejected") gives way to the longer one.
+    """
     out: list[_CueHit] = []
+    book = cue_book()
     folded_all = [fold(s) for s in sentences]
-    present = _CUE_WORDS.intersection(word_set("\n".join(folded_all)))
+    present = book.words.intersection(word_set("\n".join(folded_all)))
     if not present:
         return out
     for si, folded in enumerate(folded_all):
         if not any(word in folded for word in present):  # a substring test: a superset of words
             continue
-        hedged = bool(_HEDGE.search(folded))
-        for regex, status, froms in _CUE_RES:
-            for m in regex.finditer(folded):
-                before = folded[: m.start()]
-                clause_start = max(before.rfind(";"), before.rfind(". "))
-                subject = concepts(folded[clause_start + 1: m.start()])[:2]
-                obj = concepts(folded[m.end(): m.end() + 80])[:SUBJECT_WINDOW]
-                negated = bool(_NEGATION.search(folded[max(0, m.start() - 40): m.start()]))
-                out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated, hedged))
+        hedged = bool(book.hedging.search(folded))
+        found: list[tuple[int, int, CueFamily]] = [
+            (m.start(), m.end(), family) for family in book.families for m in family.regex.finditer(folded)
+        ]
+        for start, end, family in found:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in found):
+                continue
+            before = folded[:start]
+            clause_start = max(before.rfind(";"), before.rfind(". "))
+            subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
+            obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
+            negated = bool(book.negation.search(folded[max(0, start - 30): start]))
+            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated, hedged,
+                               family.name))
     return out
 
 
-def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState) -> list[_Cue]:
-    """The cues about this claim (subject or object is one of its distinctive terms)."""
+def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
+                 window: Sequence[int]) -> list[_Cue]:
+    """The cues about this claim: in the sentences its score came from, or naming one of its
+    distinctive terms next to the cue (subject or object)."""
     return [_Cue(h.status, h.sentence, h.negated, h.hedged) for h in hits
-            if h.about & info.distinctive and h.status != claim.status and claim.status in h.froms]
+            if (h.sentence in window or h.about & info.distinctive)
+            and h.status != claim.status and claim.status in h.froms]
 
 
 def _window_figures(
@@ -183,10 +159,20 @@ def _window_figures(
         for f in figures_of(si):
             if f.unit == "" and not (set(f.nouns) & info.terms):
                 continue  # a count of something the claim does not talk about
-            if f.unit == "" and "" not in units:
-                continue
+            if f.unit not in units and (units or f.unit == ""):
+                continue  # a claim that tracks a count is not updated by a sum of money
             out.append((si, f))
     return out
+
+
+ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
+
+
+def _about_claim(concept_sets: Sequence[frozenset[str]], info: _ClaimInfo) -> list[int]:
+    """Sentences beyond the best window that report on the claim (ABOUT_TERMS of its distinctive
+    terms): a matched article often gives the new figure a paragraph after the sentence that
+    matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
+    return [i for i, cs in enumerate(concept_sets) if len(cs & info.distinctive) >= ABOUT_TERMS]
 
 
 def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
@@ -209,6 +195,7 @@ def detect_changes(
     changed: set[str] = set()
     cue_hits = _cue_hits(sentences) if result.matches else []
     figures_of = cache(lambda si: parse_figures(sentences[si]))  # matched claims share sentences
+    concept_sets = [frozenset(concepts(s)) for s in sentences] if result.matches else []
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -216,7 +203,8 @@ def detect_changes(
         info = infos[claim.key]
         strong = match.score >= thresholds.high
         # status
-        cues = _status_cues(cue_hits, info, claim)
+        window = _evidence_sentences(result, match, sentences)
+        cues = _status_cues(cue_hits, info, claim, window)
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
@@ -227,7 +215,7 @@ def detect_changes(
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures
-        idx = _evidence_sentences(result, match, sentences)
+        idx = sorted({*window, *_about_claim(concept_sets, info)})
         candidates = []
         for si, fig in _window_figures(figures_of, idx, info):
             same_kind = [f for f in info.figures if f.unit == fig.unit]
@@ -240,7 +228,7 @@ def detect_changes(
             about = {i: len(info.distinctive.intersection(concepts(sentences[i]))) for i, _, _ in candidates}
             si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(_HEDGE.search(fold(sentences[si])))
+            hedged = bool(cue_book().hedging.search(fold(sentences[si])))
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
             confident = (strong and len(distinct) == 1 and old is not None and not hedged
                          and not contradicts_confirmed)
@@ -251,7 +239,7 @@ def detect_changes(
     if not changed and result.matches:
         best = result.matches[0]
         claim = claims.get(best.claim_key)
-        background = bool(_BACKGROUND.search(fold(best.evidence)))
+        background = bool(cue_book().background.search(fold(best.evidence)))
         if claim is not None and best.score >= thresholds.high and not background:
             changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, entry, best.score, best.evidence,
                                    claim.statement, best.evidence, True))
