@@ -206,10 +206,12 @@ def test_explained_elsewhere_matches_the_all_pairs_definition():
         assert _explained_elsewhere(scores, windows, 40.0) == _explained_reference(scores, windows, 40.0)
     # the first explaining match in `scores` order is named, not the strongest
     windows = {"weak": (1,), "first": (1, 2), "best": (0, 1)}
-    scores = [ClaimMatch("weak", 40.0, "", {}), ClaimMatch("first", 60.0, "", {}), ClaimMatch("best", 90.0, "", {})]
+    first = EXPLAINED_RATIO * 40.0
+    scores = [ClaimMatch("weak", 40.0, "", {}), ClaimMatch("first", first, "", {}),
+              ClaimMatch("best", 2 * first, "", {})]
     damped = _explained_elsewhere(scores, windows, 40.0)
     assert damped[0].features["explained_by"] == "first" and damped[0].score == 40.0 * EXPLAINED_FACTOR
-    assert "explained_by" not in damped[1].features  # 90 >= 1.25 * 60, but (1, 2) is not inside (0, 1)
+    assert "explained_by" not in damped[1].features  # best >= ratio * first, but (1, 2) is not inside (0, 1)
 
 
 # --- WindowScore ----------------------------------------------------------------------------

@@ -202,6 +202,8 @@ class CompiledTopic:
                 postings.setdefault(t, []).append((vi, 1 << bit, w))
         self.postings = {k: tuple(p) for k, p in postings.items()}
         self.posting_keys = frozenset(self.postings)
+        # a term's heaviest weight in any wording: a sentence's lexical evidence for the topic
+        self.term_weight = {t: max(w for _, _, w in p) for t, p in self.postings.items()}
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:
