@@ -16,11 +16,12 @@ same article.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from bot.match.cues import CueFamily, cue_book
+from bot.match.cues import cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
@@ -29,6 +30,7 @@ from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
+_DIGIT = re.compile(r"\d")
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -108,11 +110,12 @@ class _CueHit:
     family: str
 
 
-def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
+def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
-    A cue inside a longer cue of another family at the same place ("rejected by shareholders"
-    holds "rejected") gives way to the longer one.
+    A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
+    gives way to the longer one. (One regex of every family was tried: with some 250
+    alternatives it is several times slower than one pass per family.)
     """
     out: list[_CueHit] = []
     book = cue_book()
@@ -121,14 +124,17 @@ def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
     if not present:
         return out
     for si, folded in enumerate(folded_all):
+        if only is not None and si not in only:
+            continue
         if not any(word in folded for word in present):  # a substring test: a superset of words
             continue
         hedged = bool(book.hedging.search(folded))
-        found: list[tuple[int, int, CueFamily]] = [
-            (m.start(), m.end(), family) for family in book.families for m in family.regex.finditer(folded)
-        ]
+        words = word_set(folded)
+        # a family can match only if the longest word of one of its cues is a word here
+        found = [(m.start(), m.end(), family) for family in book.families
+                 if not family.words.isdisjoint(words) for m in family.regex.finditer(folded)]
         for start, end, family in found:
-            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in found):
+            if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
             before = folded[:start]
             clause_start = max(before.rfind(";"), before.rfind(". "))
@@ -168,11 +174,13 @@ def _window_figures(
 ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
 
 
-def _about_claim(concept_sets: Sequence[frozenset[str]], info: _ClaimInfo) -> list[int]:
-    """Sentences beyond the best window that report on the claim (ABOUT_TERMS of its distinctive
-    terms): a matched article often gives the new figure a paragraph after the sentence that
-    matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
-    return [i for i, cs in enumerate(concept_sets) if len(cs & info.distinctive) >= ABOUT_TERMS]
+def _about_claim(concept_sets: Sequence[frozenset[str]], numeric: Sequence[int],
+                 info: _ClaimInfo) -> list[int]:
+    """Sentences with a number beyond the best window that report on the claim (ABOUT_TERMS of its
+    distinctive terms): a matched article often gives the new figure a paragraph after the
+    sentence that matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
+    distinctive = info.distinctive
+    return [i for i in numeric if len(concept_sets[i] & distinctive) >= ABOUT_TERMS]
 
 
 def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
@@ -193,9 +201,22 @@ def detect_changes(
     infos = _claim_info(topic)
     changes: list[Change] = []
     changed: set[str] = set()
-    cue_hits = _cue_hits(sentences) if result.matches else []
     figures_of = cache(lambda si: parse_figures(sentences[si]))  # matched claims share sentences
-    concept_sets = [frozenset(concepts(s)) for s in sentences] if result.matches else []
+    concept_sets: Sequence[frozenset[str]] = ()
+    cue_hits: list[_CueHit] = []
+    numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
+    if result.matches:
+        numeric = [i for i, sentence in enumerate(sentences) if _DIGIT.search(sentence)]
+        concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
+            else [frozenset(concepts(s)) for s in sentences]
+        # a cue counts only in a matched claim's window or next to one of its distinctive terms:
+        # the other sentences are not read for cues at all
+        distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
+                                          if m.claim_key in infos))
+        windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
+        readable = frozenset(i for i, cs in enumerate(concept_sets)
+                             if i in windows or not cs.isdisjoint(distinctive))
+        cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -215,7 +236,7 @@ def detect_changes(
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures
-        idx = sorted({*window, *_about_claim(concept_sets, info)})
+        idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
         candidates = []
         for si, fig in _window_figures(figures_of, idx, info):
             same_kind = [f for f in info.figures if f.unit == fig.unit]

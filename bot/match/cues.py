@@ -93,8 +93,8 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue resource has no {key!r} phrases")
         return _alternation(phrases)
 
-    return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
-                   frozenset().union(*(f.words for f in families)))
+    return CueBook(tuple(families), pattern("negation"), pattern("hedging"),
+                   pattern("background"), frozenset().union(*(f.words for f in families)))
 
 
 @cache

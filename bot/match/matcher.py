@@ -56,6 +56,8 @@ class TopicResult:
     sentences: tuple[str, ...] = ()
     claim_windows: dict[str, tuple[int, ...]] = field(default_factory=dict)
     title_sentences: int = 0
+    # the concepts of each sentence as the scorer read them (change detection reuses them)
+    sentence_concepts: tuple[frozenset[str], ...] = ()
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -174,6 +176,7 @@ class Matcher:
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
             sentences=tuple(sentences), claim_windows=windows, title_sentences=n_title,
+            sentence_concepts=tuple(concept_sets),
         )
 
     @staticmethod
