@@ -97,6 +97,7 @@ class _Cue:
     sentence: int
     negated: bool
     hedged: bool
+    about: bool  # next to one of the claim's distinctive terms (not only in its window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
                  window: Sequence[int]) -> list[_Cue]:
     """The cues about this claim: in the sentences its score came from, or naming one of its
     distinctive terms next to the cue (subject or object)."""
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged) for h in hits
+    return [_Cue(h.status, h.sentence, h.negated, h.hedged, bool(h.about & info.distinctive)) for h in hits
             if (h.sentence in window or h.about & info.distinctive)
             and h.status != claim.status and claim.status in h.froms]
 
@@ -205,6 +206,7 @@ def detect_changes(
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
+    lead_sentences = max(1, result.title_sentences)
     if result.matches:
         numeric = [i for i, sentence in enumerate(sentences) if _DIGIT.search(sentence)]
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
@@ -215,7 +217,7 @@ def detect_changes(
                                           if m.claim_key in infos))
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
         readable = frozenset(i for i, cs in enumerate(concept_sets)
-                             if i in windows or not cs.isdisjoint(distinctive))
+                             if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
         cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -225,13 +227,17 @@ def detect_changes(
         strong = match.score >= thresholds.high
         # status
         window = _evidence_sentences(result, match, sentences)
-        cues = _status_cues(cue_hits, info, claim, window)
+        # the lead (title, or first sentence) states the news: its cue applies to every matched
+        # claim it can move, as a proposal only
+        lead = (*range(lead_sentences),)
+        cues = _status_cues(cue_hits, info, claim, (*window, *lead))
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
-            confident = strong and not conflict and not cue.hedged
+            told_here = cue.sentence in window or cue.about
+            confident = strong and not conflict and not cue.hedged and told_here
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
