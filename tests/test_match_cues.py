@@ -174,3 +174,21 @@ def test_languages_setting_loads_a_lemmatiser_and_refuses_unknown_codes(french: 
     normalise.languages.cache_clear()
     with pytest.raises(ValueError, match="xx"):
         normalise.languages()
+
+
+def test_a_cue_in_the_lead_is_proposed_for_the_matched_claim_never_applied() -> None:
+    from bot.match import Matcher, Thresholds, detect_changes
+    from bot.models import ChangeKind, ClaimState, Entry, TopicState
+
+    topic = TopicState(key="orion", title="Orion and the Port Authority",
+                       keywords=(("orion",), ("harbour", "port authority")),
+                       claims=(ClaimState("audit", "Orion's audit of how the Port Authority uses its servers "
+                                                   "is ongoing.", Status.ONGOING),))
+    e = Entry(identity="x", url=None, title="Inquiry concluded", summary="", published=None,
+              source="Harbour Gazette", content_hash="x",
+              content="Orion's audit of how the Port Authority uses its servers found no misuse.")
+    th = Thresholds()
+    result = Matcher([topic], th).match(e)[0]
+    assert result.matches and result.claim_windows["audit"] == (1,)  # the body sentence, not the title
+    status = [c for c in detect_changes(topic, e, result, th) if c.kind is ChangeKind.STATUS_CHANGE]
+    assert [(c.claim_key, c.after, c.confident) for c in status] == [("audit", "concluded", False)]
