@@ -83,9 +83,10 @@ class Matcher:
         # the sentence-embedding side (bot.match.semantic), None for lexical-only; see combine.py
         self.semantic = semantic
         self.claim_wordings = tuple(
-            tuple(Wordings(c.key, c.statement, tuple(w for w in wordings(c) if w != c.statement),
-                           tuple(getattr(c, "examples", ())), tuple(getattr(c, "negatives", ())))
-                  for c in t.claims)
+            tuple(Wordings(c.key, c.statement,
+                           tuple(w for w in wordings(c) if w != c.statement and w not in examples),
+                           examples, tuple(getattr(c, "negatives", ())))
+                  for c in t.claims for examples in (tuple(getattr(c, "examples", ())),))
             for t in self.topics)
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)

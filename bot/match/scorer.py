@@ -155,10 +155,13 @@ def clauses(statement: str) -> list[str]:
 
 def wordings(claim: ClaimState) -> list[str]:
     """Every wording a claim is matched on: its statement, its aliases (the admin's own words,
-    in any language), and the statement's parts (`clauses`). The hook for wordings learnt from
-    review (examples) is the same: more texts, each scored as a variant of the claim."""
-    out = [claim.statement, *claim.aliases, *clauses(claim.statement)]
-    return list(dict.fromkeys(out))
+    in any language), the examples learnt from review, and the statement's parts (`clauses`):
+    each is scored as a variant of the claim."""
+    # examples: evidence an admin accepted in review (branch `semantic`; read with getattr so
+    # this works before ClaimState has them)
+    examples = tuple(getattr(claim, "examples", ()))
+    out = [claim.statement, *claim.aliases, *examples, *clauses(claim.statement)]
+    return [w for w in dict.fromkeys(out) if w.strip()]
 
 
 class CompiledTopic:
