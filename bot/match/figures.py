@@ -47,6 +47,7 @@ _CURRENCY_WORDS = {"dollar": "$", "dollars": "$", "dolar": "$", "dolares": "$", 
 _CURRENCY_LINKS = frozenset(("de", "of", "in", "en", "us", "d"))
 _RANGE_JOINERS = frozenset(("-", "to", "and", "y", "et", "a", "bis", "und", "or", "o", "ou"))
 # "mil millones" (Spanish): a thousand million, a billion
+_DIGIT = re.compile(r"\d")
 _THOUSAND_MILLION = re.compile(r"\bmil\s+millones\b")
 _MONTHS = {"januar", "janvier", "enero", "juli", "juillet", "julio", "mai", "mayo", "juni", "juin", "junio",
            "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
@@ -154,7 +155,10 @@ def _read(t: str, m: re.Match[str]) -> tuple[str, str | None]:
 def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
     """Every figure in `text`, in order (offsets refer to the folded text)."""
     t = text if folded else fold(text)
-    t = _THOUSAND_MILLION.sub(lambda x: "milliard" + " " * (len(x.group()) - 8), t)  # same length
+    if _DIGIT.search(t) is None:  # most sentences: no number, nothing to read
+        return []
+    if "mil" in t:
+        t = _THOUSAND_MILLION.sub(lambda x: "milliard" + " " * (len(x.group()) - 8), t)  # same length
     out: list[Figure] = []
     matches = list(_NUMBER.finditer(t))
     read = [_read(t, m) for m in matches]
