@@ -129,15 +129,13 @@ def test_semantic_side_off_or_unavailable_is_lexical_only() -> None:
 
 
 def test_a_claims_wordings_are_its_statement_aliases_examples_and_clauses() -> None:
-    from types import SimpleNamespace
-
     from bot.match.scorer import wordings
 
-    claim = SimpleNamespace(statement="Orion fired four engineers; the union says it will appeal the firings.",
-                            aliases=("Orion sacked four engineers",),
-                            examples=("Four engineers were let go by Orion after the harbour protest.",))
-    got = wordings(claim)  # type: ignore[arg-type]
+    claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
+                       Status.CONFIRMED, aliases=("Orion sacked four engineers",),
+                       examples=("Four engineers were let go by Orion after the harbour protest.",))
+    got = wordings(claim)
     assert got[:3] == [claim.statement, claim.aliases[0], claim.examples[0]]  # learnt examples too
     assert "Orion fired four engineers" in got and "the union says it will appeal the firings" in got
-    plain = SimpleNamespace(statement="Orion fired four engineers.", aliases=())
-    assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings  # type: ignore[arg-type]
+    plain = ClaimState("p", "Orion fired four engineers.", Status.CONFIRMED)
+    assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings

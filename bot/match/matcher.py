@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
 from bot.match.gate import GateResult, word_set
 from bot.match.normalise import fold
@@ -35,6 +37,13 @@ MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news fi
 SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
 EXPLAINED_RATIO = 2.0  # another claim scoring this much more on the same sentences ...
 EXPLAINED_FACTOR = 0.5  # ... explains them better: this claim's reading is halved
+# Evidence that reads more like a "not related" example an admin gave for the claim than like
+# any wording of the claim (statement, aliases, accepted examples) is not evidence for it.
+# Similarity is rapidfuzz `ratio` (0-100) on folded text; from NEGATIVE_SIMILAR on, each point
+# the negative is closer than the closest wording takes NEGATIVE_MARGIN-th of the score off, so
+# a negative taught for one sentence never hides different evidence for the same claim.
+NEGATIVE_SIMILAR = 70.0
+NEGATIVE_MARGIN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +94,8 @@ class Matcher:
         self.claim_wordings = tuple(
             tuple(Wordings(c.key, c.statement,
                            tuple(w for w in wordings(c) if w != c.statement and w not in examples),
-                           examples, tuple(getattr(c, "negatives", ())))
-                  for c in t.claims for examples in (tuple(getattr(c, "examples", ())),))
+                           c.examples, c.negatives)
+                  for c in t.claims for examples in (c.examples,))
             for t in self.topics)
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)
@@ -167,6 +176,13 @@ class Matcher:
             if not passed:
                 features["score_before_gate"] = score
             evidence = " ".join(sentences[win.start:win.start + win.size])
+            if claim.negatives:
+                own = (claim.statement, *claim.aliases, *claim.examples)
+                factor, closest = negative_factor(evidence, claim.negatives, own)
+                if factor < 1.0:
+                    features["negative_similarity"] = closest
+                    features["score_before_negative"] = score
+                    score = round(score * factor, 2)
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         if semantic is not None:
             scores = _with_semantic(ct, scores, windows, *semantic, sentences)
@@ -231,6 +247,16 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         out.append(ClaimMatch(claim.key, score, evidence, features))
     out.extend(by_key.values())  # claims the semantic side did not report (none, normally)
     return out
+
+
+def negative_factor(evidence: str, negatives: Sequence[str], wordings: Sequence[str]) -> tuple[float, float]:
+    """(score factor, similarity 0-100 to the closest negative example) for a claim's evidence."""
+    text = fold(evidence)
+    closest = max(fuzz.ratio(text, fold(n)) for n in negatives)
+    if closest < NEGATIVE_SIMILAR:
+        return 1.0, round(closest, 1)
+    own = max(fuzz.ratio(text, fold(w)) for w in wordings)
+    return min(1.0, max(0.0, 1.0 - (closest - own) / NEGATIVE_MARGIN)), round(closest, 1)
 
 
 def _explained_elsewhere(scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],

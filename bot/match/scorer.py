@@ -157,10 +157,7 @@ def wordings(claim: ClaimState) -> list[str]:
     """Every wording a claim is matched on: its statement, its aliases (the admin's own words,
     in any language), the examples learnt from review, and the statement's parts (`clauses`):
     each is scored as a variant of the claim."""
-    # examples: evidence an admin accepted in review (branch `semantic`; read with getattr so
-    # this works before ClaimState has them)
-    examples = tuple(getattr(claim, "examples", ()))
-    out = [claim.statement, *claim.aliases, *examples, *clauses(claim.statement)]
+    out = [claim.statement, *claim.aliases, *claim.examples, *clauses(claim.statement)]
     return [w for w in dict.fromkeys(out) if w.strip()]
 
 
@@ -177,6 +174,8 @@ class CompiledTopic:
         variants: list[Variant] = []
         for ci, claim in enumerate(topic.claims):
             actors = entity_concepts(" ".join((claim.statement, *claim.aliases))) - other_entities
+            # statement, aliases, examples an admin accepted from the review queue (storage/examples.py,
+            # ClaimState.examples: wordings news used for this claim), and the statement's clauses
             for text in wordings(claim):
                 terms = claim_terms(text)
                 verb = main_verb(text)
