@@ -49,6 +49,11 @@ FAMILIES = {
         "Le ministre a démenti les accusations.",
         "El alcalde negó las acusaciones.",
     ]),
+    "reopening": (Status.ONGOING, [
+        "The regulator reopened its inquiry into the bakery chain.",
+        "Die Behörde hat die Ermittlungen wieder aufgenommen.",
+        "La fiscalía reabrió la investigación.",
+    ]),
     "retraction": (Status.RETRACTED, [
         "The newspaper retracted the story about the senator.",
         "The council reversed its decision on the bus depot.",
@@ -192,3 +197,10 @@ def test_a_cue_in_the_lead_is_proposed_for_the_matched_claim_never_applied() -> 
     assert result.matches and result.claim_windows["audit"] == (1,)  # the body sentence, not the title
     status = [c for c in detect_changes(topic, e, result, th) if c.kind is ChangeKind.STATUS_CHANGE]
     assert [(c.claim_key, c.after, c.confident) for c in status] == [("audit", "concluded", False)]
+
+
+def test_a_start_told_as_history_does_not_reopen_a_concluded_claim() -> None:
+    hits = _cue_hits(["The inquiry was launched in August 2023."])
+    assert hits and all(Status.CONCLUDED not in h.froms for h in hits)
+    reopened = _cue_hits(["The regulator reopened the inquiry."])
+    assert any(Status.CONCLUDED in h.froms and h.status is Status.ONGOING for h in reopened)

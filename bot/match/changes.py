@@ -236,8 +236,10 @@ def detect_changes(
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
-            told_here = cue.sentence in window or cue.about
-            confident = strong and not conflict and not cue.hedged and told_here
+            # applied without review only when the cue is attached to the claim's own words
+            # (its subject or object names a distinctive term): a cue that is merely in the
+            # claim's evidence may be about another claim told in the same sentence
+            confident = strong and not conflict and not cue.hedged and cue.about
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
