@@ -43,6 +43,11 @@ FAMILIES = {
         "Le constructeur a reconnu le défaut.",
         "La empresa confirmó la filtración.",
     ]),
+    "announcement": (Status.CONFIRMED, [
+        "The carmaker announced a recall of the heaters.",
+        "Der Konzern hat den Rückruf angekündigt.",
+        "La empresa anunció el cierre de la planta.",
+    ]),
     "denial": (Status.DENIED, [
         "The mayor denied the bribery allegations.",
         "Der Minister bestritt die Vorwürfe.",
@@ -102,6 +107,18 @@ def test_negation_is_kept(sentence: str) -> None:
 def test_hedging_and_attribution_are_kept(sentence: str) -> None:
     hits = _cue_hits([sentence])
     assert hits and all(h.hedged for h in hits), sentence
+
+
+def test_a_cue_in_a_clause_telling_the_background_is_never_applied() -> None:
+    hits = _cue_hits(["The carmaker changed its policy after a complaint was filed in Brussels."])
+    assert hits and all(h.hedged for h in hits)
+    assert not any(h.hedged for h in _cue_hits(["A complaint was filed in Brussels on Monday."]))
+
+
+def test_an_announcement_settles_no_dispute() -> None:
+    hits = _cue_hits(["The company announced that its review found no evidence."])
+    assert {h.family for h in hits} >= {"announcement"}
+    assert all(Status.DISPUTED not in h.froms for h in hits if h.family == "announcement")
 
 
 def test_a_longer_cue_of_another_family_wins() -> None:

@@ -40,6 +40,7 @@ class _ClaimInfo:
     distinctive: frozenset[str]  # terms few of the topic's claims share: what a cue must be about
     figures: tuple[Figure, ...]
     statement_figures: tuple[Figure, ...]
+    unique: frozenset[str] = frozenset()  # terms no other claim of the topic has
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo]]] = {}
@@ -73,7 +74,8 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     for c in topic.claims:
         figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
         out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
-                                figs, tuple(parse_figures(c.statement)))
+                                figs, tuple(parse_figures(c.statement)),
+                                frozenset(t for t in terms[c.key] if df[t] == 1))
     return out
 
 
@@ -97,7 +99,7 @@ class _Cue:
     sentence: int
     negated: bool
     hedged: bool
-    about: bool  # next to one of the claim's distinctive terms (not only in its window)
+    about: bool  # next to a term of this claim that no other claim of the topic has
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,11 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
             obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
             negated = bool(book.negation.search(folded[max(0, start - 30): start]))
-            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated, hedged,
-                               family.name))
+            # inside a clause that tells the background ("after a complaint was filed")
+            clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
+            subordinate = bool(book.subordinate.search(clause))
+            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
+                               hedged or subordinate, family.name))
     return out
 
 
@@ -151,7 +156,7 @@ def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
                  window: Sequence[int]) -> list[_Cue]:
     """The cues about this claim: in the sentences its score came from, or naming one of its
     distinctive terms next to the cue (subject or object)."""
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged, bool(h.about & info.distinctive)) for h in hits
+    return [_Cue(h.status, h.sentence, h.negated, h.hedged, bool(h.about & info.unique)) for h in hits
             if (h.sentence in window or h.about & info.distinctive)
             and h.status != claim.status and claim.status in h.froms]
 
@@ -236,9 +241,10 @@ def detect_changes(
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
-            # applied without review only when the cue is attached to the claim's own words
-            # (its subject or object names a distinctive term): a cue that is merely in the
-            # claim's evidence may be about another claim told in the same sentence
+            # applied without review only when the cue is attached to this claim's own words (its
+            # subject or object names a term no other claim of the topic has): a cue merely in
+            # the claim's evidence, or next to a name several claims share ("Delta"), may be
+            # about another claim told in the same sentence
             confident = strong and not conflict and not cue.hedged and cue.about
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))

@@ -39,6 +39,7 @@ class CueBook:
     negation: re.Pattern[str]
     hedging: re.Pattern[str]
     background: re.Pattern[str]
+    subordinate: re.Pattern[str]
     words: frozenset[str]
 
 
@@ -93,8 +94,8 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue resource has no {key!r} phrases")
         return _alternation(phrases)
 
-    return CueBook(tuple(families), pattern("negation"), pattern("hedging"),
-                   pattern("background"), frozenset().union(*(f.words for f in families)))
+    return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)))
 
 
 @cache
