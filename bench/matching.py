@@ -107,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python bench/matching.py", *given]), "corpus": str(args.corpus),
         "thresholds": {"low": thresholds.low, "high": thresholds.high}, "stories": {},
     }
-    out(f"corpus {args.corpus}; thresholds low={thresholds.low} high={thresholds.high}")
+    from bench.matchbench.predict import _semantic_scorer
+
+    scoring = "lexical + semantic (one combined score)" if _semantic_scorer() else "lexical only"
+    out(f"corpus {args.corpus}; thresholds low={thresholds.low} high={thresholds.high}; dossier: {scoring}")
     t_start = time.perf_counter()
     for name in STORIES if args.story == "all" else [args.story]:
         doc["stories"][name] = run_story(name, args, thresholds, out)

@@ -208,7 +208,7 @@ class Pipeline:
             states = tuple(r.state for r in topic_records)
             matcher = self._matchers.get((states, thresholds))
             if matcher is None:
-                matcher = Matcher(states, thresholds)
+                matcher = Matcher(states, thresholds, semantic=self.semantic)
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {(states, thresholds): matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))

@@ -578,3 +578,5 @@ def test_why_features_read_as_words():
     assert "better explained by" in text and "@everyone" not in text  # feed-derived keys stay inert
     assert features_text({"estimate": 1.0, "terms_hit": 2.0}).startswith("below the review threshold")
     assert "penalties ×0.6" in features_text({"coverage": 0.2, "penalty": 0.6})
+    both = features_text({"coverage": 0.2, "lexical": 31.0, "semantic": 62.5, "cosine": 0.531})
+    assert both.startswith("lexical 31 + semantic 62 (cosine 0.53)")  # /why shows both parts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.discord_bot.format.common import STATE_LABELS, WARN_COLOR, channel_text, embed, link, when
+from bot.match.matcher import EXPLAINED_FACTOR
 from bot.render import kind_label
 from bot.render.embed import safe_url
 from bot.render.sanitize import clean
@@ -34,6 +35,9 @@ def features_text(features: dict[str, float | str]) -> str:
     parts: list[str] = []
     if f.get("estimate"):  # evaluations stored before every window was scored exactly
         return f"below the review threshold in every window ({_num(f.get('terms_hit'))} claim terms at best)"
+    if "cosine" in f:  # the semantic scorer was on: the score is both parts (bot/match/combine.py)
+        parts.append(f"lexical {_num(f.get('lexical')):.0f} + semantic {_num(f.get('semantic')):.0f} "
+                     f"(cosine {_num(f['cosine']):.2f})")
     if "coverage" in f:
         parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
     if "distinctive_hit" in f:
@@ -51,7 +55,7 @@ def features_text(features: dict[str, float | str]) -> str:
     if "penalty" in f and _num(f["penalty"]) < 1:  # below-threshold records: penalties combined
         parts.append(f"penalties ×{_num(f['penalty']):.2g}")
     if f.get("explained_by"):
-        parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×0.8")
+        parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×{EXPLAINED_FACTOR:g}")
     if "score_before_gate" in f:
         parts.append(f"{_num(f['score_before_gate']):.1f} before the keyword gate")
     return clean(" · ".join(parts), 300)
