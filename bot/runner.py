@@ -11,12 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config, load_config
+from bot.enrich import ArticleReader
+from bot.fetch.article import ArticleFetcher
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.match.figures import seed_claim_figures
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
+from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
@@ -44,11 +47,19 @@ async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
     return Fetcher(allow_private=settings.allow_private_feeds)
+
+
+def make_reader(settings: Settings, *, allow_private: bool | None = None) -> ArticleReader:
+    """Article pages are always behind the SSRF guard unless private addresses are allowed."""
+    private = settings.allow_private_feeds if allow_private is None else allow_private
+    return ArticleReader(ArticleFetcher(allow_private=private),
+                         short_chars=settings.article_short_chars)
 
 
 def log_report(report: CycleReport) -> None:
@@ -63,9 +74,10 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     sink = ConsoleSink(fmt)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
-        async with make_fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
-            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                articles=reader)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -104,8 +116,10 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
-            async with Fetcher(allow_private=True) as fetcher:
-                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            async with Fetcher(allow_private=True) as fetcher, \
+                    make_reader(settings, allow_private=True) as reader:
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                    articles=reader)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

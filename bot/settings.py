@@ -31,6 +31,7 @@ class Settings:
     admin_role: str | None = None
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
+    article_short_chars: int = 1500  # a summary shorter than this gets its article page read
 
     @property
     def console_mode(self) -> bool:
@@ -52,6 +53,19 @@ def _threshold(env: Mapping[str, str], name: str) -> float | None:
         raise SettingsError(f"{name} must be a number from 0 to 100, got {raw!r}") from None
     if not 0 <= value <= 100:
         raise SettingsError(f"{name} must be from 0 to 100, got {value}")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
     return value
 
 
@@ -77,6 +91,7 @@ def load_settings(
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
         )
+    short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
@@ -87,4 +102,5 @@ def load_settings(
         admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
         match_low=low,
         match_high=high,
+        article_short_chars=short,
     )

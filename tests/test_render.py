@@ -502,7 +502,7 @@ def test_terminal_digest() -> None:
 # --- jsonl ----------------------------------------------------------------------------------
 
 KEYS = {"topic", "topic_title", "claim", "change", "article", "score", "evidence", "before",
-        "after", "diff", "confident"}
+        "after", "diff", "confident", "text_source", "text_source_note"}
 
 
 @pytest.mark.parametrize("kind", list(ChangeKind))
@@ -530,7 +530,19 @@ def test_json_values() -> None:
         "after": "11,500 TB",
         "diff": "- figures: 8,000 TB\n+ figures: 11,500 TB",
         "confident": False,
+        "text_source": None,
+        "text_source_note": None,
     }
+
+
+def test_json_names_the_text_source() -> None:
+    change = replace(make(ChangeKind.STATUS_CHANGE), text_source="feed_summary",
+                     text_source_note="article page not used: HTTP 404\x1b[31m")
+    payload = change_to_json(change)
+    assert payload["text_source"] == "feed_summary"
+    assert payload["text_source_note"] == "article page not used: HTTP 404"  # escape stripped
+    back = change_from_json(payload)
+    assert (back.text_source, back.text_source_note) == ("feed_summary", payload["text_source_note"])
 
 
 def test_json_is_raw_text_without_controls() -> None:

@@ -9,6 +9,7 @@ from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage.db import Database
 
@@ -16,15 +17,16 @@ log = logging.getLogger(__name__)
 
 
 async def run_discord(settings: Settings, config: Config, *, once: bool = False) -> int:
-    from bot.runner import make_fetcher, thresholds_for, with_initial_figures
+    from bot.runner import make_fetcher, make_reader, thresholds_for, with_initial_figures
 
     assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
-        async with make_fetcher(settings) as fetcher:
+        await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                include_console_scope=False)
+                                include_console_scope=False, articles=reader)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:

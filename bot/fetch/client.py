@@ -155,6 +155,7 @@ class Fetcher:
     - `allow_private=True` lifts the SSRF guard for every fetch (the caller decides,
       e.g. from DOSSIER_ALLOW_PRIVATE_FEEDS=1).
 
+    `accept` is the Accept header (feed types by default; article pages ask for HTML).
     `resolver` (the DNS resolver wrapped by the guard) and `address_policy` (which IPs
     count as public) are injectable so tests can map fake names onto loopback.
     """
@@ -172,6 +173,7 @@ class Fetcher:
         resolver: AbstractResolver | None = None,
         address_policy: AddressPolicy = is_public_address,
         clock: Callable[[], datetime] = utcnow,
+        accept: str = ACCEPT,
     ) -> None:
         if max_bytes <= 0 or concurrency <= 0 or timeout <= 0 or max_redirects < 0:
             raise ValueError("max_bytes, concurrency and timeout must be positive")
@@ -182,6 +184,7 @@ class Fetcher:
         self.concurrency = concurrency
         self.max_redirects = max_redirects
         self.allow_private = allow_private
+        self.accept = accept
         self._resolver = resolver
         self._owns_resolver = resolver is None
         self._policy = address_policy
@@ -232,7 +235,7 @@ class Fetcher:
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(resolver=resolver),
             timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout),
-            headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
+            headers={"User-Agent": self.user_agent, "Accept": self.accept},
             cookie_jar=aiohttp.DummyCookieJar(),  # stateless: no tracking across feeds
             trust_env=False,  # an env proxy would bypass the guarded resolver
         )
