@@ -199,7 +199,9 @@ class ArticleFetcher:
             now = self._clock()
             if host.robots_until is None or host.robots_until <= now:
                 await self._load_robots(host, f"{scheme}://{key}/robots.txt")
-                host.robots_until = now + ROBOTS_TTL
+                # An unreachable robots.txt is asked again sooner; until then its host's pages
+                # are refused without a request, so a dead host costs one request, not one a page.
+                host.robots_until = now + (HOST_SKIP_FIRST if host.robots_error else ROBOTS_TTL)
         if host.robots_error:
             return f"robots.txt unreadable ({host.robots_error}): not fetched"
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
