@@ -83,7 +83,7 @@ async def install_topic(db: Database) -> None:
 
     await topics.install_topics(db, 0, [TopicConfig(
         key="acme", title="Acme widgets", keywords=(("acme",), ("widget", "widgets")),
-        claims=(ClaimConfig("review", "Acme's widget review is ongoing.", Status.ONGOING),),
+        claims=(ClaimConfig("review", "Acme's safety review of the exploding widgets is ongoing.", Status.ONGOING),),
     )])
 
 
@@ -426,3 +426,60 @@ async def test_stored_text_is_reused_and_failures_are_not_retried(db, server) ->
         await r.enrich(db, revised)
         await r.enrich(db, revised)
     assert server.count("/ok") == 2
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+
+def rss(*items: tuple[str, str, str, str]) -> bytes:
+    """items: (guid, link, title, description): a title + short summary feed."""
+    body = "".join(
+        f"<item><guid isPermaLink='false'>{g}</guid><link>{link}</link><title>{t}</title>"
+        f"<description>{d}</description></item>" for g, link, t, d in items
+    )
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Wire</title>"
+            f"{body}</channel></rss>").encode()
+
+
+async def test_cycle_finds_the_change_in_the_page_and_falls_back_on_failure(db, server) -> None:
+    from bot.fetch.client import Fetcher
+    from bot.match import Thresholds
+    from bot.pipeline import Pipeline
+    from storage import outbox
+
+    server.route("/story", body=page().encode(), headers=HTML)
+    server.route("/gone", status=404)
+    server.route("/feed", body=rss(
+        ("g-1", server.url("/story"), "Acme widget update", "Acme widgets: the latest."),
+        ("g-2", server.url("/gone"), "Acme widget review concluded",
+         "Acme said its safety review of the exploding widgets has concluded."),
+    ))
+    await feeds.sync_config_feeds(db, [feeds_config(server.url("/feed"))])
+    await install_topic(db)
+    async with Fetcher(allow_private=True, timeout=5) as fetcher, reader() as articles_reader:
+        pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, articles=articles_reader)
+        await pipe.run_cycle(force=True)
+        rows = await outbox.pending(db, 0)
+        by_url = {}
+        for r in rows:
+            by_url.setdefault(r.payload["article"]["url"], []).append(r.payload)
+        page_updates = by_url[server.url("/story")]  # the summary alone says nothing of it
+        assert any(p["change"] == "status_change" and p["after"] == "concluded" for p in page_updates)
+        assert all(p["text_source"] == ARTICLE_PAGE for p in page_updates)
+        fallback = by_url[server.url("/gone")]  # the page failed: matched on the summary
+        assert any(p["change"] == "status_change" for p in fallback)
+        assert all(p["text_source"] == FEED_SUMMARY and "HTTP 404" in p["text_source_note"]
+                   for p in fallback)
+        # the feed changes an entry's text: a new revision, its page read once more
+        server.route("/feed", body=rss(
+            ("g-1", server.url("/story"), "Acme widget update (corrected)", "Acme widgets: the latest."),
+        ))
+        await pipe.run_cycle(force=True)
+        await pipe.run_cycle(force=True)
+    assert server.count("/story") == 2 and server.count("/gone") == 1
+
+
+def feeds_config(url: str):
+    from bot.config import FeedConfig
+
+    return FeedConfig(url, name="Wire")
