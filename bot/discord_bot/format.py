@@ -344,6 +344,9 @@ def health_pages(report: Any) -> list[discord.Embed]:
         if f.last_error:
             failures = f" ({f.failures} in a row)" if f.failures else ""
             parts.append(f"  last error{failures}: {clean(f.last_error, 200)}")
+        if f.pages_failed:
+            parts.append(f"  article pages: {f.pages_failed} of {f.pages_fetched} failed this week, "
+                         f"last: {clean(f.pages_last_error or '?', 150)} (the feed's text was used)")
         elif not f.paused:
             parts.append(f"  next poll {when(f.next_poll_at)}")
         lines.append("\n".join(parts))
@@ -409,6 +412,10 @@ def _num(value: object) -> float:
         return 0.0
 
 
+TEXT_SOURCES = {"feed_content": "the feed's full content", "article_page": "the article page",
+                "feed_summary": "the feed's summary"}
+
+
 def why_embed(report: Any) -> discord.Embed:
     thresholds = f"Thresholds here: review at **{report.low:g}**, apply at **{report.high:g}**."
     if not report.found:
@@ -424,9 +431,13 @@ def why_embed(report: Any) -> discord.Embed:
     description = [
         f"{link(article.title, article.url, 200)} — {clean(article.source, 80)}",
         f"Published {when(article.published, 'f')} · first seen {when(article.first_seen)} in {seen}",
-        "",
-        thresholds,
     ]
+    source = report.text_source
+    if source:
+        note = report.text_source_note
+        description.append(f"Matched on: {TEXT_SOURCES.get(source, clean(source, 40))}"
+                           + (f" ({clean(note, 200)})" if note else ""))
+    description += ["", thresholds]
     fields = []
     for t in report.topics[:20]:
         value = [_gate_text(t)]
