@@ -74,4 +74,7 @@ def available() -> dict[str, Mode]:
     `modes.append(Mode("page", "summary + fetched page", pages.page_entries))`.
     """
     modes = [FULL, SUMMARY]
+    from bench.pages import PAGE  # issue 11: summary + the page behind the link (bench/pages.py)
+
+    modes.append(PAGE)
     return {m.name: m for m in modes}

@@ -129,6 +129,8 @@ def extract_article(body: bytes, *, url: str | None, content_type: str | None) -
     except (ValueError, lxml_html.etree.ParserError) as exc:
         return ExtractedPage(error=f"unreadable HTML: {exc}")
     language = _language(tree)
+    _unwrap_layout_tables(tree)
+    _drop_link_paragraphs(tree)
     if not _CONFIG:
         _CONFIG.append(_config())
     try:
@@ -157,6 +159,48 @@ def extract_article(body: bytes, *, url: str | None, content_type: str | None) -
             error=f"too little article text ({len(main)} characters: paywall or stub?)",
         )
     return page
+
+
+_TABLE_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th"})
+LAYOUT_CELL_CHARS = 400  # a table cell holding this much text is page layout, not data
+
+
+def _unwrap_layout_tables(tree: lxml_html.HtmlElement) -> None:
+    """Turn layout tables (nested tables, or a cell holding a whole text) into plain <div>s.
+
+    Old sites lay pages out in tables; an extractor that skips tables (as data) would skip the
+    article with them, and one that keeps them renders the navigation cells as text.
+    """
+    for table in list(tree.iter("table")):
+        if table.tag != "table":  # already unwrapped as part of an outer layout table
+            continue
+        cells = [c for c in table.iter("td", "th")]
+        nested = table.find(".//table") is not None
+        if not nested and not any(len(c.text_content()) > LAYOUT_CELL_CHARS for c in cells):
+            continue
+        for el in list(table.iter()):
+            if el.tag in _TABLE_TAGS:
+                el.tag = "div"
+                el.attrib.clear()
+
+
+_LINK_BLOCKS = ("p", "li", "ul", "ol", "div", "aside", "section", "nav", "td")
+
+
+def _drop_link_paragraphs(tree: lxml_html.HtmlElement) -> None:
+    """Remove blocks that are mostly links: a "Read more: <headline>" paragraph, a list or a
+    cell of other headlines. Inside an article body they point at other stories, and their
+    words are not this one's; the extractor's own link-density rules miss short ones."""
+    for el in list(tree.iter(*_LINK_BLOCKS)):
+        if el.getparent() is None:
+            continue  # already removed with an ancestor
+        text = " ".join(el.text_content().split())
+        if not text:
+            continue
+        linked = sum(len(" ".join(a.text_content().split())) for a in el.iter("a"))
+        rest = len(text) - linked
+        if linked >= 0.5 * len(text) and (rest < 40 or (linked >= 0.7 * len(text) and rest < 300)):
+            el.drop_tree()
 
 
 def _one_line(value: str) -> str:
