@@ -43,9 +43,9 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.matchbench.corpus import STORIES, Story, default_corpus, load_story  # noqa: E402
-from bench.matchbench.modes import Mode, make_entry, summary_of  # noqa: E402
-from bot.models import Entry  # noqa: E402
+from bench.matchbench.corpus import STORIES, Story, default_corpus, load_story
+from bench.matchbench.modes import Mode, make_entry, summary_of
+from bot.models import Entry
 
 LAYOUTS = ("portal", "blog", "tables", "app")
 
@@ -103,7 +103,8 @@ def portal(record: dict[str, Any], others: list[Other]) -> str:
     for i, p in enumerate(paras):
         body.append(f"<p>{_e(p)}</p>")
         if i == 0 and others:
-            body.append(f'<p class="read-more"><strong>Read more:</strong> <a href="/x">{_e(others[0].title)}</a></p>')
+            body.append('<p class="read-more"><strong>Read more:</strong> '
+                        f'<a href="/x">{_e(others[0].title)}</a></p>')
         if i == 1:
             body.append(f'<aside class="related"><h3>Related</h3><ul>{related}</ul></aside>')
             body.append('<div class="ad-slot">Advertisement</div>')
@@ -139,8 +140,9 @@ def blog(record: dict[str, Any], others: list[Other]) -> str:
     title = _e(record.get("title") or "")
     return (
         f'<!doctype html><html lang="en">{_head(record, "Policy Notes")}<body class="single-post">'
-        '<div class="top-bar">Policy Notes — independent analysis since 2009 | <a href="/donate">Donate</a></div>'
-        '<header id="masthead"><h2 class="site-title"><a href="/">Policy Notes</a></h2><nav id="site-navigation">'
+        '<div class="top-bar">Policy Notes — independent analysis since 2009 | '
+        '<a href="/donate">Donate</a></div><header id="masthead"><h2 class="site-title">'
+        '<a href="/">Policy Notes</a></h2><nav id="site-navigation">'
         '<a href="/">Home</a> <a href="/archive">Archive</a> <a href="/about">About</a></nav></header>'
         '<div id="content"><div id="primary"><main id="main">'
         f'<article class="post type-post"><header class="entry-header"><h1 class="entry-title">{title}</h1>'
@@ -196,14 +198,15 @@ def app(record: dict[str, Any], others: list[Other]) -> str:
     for i, p in enumerate(paras):
         blocks.append(f'<div class="c-p1x"><p class="c-text">{_e(p)}</p></div>')
         if i == 2 or (i == len(paras) - 1 and len(paras) <= 2):
-            blocks.append(f'<div class="c-carousel" role="region"><div class="c-h3">Trending now</div>{trending}'
-                          "</div>")
+            blocks.append('<div class="c-carousel" role="region"><div class="c-h3">Trending now</div>'
+                          f"{trending}</div>")
         if i == 3:
             blocks.append('<div class="c-paywall-prompt">Subscribers get unlimited access. Subscribe for '
                           '$1 a week. Already a subscriber? Log in.</div>')
     title = _e(record.get("title") or "")
     ld = ('<script type="application/ld+json">{"@type":"NewsArticle","headline":'
-          f'"{_e(record.get("title") or "")}","datePublished":"{_e(record.get("published") or "")}"}}</script>')
+          f'"{_e(record.get("title") or "")}",'
+          f'"datePublished":"{_e(record.get("published") or "")}"}}</script>')
     return (
         f'<!doctype html><html lang="en">{_head(record, "Signal", ld)}<body><div id="__next">'
         '<div class="c-nav"><div class="c-logo">Signal</div><div class="c-menu"><a href="/">Latest</a>'
@@ -241,7 +244,7 @@ async def serve(pages: dict[str, bytes]) -> AsyncIterator[str]:
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
     web_app = web.Application()
-    web_app.router.add_get("/robots.txt", lambda _r: _robots())
+    web_app.router.add_get("/robots.txt", _robots)
     web_app.router.add_get("/{tail:.*}", handle)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
@@ -253,7 +256,7 @@ async def serve(pages: dict[str, bytes]) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def _robots() -> web.Response:
+async def _robots(_request: web.Request) -> web.Response:
     return web.Response(text="User-agent: *\nAllow: /\n")
 
 

@@ -174,7 +174,7 @@ def _unwrap_layout_tables(tree: lxml_html.HtmlElement) -> None:
     for table in list(tree.iter("table")):
         if table.tag != "table":  # already unwrapped as part of an outer layout table
             continue
-        cells = [c for c in table.iter("td", "th")]
+        cells = list(table.iter("td", "th"))
         nested = table.find(".//table") is not None
         if not nested and not any(len(c.text_content()) > LAYOUT_CELL_CHARS for c in cells):
             continue
