@@ -336,7 +336,23 @@ def _readability(page: bytes) -> str:
     return html_to_text(Document(page.decode("utf-8")).summary(html_partial=True))
 
 
-EXTRACTORS: dict[str, Callable[[bytes], str]] = {"trafilatura": _trafilatura, "readability": _readability}
+def _readability_prepped(page: bytes) -> str:
+    """readability-lxml after the same clean-up the bot does before trafilatura (a fair match)."""
+    from lxml import html as lxml_html
+    from readability import Document
+
+    from bot.parse.article import _drop_link_paragraphs, _unwrap_layout_tables
+    from bot.parse.text import html_to_text
+
+    tree = lxml_html.document_fromstring(page.decode("utf-8"))
+    _unwrap_layout_tables(tree)
+    _drop_link_paragraphs(tree)
+    return html_to_text(Document(lxml_html.tostring(tree, encoding="unicode")).summary(html_partial=True))
+
+
+EXTRACTORS: dict[str, Callable[[bytes], str]] = {
+    "trafilatura": _trafilatura, "readability": _readability, "readability+": _readability_prepped,
+}
 
 
 def compare(story: Story) -> dict[str, dict[str, Quality]]:

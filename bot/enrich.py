@@ -69,7 +69,7 @@ class ArticleReader:
 
     Extraction runs on its own single thread, not the default pool: one page at a time can hold
     at most one core, matching (which uses the default pool) is never queued behind a slow page,
-    and the HTML handed to the extractor is capped (bot.parse.article.MAX_EXTRACT_BYTES), which
+    and the HTML handed to the extractor is capped (bot.parse.article.MAX_EXTRACT_CHARS, MAX_TREE_SIZE), which
     bounds how long any one page can hold that thread.
     """
 

@@ -139,6 +139,8 @@ def test_extraction_reads_other_encodings() -> None:
         (b"%PDF-1.7 binary", "application/pdf", "not HTML (application/pdf)"),
         (b'{"a": 1}', "application/json", "not HTML (application/json)"),
         (page(["Subscribe to read the full story."]).encode(), "text/html", "too little article text"),
+        (b"<html><body>" + b"<p>word word</p>" * 12_000, "text/html",  # bounded cost: refused
+         "page too complex (12,002 elements, limit 10,000)"),
     ],
 )
 def test_extraction_refuses_what_is_not_an_article(body: bytes, content_type: str, error: str) -> None:

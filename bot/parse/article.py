@@ -1,8 +1,8 @@
 """An article page (HTML bytes) -> its main text and metadata, with trafilatura.
 
 Pure and synchronous: the caller runs it in a worker thread. Its cost is bounded by what it is
-handed, not by the page: at most `MAX_EXTRACT_BYTES` of HTML reach the parser (a longer page is
-cut there; lxml closes the open elements) and trafilatura's `max_tree_size` refuses a document
+handed, not by the page: script/style/SVG blocks are cut out, then at most `MAX_EXTRACT_CHARS`
+of HTML reach the parser (a longer page is cut there; lxml closes the open elements) and trafilatura's `max_tree_size` refuses a document
 with more elements than `MAX_TREE_SIZE`. A thread cannot be killed, so these caps are what keeps
 one pathological page from holding a worker for long (see docs/decisions.md, "Article pages").
 
@@ -25,14 +25,16 @@ from trafilatura.settings import use_config
 
 from bot.parse.text import clean_text
 
-MAX_EXTRACT_BYTES = 2 * 1024 * 1024  # real article pages are 50 KB-1.5 MB, scripts included
-MAX_TREE_SIZE = 60_000  # elements; a news page has 1,000-6,000
+MAX_EXTRACT_CHARS = 1_000_000  # of HTML after scripts/styles are cut out: real pages need 30-300 KB
+MAX_TREE_SIZE = 10_000  # elements; a news page has 1,000-6,000 (worst case measured: ~2 s)
 MIN_TEXT_CHARS = 200  # less than this is a stub (paywall, consent wall, error page)
 MAX_TEXT_CHARS = 100_000  # what is kept and matched: more is not one article
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Script, style and inline SVG blocks: never article text, often most of a page's bytes.
+_NOT_TEXT = re.compile(r"<(script|style|svg|noscript|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 
@@ -123,12 +125,16 @@ def extract_article(body: bytes, *, url: str | None, content_type: str | None) -
     if not is_html(content_type, body):
         kind = (content_type or "unknown type").split(";")[0].strip()
         return ExtractedPage(error=f"not HTML ({kind})")
-    text = decode_html(body[:MAX_EXTRACT_BYTES], content_type)
+    text = _NOT_TEXT.sub(" ", decode_html(body, content_type))[:MAX_EXTRACT_CHARS]
     try:
         tree = lxml_html.document_fromstring(text)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         return ExtractedPage(error=f"unreadable HTML: {exc}")
     language = _language(tree)
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_TREE_SIZE:
+        return ExtractedPage(language=language,
+                             error=f"page too complex ({elements:,} elements, limit {MAX_TREE_SIZE:,})")
     _unwrap_layout_tables(tree)
     _drop_link_paragraphs(tree)
     if not _CONFIG:
