@@ -2,9 +2,14 @@
 
 Pure and synchronous: the caller runs it in a worker thread. Its cost is bounded by what it is
 handed, not by the page: script/style/SVG blocks are cut out, then at most `MAX_EXTRACT_CHARS`
-of HTML reach the parser (a longer page is cut there; lxml closes the open elements) and trafilatura's `max_tree_size` refuses a document
-with more elements than `MAX_TREE_SIZE`. A thread cannot be killed, so these caps are what keeps
-one pathological page from holding a worker for long (see docs/decisions.md, "Article pages").
+of HTML reach the parser (a longer page is cut there; lxml closes the open elements), and a
+document with more than `MAX_TREE_SIZE` elements is refused before extraction. A thread cannot
+be killed, so these caps are what keeps one pathological page from holding the extraction
+thread for long: about 2 s at worst (see docs/decisions.md, "Article pages").
+
+Before trafilatura, two general clean-ups: layout tables become <div>s (old table-layout sites
+would otherwise lose their text or render navigation cells as text) and blocks that are mostly
+links ("Read more: <headline>", lists of other headlines) are removed.
 
 Extraction uses `favor_precision`: navigation, cookie notices, related/most-read boxes,
 newsletter prompts and footers are dropped, because a headline of another story matched as if
