@@ -11,14 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config, load_config
-from bot.enrich import ArticleReader
-from bot.fetch.article import ArticleFetcher
 from bot.fetch.client import Fetcher
-from bot.match import Thresholds
-from bot.match.figures import seed_claim_figures
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
+from bot.startup import make_fetcher, make_reader, thresholds_for, with_initial_figures
 from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import topics as topic_store
@@ -30,36 +27,12 @@ MIN_SLEEP = timedelta(seconds=5)
 MAX_SLEEP = timedelta(seconds=60)
 
 
-def thresholds_for(settings: Settings) -> Thresholds:
-    default = Thresholds()
-    return Thresholds(
-        low=settings.match_low if settings.match_low is not None else default.low,
-        high=settings.match_high if settings.match_high is not None else default.high,
-    )
-
-
-def with_initial_figures(config: Config) -> Config:
-    """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
-    return replace(config, topics=seed_claim_figures(config.topics))
-
-
 async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
     await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
-
-
-def make_fetcher(settings: Settings) -> Fetcher:
-    return Fetcher(allow_private=settings.allow_private_feeds)
-
-
-def make_reader(settings: Settings, *, allow_private: bool | None = None) -> ArticleReader:
-    """Article pages are always behind the SSRF guard unless private addresses are allowed."""
-    private = settings.allow_private_feeds if allow_private is None else allow_private
-    return ArticleReader(ArticleFetcher(allow_private=private),
-                         short_chars=settings.article_short_chars)
 
 
 def log_report(report: CycleReport) -> None:
