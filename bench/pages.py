@@ -260,14 +260,14 @@ async def _robots(_request: web.Request) -> web.Response:
     return web.Response(text="User-agent: *\nAllow: /\n")
 
 
-async def read_pages(story: Story) -> list[Entry]:
+async def read_pages(story: Story, pages: dict[str, bytes] | None = None) -> list[Entry]:
     """Summary entries linking to served pages, read by the bot's own ArticleReader."""
     from bot.enrich import ArticleReader, EnrichItem
     from bot.fetch.article import ArticleFetcher
     from storage import articles, feeds, topics
     from storage.db import Database
 
-    pages = build_pages(story)
+    pages = pages or build_pages(story)
     paths = list(pages)
     async with serve(pages) as base:
         with tempfile.TemporaryDirectory(prefix="dossier-pages-") as tmp:
@@ -384,12 +384,62 @@ def compare(story: Story) -> dict[str, dict[str, Quality]]:
     return out
 
 
+# --- cost of reading pages (docs/performance.md) -----------------------------------------------
+
+
+async def _lag_monitor(samples: list[float], stop: asyncio.Event, tick: float = 0.01) -> None:
+    """How late the event loop wakes a 10 ms sleeper: the lag any other task would see."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        t0 = loop.time()
+        await asyncio.sleep(tick)
+        samples.append(max(0.0, loop.time() - t0 - tick))
+
+
+def cost(story: Story, pages: int) -> dict[str, float]:
+    """Read `pages` pages (the story's records repeated) through the bot; wall, CPU, lag, memory."""
+    import resource
+
+    records = [{**r, "id": f"{r['id']}-{n}"} for n in range(pages // len(story.records) + 1)
+               for r in story.records][:pages]
+    big = Story(story.name, story.topics_raw, story.configs, story.topics, tuple(records))
+
+    built = build_pages(big)  # bench set-up, not measured
+
+    async def run() -> tuple[list[Entry], list[float]]:
+        samples: list[float] = []
+        stop = asyncio.Event()
+        monitor = asyncio.create_task(_lag_monitor(samples, stop))
+        try:
+            return await read_pages(big, built), samples
+        finally:
+            stop.set()
+            await monitor
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    entries, lags = asyncio.run(run())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    lags.sort()
+    read = sum(1 for e in entries if e.text_source == "article_page")
+    return {"pages": len(entries), "read": read, "wall_s": wall, "cpu_ms_per_page": 1000 * cpu / len(entries),
+            "lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))] if lags else 0.0,
+            "lag_max_ms": 1000 * lags[-1] if lags else 0.0,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Extractor comparison on the bench page layouts")
     ap.add_argument("--story", choices=(*STORIES, "all"), default="all")
     ap.add_argument("--corpus", type=Path, default=None)
+    ap.add_argument("--cost", type=int, default=0, metavar="N",
+                    help="instead: read N pages through the bot and report wall, CPU, loop lag, memory")
     args = ap.parse_args(argv)
     corpus = args.corpus or default_corpus()
+    if args.cost:
+        story = load_story("story3" if args.story == "all" else args.story, corpus)
+        figures = cost(story, args.cost)
+        print(" ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()))
+        return 0
     for name in STORIES if args.story == "all" else [args.story]:
         story = load_story(name, corpus)
         print(f"\n== {name}: {len(story.records)} pages, layouts {', '.join(LAYOUTS)}")
