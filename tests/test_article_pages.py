@@ -283,6 +283,32 @@ async def test_redirect_to_private_address_is_refused(server, location, message)
     assert got.error == message and got.body is None
 
 
+class _PublicOnce:
+    """The first address check passes (the article's host, as if public); later ones are real."""
+
+    def __init__(self) -> None:
+        self.used = False
+
+    def __call__(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        if not self.used:
+            self.used = True
+            return True
+        return is_public_address(ip)
+
+
+async def test_redirect_to_127_0_0_1_is_refused_unless_private_is_allowed(server) -> None:
+    server.route("/secret", body=page().encode(), headers=HTML)
+    server.redirect("/story", server.url("/secret"))  # http://127.0.0.1:port/secret
+    resolver = FakeResolver({"news.example.test": "127.0.0.1"})
+    async with ArticleFetcher(resolver=resolver, address_policy=_PublicOnce(), robots=False) as pages:
+        got = await pages.fetch(server.url("/story", host="news.example.test"))
+    assert got.error == "blocked: 127.0.0.1 is a loopback address"
+    assert server.count("/secret") == 0
+    async with ArticleFetcher(resolver=resolver, allow_private=True, robots=False) as pages:
+        assert (await pages.fetch(server.url("/story", host="news.example.test"))).ok
+    assert server.count("/secret") == 1
+
+
 async def test_link_to_loopback_is_refused_before_any_request(server) -> None:
     server.route("/story", body=page().encode(), headers=HTML)
     async with ArticleFetcher() as pages:  # the guard on: no private flag
@@ -485,3 +511,36 @@ def feeds_config(url: str):
     from bot.config import FeedConfig
 
     return FeedConfig(url, name="Wire")
+
+
+async def test_dossier_run_once_reads_pages_and_honours_fetch_article(server, tmp_path) -> None:
+    """The real `dossier run --once --format jsonl`: pages behind short entries are read (the
+    private flag lets it reach loopback), and `fetch_article: never` in feeds.yaml stops it."""
+    import json
+
+    from tests.test_run import dossier
+
+    server.route("/story", body=page().encode(), headers=HTML)
+    server.route("/other", body=page().encode(), headers=HTML)
+    server.route("/a.xml", body=rss(("g-1", server.url("/story"), "Acme widget update",
+                                     "Acme widgets: the latest.")))
+    server.route("/b.xml", body=rss(("g-2", server.url("/other"), "Acme widget news",
+                                     "Acme widgets: more.")))
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"feeds:\n  - url: {server.url('/a.xml')}\n  - url: {server.url('/b.xml')}\n"
+        "    fetch_article: never\n"
+        "topics:\n  - key: acme\n    title: Acme widgets\n    keywords: [[acme], [widget, widgets]]\n"
+        "    claims:\n      - key: review\n"
+        "        statement: \"Acme's safety review of the exploding widgets is ongoing.\"\n"
+        "        status: ongoing\n", encoding="utf-8")
+    code, out, err = await dossier("run", "--once", "--format", "jsonl", "--config", str(config),
+                                   "--db", str(tmp_path / "d.db"),
+                                   env={"DOSSIER_ALLOW_PRIVATE_FEEDS": "1"})
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    status = [p for p in lines if p["change"] == "status_change"]
+    assert [(p["article"]["url"], p["after"], p["text_source"]) for p in status] == [
+        (server.url("/story"), "concluded", ARTICLE_PAGE)]
+    assert server.count("/story") == 1 and server.count("/other") == 0
+    assert server.headers_for("/story")[0]["User-Agent"].startswith("Dossier/")
