@@ -590,3 +590,12 @@ def test_why_features_read_as_words():
     assert "better explained by" in text and "@everyone" not in text  # feed-derived keys stay inert
     assert features_text({"estimate": 1.0, "terms_hit": 2.0}).startswith("below the review threshold")
     assert "penalties ×0.6" in features_text({"coverage": 0.2, "penalty": 0.6})
+
+
+def test_embed_and_terminal_say_when_the_change_was_found_in_the_page() -> None:
+    change = replace(make(ChangeKind.STATUS_CHANGE), text_source="article_page")
+    assert render_embed(change)["footer"]["text"].endswith("found in the article page")
+    assert "found in the article page" in render_terminal(change)
+    plain = make(ChangeKind.STATUS_CHANGE)
+    assert "article page" not in render_embed(plain)["footer"]["text"]
+    assert "article page" not in render_terminal(plain)
