@@ -38,6 +38,7 @@ from storage.db import Database, utcnow
 log = logging.getLogger(__name__)
 
 DEFAULT_SHORT_CHARS = 1500
+DEFAULT_BUDGET = 120.0  # seconds of page reading per cycle: a slow host must not hold the cycle
 
 FEED_CONTENT = "feed_content"
 ARTICLE_PAGE = "article_page"
@@ -73,11 +74,13 @@ class ArticleReader:
     bounds how long any one page can hold that thread.
     """
 
-    def __init__(self, pages: ArticleFetcher, *, short_chars: int = DEFAULT_SHORT_CHARS) -> None:
-        if short_chars < 0:
-            raise ValueError("short_chars must not be negative")
+    def __init__(self, pages: ArticleFetcher, *, short_chars: int = DEFAULT_SHORT_CHARS,
+                 budget: float = DEFAULT_BUDGET) -> None:
+        if short_chars < 0 or budget <= 0:
+            raise ValueError("short_chars must not be negative and budget must be positive")
         self.pages = pages
         self.short_chars = short_chars
+        self.budget = budget
         self._pool: ThreadPoolExecutor | None = None
         self._gates: dict[tuple[str, ...], Gate] = {}
         self.last_report = EnrichReport()
@@ -119,7 +122,7 @@ class ArticleReader:
             else:
                 report.not_needed += 1
                 out[n] = _feed_text(item.entry, reason)
-        pages = await asyncio.gather(*(self._read(items[n]) for n in to_fetch))
+        pages = await self._read_all([items[n] for n in to_fetch])
         report.fetched = len(to_fetch)
         for n, page in zip(to_fetch, pages, strict=True):
             out[n] = apply_page(items[n].entry, page)
@@ -159,6 +162,27 @@ class ArticleReader:
         if gate is None or not gate.check(fold(f"{entry.title}\n{entry.summary}")).passed:
             return "no topic keyword in title or summary: page not fetched"
         return None
+
+    async def _read_all(self, items: Sequence[EnrichItem]) -> list[StoredPage]:
+        """Read every page, concurrently, within `budget` seconds; a page still waiting then is
+        given up (its entry is matched on the feed's text) rather than holding the cycle."""
+        if not items:
+            return []
+        tasks = [asyncio.create_task(self._read(item)) for item in items]
+        _done, pending = await asyncio.wait(tasks, timeout=self.budget)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        out = []
+        for item, task in zip(items, tasks, strict=True):
+            if task.cancelled() or task.exception() is not None:
+                out.append(StoredPage(
+                    item.article_id, item.entry.content_hash, item.feed_id, FEED_SUMMARY,
+                    f"not read within this cycle's {self.budget:g} s for article pages",
+                    fetched_at=utcnow()))
+            else:
+                out.append(task.result())
+        return out
 
     async def _read(self, item: EnrichItem) -> StoredPage:
         """Fetch and extract one page; a failure is a StoredPage saying why (never raises)."""

@@ -544,3 +544,22 @@ async def test_dossier_run_once_reads_pages_and_honours_fetch_article(server, tm
         (server.url("/story"), "concluded", ARTICLE_PAGE)]
     assert server.count("/story") == 1 and server.count("/other") == 0
     assert server.headers_for("/story")[0]["User-Agent"].startswith("Dossier/")
+
+
+async def test_a_slow_host_does_not_hold_the_cycle(db, server) -> None:
+    release = asyncio.Event()
+
+    async def stalls(request: web.Request) -> web.Response:
+        await asyncio.wait_for(release.wait(), timeout=10)  # bounded: released at the end
+        return web.Response(body=page().encode(), headers=HTML)
+
+    server.route("/fast", body=page().encode(), headers=HTML)
+    server.handler("/slow", stalls)
+    await install_topic(db)
+    items = await stored_items(db, server.url("/feed"), [entry(1, server.url("/fast")),
+                                                         entry(2, server.url("/slow"))])
+    async with ArticleReader(ArticleFetcher(allow_private=True, timeout=30), budget=0.5) as r:
+        got = await r.enrich(db, items)
+    release.set()
+    assert [e.text_source for e in got] == [ARTICLE_PAGE, FEED_SUMMARY]
+    assert "not read within this cycle's 0.5 s" in got[1].text_source_note
