@@ -196,8 +196,9 @@ async def huge(request: web.Request) -> web.StreamResponse:
         (lambda s: s.handler("/p", never_ending), "timed out after 1s"),
         (lambda s: s.route("/p", body=b"<html><body>" + b"<p>a</p>" * 8_000_000, gzip=True,
                            headers=HTML), "body exceeds 10 MB"),
-        (lambda s: s.route("/p", body=b"%PDF-1.7 ...", headers={"Content-Type": "application/pdf"}),
-         "not HTML (application/pdf)"),
+        (lambda s: s.route("/p", body=b"%PDF-1.7 " + b"x" * 20_000_000,  # refused unread: not the size
+                           headers={"Content-Type": "application/pdf"}),
+         "content type application/pdf not wanted"),
         (lambda s: s.route("/p", body=b"", headers=HTML), "empty page"),
     ],
     ids=["404", "403", "429", "paywall", "20MB", "never-ends", "gzip-bomb", "pdf", "empty"],

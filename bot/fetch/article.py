@@ -40,6 +40,7 @@ from bot.fetch.ssrf import AddressPolicy, UnsafeURLError, check_url_target, is_p
 log = logging.getLogger(__name__)
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})  # others are not read (PDF, images)
 DEFAULT_PER_HOST = 2
 DEFAULT_GLOBAL = 8
 DEFAULT_PAGE_TIMEOUT = 20.0  # a page is worth less than a feed: give up sooner
@@ -112,19 +113,27 @@ class ArticleFetcher:
         self._fetcher = Fetcher(
             user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, concurrency=concurrency,
             allow_private=allow_private, resolver=resolver, address_policy=address_policy,
-            clock=clock, accept=PAGE_ACCEPT,
+            clock=clock, accept=PAGE_ACCEPT, content_types=PAGE_TYPES,
+        )
+        # robots.txt is text/plain: its own fetcher (no type filter), same guard and caps.
+        self._robots_fetcher = Fetcher(
+            user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, concurrency=concurrency,
+            allow_private=allow_private, resolver=resolver, address_policy=address_policy,
+            clock=clock, accept="text/plain, */*;q=0.5",
         )
         self._hosts: dict[str, _Host] = {}
         self.requests = 0  # HTTP requests made (pages and robots.txt), for tests and benches
 
     async def __aenter__(self) -> Self:
         await self._fetcher.__aenter__()
+        await self._robots_fetcher.__aenter__()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self._fetcher.close()
+        await self._robots_fetcher.close()
 
     def _host(self, key: str) -> _Host:
         host = self._hosts.get(key)
@@ -211,7 +220,7 @@ class ArticleFetcher:
     async def _load_robots(self, host: _Host, robots_url: str) -> None:
         """RFC 9309: 4xx means no rules; 5xx or no answer means "disallow all" for now."""
         self.requests += 1
-        result = await self._fetcher.fetch(robots_url, guard=True)
+        result = await self._robots_fetcher.fetch(robots_url, guard=True)
         host.robots, host.robots_error = None, None
         if result.ok and result.body is not None:
             parser = RobotFileParser()
