@@ -310,6 +310,14 @@ async def test_redirect_to_127_0_0_1_is_refused_unless_private_is_allowed(server
     assert server.count("/secret") == 1
 
 
+@pytest.mark.parametrize("url", ["ftp://news.example/a", "javascript:alert(1)", "http://x:99999/a",
+                                 "http://[::1", "/relative/path", ""])
+async def test_odd_links_get_an_outcome_not_an_exception(url) -> None:
+    async with ArticleFetcher(robots=False, resolver=FakeResolver({})) as pages:
+        got = await pages.fetch(url)
+    assert not got.ok and got.error
+
+
 async def test_link_to_loopback_is_refused_before_any_request(server) -> None:
     server.route("/story", body=page().encode(), headers=HTML)
     async with ArticleFetcher() as pages:  # the guard on: no private flag

@@ -161,6 +161,8 @@ class ArticleFetcher:
                 check_url_target(url, policy=self._policy)  # literal IPs; names: on every hop
             except UnsafeURLError as exc:
                 return PageFetch(url, error=f"blocked: {exc}")
+            except ValueError as exc:
+                return PageFetch(url, error=f"not a valid URL: {exc}")
         key = _host_key(url)
         reason = self.skipped(url)
         if reason:
@@ -235,7 +237,11 @@ class ArticleFetcher:
 
 
 def _host_key(url: str) -> str:
-    """host[:port], lower-cased: the unit of politeness."""
+    """host[:port], lower-cased: the unit of politeness (the netloc when the port is bad)."""
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.netloc.lower()
     host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    return f"{host}:{port}" if port else host
