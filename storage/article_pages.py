@@ -82,6 +82,19 @@ async def latest_page(db: Database, article_id: int) -> StoredPage | None:
     return _row(row) if row else None
 
 
+async def article_for_canonical(db: Database, candidates: Iterable[str]) -> int | None:
+    """The article whose page named one of these URLs as canonical (a link shared from the site
+    rather than the feed's), or None."""
+    for value in dict.fromkeys(c for c in candidates if c):
+        row = await db.fetchone(
+            "SELECT article_id FROM article_pages WHERE canonical_url = ? ORDER BY fetched_at DESC LIMIT 1",
+            (value,),
+        )
+        if row:
+            return int(row[0])
+    return None
+
+
 async def save_pages(db: Database, pages: Sequence[StoredPage]) -> None:
     """Store pages in one transaction (a refetch of the same revision replaces the row)."""
     if not pages:

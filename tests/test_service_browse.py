@@ -348,6 +348,11 @@ async def test_why_names_the_text_the_article_was_matched_on(db):
     from bot.discord_bot.format import why_embed
 
     assert "Matched on: the article page (page text, 2,000 characters)" in why_embed(report).description
+    await article_pages.save_pages(db, [article_pages.StoredPage(
+        article_id, entry_now.content_hash, await feed_id(db, FEED_A), "article_page",
+        "page text", text="The page's text.", canonical_url="https://site.example/2025/leak")])
+    by_canonical = await browse.why(db, GUILD_A, "https://site.example/2025/leak?utm_source=x")
+    assert by_canonical.found and by_canonical.article.article_id == article_id
 
 
 async def test_feed_health_counts_article_page_failures(db):

@@ -515,6 +515,9 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
     forms = _canonical(query)
     low, high = await thresholds(db, guild_id, default_low=default_low, default_high=default_high)
     article = await guilds.find_article(db, forms)
+    if article is None:  # a link to the page as the site shares it: its canonical URL
+        found = await article_pages.article_for_canonical(db, forms)
+        article = await guilds.get_article_hit(db, found) if found is not None else None
     not_seen = WhyReport(query=query, url=forms[0], found=False, low=low, high=high)
     if article is None:
         return not_seen

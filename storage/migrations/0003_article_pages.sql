@@ -22,3 +22,4 @@ CREATE TABLE article_pages (
     PRIMARY KEY (article_id, content_hash)
 );
 CREATE INDEX article_pages_by_feed ON article_pages(feed_id, fetched_at);
+CREATE INDEX article_pages_by_canonical ON article_pages(canonical_url);
