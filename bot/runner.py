@@ -15,7 +15,14 @@ from bot.fetch.client import Fetcher
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
-from bot.startup import make_fetcher, make_reader, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
 from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import topics as topic_store
@@ -47,10 +54,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     sink = ConsoleSink(fmt)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                articles=reader)
+                                semantic=scorer, articles=reader)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -89,10 +98,12 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
+            scorer = semantic_scorer(settings, config)
+            await start_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher, \
                     make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                    articles=reader)
+                                    semantic=scorer, articles=reader)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
--- Version 3: the article page behind a short feed entry (issue 11).
+-- Version 4: the article page behind a short feed entry (issue 11).
 -- Per feed: whether to fetch article pages (auto: short entries only; always; never).
 ALTER TABLE feeds ADD COLUMN fetch_article TEXT NOT NULL DEFAULT 'auto'
     CHECK (fetch_article IN ('auto', 'always', 'never'));
