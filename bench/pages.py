@@ -297,6 +297,14 @@ def page_entries(story: Story) -> list[Entry]:
 PAGE = Mode("page", "summary + fetched page", page_entries)
 
 
+def page_provider(story: Story) -> Callable[[str], bytes | None]:
+    """record id -> its page (layouts in rotation), for the replay's loopback feed server
+    (`dossier run --once` fetches the pages itself there)."""
+    by_id = {r["id"]: BUILDERS[layout_of(i)](r, others_for(story, i)).encode()
+             for i, r in enumerate(story.records)}
+    return by_id.get
+
+
 # --- extractor comparison (docs/decisions.md) -------------------------------------------------
 
 _SPACE = re.compile(r"\s+")

@@ -46,3 +46,16 @@ def test_page_mode_reads_every_page_through_the_bot() -> None:
     for entry, rec in zip(entries, STORY.records, strict=True):
         assert [line for line in entry.content.split("\n") if line in paragraphs(rec)] == paragraphs(rec)
     assert all(len(e.summary) <= 400 for e in entries)
+
+
+def test_replay_serves_each_record_page_by_id() -> None:
+    from bench.matchbench.replay import FEED_KINDS
+    from bench.pages import page_provider
+
+    kind = FEED_KINDS["page"]
+    assert not kind.full and kind.pages is not None
+    provide = kind.pages(STORY)
+    page = provide("story-3")
+    assert page is not None and paragraphs(STORY.records[3])[0].encode() in page
+    assert provide("missing") is None
+    assert page_provider(STORY)("story-3") == page
