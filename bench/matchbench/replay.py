@@ -185,8 +185,15 @@ class FeedKind:
     pages: Callable[[Story], PageProvider] | None = None
 
 
+def _pages(story: Story) -> PageProvider:
+    from bench.pages import page_provider  # issue 11: the news page behind each link
+
+    return page_provider(story)
+
+
 FEED_KINDS = {k.name: k for k in (FeedKind("full", "full text", full=True),
-                                  FeedKind("summary", "title + 300-char summary", full=False))}
+                                  FeedKind("summary", "title + 300-char summary", full=False),
+                                  FeedKind("page", "summary + fetched page", full=False, pages=_pages))}
 
 
 def replay(story: Story, kind: FeedKind = FEED_KINDS["full"], *,

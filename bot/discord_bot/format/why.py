@@ -68,6 +68,10 @@ def _num(value: object) -> float:
         return 0.0
 
 
+TEXT_SOURCES = {"feed_content": "the feed's full content", "article_page": "the article page",
+                "feed_summary": "the feed's summary"}
+
+
 def why_embed(report: WhyReport) -> discord.Embed:
     thresholds = f"Thresholds here: review at **{report.low:g}**, apply at **{report.high:g}**."
     article = report.article
@@ -83,9 +87,12 @@ def why_embed(report: WhyReport) -> discord.Embed:
     description = [
         f"{link(article.title, article.url, 200)} — {clean(article.source, 80)}",
         f"Published {when(article.published, 'f')} · first seen {when(article.first_seen)} in {seen}",
-        "",
-        thresholds,
     ]
+    if report.text_source:
+        note = report.text_source_note
+        source = TEXT_SOURCES.get(report.text_source, clean(report.text_source, 40))
+        description.append(f"Matched on: {source}" + (f" ({clean(note, 200)})" if note else ""))
+    description += ["", thresholds]
     fields = []
     for t in report.topics[:20]:
         value = [_gate_text(t)]
