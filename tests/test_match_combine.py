@@ -139,3 +139,27 @@ def test_a_claims_wordings_are_its_statement_aliases_examples_and_clauses() -> N
     assert "Orion fired four engineers" in got and "the union says it will appeal the firings" in got
     plain = ClaimState("p", "Orion fired four engineers.", Status.CONFIRMED)
     assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings
+
+
+def test_the_semantic_side_reads_statement_aliases_clauses_and_negatives_not_examples() -> None:
+    claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
+                       Status.CONFIRMED, aliases=("Orion sacked four engineers",),
+                       examples=("Four engineers were let go by Orion after the harbour protest.",),
+                       negatives=("Orion hired four engineers for the harbour.",))
+    topic = TopicState(key="o", title="Orion", keywords=(("orion",),), claims=(claim,))
+    fake = FakeSemantic({})
+    seen: list[object] = []
+    original = fake.similarities
+
+    def spy(claims: Iterable[object], sentences: Sequence[str]) -> list[Sim]:
+        claims = list(claims)
+        seen.extend(claims)
+        return original(claims, sentences)
+
+    fake.similarities = spy  # type: ignore[method-assign]
+    Matcher([topic], TH, semantic=fake).match(entry("Orion", "Orion fired four engineers on Monday."))
+    (w,) = seen
+    assert w.statement == claim.statement and "Orion sacked four engineers" in w.aliases  # type: ignore[attr-defined]
+    assert "Orion fired four engineers" in w.aliases  # a clause  # type: ignore[attr-defined]
+    assert w.examples == () and claim.examples[0] not in w.aliases  # type: ignore[attr-defined]
+    assert w.negatives == claim.negatives  # type: ignore[attr-defined]
