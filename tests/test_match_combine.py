@@ -163,3 +163,36 @@ def test_the_semantic_side_reads_statement_aliases_clauses_and_negatives_not_exa
     assert "Orion fired four engineers" in w.aliases  # a clause  # type: ignore[attr-defined]
     assert w.examples == () and claim.examples[0] not in w.aliases  # type: ignore[attr-defined]
     assert w.negatives == claim.negatives  # type: ignore[attr-defined]
+
+
+class FakeBatching(FakeSemantic):
+    """Also answers `similarities_many`, as bot.match.semantic.SemanticScorer does."""
+
+    def __init__(self, table: dict[tuple[str, str], float]) -> None:
+        super().__init__(table)
+        self.batches: list[int] = []
+
+    def similarities_many(self, items: Sequence[tuple[Iterable[object], Sequence[str]]]) -> list[list[Sim]]:
+        self.batches.append(len(items))
+        return [self.similarities(claims, sentences) for claims, sentences in items]
+
+
+def test_match_many_embeds_a_cycles_gated_entries_in_one_call_with_the_same_results() -> None:
+    entries = [entry("Lawsuit", SUED), entry("Weather", "It rained on the harbour all week."),
+               entry("Orion audit", "Orion's audit of the harbour camera contract is ongoing, it said.")]
+    table = {("suit", SUED[:20]): 0.72}
+    batching = FakeBatching(table)
+    many = Matcher([TOPIC], TH, semantic=batching).match_many(entries)
+    assert batching.batches == [2]  # two gated entries, one call; the weather entry is not embedded
+    one_by_one = Matcher([TOPIC], TH, semantic=FakeSemantic(table))
+    assert many == [one_by_one.match(e) for e in entries]
+
+
+def test_match_many_batches_at_most_batch_entries_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.match import matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "BATCH_ENTRIES", 2)
+    batching = FakeBatching({})
+    entries = [entry(f"Orion {i}", f"Orion's harbour audit number {i} is ongoing.") for i in range(5)]
+    results = Matcher([TOPIC], TH, semantic=batching).match_many(entries)
+    assert len(results) == 5 and batching.batches == [2, 2, 1]
