@@ -233,21 +233,14 @@ class Pipeline:
         A guild sees an article only if it subscribes to the feed that carried it; the
         console scope sees every feed.
         """
-        # per scope, the jobs it sees, matched in one call: with the semantic scorer on, the
-        # cycle's gated entries are embedded in one batch (Matcher.match_many)
-        matched: dict[tuple[int, int], list[TopicResult]] = {}
-        for si, scope in enumerate(scopes):
-            seen = [ji for ji, job in enumerate(jobs) if scope.guild_id == CONSOLE_SCOPE
-                    or scope.guild_id in subscribers.get(job.feed_id, set())]
-            results_of = scope.matcher.match_many([jobs[ji].stored.entry for ji in seen])
-            matched.update(((si, ji), r) for ji, r in zip(seen, results_of, strict=True))
         out = []
-        for ji, job in enumerate(jobs):
+        for job in jobs:
             outcomes: list[TopicOutcome] = []
-            for si, scope in enumerate(scopes):
-                if (si, ji) not in matched:
+            allowed = subscribers.get(job.feed_id, set())
+            for scope in scopes:
+                if scope.guild_id != CONSOLE_SCOPE and scope.guild_id not in allowed:
                     continue
-                results = {r.topic_key: r for r in matched[(si, ji)]}
+                results = {r.topic_key: r for r in scope.matcher.match(job.stored.entry)}
                 for record in scope.records:
                     result = results.get(record.state.key)
                     if result is not None:

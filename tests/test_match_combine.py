@@ -196,3 +196,11 @@ def test_match_many_batches_at_most_batch_entries_at_once(monkeypatch: pytest.Mo
     entries = [entry(f"Orion {i}", f"Orion's harbour audit number {i} is ongoing.") for i in range(5)]
     results = Matcher([TOPIC], TH, semantic=batching).match_many(entries)
     assert len(results) == 5 and batching.batches == [2, 2, 1]
+
+
+def test_entries_failing_the_gate_can_skip_scoring() -> None:
+    weather = entry("Weather", "It rained on the harbour all week.")
+    skipped = Matcher([TOPIC], TH).match(weather, score_failed=False)[0]
+    assert not skipped.scored and skipped.scores == () and not skipped.relevant
+    scored = Matcher([TOPIC], TH).match(weather)[0]
+    assert scored.scored and not scored.gate.passed

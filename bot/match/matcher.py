@@ -68,6 +68,7 @@ class TopicResult:
     title_sentences: int = 0
     # the concepts of each sentence as the scorer read them (change detection reuses them)
     sentence_concepts: tuple[frozenset[str], ...] = ()
+    scored: bool = True  # False: the gate failed and scoring was skipped (`why` scores on demand)
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -109,18 +110,20 @@ class Matcher:
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
 
-    def match(self, entry: Entry) -> list[TopicResult]:
-        """One TopicResult per topic, in topic order."""
-        return self.match_many([entry])[0]
+    def match(self, entry: Entry, *, score_failed: bool = True) -> list[TopicResult]:
+        """One TopicResult per topic, in topic order. `score_failed=False` skips scoring a topic
+        whose gate fails (the poll cycle: such an entry can match nothing there); `why` keeps
+        the default to show what it would have scored."""
+        return self.match_many([entry], score_failed=score_failed)[0]
 
-    def match_many(self, entries: Sequence[Entry]) -> list[list[TopicResult]]:
+    def match_many(self, entries: Sequence[Entry], *, score_failed: bool = True) -> list[list[TopicResult]]:
         """`match` for several entries (a poll cycle's): the same results, and with the semantic
         scorer on, the candidate sentences of every gated (entry, topic) are embedded in one
         batched call (`similarities_many`) per BATCH_ENTRIES entries rather than entry by entry
         (the chunk bounds the sentence vectors held at once on a cold start)."""
         if len(entries) > BATCH_ENTRIES:
             return [r for i in range(0, len(entries), BATCH_ENTRIES)
-                    for r in self.match_many(entries[i:i + BATCH_ENTRIES])]
+                    for r in self.match_many(entries[i:i + BATCH_ENTRIES], score_failed=score_failed)]
         read = []
         requests: list[tuple[int, int, list[int]]] = []  # (entry, topic, candidate sentences)
         for ei, entry in enumerate(entries):
@@ -141,6 +144,8 @@ class Matcher:
             topics = zip(self.compiled, self.window_scorers, gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)))
+                if gate.passed or score_failed
+                else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
             ])
         return out
