@@ -225,7 +225,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> None:
     (put,) = env.standin.requests_to("PUT", rf"/applications/{env.standin.application_id}/commands")
     commands = {c["name"]: c for c in put.json}
-    assert set(commands) == {"topics", "topic", "claim", "history", "updates", "search", "feeds", "why",
+    assert set(commands) == {"topics", "topic", "claim", "history", "updates", "search", "feeds", "why", "export",
                              "admin"}
     admin = commands["admin"]
     assert int(admin["default_member_permissions"]) == fixtures.MANAGE_GUILD

@@ -1,0 +1,65 @@
+"""The `dossier` commands that work on the database without polling: export, feeds, health.
+
+Each opens the database named by --db / $DOSSIER_DB (never creating one: a typo in the path
+must not look like an empty dossier), does one thing through bot/service/, and returns the
+exit code. Messages for the user go to stderr; the requested output to stdout or --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.service.errors import ServiceError
+from bot.settings import Settings
+from storage.db import Database, StorageError
+
+EXIT_FAILED = 1
+
+
+def require_database(path: Path) -> None:
+    """Commands that read the dossier never create an empty one by mistake."""
+    if not path.is_file():
+        raise StorageError(f"no database at {path} (set --db or DOSSIER_DB; `dossier run` creates it)")
+
+
+async def open_existing(path: Path) -> Database:
+    require_database(path)
+    return await Database.open(path)
+
+
+def write_output(text: str, out: str | None) -> None:
+    """To stdout, or to `out` written whole (a temporary file renamed over it)."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.replace(target)
+
+
+async def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.service.export import export_file
+
+    async with await open_existing(settings.db_path) as db:
+        result = await export_file(db, args.guild, args.topic, args.format)
+    write_output(result.content, args.out)
+    if args.out:
+        data = result.export
+        print(f"wrote {args.out}: {data.topic_key}, {len(data.claims)} claims, "
+              f"{data.revision_count} revisions", file=sys.stderr)
+    return 0
+
+
+async def run_task(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one of the database commands; a service error is one line on stderr, exit 1."""
+    handlers = {"export": export_command}
+    try:
+        return await handlers[args.command](args, settings)
+    except ServiceError as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return EXIT_FAILED
