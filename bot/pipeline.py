@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.apply import apply_change, describe
+from bot.cycle_log import recorded
 from bot.diff import build_diff
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
@@ -106,6 +107,7 @@ class Pipeline:
             log.warning("ignoring inconsistent guild thresholds %s", override)
             return self.thresholds
 
+    @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
         now = self.clock()

@@ -18,6 +18,7 @@ from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
 
@@ -63,6 +64,7 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     sink = ConsoleSink(fmt)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         async with make_fetcher(settings) as fetcher:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)

@@ -8,6 +8,7 @@ exit code. Messages for the user go to stderr; the requested output to stdout or
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -55,9 +56,30 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def health_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when polling is on time and the database writable; else 1 and one line why."""
+    from bot.service.health import check
+    from storage.db import migrations
+
+    try:
+        require_database(settings.db_path)
+        async with await Database.open(settings.db_path, migrate=False) as db:
+            version, latest = await db.user_version(), migrations()[-1][0]
+            if version < latest:
+                result_ok, reason = False, (f"database schema {version} is older than this Dossier "
+                                            f"({latest}): `dossier run` has not started on it")
+            else:
+                result = await check(db)
+                result_ok, reason = result.ok, result.reason
+    except (StorageError, OSError, sqlite3.Error) as exc:
+        result_ok, reason = False, f"database {settings.db_path}: {exc}"
+    print(reason, file=sys.stdout if result_ok else sys.stderr)
+    return 0 if result_ok else EXIT_FAILED
+
+
 async def run_task(args: argparse.Namespace, settings: Settings) -> int:
     """Run one of the database commands; a service error is one line on stderr, exit 1."""
-    handlers = {"export": export_command}
+    handlers = {"export": export_command, "health": health_command}
     try:
         return await handlers[args.command](args, settings)
     except ServiceError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -638,3 +639,59 @@ async def test_unexpected_errors_are_logged_and_answered(env: Env, monkeypatch: 
 
 def test_discord_permissions_constant_matches() -> None:
     assert discord.Permissions(manage_guild=True).value == fixtures.MANAGE_GUILD
+
+
+# --- export and status (issue 15) ----------------------------------------------------------------
+
+
+async def test_export_sends_the_dossier_as_a_file_to_a_member(env: Env) -> None:
+    await env.poll()
+    callback = await env.call("export", {"topic": "acme-recall", "format": "md"}, who=env.a.world.member)
+    data = data_of(callback)
+    assert "acme-recall" in data["content"] and "revisions" in data["content"]
+    (upload,) = callback.files
+    assert upload.filename.startswith("dossier-acme-recall-") and upload.filename.endswith(".md")
+    text = upload.data.decode()
+    assert text.startswith("# Dossier: Acme and the widget recall")
+    assert "+ status: concluded" in text and "applied by auto" in text
+
+
+async def test_export_json_is_public_when_asked_and_scoped_to_the_server(env: Env) -> None:
+    await env.poll()
+    callback = await env.call("export", {"topic": "acme-recall", "format": "json", "public": True},
+                              who=env.a.world.member)
+    data_of(callback, ephemeral=False)
+    doc = json.loads(callback.files[0].data)
+    assert doc["format"] == 1 and doc["topic"]["guild_id"] == env.a.id
+    other = await env.call("export", {"topic": "nope"}, who=env.b.world.member, server=env.b)
+    assert "No topic `nope`" in data_of(other)["content"] and not other.files
+    assert int(data_of(other).get("flags") or 0) & EPHEMERAL
+
+
+async def test_export_topic_autocompletes(env: Env) -> None:
+    choices = await env.complete("export", {"topic": "acme"}, "topic")
+    assert [c["value"] for c in choices] == ["acme-recall"]
+
+
+async def test_status_shows_the_last_cycle_failing_feeds_and_backlogs(env: Env) -> None:
+    before = text_of(data_of(await env.admin("status")))
+    assert "No poll cycle has finished yet" in before
+
+    await env.poll()  # the concluded review is applied, the grown figure is proposed
+    data = data_of(await env.admin("status"))
+    text = text_of(data)
+    assert "✅ Last poll cycle" in text
+    assert "1 feeds polled (0 failed)" in text and "3 new or revised entries" in text
+    assert "Review queue 1 waiting" in text
+    assert "Feeds failing (0 of 1) none" in text
+
+    env.feeds.route("/wire.xml", status=500)
+    await env.poll()
+    text = text_of(data_of(await env.admin("status")))
+    assert "Feeds failing (1 of 1)" in text and "Wire" in text and "(1 in a row)" in text
+    assert "1 feeds polled (1 failed)" in text
+
+
+async def test_status_is_for_admins_only(env: Env) -> None:
+    refused = data_of(await env.admin("status", who=env.a.world.member))
+    assert "for server admins" in refused["content"] and not refused.get("embeds")

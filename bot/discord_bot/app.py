@@ -10,6 +10,7 @@ from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         async with make_fetcher(settings) as fetcher:
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False)

@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import format as fmt
+from bot.discord_bot import format_ops
 from bot.discord_bot.autocomplete import claim_choices, claim_choices_for, feed_choices, topic_choices
 from bot.discord_bot.client import admin_check
 from bot.discord_bot.paginate import send_pages
@@ -24,6 +25,7 @@ from bot.models import Status
 from bot.render.sanitize import clean
 from bot.service import admin as service
 from bot.service import browse
+from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
 from storage import outbox as outbox_store
@@ -361,6 +363,13 @@ class Admin(commands.Cog):
         page = await service.audit_log(self.bot.db, gid(interaction), limit=count)
         pages = fmt.audit_pages(page.entries)
         await send_pages(interaction, pages, ephemeral=True)
+
+    @admin.command(name="status", description="The last poll cycle, failing or paused feeds, backlogs")
+    @admin_check()
+    async def status(self, interaction: discord.Interaction) -> None:
+        report = await health_service.server_status(self.bot.db, gid(interaction))
+        await interaction.response.send_message(embed=format_ops.status_embed(report), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
 
     # --- review queue ----------------------------------------------------------------------
 
