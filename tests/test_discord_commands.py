@@ -695,3 +695,15 @@ async def test_status_shows_the_last_cycle_failing_feeds_and_backlogs(env: Env) 
 async def test_status_is_for_admins_only(env: Env) -> None:
     refused = data_of(await env.admin("status", who=env.a.world.member))
     assert "for server admins" in refused["content"] and not refused.get("embeds")
+
+
+async def test_search_is_ranked_with_marked_snippets_and_explains_bad_queries(env: Env) -> None:
+    await env.poll()
+    member = env.a.world.member
+    text = text_of(data_of(await env.call("search", {"query": "concluded"}, who=member)))
+    assert "best first" in text and "**concluded**" in text
+    assert "Acme concludes safety review" in text
+    prefix = text_of(data_of(await env.call("search", {"query": "recal*"}, who=member)))
+    assert "units" in prefix
+    bad = data_of(await env.call("search", {"query": '"unclosed'}, who=member))
+    assert bad["content"].startswith("Could not read the search") and "prefix like revi*" in bad["content"]
