@@ -32,6 +32,7 @@ bench: $(BIN)/.installed  ## matching quality and speed, with ratios against a b
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
