@@ -88,7 +88,7 @@ async def build(db: Database, n: int, rng: random.Random) -> float:
     return time.perf_counter() - started
 
 
-async def timed(fn, repeat: int) -> tuple[float, int]:  # noqa: ANN001
+async def timed(fn, repeat: int) -> tuple[float, int]:
     times, found = [], 0
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -112,12 +112,14 @@ async def main(articles: int, repeat: int, seed: int) -> None:
             rebuild_t0 = time.perf_counter()
             async with db.transaction() as conn:
                 await conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
-            print(f"index rebuilt from scratch (what the migration does) in {time.perf_counter() - rebuild_t0:.1f} s")
+            rebuild_s = time.perf_counter() - rebuild_t0
+            print(f"index rebuilt from scratch (what the migration does) in {rebuild_s:.1f} s")
             print(f"\nmedian of {repeat} runs, limit {LIMIT}, ms")
             print(f"{'query':28} {'FTS5 ranked':>12} {'hits':>5} {'LIKE':>10} {'hits':>5} {'LIKE/FTS':>9}")
             for label, query in QUERIES:
                 fts = search_store.fts_query(query)
-                f_ms, f_n = await timed(lambda q=fts: search_store.search_articles(db, GUILD, q, LIMIT), repeat)
+                f_ms, f_n = await timed(
+                    lambda q=fts: search_store.search_articles(db, GUILD, q, LIMIT), repeat)
                 like_text = query.rstrip("*")
                 l_ms, l_n = await timed(
                     lambda q=like_text: guild_store.search_articles(db, GUILD, q, LIMIT), repeat)

@@ -9,6 +9,7 @@ from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.startup import make_fetcher, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage import health as health_store
 from storage.db import Database
@@ -17,8 +18,6 @@ log = logging.getLogger(__name__)
 
 
 async def run_discord(settings: Settings, config: Config, *, once: bool = False) -> int:
-    from bot.runner import make_fetcher, thresholds_for, with_initial_figures
-
     assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:

@@ -13,15 +13,73 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.render.sanitize import clean, code_block_safe, collapse_whitespace, strip_control
 
-if TYPE_CHECKING:  # the data classes live with the service that gathers them
-    from bot.service.export import ClaimExport, DossierExport, RevisionExport
-
 JSON_FORMAT_VERSION = 1  # bump only when a field is renamed or removed; new fields are fine
+
+
+# --- what is rendered (gathered by bot.service.export) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    url: str | None
+    title: str | None
+    source: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class RevisionExport:
+    rev: int
+    date: datetime | None
+    change: str  # created, status_change, figure_change, new_source, edit, merge, retired, ...
+    status: str
+    status_before: str | None  # set when this revision changed the status
+    statement: str
+    diff: tuple[str, ...]  # "- old" / "+ new" lines, as in posts
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    evidence: str | None
+    score: float | None
+    article: ArticleInfo | None
+    applied_by: str  # auto | admin | feeds.yaml (or the raw actor if unknown)
+    actor: str  # feeds.yaml | dossier | admin:<user id>
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClaimExport:
+    key: str
+    statement: str
+    status: str
+    aliases: tuple[str, ...]
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+    retired_at: datetime | None
+    merged_into: str | None
+    revisions: list[RevisionExport]
+
+
+@dataclass(frozen=True)
+class DossierExport:
+    topic_key: str
+    topic_title: str
+    guild_id: int
+    exported_at: datetime
+    claims: list[ClaimExport]
+
+    @property
+    def revision_count(self) -> int:
+        return sum(len(c.revisions) for c in self.claims)
+
+
+
+# --- helpers ------------------------------------------------------------------------------
 
 
 def _date(value: datetime | None) -> str:

@@ -8,10 +8,9 @@ Markdown (a readable file to hand to a colleague), CSV (one row per revision) or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.diff.words import grouped_lines
-from bot.render.dossier import RENDERERS
+from bot.render.dossier import RENDERERS, ArticleInfo, ClaimExport, DossierExport, RevisionExport
 from bot.service.browse import require_topic
 from bot.service.errors import InvalidInputError, shown
 from storage import claims_admin
@@ -19,59 +18,6 @@ from storage import export as export_store
 from storage.db import Database, utcnow
 
 FORMATS = ("md", "csv", "json")
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    url: str | None
-    title: str | None
-    source: str | None
-    published: datetime | None
-
-
-@dataclass(frozen=True)
-class RevisionExport:
-    rev: int
-    date: datetime | None
-    change: str  # created, status_change, figure_change, new_source, edit, merge, retired, ...
-    status: str
-    status_before: str | None  # set when this revision changed the status
-    statement: str
-    diff: tuple[str, ...]  # "- old" / "+ new" lines, as in posts
-    figures: tuple[str, ...]
-    sources: tuple[str, ...]
-    evidence: str | None
-    score: float | None
-    article: ArticleInfo | None
-    applied_by: str  # auto | admin | feeds.yaml (or the raw actor if unknown)
-    actor: str  # feeds.yaml | dossier | admin:<user id>
-    reason: str
-
-
-@dataclass(frozen=True)
-class ClaimExport:
-    key: str
-    statement: str
-    status: str
-    aliases: tuple[str, ...]
-    figures: tuple[str, ...]
-    sources: tuple[str, ...]
-    retired_at: datetime | None
-    merged_into: str | None
-    revisions: list[RevisionExport]
-
-
-@dataclass(frozen=True)
-class DossierExport:
-    topic_key: str
-    topic_title: str
-    guild_id: int
-    exported_at: datetime
-    claims: list[ClaimExport]
-
-    @property
-    def revision_count(self) -> int:
-        return sum(len(c.revisions) for c in self.claims)
 
 
 @dataclass(frozen=True)

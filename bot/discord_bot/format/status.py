@@ -1,5 +1,4 @@
-"""Embeds for the operations commands: `/admin status` (kept apart from format.py, which
-holds the browse and review views)."""
+"""Operations: `/admin status` (the last poll cycle, feeds in trouble, backlogs)."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_bot.format import ERROR_COLOR, OK_COLOR, WARN_COLOR, embed, when
+from bot.discord_bot.format.common import ERROR_COLOR, OK_COLOR, WARN_COLOR, embed, when
 from bot.render.sanitize import clean
 
 
