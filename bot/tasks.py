@@ -56,6 +56,43 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def feeds_command(args: argparse.Namespace, settings: Settings) -> int:
+    """OPML of the operator's feeds (feeds.yaml's and imported ones), out or in."""
+    from bot.service import opml
+
+    if args.feeds_command == "export":
+        async with await open_existing(settings.db_path) as db:
+            text = await opml.export_console(db)
+        write_output(text, args.file)
+        if args.file:
+            print(f"wrote {args.file}", file=sys.stderr)
+        return 0
+    data, size = read_limited(Path(args.file), opml.MAX_BYTES)
+    if size > opml.MAX_BYTES:
+        raise opml.too_large(size)
+    async with await open_existing(settings.db_path) as db:
+        report = await opml.import_console(db, data)
+    print(report.summary())
+    for url in report.added:
+        print(f"+ {url}")
+    for url in report.skipped:
+        print(f"= {url} (already there)")
+    return 0
+
+
+def read_limited(path: Path, limit: int) -> tuple[bytes, int]:
+    """(content, size): a file over `limit` bytes is not read at all."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return b"", size
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+        return data, len(data)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 async def health_command(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when polling is on time and the database writable; else 1 and one line why."""
     from bot.service.health import check
@@ -79,7 +116,7 @@ async def health_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_task(args: argparse.Namespace, settings: Settings) -> int:
     """Run one of the database commands; a service error is one line on stderr, exit 1."""
-    handlers = {"export": export_command, "health": health_command}
+    handlers = {"export": export_command, "feeds": feeds_command, "health": health_command}
     try:
         return await handlers[args.command](args, settings)
     except ServiceError as exc:

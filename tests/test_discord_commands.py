@@ -235,7 +235,7 @@ async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> N
     assert {"topic", "claim", "feed", "review", "channel", "review-channel", "thresholds", "audit"} <= set(groups)
     assert {o["name"] for o in groups["claim"]["options"]} == {
         "add", "edit", "status", "figure", "source", "retire", "merge"}
-    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume"}
+    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume", "import", "export"}
     for name in ("topics", "topic", "claim", "why"):
         assert commands[name]["default_member_permissions"] is None
     topic = next(o for o in commands["topic"]["options"] if o["name"] == "topic")
@@ -707,3 +707,75 @@ async def test_search_is_ranked_with_marked_snippets_and_explains_bad_queries(en
     assert "units" in prefix
     bad = data_of(await env.call("search", {"query": '"unclosed'}, who=member))
     assert bad["content"].startswith("Could not read the search") and "prefix like revi*" in bad["content"]
+
+
+ATTACHMENT = 11
+
+
+def opml_bytes(*urls: str, extra: str = "") -> bytes:
+    items = "".join(f'<outline type="rss" text="Feed {i}" xmlUrl="{u}"/>' for i, u in enumerate(urls))
+    return (f'<?xml version="1.0"?>{extra}<opml version="2.0"><head/><body>{items}</body></opml>').encode()
+
+
+async def import_opml(env: Env, data: bytes, *, size: int | None = None) -> tuple[str, dict[str, Any]]:
+    """/admin feed import with an attachment the bot downloads from the local feed server.
+
+    Returns the attachment's path on that server and the answer the admin got.
+    """
+    path = f"/upload-{len(env.standin.requests)}.opml"
+    env.feeds.route(path, body=data)
+    attachment = {"id": "991", "filename": "feeds.opml", "size": len(data) if size is None else size,
+                  "url": env.feeds.url(path), "proxy_url": env.feeds.url(path), "content_type": "text/x-opml"}
+    callback = await env.admin("feed", "import",
+                               options=[fixtures.option("file", "991", option_type=ATTACHMENT)],
+                               resolved={"attachments": {"991": attachment}})
+    if callback.json["type"] == 5:  # deferred: the answer is a follow-up message
+        app = env.standin.application_id
+        followup = await env.standin.wait_for_request("POST", rf"/webhooks/{app}/[^/]+")
+        assert followup.json["allowed_mentions"] == {"parse": []}
+        assert int(followup.json.get("flags") or 0) & EPHEMERAL
+        return path, followup.json
+    return path, data_of(callback)
+
+
+async def test_feed_import_subscribes_public_feeds_and_skips_followed_ones(env: Env) -> None:
+    wire = env.feeds.url("/wire.xml")
+    data = opml_bytes("https://1.1.1.1/a.xml", "https://8.8.8.8/b.xml", wire)
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)  # the Wire feed is on loopback
+    _, answer = await import_opml(env, data)
+    assert answer["content"].startswith("Imported 2 feeds; skipped 1 already followed")
+    subscribed = await env.db.fetchall(
+        "SELECT f.url, f.origin FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = ?",
+        (env.a.id,))
+    assert {tuple(r) for r in subscribed} >= {("https://1.1.1.1/a.xml", "admin"), ("https://8.8.8.8/b.xml", "admin")}
+    assert "feed.import" in text_of(data_of(await env.admin("audit")))
+    # Export: the server's feeds as an OPML attachment another reader can import.
+    callback = await env.admin("feed", "export")
+    data_of(callback)
+    (upload,) = callback.files
+    assert upload.filename == "dossier-feeds.opml"
+    exported = upload.data.decode()
+    assert "https://1.1.1.1/a.xml" in exported and wire in exported
+    b_export = await env.admin("feed", "export", server=env.b, who=env.b.world.admin)
+    assert "1.1.1.1" not in b_export.files[0].data.decode()  # server B's own list
+
+
+@pytest.mark.parametrize("case", ["private address", "entity expansion", "too large", "malformed"])
+async def test_feed_import_refuses_hostile_files_and_changes_nothing(env: Env, case: str) -> None:
+    before = await snapshot(env.db)
+    if case == "private address":
+        data, expected = opml_bytes("https://1.1.1.1/a.xml", "http://127.0.0.1:9/x.xml"), "I will not fetch 1"
+    elif case == "entity expansion":
+        data = opml_bytes("https://1.1.1.1/&lol2;.xml", extra='<!DOCTYPE o [<!ENTITY lol "lol">'
+                          '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+        expected = "declares a DTD or entities"
+    elif case == "too large":
+        data, expected = opml_bytes("https://1.1.1.1/a.xml"), "it is 2.0 MB"
+    else:
+        data, expected = b"<opml><body><outline", "not well-formed XML"
+    size = 2 * 1024 * 1024 if case == "too large" else None
+    path, answer = await import_opml(env, data, size=size)
+    assert expected in answer["content"] and "Nothing was changed" in answer["content"]
+    assert await snapshot(env.db) == before
+    # A file announced as too large is refused from its size: never downloaded.
+    assert env.feeds.count(path) == (0 if case == "too large" else 1)

@@ -9,6 +9,7 @@ id and the acting admin, and confirm privately. Feed and channel changes wake th
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from bot.discord_bot.paginate import send_pages
 from bot.models import Status
 from bot.render.sanitize import clean
 from bot.service import admin as service
-from bot.service import browse
+from bot.service import browse, opml
 from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
@@ -296,6 +297,37 @@ class Admin(commands.Cog):
         health = await service.resume_feed(self.bot.db, gid(interaction), url, **actor(interaction))
         self.wake_poller()
         await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
+
+    @feed.command(name="import", description="Follow every feed of an OPML file (from another reader)")
+    @app_commands.describe(file="An .opml file: at most 1 MB and 2,000 outlines")
+    @admin_check()
+    async def feed_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > opml.MAX_BYTES:
+            raise opml.too_large(file.size)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # SSRF checks take a moment
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise InvalidInputError(f"I could not download the file ({exc.status}). Nothing was changed.") \
+                from None
+        report = await opml.import_guild(self.bot.db, gid(interaction), data, **actor(interaction),
+                                         allow_private=self.bot.settings.allow_private_feeds)
+        if report.added:
+            self.wake_poller()
+        lines = [report.summary()]
+        lines += [f"+ {code(u, 150)}" for u in report.added[:15]]
+        if len(report.added) > 15:
+            lines.append(f"… and {len(report.added) - 15} more (see `/feeds`)")
+        lines += [f"= {code(u, 150)} (already followed)" for u in report.skipped[:5]]
+        await interaction.followup.send("\n".join(lines)[:1900], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @feed.command(name="export", description="This server's feeds as an OPML file (for another reader)")
+    @admin_check()
+    async def feed_export(self, interaction: discord.Interaction) -> None:
+        text = await opml.export_guild(self.bot.db, gid(interaction))
+        await interaction.response.send_message(
+            "This server's feeds, as OPML.", ephemeral=True, allowed_mentions=NO_MENTIONS,
+            file=discord.File(io.BytesIO(text.encode("utf-8")), filename="dossier-feeds.opml"))
 
     # --- channels, thresholds, audit -------------------------------------------------------
 
