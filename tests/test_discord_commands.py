@@ -779,3 +779,84 @@ async def test_feed_import_refuses_hostile_files_and_changes_nothing(env: Env, c
     assert await snapshot(env.db) == before
     # A file announced as too large is refused from its size: never downloaded.
     assert env.feeds.count(path) == (0 if case == "too large" else 1)
+
+
+def role_option(env: Env, name: str = "Watchers", *, mentionable: bool = True) -> tuple[dict[str, Any], dict]:
+    role = fixtures.role(env.a.id, name, 0, position=1)
+    role["mentionable"] = mentionable
+    env.a.world.guild["roles"].append(role)
+    return (fixtures.option("role", role["id"], option_type=fixtures.ROLE), {"roles": {role["id"]: role}})
+
+
+async def posts_in(env: Env, channel_id: str) -> list[RecordedRequest]:
+    return env.standin.requests_to("POST", rf"/channels/{channel_id}/messages")
+
+
+async def test_notify_mentions_exactly_that_role_on_chosen_confident_updates_only(env: Env) -> None:
+    channel_id = env.a.world.channel["id"]
+    options, resolved = env.channel_option(env.a.world.channel)
+    data_of(await env.admin("channel", options=[fixtures.option("topic", "acme-recall"), *options],
+                            resolved=resolved))
+    role, role_resolved = role_option(env)
+    # A role without kinds is refused; then status changes only.
+    vague = data_of(await env.admin("notify", options=[fixtures.option("topic", "acme-recall"), role],
+                                    resolved=role_resolved))
+    assert "Say which updates" in vague["content"]
+    answer = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "status_change")],
+        resolved=role_resolved))
+    assert f"mention <@&{role['value']}>" in answer["content"]
+
+    # The feed's first poll is a backlog: posted as a digest that never pings.
+    env.feeds.route("/wire.xml", body=rss(UNRELATED, CONCLUDED))
+    await env.poll()
+    await env.sender.drain()
+    first = await posts_in(env, channel_id)
+    assert first and all(p.json["allowed_mentions"] == {"parse": []} and not p.json.get("content")
+                         for p in first)
+
+    # Later updates: the status change mentions the role, other kinds do not.
+    hostile = ("g-9", "https://news.example/acme-again", "Acme @everyone <@&1> review concluded",
+               "Acme said on Monday it has concluded its safety review of the exploding widgets. @here "
+               "The company named a new source.")
+    other = ("g-10", "https://news.example/acme-factory", "Acme opens a widget museum",
+             "Acme opened a museum about the history of its widgets in a former railway station.")
+    env.feeds.route("/wire.xml", body=rss(UNRELATED, CONCLUDED, hostile, FIGURE, other))
+    data_of(await env.admin("claim", "status", options={"topic": "acme-recall", "claim": "review",
+                                                         "status": "ongoing"}))
+    await env.poll()
+    await env.sender.drain()
+    later = (await posts_in(env, channel_id))[len(first):]
+    assert later, "no update was posted after the first poll"
+    pinged = [p for p in later if p.json.get("content")]
+    assert pinged, [p.json for p in later]
+    for p in pinged:
+        assert p.json["content"] == f"<@&{role['value']}>"
+        assert p.json["allowed_mentions"] == {"parse": [], "roles": [int(role["value"])]}
+        assert "status" in str(p.json["embeds"][0]).lower()
+        assert "@everyone" not in str(p.json["embeds"]) and "<@&1>" not in str(p.json["embeds"])
+    quiet = [p for p in later if p not in pinged]
+    assert [p.json["embeds"][0]["title"].split(":")[0] for p in quiet] == ["New development"]
+    assert all(p.json["allowed_mentions"] == {"parse": []} for p in quiet)
+
+    # Turned off: nothing mentions anyone again.
+    off = data_of(await env.admin("notify", options={"topic": "acme-recall", "kinds": "none"}))
+    assert "mention no one" in off["content"]
+    row = await env.db.fetchone("SELECT alert_role_id, alert_kinds FROM topics WHERE guild_id = ? AND key = ?",
+                                (env.a.id, "acme-recall"))
+    assert row["alert_role_id"] is None and row["alert_kinds"] == "[]"
+    assert "topic.notify" in text_of(data_of(await env.admin("audit")))
+
+
+async def test_notify_is_admin_only_and_validates_kinds(env: Env) -> None:
+    role, resolved = role_option(env)
+    refused = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "all")],
+        resolved=resolved, who=env.a.world.member))
+    assert "for server admins" in refused["content"]
+    bad = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "status_change, gossip")],
+        resolved=resolved))
+    assert "Unknown kind `gossip`" in bad["content"]
+    shown = data_of(await env.admin("notify", options={"topic": "acme-recall"}))
+    assert "mention no one (the default)" in shown["content"]

@@ -30,6 +30,7 @@ from bot.discord_bot.paginate import send_pages
 from bot.models import Status
 from bot.render.sanitize import clean
 from bot.service import admin as service
+from bot.service import alerts as alerts_service
 from bot.service import browse, opml
 from bot.service import health as health_service
 from bot.service import review as review_service
@@ -68,6 +69,13 @@ def code(text: object, limit: int = 100) -> str:
     value = " ".join(str(text).replace("`", "'").split())
     value = value if len(value) <= limit else value[: limit - 1] + "…"
     return f"`{value}`"
+
+
+def _notify_text(setting: alerts_service.NotifySetting, *, prefix: str) -> str:
+    if not setting.active:
+        return f"{prefix}, updates of `{setting.topic_key}` mention no one (the default)."
+    return (f"{prefix}, confident {', '.join(setting.kinds)} updates of `{setting.topic_key}` "
+            f"mention <@&{setting.role_id}> in the topic's channel (never digests or review posts).")
 
 
 def missing_permissions(interaction: discord.Interaction, channel_id: int) -> list[str]:
@@ -401,6 +409,33 @@ class Admin(commands.Cog):
         page = await service.audit_log(self.bot.db, gid(interaction), limit=count)
         pages = fmt.audit_pages(page.entries)
         await send_pages(interaction, pages, ephemeral=True)
+
+    @admin.command(name="notify", description="Mention a role on a topic's updates of chosen kinds (opt-in)")
+    @app_commands.describe(
+        topic="The topic", role="The role to mention (leave out, or kinds none, to turn alerts off)",
+        kinds="status_change, figure_change, new_source, new_development; all; or none")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def notify(self, interaction: discord.Interaction, topic: str, role: discord.Role | None = None,
+                     kinds: str | None = None) -> None:
+        if role is None and kinds is None:
+            current = await alerts_service.get_notify(self.bot.db, gid(interaction), topic)
+            await done(interaction, _notify_text(current, prefix="Now"))
+            return
+        if role is not None and kinds is None:
+            raise InvalidInputError("Say which updates mention the role: `kinds: status_change, "
+                                    "figure_change, new_source, new_development`, `all` or `none`. "
+                                    "Nothing was changed.")
+        setting = await alerts_service.set_notify(self.bot.db, gid(interaction), topic,
+                                                  role.id if role else None, kinds or "none",
+                                                  **actor(interaction))
+        warning = ""
+        guild = interaction.guild
+        if setting.active and role is not None and guild is not None and guild.me is not None \
+                and not role.mentionable and not guild.me.guild_permissions.mention_everyone:
+            warning = (" Note: this role is not mentionable and I lack Mention Everyone, so Discord "
+                       "will show the mention without notifying anyone.")
+        await done(interaction, _notify_text(setting, prefix="From now on") + warning)
 
     @admin.command(name="status", description="The last poll cycle, failing or paused feeds, backlogs")
     @admin_check()
