@@ -96,6 +96,17 @@ def data_of(callback: RecordedRequest, *, ephemeral: bool = True) -> dict[str, A
     return data
 
 
+async def answer_of(env: Env, callback: RecordedRequest) -> dict[str, Any]:
+    """The answer the user saw: the reply itself, or the follow-up of a deferred reply."""
+    if callback.json["type"] != 5:
+        return data_of(callback)
+    token = callback.route.split("/")[3]
+    followup = await env.standin.wait_for_request("POST", rf"/webhooks/{env.standin.application_id}/{token}")
+    assert followup.json["allowed_mentions"] == {"parse": []}
+    assert int(followup.json.get("flags") or 0) & EPHEMERAL
+    return followup.json
+
+
 def text_of(data: dict[str, Any]) -> str:
     parts = [data.get("content") or ""]
     for embed in data.get("embeds") or []:
@@ -433,16 +444,17 @@ async def test_claim_admin_commands_make_revisions_by_the_admin(env: Env) -> Non
 
 
 async def test_feed_admin_commands_and_the_ssrf_guard(env: Env) -> None:
-    refused = data_of(await env.admin("feed", "add", options={"url": "http://127.0.0.1:9/private.xml"}))
+    refused = await answer_of(env, await env.admin("feed", "add", options={"url": "http://127.0.0.1:9/private.xml"}))
     assert "will not fetch" in refused["content"]
     assert await env.db.fetchone("SELECT 1 FROM feeds WHERE url LIKE '%private.xml'") is None
 
     env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
     env.feeds.route("/second.xml", body=rss(UNRELATED, title="Second"))
     url = env.feeds.url("/second.xml")
-    added = data_of(await env.admin("feed", "add", options={"url": url, "name": "Second", "interval": "30m"}))
+    added = await answer_of(env, await env.admin("feed", "add", options={"url": url, "name": "Second",
+                                                                          "interval": "30m"}))
     assert "Following" in added["content"]
-    again = data_of(await env.admin("feed", "add", options={"url": url}))
+    again = await answer_of(env, await env.admin("feed", "add", options={"url": url}))
     assert "already follows" in again["content"]
     paused = data_of(await env.admin("feed", "pause", options={"url": url}))
     assert "Paused" in paused["content"]
@@ -729,13 +741,7 @@ async def import_opml(env: Env, data: bytes, *, size: int | None = None) -> tupl
     callback = await env.admin("feed", "import",
                                options=[fixtures.option("file", "991", option_type=ATTACHMENT)],
                                resolved={"attachments": {"991": attachment}})
-    if callback.json["type"] == 5:  # deferred: the answer is a follow-up message
-        app = env.standin.application_id
-        followup = await env.standin.wait_for_request("POST", rf"/webhooks/{app}/[^/]+")
-        assert followup.json["allowed_mentions"] == {"parse": []}
-        assert int(followup.json.get("flags") or 0) & EPHEMERAL
-        return path, followup.json
-    return path, data_of(callback)
+    return path, await answer_of(env, callback)
 
 
 async def test_feed_import_subscribes_public_feeds_and_skips_followed_ones(env: Env) -> None:
@@ -860,3 +866,75 @@ async def test_notify_is_admin_only_and_validates_kinds(env: Env) -> None:
     assert "Unknown kind `gossip`" in bad["content"]
     shown = data_of(await env.admin("notify", options={"topic": "acme-recall"}))
     assert "mention no one (the default)" in shown["content"]
+
+
+def page(*links: str, base: str = "") -> bytes:
+    head = "".join(links)
+    return (f"<!doctype html><html><head><title>Acme news</title>{base}{head}</head>"
+            "<body><p>Hello</p></body></html>").encode()
+
+
+async def subscribed_urls(env: Env, server: Server | None = None) -> set[str]:
+    rows = await env.db.fetchall("SELECT f.url FROM subscriptions s JOIN feeds f ON f.id = s.feed_id "
+                                 "WHERE s.guild_id = ?", ((server or env.a).id,))
+    return {r[0] for r in rows}
+
+
+async def test_feed_add_with_a_page_follows_the_one_feed_it_declares(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)  # the pages are on loopback
+    env.feeds.route("/news/story.html", body=page(
+        '<link rel="alternate" type="application/rss+xml" title="Acme News" href="../feeds/news.xml">'),
+        headers={"Content-Type": "text/html; charset=utf-8"})
+    env.feeds.route("/feeds/news.xml", body=rss(UNRELATED, title="Acme News"))
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/news/story.html")}))
+    assert "Following" in answer["content"] and "declared by" in answer["content"]
+    urls = await subscribed_urls(env)
+    assert env.feeds.url("/feeds/news.xml") in urls and env.feeds.url("/news/story.html") not in urls
+
+
+async def test_feed_add_with_a_page_declaring_several_feeds_offers_a_select_menu(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/", body=page(
+        '<link rel="alternate" type="application/rss+xml" title="All news" href="/all.xml">',
+        '<link rel="alternate" type="application/atom+xml" title="  Acme\n only " href="acme.atom">',
+        '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">',  # not http(s)
+        '<link rel="stylesheet" type="text/css" href="/style.css">'),
+        headers={"Content-Type": "text/html"})
+    callback = await env.admin("feed", "add", options={"url": env.feeds.url("/")})
+    answer = await answer_of(env, callback)
+    assert "declaring 2 feeds" in answer["content"]
+    (row,) = answer["components"]
+    (select,) = row["components"]
+    assert [o["label"] for o in select["options"]] == ["All news (RSS)", "Acme only (Atom)"]
+    assert await subscribed_urls(env) == {env.feeds.url("/wire.xml")}  # nothing yet
+    token = callback.route.split("/")[3]
+    followup = env.standin.requests_to("POST", rf"/webhooks/{env.standin.application_id}/{token}")[-1]
+    message = env.standin.messages[followup.response["id"]]
+    # Someone else cannot pick; the admin who asked can.
+    other = await env.standin.interact(fixtures.component_interaction(
+        select["custom_id"], message, guild=env.a.world.guild, channel=env.a.world.channel,
+        member=env.a.role_member, component_type=fixtures.STRING_SELECT, values=["1"]))
+    assert "Only the admin who ran the command" in other.json["data"]["content"]
+    picked = await env.standin.interact(fixtures.component_interaction(
+        select["custom_id"], message, guild=env.a.world.guild, channel=env.a.world.channel,
+        member=env.a.world.admin, component_type=fixtures.STRING_SELECT, values=["1"]))
+    assert picked.json["type"] == 7 and "Following" in picked.json["data"]["content"]
+    assert picked.json["data"]["components"] == []
+    assert await subscribed_urls(env) == {env.feeds.url("/wire.xml"), env.feeds.url("/acme.atom")}
+
+
+async def test_feed_add_refuses_a_page_without_feeds_and_private_pages(env: Env) -> None:
+    before = await snapshot(env.db)
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/plain.html", body=page('<link rel="icon" href="/favicon.ico">'),
+                    headers={"Content-Type": "text/html"})
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/plain.html")}))
+    assert "declares no feed" in answer["content"] and "Nothing was changed" in answer["content"]
+    # The SSRF guard applies before the page is fetched.
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=False)
+    env.feeds.route("/private.html", body=page(
+        '<link rel="alternate" type="application/rss+xml" href="/wire.xml">'), headers={"Content-Type": "text/html"})
+    refused = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/private.html")}))
+    assert "will not fetch" in refused["content"]
+    assert env.feeds.count("/private.html") == 0
+    assert await snapshot(env.db) == before

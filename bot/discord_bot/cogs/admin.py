@@ -26,12 +26,14 @@ from bot.discord_bot.autocomplete import (
     topic_choices,
 )
 from bot.discord_bot.client import admin_check
+from bot.discord_bot.feed_picker import FeedPicker
 from bot.discord_bot.paginate import send_pages
 from bot.models import Status
 from bot.render.sanitize import clean
 from bot.service import admin as service
 from bot.service import alerts as alerts_service
 from bot.service import browse, opml
+from bot.service import discover as discover_service
 from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
@@ -264,19 +266,36 @@ class Admin(commands.Cog):
 
     # --- feeds ----------------------------------------------------------------------------
 
-    @feed.command(name="add", description="Follow a feed (RSS/Atom) in this server")
-    @app_commands.describe(url="The feed's http(s) URL", name="A display name",
+    @feed.command(name="add", description="Follow a feed (RSS/Atom), or the feeds a web page declares")
+    @app_commands.describe(url="The feed's http(s) URL, or a site / article page that declares its feeds",
+                           name="A display name",
                            interval="How often to poll, e.g. 15m, 1h (default 15m)")
     @admin_check()
     async def feed_add(self, interaction: discord.Interaction, url: str, name: str | None = None,
                        interval: str | None = None) -> None:
-        added = await service.add_feed(self.bot.db, gid(interaction), url, name=name, interval=interval,
-                                       allow_private=self.bot.settings.allow_private_feeds,
-                                       **actor(interaction))
-        self.wake_poller()
-        shared = "" if added.created else " (already polled for another server: shared, fetched once)"
-        await done(interaction, f"Following {code(added.feed.url, 300)}{shared}. "
-                                "It is polled shortly; see `/feeds`.")
+        target = service.check_feed_args(url, name=name, interval=interval)
+        allow = self.bot.settings.allow_private_feeds
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the address is fetched once
+        found = await discover_service.discover(self.bot.pipeline.fetcher, target, allow_private=allow)
+
+        async def follow(it: discord.Interaction, feed_url: str) -> str:
+            added = await service.add_feed(self.bot.db, gid(it), feed_url, name=name, interval=interval,
+                                           allow_private=allow, **actor(it))
+            self.wake_poller()
+            shared = "" if added.created else " (already polled for another server: shared, fetched once)"
+            found_in = f" (declared by {code(target, 200)})" if feed_url != target else ""
+            note = f" {found.note}; it is added as given." if found.note else ""
+            return (f"Following {code(added.feed.url, 300)}{found_in}{shared}. "
+                    f"It is polled shortly; see `/feeds`.{note}")
+
+        if len(found.feeds) > 1:
+            picker = FeedPicker(interaction.user.id, found.feeds, follow)
+            await interaction.followup.send(
+                f"{code(target, 200)} is a web page declaring {len(found.feeds)} feeds. Pick one:",
+                view=picker, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        text = await follow(interaction, found.feeds[0].url if found.feeds else target)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="remove", description="Stop following a feed in this server")
     @app_commands.describe(url="The feed's URL")
