@@ -36,12 +36,12 @@ class _HasDb(Protocol):
 
 
 R = TypeVar("R", bound=_Report)
-Observer = Callable[[CycleRecord, Any], None]
+Observer = Callable[[Database, CycleRecord, Any], Awaitable[None]]
 _observers: list[Observer] = []
 
 
 def add_observer(observer: Observer) -> None:
-    """Call `observer(record, report)` after every recorded cycle (never raises into the loop)."""
+    """Await `observer(db, record, report)` after every recorded cycle (never raises into the loop)."""
     if observer not in _observers:
         _observers.append(observer)
 
@@ -70,7 +70,7 @@ def recorded(method: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]
             log.warning("could not record the poll cycle: %s", exc)
         for observer in list(_observers):
             try:
-                observer(record, report)
+                await observer(self.db, record, report)
             except Exception:
                 log.exception("cycle observer %r failed", observer)
         return report

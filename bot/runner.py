@@ -104,9 +104,12 @@ async def run(settings: Settings, *, once: bool, fmt: str, demo: bool,
     config = load_config(settings.config_path)  # fails before anything is written
     if demo:
         return await run_demo(settings, config, fmt=fmt, db_path=demo_db)
-    if settings.console_mode:
-        log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
-        return await run_console(settings, config, once=once, fmt=fmt)
-    from bot.discord_bot.app import run_discord
+    from bot.metrics import maybe_serve
 
-    return await run_discord(settings, config, once=once)
+    async with maybe_serve(settings.metrics_address):  # DOSSIER_METRICS_PORT; off by default
+        if settings.console_mode:
+            log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
+            return await run_console(settings, config, once=once, fmt=fmt)
+        from bot.discord_bot.app import run_discord
+
+        return await run_discord(settings, config, once=once)
