@@ -13,6 +13,7 @@ import pytest
 
 from bot.metrics import error_kind
 from bot.settings import SettingsError, load_settings
+from tests.feedserver import FeedServer
 from tests.test_run import ROOT, config_for, story_server  # noqa: F401 - the fixture
 
 
@@ -39,34 +40,39 @@ async def scrape(port: int) -> dict[str, float]:
 
 async def test_run_serves_cycle_entries_updates_errors_backlog_and_loop_lag(story_server, tmp_path) -> None:  # noqa: F811
     url, names, _ = story_server
-    config = config_for(url, [*names, "missing"], tmp_path)  # /feeds/missing.xml answers 500
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--db", str(tmp_path / "d.db"),
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "DISCORD_TOKEN": "", "DOSSIER_METRICS_PORT": f"127.0.0.1:{port}"},
-    )
-    try:
-        found: dict[str, float] = {}
-        for _ in range(200):  # until the first cycle is recorded (the process owns its timing)
-            await asyncio.sleep(0.1)
-            try:
-                found = await scrape(port)
-            except aiohttp.ClientConnectionError:
-                continue
-            if found.get("dossier_cycles_total", 0) >= 1:
-                break
-        assert found.get("dossier_cycles_total", 0) >= 1, found
-        assert found["dossier_entries_fetched_total"] > 0
-        assert sum(v for k, v in found.items() if k.startswith("dossier_updates_total{")) > 0
-        assert found['dossier_fetch_errors_total{kind="http_5xx"}'] == 1
-        assert found["dossier_cycle_duration_seconds_count"] >= 1
-        assert found['dossier_outbox_backlog{state="pending"}'] >= 0
-        assert found["dossier_last_cycle_end_timestamp_seconds"] > 0
-        assert found["dossier_event_loop_lag_seconds_count"] >= 1
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    config = config_for(url, names, tmp_path)
+    async with FeedServer() as broken:
+        broken.route("/down.xml", status=500)
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("feeds:\n", f"feeds:\n  - url: {broken.url('/down.xml')}\n", 1),
+                          encoding="utf-8")
+        port = free_port()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--db", str(tmp_path / "d.db"),
+            cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "DISCORD_TOKEN": "", "DOSSIER_METRICS_PORT": f"127.0.0.1:{port}"},
+        )
+        try:
+            found: dict[str, float] = {}
+            for _ in range(200):  # until a cycle and a lag sample are in (the process owns its timing)
+                await asyncio.sleep(0.1)
+                try:
+                    found = await scrape(port)
+                except aiohttp.ClientConnectionError:
+                    continue
+                if found.get("dossier_cycles_total", 0) >= 1 and found.get("dossier_event_loop_lag_seconds_count"):
+                    break
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert found.get("dossier_cycles_total", 0) >= 1, found
+    assert found["dossier_entries_fetched_total"] > 0
+    assert sum(v for k, v in found.items() if k.startswith("dossier_updates_total{")) > 0
+    assert found['dossier_fetch_errors_total{kind="http_5xx"}'] == 1
+    assert found["dossier_cycle_duration_seconds_count"] >= 1
+    assert found['dossier_outbox_backlog{state="pending"}'] >= 0
+    assert found["dossier_last_cycle_end_timestamp_seconds"] > 0
+    assert found["dossier_event_loop_lag_seconds_count"] >= 1
     assert b"Prometheus metrics on port" in err
 
 
