@@ -88,7 +88,7 @@ class Metrics:
 
 
 class MetricsServer:
-    """The endpoint plus its feeders; `async with MetricsServer.start(address)` in the runners."""
+    """The endpoint plus its feeders; `async with MetricsServer.start(address)` in bot.runner."""
 
     def __init__(self, metrics: Metrics, server: Any, port: int) -> None:
         self.metrics = metrics
@@ -116,13 +116,3 @@ class MetricsServer:
                 await self._lag
         self._server.shutdown()
         self._server.server_close()
-
-
-@contextlib.asynccontextmanager
-async def maybe_serve(address: tuple[str, int] | None):  # type: ignore[no-untyped-def]
-    """Serve metrics while the block runs when an address is configured; else do nothing."""
-    if address is None:
-        yield None
-        return
-    async with MetricsServer.start(address) as server:
-        yield server

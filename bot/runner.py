@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
@@ -99,14 +100,21 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
     return 0
 
 
+def metrics_server(settings: Settings) -> contextlib.AbstractAsyncContextManager[object]:
+    """The Prometheus endpoint when configured (prometheus-client is imported only then)."""
+    if settings.metrics_address is None:
+        return contextlib.nullcontext()
+    from bot.metrics import MetricsServer
+
+    return MetricsServer.start(settings.metrics_address)
+
+
 async def run(settings: Settings, *, once: bool, fmt: str, demo: bool,
               demo_db: Path | None = None) -> int:
     config = load_config(settings.config_path)  # fails before anything is written
     if demo:
         return await run_demo(settings, config, fmt=fmt, db_path=demo_db)
-    from bot.metrics import maybe_serve
-
-    async with maybe_serve(settings.metrics_address):  # DOSSIER_METRICS_PORT; off by default
+    async with metrics_server(settings):  # DOSSIER_METRICS_PORT; off by default
         if settings.console_mode:
             log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
             return await run_console(settings, config, once=once, fmt=fmt)
