@@ -3,22 +3,21 @@ client library (prometheus-client): an HTTP endpoint in a daemon thread, fed aft
 poll cycle through `bot.cycle_log` and by a small event-loop lag sampler.
 
 Metrics: cycle duration, cycles, entries fetched (new and revised), updates queued by kind,
-fetch errors by kind, outbox backlog (pending / held), event-loop lag.
+fetch errors by kind, outbox backlog (pending / held), event-loop lag (sampled by
+`bot.monitor.LoopLagMonitor` every 250 ms).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from bot import cycle_log
+from bot.monitor import LoopLagMonitor
 from storage import health as health_store
 from storage import metrics as metrics_store
 from storage.db import Database
@@ -79,12 +78,18 @@ class Metrics:
         self.backlog.labels(state="pending").set(pending)
         self.backlog.labels(state="held").set(held)
 
-    async def sample_loop_lag(self, interval: float = LAG_INTERVAL) -> None:
-        """Sleep `interval` again and again; record how much later than asked each wake-up was."""
-        while True:
-            start = time.perf_counter()
-            await asyncio.sleep(interval)
-            self.loop_lag.observe(max(0.0, time.perf_counter() - start - interval))
+
+
+class _LagToHistogram(LoopLagMonitor):
+    """bot.monitor's loop-lag sampler, each sample also observed by the Prometheus histogram."""
+
+    def __init__(self, histogram: Histogram, interval: float = LAG_INTERVAL) -> None:
+        super().__init__(interval)
+        self.histogram = histogram
+
+    def record(self, lag: float) -> None:
+        super().record(lag)
+        self.histogram.observe(lag)
 
 
 class MetricsServer:
@@ -94,7 +99,7 @@ class MetricsServer:
         self.metrics = metrics
         self.port = port
         self._server = server
-        self._lag: asyncio.Task[None] | None = None
+        self._lag = _LagToHistogram(metrics.loop_lag)
 
     @classmethod
     def start(cls, address: tuple[str, int]) -> MetricsServer:
@@ -104,15 +109,12 @@ class MetricsServer:
 
     async def __aenter__(self) -> MetricsServer:
         cycle_log.add_observer(self.metrics.observe_cycle)
-        self._lag = asyncio.create_task(self.metrics.sample_loop_lag(), name="dossier-loop-lag")
+        self._lag.start()
         log.info("Prometheus metrics on port %d (/metrics)", self.port)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         cycle_log.remove_observer(self.metrics.observe_cycle)
-        if self._lag is not None:
-            self._lag.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._lag
+        await self._lag.stop()
         self._server.shutdown()
         self._server.server_close()

@@ -20,6 +20,7 @@ from bot.diff import build_diff
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
+from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.render.embed import render_embed
@@ -86,8 +87,10 @@ class Pipeline:
         include_console_scope: bool = True,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        semantic: SemanticScorer | None = None,
     ) -> None:
         self.db = db
+        self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.fetcher = fetcher
         self.thresholds = thresholds
         self.guard = guard

@@ -16,7 +16,7 @@ from bot.fetch.client import Fetcher
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
-from bot.startup import make_fetcher, thresholds_for, with_initial_figures
+from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage import health as health_store
 from storage import topics as topic_store
@@ -48,9 +48,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
-            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                semantic=scorer)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -89,8 +92,11 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
+            scorer = semantic_scorer(settings, config)
+            await start_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher:
-                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                    semantic=scorer)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""Ranked full-text search over claims and articles (SQLite FTS5, migration 0003).
+"""Ranked full-text search over claims and articles (SQLite FTS5, migration 0004).
 
 `fts_query` turns what a member typed into an FTS5 query that keeps the useful syntax
 ("quoted phrases", prefix*, AND / OR / NOT, parentheses) and quotes every other word, so

@@ -9,7 +9,7 @@ from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.startup import make_fetcher, thresholds_for, with_initial_figures
+from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage import health as health_store
 from storage.db import Database
@@ -23,9 +23,11 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher:
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                include_console_scope=False)
+                                include_console_scope=False, semantic=scorer)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:
