@@ -98,8 +98,8 @@ async def test_triggers_keep_the_index_in_sync_with_edits_and_deletes(db) -> Non
     assert (await browse.search(db, GUILD_A, "ordered")).claims == []
     await db.executemany("DELETE FROM articles WHERE id = ?", [(article_id,)])
     assert (await browse.search(db, GUILD_A, "corrected")).articles == []
-    integrity = await db.fetchone("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
-    assert integrity is None  # raises if the index and the table disagree
+    integrity = await db.fetchone("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+    assert integrity is None  # rank 1: also compares the index with the table; raises if they disagree
 
 
 async def test_the_migration_builds_the_index_for_an_existing_database(tmp_path: Path) -> None:
@@ -137,3 +137,11 @@ def test_fts_query_quotes_words_and_keeps_operators() -> None:
     assert fts_query("revi*") == '"revi"*'
     assert fts_query('"unit 8200" OR azure') == '"unit 8200" OR "azure"'
     assert fts_query("**") == ""
+
+
+async def test_removing_a_topic_keeps_the_claim_index_consistent(db) -> None:
+    await setup_two_guilds(db)
+    await admin.remove_topic(db, GUILD_A, "msft", **ALICE)
+    assert (await browse.search(db, GUILD_A, "external")).claims == []
+    assert [c.claim_key for c in (await browse.search(db, GUILD_B, "external")).claims] == ["review"]
+    await db.fetchone("INSERT INTO claims_fts (claims_fts, rank) VALUES ('integrity-check', 1)")
