@@ -7,6 +7,7 @@ Markdown (a readable file to hand to a colleague), CSV (one row per revision) or
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.diff.words import grouped_lines
@@ -74,15 +75,25 @@ def _revisions(rows: list[export_store.RevisionRow]) -> list[RevisionExport]:
 
 
 async def export_topic(db: Database, guild_id: int, topic_key: str) -> DossierExport:
-    """Every claim of the topic (retired ones last) with its full timeline."""
+    """Every claim of the topic (retired ones last) with its full timeline.
+
+    The word diffs are computed in a worker thread: a topic with thousands of revisions must
+    not hold up the event loop (Discord's heartbeat).
+    """
     topic = await require_topic(db, guild_id, topic_key)
     claims = await claims_admin.claims_of_topic(db, guild_id, topic.key, include_retired=True)
+    rows = await export_store.topic_revisions(db, topic.id)
+    return await asyncio.to_thread(_assemble, guild_id, topic.key, topic.title, claims, rows)
+
+
+def _assemble(guild_id: int, topic_key: str, topic_title: str, claims: list[claims_admin.ClaimRow],
+              rows: list[export_store.RevisionRow]) -> DossierExport:
     by_claim: dict[int, list[export_store.RevisionRow]] = {}
-    for row in await export_store.topic_revisions(db, topic.id):
+    for row in rows:
         by_claim.setdefault(row.claim_id, []).append(row)
-    claims.sort(key=lambda c: (c.retired_at is not None, c.id))
+    ordered = sorted(claims, key=lambda c: (c.retired_at is not None, c.id))
     return DossierExport(
-        topic_key=topic.key, topic_title=topic.title, guild_id=guild_id, exported_at=utcnow(),
+        topic_key=topic_key, topic_title=topic_title, guild_id=guild_id, exported_at=utcnow(),
         claims=[
             ClaimExport(
                 key=c.state.key, statement=c.state.statement, status=c.state.status.value,
@@ -90,7 +101,7 @@ async def export_topic(db: Database, guild_id: int, topic_key: str) -> DossierEx
                 retired_at=c.retired_at, merged_into=c.merged_into_key,
                 revisions=_revisions(by_claim.get(c.id, [])),
             )
-            for c in claims
+            for c in ordered
         ],
     )
 
@@ -109,4 +120,5 @@ async def export_file(db: Database, guild_id: int, topic_key: str, fmt: str) -> 
     fmt = parse_format(fmt)
     data = await export_topic(db, guild_id, topic_key)
     stamp = data.exported_at.strftime("%Y%m%d")
-    return ExportFile(f"dossier-{data.topic_key}-{stamp}.{fmt}", RENDERERS[fmt](data), data)
+    content = await asyncio.to_thread(RENDERERS[fmt], data)
+    return ExportFile(f"dossier-{data.topic_key}-{stamp}.{fmt}", content, data)
