@@ -978,3 +978,11 @@ async def test_feed_add_refuses_a_page_without_feeds_and_private_pages(env: Env)
     assert "will not fetch" in refused["content"]
     assert env.feeds.count("/private.html") == 0
     assert await snapshot(env.db) == before
+
+
+async def test_feed_add_keeps_a_feed_served_as_html_and_a_feed_given_directly(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/mislabelled.xml", body=rss(UNRELATED), headers={"Content-Type": "text/html"})
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/mislabelled.xml")}))
+    assert "Following" in answer["content"] and "declared by" not in answer["content"]
+    assert env.feeds.url("/mislabelled.xml") in await subscribed_urls(env)

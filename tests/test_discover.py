@@ -35,7 +35,8 @@ def test_limits_on_hostile_pages() -> None:
 
 
 def test_html_or_feed() -> None:
-    assert looks_like_html(b"<rss/>", "text/html; charset=utf-8")
-    assert not looks_like_html(b"<!doctype html>", "application/rss+xml")
+    assert not looks_like_html(b"<?xml version='1.0'?><rss version='2.0'/>", "text/html; charset=utf-8")
+    assert looks_like_html(b"<!doctype html><html>", "application/rss+xml")
+    assert looks_like_html(b"<p>hello</p>", "text/html")
     assert looks_like_html(b"\n<!DOCTYPE HTML><html>", None)
     assert not looks_like_html(b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'/>", "")

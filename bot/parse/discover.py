@@ -50,14 +50,19 @@ class _LinkParser(HTMLParser):
 
 
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
-    """A web page rather than a feed: by its Content-Type, else by its first bytes."""
-    ctype = (content_type or "").split(";")[0].strip().lower()
-    if ctype in ("text/html", "application/xhtml+xml"):
-        return True
-    if "xml" in ctype or "rss" in ctype or "atom" in ctype or "json" in ctype:
-        return False
+    """A web page rather than a feed: by its first bytes, else by its Content-Type.
+
+    The bytes win: servers that send RSS as text/html are common, and such a feed must still
+    be added as a feed.
+    """
     head = body[:_SNIFF].lower()
-    return b"<html" in head or b"<!doctype html" in head
+    is_page = b"<html" in head or b"<!doctype html" in head
+    if not is_page and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")):
+        return False
+    if is_page:
+        return True
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    return ctype in ("text/html", "application/xhtml+xml")
 
 
 def find_feed_links(body: bytes, page_url: str, charset: str | None = None) -> list[FeedLink]:
