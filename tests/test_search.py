@@ -145,3 +145,46 @@ async def test_removing_a_topic_keeps_the_claim_index_consistent(db) -> None:
     assert (await browse.search(db, GUILD_A, "external")).claims == []
     assert [c.claim_key for c in (await browse.search(db, GUILD_B, "external")).claims] == ["review"]
     await db.fetchone("INSERT INTO claims_fts (claims_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_page_text_follow_up_keeps_the_index_in_sync() -> None:
+    """docs/search-page-text.sql, the migration to add once article pages (issue 11) are stored,
+    run against a stand-in `article_pages` with the columns it reads."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("PRAGMA foreign_keys=ON")
+    for _, _, sql in migrations():
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+    conn.execute("""CREATE TABLE article_pages (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE, content_hash TEXT NOT NULL,
+        source TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', PRIMARY KEY (article_id, content_hash))""")
+
+    def article(i: int, digest: str, title: str) -> None:
+        conn.execute("INSERT INTO articles (id, identity, title, summary, content, source, content_hash, "
+                     "first_seen_at, updated_at) VALUES (?, ?, ?, 'short', '', 's', ?, '', '')",
+                     (i, f"id{i}", title, digest))
+
+    def found(word: str) -> list[int]:
+        return [r[0] for r in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (word,))]
+
+    def consistent() -> None:
+        conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+    article(1, "h1", "Acme recall")
+    conn.execute("INSERT INTO article_pages VALUES (1, 'h1', 'article_page', 'the page mentions zeppelins')")
+    for statement in _split_sql((Path(__file__).parents[1] / "docs/search-page-text.sql").read_text()):
+        conn.execute(statement)
+    assert found("zeppelins") == [1]  # built for existing rows
+    consistent()
+    article(2, "h1", "Other")
+    conn.execute("INSERT INTO article_pages VALUES (2, 'h1', 'article_page', 'about balloons')")
+    assert found("balloons") == [2]
+    conn.execute("UPDATE article_pages SET text = 'about kites' WHERE article_id = 2")
+    assert found("balloons") == [] and found("kites") == [2]
+    conn.execute("UPDATE articles SET content_hash = 'h2', title = 'Acme recall grows' WHERE id = 1")
+    assert found("zeppelins") == [] and found("grows") == [1]  # the old revision's page is gone
+    conn.execute("INSERT INTO article_pages VALUES (2, 'h2', 'feed_summary', 'ignored text')")
+    assert found("ignored") == []  # only real pages count
+    conn.execute("DELETE FROM articles WHERE id = 2")
+    assert found("kites") == []
+    consistent()
