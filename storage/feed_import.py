@@ -34,16 +34,6 @@ async def guild_feeds(db: Database, guild_id: int) -> list[tuple[str, str | None
     return [(r[0], r[1]) for r in rows]
 
 
-async def known_urls(db: Database, urls: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(urls), 500):
-        chunk = list(urls[start:start + 500])
-        marks = ",".join("?" * len(chunk))
-        rows = await db.fetchall(f"SELECT url FROM feeds WHERE url IN ({marks})", chunk)  # noqa: S608
-        found |= {r[0] for r in rows}
-    return found
-
-
 async def add_console_feeds(db: Database, feeds: Sequence[NewFeed]) -> list[str]:
     """Insert the feeds not yet in the database; returns the URLs added."""
     now = to_db_time(utcnow())
