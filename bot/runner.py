@@ -16,7 +16,15 @@ from bot.fetch.client import Fetcher
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
-from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
+from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import health as health_store
 from storage import topics as topic_store
@@ -32,6 +40,7 @@ async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
@@ -50,10 +59,10 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)
-        async with make_fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                semantic=scorer)
+                                semantic=scorer, articles=reader)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -94,9 +103,10 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
             await bootstrap(db, demo_config)
             scorer = semantic_scorer(settings, config)
             await start_semantic(db, scorer)
-            async with Fetcher(allow_private=True) as fetcher:
+            async with Fetcher(allow_private=True) as fetcher, \
+                    make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                    semantic=scorer)
+                                    semantic=scorer, articles=reader)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

@@ -34,6 +34,7 @@ class Settings:
     metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
+    article_short_chars: int = 1500  # a summary shorter than this gets its article page read
 
     @property
     def console_mode(self) -> bool:
@@ -88,6 +89,19 @@ def _metrics_address(env: Mapping[str, str]) -> tuple[str, int] | None:
     return host or "127.0.0.1", number
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -110,6 +124,7 @@ def load_settings(
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
         )
+    short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
@@ -123,4 +138,5 @@ def load_settings(
         metrics_address=_metrics_address(env),
         semantic=_switch(env, "DOSSIER_SEMANTIC", True),
         semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
+        article_short_chars=short,
     )

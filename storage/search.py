@@ -1,4 +1,5 @@
-"""Ranked full-text search over claims and articles (SQLite FTS5, migration 0004).
+"""Ranked full-text search over claims and articles (SQLite FTS5, migrations 0005 and 0007:
+articles are indexed with the text of their page when one was read).
 
 `fts_query` turns what a member typed into an FTS5 query that keeps the useful syntax
 ("quoted phrases", prefix*, AND / OR / NOT, parentheses) and quotes every other word, so
@@ -65,7 +66,7 @@ class RankedArticle:
     source: str
     published: datetime | None
     first_seen: datetime | None
-    snippet: str  # from the summary
+    snippet: str  # from the best-matching column: title, summary or page text
     rank: float
 
 
@@ -95,7 +96,8 @@ async def search_claims(db: Database, guild_id: int, query: str, limit: int = 10
 
 async def search_articles(db: Database, guild_id: int, query: str, limit: int = 10) -> list[RankedArticle]:
     """Articles evaluated for this guild's topics matching `query`, best first (a hit in
-    the title weighs three times one in the summary).
+    the title weighs three times one in the summary or the page text). The snippet comes from
+    the column that matched best.
 
     Two steps in one statement: the best `limit` rows by FTS5's own `rank` (bm25, which it
     can order without building every result row), then snippets for those rows only; a
@@ -104,12 +106,12 @@ async def search_articles(db: Database, guild_id: int, query: str, limit: int = 
     rows = await _fetch(db, f"""
         WITH top AS (
             SELECT rowid AS id, rank AS score FROM articles_fts
-            WHERE articles_fts MATCH ?1 AND rank MATCH 'bm25(3.0, 1.0)'
+            WHERE articles_fts MATCH ?1 AND rank MATCH 'bm25(3.0, 1.0, 1.0)'
               AND EXISTS (SELECT 1 FROM evaluations e JOIN topics t ON t.id = e.topic_id
                           WHERE e.article_id = articles_fts.rowid AND t.guild_id = ?2)
             ORDER BY rank LIMIT ?3)
         SELECT a.id, a.url, a.title, a.source, a.published_at, a.first_seen_at, top.score,
-               snippet(articles_fts, 1, '{HIT_START}', '{HIT_END}', '…', {SNIPPET_WORDS}) AS snip
+               snippet(articles_fts, -1, '{HIT_START}', '{HIT_END}', '…', {SNIPPET_WORDS}) AS snip
         FROM articles_fts JOIN top ON top.id = articles_fts.rowid JOIN articles a ON a.id = top.id
         WHERE articles_fts MATCH ?1
         ORDER BY top.score, a.id DESC""", (query, guild_id, limit))  # noqa: S608 - constants only

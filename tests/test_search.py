@@ -11,7 +11,8 @@ import pytest
 from bot.discord_bot import format as fmt
 from bot.service import admin, browse
 from bot.service.errors import InvalidInputError
-from storage import articles, topics
+from storage import article_pages, articles, topics
+from storage.article_pages import StoredPage
 from storage.db import Database, _split_sql, migrations
 from storage.outcomes import TopicOutcome, record_outcomes
 from storage.search import HIT_END, HIT_START, fts_query
@@ -147,44 +148,42 @@ async def test_removing_a_topic_keeps_the_claim_index_consistent(db) -> None:
     await db.fetchone("INSERT INTO claims_fts (claims_fts, rank) VALUES ('integrity-check', 1)")
 
 
-def test_the_page_text_follow_up_keeps_the_index_in_sync() -> None:
-    """docs/search-page-text.sql, the migration to add once article pages (issue 11) are stored,
-    run against a stand-in `article_pages` with the columns it reads."""
-    conn = sqlite3.connect(":memory:")
-    conn.execute("PRAGMA foreign_keys=ON")
-    for _, _, sql in migrations():
-        for statement in _split_sql(sql):
-            conn.execute(statement)
-    conn.execute("""CREATE TABLE article_pages (
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE, content_hash TEXT NOT NULL,
-        source TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', PRIMARY KEY (article_id, content_hash))""")
+async def test_page_text_is_searched_and_the_index_follows_pages_and_revisions(db) -> None:
+    """Migration 0007: the text of the page read for an article's current revision is indexed;
+    pages are upserted (a refetch replaces the row), revisions make older pages irrelevant."""
+    await setup_two_guilds(db)
+    article_id = await evaluated(db, "p", "Acme statement", "A short summary.")
+    digest = (await db.fetchone("SELECT content_hash FROM articles WHERE id = ?", (article_id,)))[0]
+    feed = await feed_id(db, FEED_A)
 
-    def article(i: int, digest: str, title: str) -> None:
-        conn.execute("INSERT INTO articles (id, identity, title, summary, content, source, content_hash, "
-                     "first_seen_at, updated_at) VALUES (?, ?, ?, 'short', '', 's', ?, '', '')",
-                     (i, f"id{i}", title, digest))
+    async def consistent() -> None:
+        await db.fetchone("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
 
-    def found(word: str) -> list[int]:
-        return [r[0] for r in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (word,))]
+    def page(text: str, source: str = "article_page", content_hash: str = digest) -> StoredPage:
+        return StoredPage(article_id, content_hash, feed, source, None, text)
 
-    def consistent() -> None:
-        conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
-
-    article(1, "h1", "Acme recall")
-    conn.execute("INSERT INTO article_pages VALUES (1, 'h1', 'article_page', 'the page mentions zeppelins')")
-    for statement in _split_sql((Path(__file__).parents[1] / "docs/search-page-text.sql").read_text()):
-        conn.execute(statement)
-    assert found("zeppelins") == [1]  # built for existing rows
-    consistent()
-    article(2, "h1", "Other")
-    conn.execute("INSERT INTO article_pages VALUES (2, 'h1', 'article_page', 'about balloons')")
-    assert found("balloons") == [2]
-    conn.execute("UPDATE article_pages SET text = 'about kites' WHERE article_id = 2")
-    assert found("balloons") == [] and found("kites") == [2]
-    conn.execute("UPDATE articles SET content_hash = 'h2', title = 'Acme recall grows' WHERE id = 1")
-    assert found("zeppelins") == [] and found("grows") == [1]  # the old revision's page is gone
-    conn.execute("INSERT INTO article_pages VALUES (2, 'h2', 'feed_summary', 'ignored text')")
-    assert found("ignored") == []  # only real pages count
-    conn.execute("DELETE FROM articles WHERE id = 2")
-    assert found("kites") == []
-    consistent()
+    titles = lambda r: [a.title for a in r.articles]  # noqa: E731
+    await article_pages.save_pages(db, [page("The full page mentions zeppelins over the harbour.")])
+    found = await browse.search(db, GUILD_A, "zeppelins")
+    assert titles(found) == ["Acme statement"] and f"{HIT_START}zeppelins{HIT_END}" in found.articles[0].snippet
+    await consistent()
+    await article_pages.save_pages(db, [page("A refetch now mentions airships.")])  # the upsert path
+    assert titles(await browse.search(db, GUILD_A, "zeppelins")) == []
+    assert titles(await browse.search(db, GUILD_A, "airships")) == ["Acme statement"]
+    await consistent()
+    await article_pages.save_pages(db, [page("kept the feed's text", source="feed_summary")])
+    assert titles(await browse.search(db, GUILD_A, "airships")) == []  # no page text any more
+    await consistent()
+    await article_pages.save_pages(db, [page("Pages of old revisions say balloons.", content_hash="other")])
+    assert titles(await browse.search(db, GUILD_A, "balloons")) == []  # not the current revision
+    await db.executemany("UPDATE articles SET content_hash = 'other', title = 'Acme statement, revised' "
+                         "WHERE id = ?", [(article_id,)])
+    assert titles(await browse.search(db, GUILD_A, "balloons")) == ["Acme statement, revised"]
+    await consistent()
+    await db.executemany("DELETE FROM article_pages WHERE article_id = ? AND content_hash = 'other'",
+                         [(article_id,)])
+    assert titles(await browse.search(db, GUILD_A, "balloons")) == []
+    await article_pages.save_pages(db, [page("Back to zeppelins.", content_hash="other")])
+    await db.executemany("DELETE FROM articles WHERE id = ?", [(article_id,)])  # pages go by cascade
+    assert titles(await browse.search(db, GUILD_A, "zeppelins")) == []
+    await consistent()

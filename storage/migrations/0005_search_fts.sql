@@ -1,4 +1,4 @@
--- Version 4: ranked full-text search (SQLite FTS5) for /search.
+-- Version 5: ranked full-text search (SQLite FTS5) for /search.
 -- External-content tables: the text stays in `claims` / `articles`; the index is kept in
 -- sync by the triggers below, and built here for rows that already exist ('rebuild').
 -- The porter tokenizer folds English word endings (widget/widgets), unicode61 folds case
