@@ -44,10 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="corpus folder (default: $DOSSIER_CORPUS or ../shared/corpus)")
     ap.add_argument("--low", type=float, default=None, help="match threshold (default: the bot's)")
     ap.add_argument("--high", type=float, default=None, help="apply threshold (default: the bot's)")
-    ap.add_argument("--replay", action="store_true", help="also follow each story as a server would")
+    ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=False,
+                    help="also follow each story as a server would")
     ap.add_argument("--replay-mode", default="full",
                     help=f"comma-separated feeds to replay: {', '.join(FEED_KINDS)} (default: full)")
-    ap.add_argument("--learning", action="store_true", help="also run the review-learning simulation")
+    ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=False,
+                    help="also run the review-learning simulation")
     ap.add_argument("--all", action="store_true", help="--replay and --learning")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     ap.add_argument("--verbose", "-v", action="store_true", help="print what Dossier missed, per article")
