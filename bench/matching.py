@@ -87,7 +87,7 @@ def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: 
             entry["replay"][kind] = followed.summary()
     if args.learning:
         learnt = simulate(story, FEED_KINDS[args.replay_kinds[0]], env=env)
-        learning_block(learnt, out)
+        learning_block(learnt, out, verbose=args.verbose)
         entry["learning"] = learnt.as_dict()
     return entry
 

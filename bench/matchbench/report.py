@@ -85,7 +85,7 @@ def replay_block(result: ReplayResult, out: Out = print, *, verbose: bool = Fals
             out(f"      rejected: {line}")
 
 
-def learning_block(result: LearningResult, out: Out = print) -> None:
+def learning_block(result: LearningResult, out: Out = print, *, verbose: bool = False) -> None:
     if not result.available:
         out(f"  {NOT_AVAILABLE}")
         return
@@ -94,3 +94,6 @@ def learning_block(result: LearningResult, out: Out = print) -> None:
         f"({result.accepted} accepted, {result.unrelated} not related); claim F1 on the other "
         f"{result.second_half}: before {_counts(result.before)} -> after {_counts(result.after)} "
         f"({result.seconds:.1f} s)")
+    if verbose:
+        for line in result.decisions:
+            out(f"      {line}")
