@@ -174,3 +174,12 @@ async def test_learning_is_detected_by_its_example_table() -> None:
         assert await learning_available(db)
     async with await Database.open(":memory:", migrate=False) as db:  # a schema without them
         assert not await learning_available(db)
+
+
+def test_per_claim_counts_add_up() -> None:
+    story = make_story("synthetic", TOPICS, RECORDS)
+    preds = [Prediction({}, {"fine"}), Prediction({}, {"appeal"}), Prediction({}, {"fine"})]
+    s = score(story.records, preds, story.main_topic, with_changes=False)
+    assert (s.per_claim["fine"].tp, s.per_claim["fine"].fp, s.per_claim["fine"].fn) == (1, 1, 1)
+    assert (s.per_claim["appeal"].tp, s.per_claim["appeal"].fp, s.per_claim["appeal"].fn) == (1, 0, 0)
+    assert sum(c.tp for c in s.per_claim.values()) == s.claim.tp

@@ -47,6 +47,9 @@ def misses(results: list[ModeResult], out: Out = print) -> None:
         s = res.systems["dossier"].scores
         if s is None:
             continue
+        out(f"  -- {res.mode.label}: per claim, Dossier (tp/fp/fn)")
+        for key, c in sorted(s.per_claim.items()):
+            out(f"     {key:<28} F1 {c.f1:.2f}  ({c.tp}/{c.fp}/{c.fn})")
         out(f"  -- {res.mode.label}: what Dossier missed")
         for line in s.misses:
             out(f"     {line}")
