@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.apply import apply_change, describe
+from bot.cycle_log import recorded
 from bot.diff import build_diff
 from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
@@ -112,6 +113,7 @@ class Pipeline:
             log.warning("ignoring inconsistent guild thresholds %s", override)
             return self.thresholds
 
+    @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
         now = self.clock()
