@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiosqlite
+
 from storage.db import Database, from_db_time, to_db_time, utcnow
 
 
@@ -132,6 +134,52 @@ async def next_due_at(db: Database) -> datetime | None:
     return from_db_time(row[0]) if row else None
 
 
+@dataclass(frozen=True)
+class PollRecord:
+    """The outcome of one poll: validators, schedule, failure count, pause."""
+
+    feed_id: int
+    now: datetime
+    next_poll_at: datetime
+    status: int
+    ok: bool
+    error: str | None
+    etag: str | None
+    last_modified: str | None
+    failures: int
+    pause_reason: str | None = None
+
+
+_RECORD_POLL = """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
+       last_error = ?, failures = ?, etag = ?, last_modified = ?,
+       last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
+       polls_ok = polls_ok + ?,
+       paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
+       paused_reason = COALESCE(?, paused_reason)
+   WHERE id = ?"""
+
+
+def _poll_params(r: PollRecord) -> tuple[Any, ...]:
+    return (
+        to_db_time(r.now), to_db_time(r.next_poll_at), r.status, r.error, r.failures, r.etag,
+        r.last_modified, r.ok, to_db_time(r.now), 1 if r.ok else 0, r.pause_reason,
+        to_db_time(r.now), r.pause_reason, r.feed_id,
+    )
+
+
+async def write_polls(conn: aiosqlite.Connection, records: Sequence[PollRecord]) -> None:
+    """Inside a caller's transaction: a changed feed's validators commit with its entries."""
+    if records:
+        await conn.executemany(_RECORD_POLL, [_poll_params(r) for r in records])
+
+
+async def record_polls(db: Database, records: Sequence[PollRecord]) -> None:
+    """Store many polls in one transaction (the unchanged and failed feeds of a cycle)."""
+    if records:
+        async with db.transaction() as conn:
+            await write_polls(conn, records)
+
+
 async def record_poll(
     db: Database,
     feed_id: int,
@@ -146,22 +194,9 @@ async def record_poll(
     failures: int,
     pause_reason: str | None = None,
 ) -> None:
-    """Store the outcome of one poll: validators, schedule, failure count, pause."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
-                   last_error = ?, failures = ?, etag = ?, last_modified = ?,
-                   last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
-                   polls_ok = polls_ok + ?,
-                   paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
-                   paused_reason = COALESCE(?, paused_reason)
-               WHERE id = ?""",
-            (
-                to_db_time(now), to_db_time(next_poll_at), status, error, failures, etag,
-                last_modified, ok, to_db_time(now), 1 if ok else 0, pause_reason,
-                to_db_time(now), pause_reason, feed_id,
-            ),
-        )
+    """Store the outcome of one poll."""
+    await record_polls(db, [PollRecord(feed_id, now, next_poll_at, status, ok, error, etag,
+                                       last_modified, failures, pause_reason)])
 
 
 async def set_paused(db: Database, url: str, paused: bool, *, reason: str | None = None) -> FeedRow:

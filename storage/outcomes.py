@@ -15,19 +15,21 @@ from typing import Any
 
 import aiosqlite
 
+from bot.checkpoint import checkpoint
 from bot.models import ClaimState
-from storage.db import Database, to_db_time, utcnow
+from storage.db import Database, select_in, to_db_time, utcnow
 from storage.topics import save_claim
 
 
 @dataclass(frozen=True)
 class Post:
-    """One update to send: the change as JSON, and its rendered embed."""
+    """One update to send: the change as JSON, and its rendered embed (None where no embed is
+    ever sent: the console scope)."""
 
     kind: str
     claim_id: int | None
     payload: dict[str, Any]
-    embed: dict[str, Any]
+    embed: dict[str, Any] | None
     new_state: ClaimState | None = None  # set when the change is applied to the claim
     reason: str = ""
     proposal: bool = False  # True: stored for admin review instead of applied
@@ -67,13 +69,18 @@ async def record_many(
 ) -> list[int]:
     """Store the decisions about many articles in one transaction (batched writes).
 
-    `decided` holds (article id, content hash, outcomes, backlog) per article.
+    `decided` holds (article id, content hash, outcomes, backlog) per article. Each article
+    leaves the matching queue (`pending_articles`) in the same transaction, so a crash keeps
+    either all of its results and no queue entry, or none of them and the queue entry.
     """
     now = to_db_time(utcnow())
     outbox_ids: list[int] = []
     async with db.transaction() as conn:
         for article_id, content_hash, outcomes, backlog in decided:
             await _record(conn, article_id, content_hash, outcomes, backlog, actor, now, outbox_ids)
+        checkpoint("record")
+        await conn.executemany("DELETE FROM pending_articles WHERE article_id = ?",
+                               [(article_id,) for article_id, *_ in decided])
     return outbox_ids
 
 
@@ -124,7 +131,7 @@ async def _record(
                        kind, payload, embed, backlog, nonce, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
-                 post.kind, json.dumps(post.payload), json.dumps(post.embed), int(backlog),
+                 post.kind, json.dumps(post.payload), json.dumps(post.embed or {}), int(backlog),
                  nonce, now),
             )
             outbox_ids.append(int(cur.lastrowid or 0))
@@ -133,3 +140,12 @@ async def _record(
 async def matched_claim_ids(db: Database, article_id: int) -> set[int]:
     rows = await db.fetchall("SELECT claim_id FROM matches WHERE article_id = ?", (article_id,))
     return {r[0] for r in rows}
+
+
+async def matched_claims(db: Database, article_ids: Sequence[int]) -> dict[int, set[int]]:
+    """article id -> the claims it matched so far, for many articles in one query."""
+    out: dict[int, set[int]] = {}
+    for r in await select_in(db.conn, "SELECT article_id, claim_id FROM matches "
+                             "WHERE article_id IN ({})", list(article_ids)):
+        out.setdefault(r[0], set()).add(r[1])
+    return out
