@@ -7,6 +7,7 @@ I/O (HTTP, SQLite) stays here at the edge; the pure steps run in a worker thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -148,11 +149,20 @@ class Pipeline:
 
     async def _poll_batch(self, feeds: Sequence[FeedRow], now: datetime, report: CycleReport,
                           quiet: list[PollRecord]) -> None:
-        results = await asyncio.gather(*(
+        fetches = asyncio.gather(*(
             self.fetcher.fetch(f.url, etag=f.etag, last_modified=f.last_modified,
                                guard=self.guard or f.origin != "config")
             for f in feeds
         ))
+        stopped = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({fetches, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not fetches.done():  # a stop signal: nothing of this batch was stored, drop it
+            fetches.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetches
+            return
+        results = fetches.result()
         checkpoint("fetch")
         parsed = await asyncio.to_thread(_parse_all, feeds, results)
         changed: list[tuple[int, Sequence[Entry]]] = []
