@@ -1,10 +1,10 @@
 """Crash-test hook: make the process kill itself at a named point of the poll cycle.
 
 `DOSSIER_CRASH_AT=store:3` sends the process `DOSSIER_CRASH_SIGNAL` (KILL, the default, TERM,
-or a list such as TERM,TERM: a second signal) the 3rd time it passes the `store` checkpoint. Unset, a checkpoint is one dict lookup.
-The crash test (tests/test_crash.py) uses it to stop the real `dossier run` at exact points
-(after a fetch, inside a store transaction, between matching and recording, between printing
-and marking) instead of sleeping and hoping to hit a window.
+or a list such as TERM,TERM: a second signal) the 3rd time it passes the `store` checkpoint.
+Unset, a checkpoint is one dict lookup. The crash test (tests/test_crash.py) uses it to stop
+the real `dossier run` at exact points (after a fetch, inside a store transaction, between
+matching and recording, between printing and marking) instead of sleeping to hit a window.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ async def setup_cogs(bot: DossierBot) -> None:
     from bot.discord_bot.cogs.review import Review
 
     install_error_handler(bot.tree)
-    sender = Sender(bot, bot.db)
+    sender = Sender(bot, bot.db, stop=bot.pipeline.stop)
     await bot.add_cog(Guilds(bot))
     await bot.add_cog(Review(bot, sender))  # before the poller: the sender needs its buttons
     await bot.add_cog(Browse(bot))
