@@ -13,12 +13,11 @@ from pathlib import Path
 
 from bot.config import Config, load_config
 from bot.fetch.client import Fetcher
-from bot.match import Thresholds
-from bot.match.figures import seed_claim_figures
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from bot.shutdown import sleep_unless_stopped, stop_on_signals
+from bot.startup import make_fetcher, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
@@ -29,28 +28,11 @@ MIN_SLEEP = timedelta(seconds=5)
 MAX_SLEEP = timedelta(seconds=60)
 
 
-def thresholds_for(settings: Settings) -> Thresholds:
-    default = Thresholds()
-    return Thresholds(
-        low=settings.match_low if settings.match_low is not None else default.low,
-        high=settings.match_high if settings.match_high is not None else default.high,
-    )
-
-
-def with_initial_figures(config: Config) -> Config:
-    """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
-    return replace(config, topics=seed_claim_figures(config.topics))
-
-
 async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
-
-
-def make_fetcher(settings: Settings) -> Fetcher:
-    return Fetcher(allow_private=settings.allow_private_feeds)
 
 
 def log_report(report: CycleReport) -> None:

@@ -122,9 +122,14 @@ async def sent_message_for_article(
     return outbox_from_row(row) if row else None
 
 
-async def recent(db: Database, guild_id: int, limit: int = 10) -> list[OutboxRow]:
+async def recent(db: Database, guild_id: int, limit: int = 10, *,
+                 include_proposals: bool = True) -> list[OutboxRow]:
+    """The guild's latest outbox rows, newest first; without proposals (posts to the admins'
+    review channel) unless asked: members must not see what only staff can read."""
+    only_updates = "" if include_proposals else " AND proposal_id IS NULL"
     rows = await db.fetchall(
-        "SELECT * FROM outbox WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
+        f"SELECT * FROM outbox WHERE guild_id = ?{only_updates} ORDER BY id DESC LIMIT ?",  # noqa: S608
+        (guild_id, limit),
     )
     return [outbox_from_row(r) for r in rows]
 

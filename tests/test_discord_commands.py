@@ -27,8 +27,8 @@ from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.models import Status
 from bot.pipeline import Pipeline
-from bot.runner import with_initial_figures
 from bot.settings import Settings
+from bot.startup import with_initial_figures
 from storage.db import Database
 from tests.discord_standin import DiscordStandIn, RecordedRequest, fixtures, running_client
 from tests.feedserver import FeedServer
@@ -321,7 +321,7 @@ async def test_updates_search_feeds_and_why_after_a_poll(env: Env) -> None:
     assert "keyword gate passed" in why
     assert "review" in why and "applied" in why
     assert "of the claim's weight" in why and "distinctive terms" in why  # the features that decided it
-    proposed = text_of(data_of(await env.call("why", {"url": FIGURE[1]}, who=member)))
+    proposed = text_of(data_of(await env.call("why", {"url": FIGURE[1]}, who=env.a.world.admin)))
     assert "units" in proposed and "review proposal (units)" in proposed
     assert "Thresholds here" in why
     unrelated = text_of(data_of(await env.call("why", {"url": UNRELATED[1]}, who=member)))

@@ -17,8 +17,8 @@ from bot.discord_bot.client import DossierBot
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.pipeline import Pipeline
-from bot.runner import with_initial_figures
 from bot.settings import Settings
+from bot.startup import with_initial_figures
 from storage.db import Database
 from tests.discord_standin import DiscordStandIn, RecordedRequest, fixtures, running_client
 from tests.feedserver import FeedServer

@@ -15,7 +15,7 @@ from bot.fetch.schedule import PAUSE_AFTER_FAILURES
 from bot.match import Thresholds
 from bot.models import Status
 from bot.pipeline import Pipeline
-from bot.runner import with_initial_figures
+from bot.startup import with_initial_figures
 from storage import articles, feeds, outbox, topics
 from storage.db import Database, to_db_time
 from tests.feedserver import FeedServer

@@ -244,16 +244,37 @@ async def test_admin_channel_and_thresholds(db):
     await setup_two_guilds(db)
     assert await admin.set_admin_channel(db, GUILD_A, 42, **ALICE) == 42
     assert (await db.fetchone("SELECT admin_channel_id FROM guilds WHERE guild_id = ?", (GUILD_A,)))[0] == 42
-    for low, high in [(70, 60), (-1, 50), (10, 101)]:
-        with pytest.raises(InvalidInputError, match="0 <= low <= high <= 100"):
+    for low, high in [(-1, 50), (10, 101)]:
+        with pytest.raises(InvalidInputError, match="from 0 to 100"):
             await admin.set_thresholds(db, GUILD_A, low, high, **ALICE)
-    with pytest.raises(InvalidInputError, match="both thresholds"):
-        await admin.set_thresholds(db, GUILD_A, 10, None, **ALICE)
-    assert await admin.set_thresholds(db, GUILD_A, 30, 30, **ALICE) == admin.ThresholdSetting(30, 30)
-    assert await browse.thresholds(db, GUILD_A) == (30, 30)
+    for low, high in [(70, 60), (30, 30)]:
+        with pytest.raises(InvalidInputError, match="low threshold must be below the high one"):
+            await admin.set_thresholds(db, GUILD_A, low, high, **ALICE)
+    assert await admin.set_thresholds(db, GUILD_A, 30, 70, **ALICE) == admin.ThresholdSetting(30, 70)
+    assert await browse.thresholds(db, GUILD_A) == (30, 70)
     assert await browse.thresholds(db, GUILD_B, default_low=1, default_high=2) == (1, 2)
     await admin.set_thresholds(db, GUILD_A, None, None, **ALICE)
     assert await browse.thresholds(db, GUILD_A) == (40.0, 60.0)
+
+
+async def test_one_threshold_alone_keeps_the_other(db):
+    await setup_two_guilds(db)
+    # Low alone on a server that follows the defaults: high keeps following the default.
+    assert await admin.set_thresholds(db, GUILD_A, 50, None, **ALICE) == admin.ThresholdSetting(50, None)
+    assert await browse.thresholds(db, GUILD_A) == (50, 60.0)
+    assert await browse.thresholds(db, GUILD_A, default_high=80) == (50, 80)
+    with pytest.raises(InvalidInputError, match=r"must be below this server's high threshold, 60 \(the default\)"):
+        await admin.set_thresholds(db, GUILD_A, 65, None, **ALICE)
+    # High alone keeps this server's own low.
+    assert await admin.set_thresholds(db, GUILD_A, None, 90, **ALICE) == admin.ThresholdSetting(50, 90)
+    with pytest.raises(InvalidInputError, match="must be above this server's low threshold, 50"):
+        await admin.set_thresholds(db, GUILD_A, None, 50, **ALICE)
+    assert await browse.thresholds(db, GUILD_A) == (50, 90)  # a refusal changes nothing
+    # The defaults given are the bot's configured ones, not the matcher's.
+    with pytest.raises(InvalidInputError, match="high threshold, 45"):
+        await admin.set_thresholds(db, GUILD_B, 50, None, default_low=20, default_high=45, **ALICE)
+    details = await db.fetchall("SELECT detail FROM audit_log WHERE action = 'guild.thresholds' ORDER BY id")
+    assert [r[0] for r in details] == ["low 50, high default", "low 50, high 90"]
 
 
 async def test_audit_log_is_paginated_newest_first_and_per_server(db):

@@ -221,10 +221,12 @@ async def test_retired_claims_stay_readable(db):
 async def test_recent_updates_come_from_this_servers_outbox(db):
     await setup_two_guilds(db)
     await article_with_proposal(db, GUILD_A)
-    recent = await browse.recent_updates(db, GUILD_A)
+    recent = await browse.recent_updates(db, GUILD_A, include_reviews=True)
     assert [(u.kind, u.claim_key, u.article_title, u.article_url, u.state, u.review) for u in recent] == [
         ("figure_change", "storage", "Leak", "https://news.example/leak", "pending", True)]
-    assert await browse.recent_updates(db, GUILD_B) == []
+    assert recent[0].guild_id == GUILD_A
+    assert await browse.recent_updates(db, GUILD_A) == []  # proposals are for the staff only
+    assert await browse.recent_updates(db, GUILD_B, include_reviews=True) == []
 
 
 async def test_search_claims_and_only_this_servers_articles(db):
@@ -271,7 +273,8 @@ async def test_feed_health_shows_errors_pauses_and_broken_channels(db):
 async def test_why_explains_gate_scores_thresholds_and_posts(db):
     await setup_two_guilds(db)
     await article_with_proposal(db, GUILD_A)
-    report = await browse.why(db, GUILD_A, "<https://news.example/leak?utm_source=x&utm_medium=y#top>")
+    report = await browse.why(db, GUILD_A, "<https://news.example/leak?utm_source=x&utm_medium=y#top>",
+                              include_reviews=True)
     assert report.found and report.article.title == "Leak"
     assert (report.low, report.high) == (40.0, 60.0)
     assert [(s.feed_url, s.feed_name) for s in report.seen_in] == [(FEED_A, "Outlet A")]
@@ -287,6 +290,7 @@ async def test_why_explains_gate_scores_thresholds_and_posts(db):
         ("figure_change", "pending", True, "msft")]
     await admin.set_thresholds(db, GUILD_A, 50, 80, **ALICE)
     rescored = await browse.why(db, GUILD_A, "https://news.example/leak")
+    assert rescored.found and rescored.posts == []  # without include_reviews: no proposal shown
     assert (rescored.low, rescored.high) == (50, 80) and rescored.topics[0].best[0].band == "review"
 
 
@@ -319,5 +323,6 @@ async def test_recent_updates_show_sent_and_held_states(db):
     first, second = sorted((await outbox.recent(db, GUILD_A)), key=lambda r: r.id)
     await outbox.mark_sent(db, [first.id], channel_id=9, message_id=99)
     await outbox.hold(db, [second.id], error="403")
-    states = {u.id: (u.state, u.message_id) for u in await browse.recent_updates(db, GUILD_A)}
+    states = {u.id: (u.state, u.message_id)
+              for u in await browse.recent_updates(db, GUILD_A, include_reviews=True)}
     assert states == {first.id: ("sent", 99), second.id: ("held", None)}

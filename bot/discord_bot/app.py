@@ -12,6 +12,7 @@ from bot.discord_bot.cogs.poller import Poller
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.shutdown import GRACE_SECONDS, stop_on_signals
+from bot.startup import make_fetcher, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage.db import Database
 
@@ -19,8 +20,6 @@ log = logging.getLogger(__name__)
 
 
 async def run_discord(settings: Settings, config: Config, *, once: bool = False) -> int:
-    from bot.runner import make_fetcher, thresholds_for, with_initial_figures
-
     assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:

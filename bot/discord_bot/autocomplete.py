@@ -1,4 +1,4 @@
-"""Autocomplete for topic, claim and feed arguments: this server's own, at most 25 choices.
+"""Autocomplete for topic, claim, feed and proposal arguments: this server's own, at most 25.
 
 Discord sends what the user has typed so far; we answer with matching keys (value) and a
 readable label (name, at most 100 characters). Only the asking server's rows are listed,
@@ -15,8 +15,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord_bot.client import is_admin
+from bot.render import kind_label
 from bot.render.sanitize import collapse_whitespace, strip_control
 from bot.service import browse
+from bot.service import review as review_service
+from bot.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -130,5 +134,51 @@ async def feed_choices(interaction: discord.Interaction, current: str) -> Choice
             paused = " (paused)" if f.paused else ""
             ranked.append((rank, f.url, app_commands.Choice(
                 name=label((f.name or f.url) + paused, f.url if f.name else ""), value=f.url)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [choice for _, _, choice in ranked[:MAX_CHOICES]]
+
+
+def proposal_label(p: review_service.ProposalView) -> str:
+    """`#12 Figure change · acme › units: 40,000 → 55,000 (score 58)`, cut to 100 characters."""
+    change = f": {p.before or '∅'} → {p.after or '∅'}" if p.before or p.after else ""
+    subject = f"{p.topic_key} › {p.claim_key or '—'}"
+    return label(f"#{p.id} {kind_label(p.kind)} · {subject}{change} (score {p.score:.0f})")
+
+
+async def proposal_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """This server's proposals waiting for a decision, for admins only (the queue is staff-only).
+
+    Typing digits finds a proposal by number (also beyond the oldest 50 listed); typing
+    words finds them in the label (kind, topic, claim, values).
+    """
+    settings = getattr(interaction.client, "settings", None)
+    if interaction.guild_id is None or settings is None or not is_admin(interaction.user, settings):
+        return []
+    db = _db(interaction)
+    needle = current.strip().lstrip("#").lower()
+    try:
+        proposals = (await review_service.pending(db, interaction.guild_id, limit=50)).proposals
+        if needle.isdigit() and all(p.id != int(needle) for p in proposals):
+            try:
+                exact = await review_service.get(db, interaction.guild_id, int(needle))
+            except ServiceError:
+                exact = None
+            if exact is not None and exact.state == "pending":
+                proposals = [exact, *proposals]
+    except Exception:
+        log.exception("proposal autocomplete failed")
+        return []
+    ranked = []
+    for p in proposals:
+        name = proposal_label(p)
+        rank: int | None
+        if not needle:
+            rank = 0
+        elif needle.isdigit():
+            rank = 0 if str(p.id) == needle else (1 if str(p.id).startswith(needle) else None)
+        else:
+            rank = 2 if needle in name.lower() else None
+        if rank is not None:
+            ranked.append((rank, p.id, app_commands.Choice(name=name, value=p.id)))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [choice for _, _, choice in ranked[:MAX_CHOICES]]

@@ -8,6 +8,7 @@ Permission checks (who is an admin) are the cog's job; this layer trusts the act
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from bot.config import (
 )
 from bot.models import ClaimState, Status
 from bot.service.browse import (
+    DEFAULT_HIGH,
+    DEFAULT_LOW,
     ClaimDetail,
     FeedHealth,
     TopicDetail,
@@ -57,6 +60,9 @@ MAX_SOURCE = 200
 MAX_FEED_NAME = 100
 MAX_URL = 2000
 AUTO_PAUSE_PREFIX = "paused after"  # bot.pipeline's reason for pausing a failing feed
+# Audit actions whose detail is the channel they set, written by this module as "<#id>".
+CHANNEL_ACTIONS = frozenset({"topic.channel", "guild.admin_channel"})
+_CHANNEL_DETAIL = re.compile(r"<#(\d+)>")
 
 
 @dataclass(frozen=True)
@@ -122,9 +128,10 @@ class AuditItem:
     actor_id: int | None
     actor_name: str | None
     action: str
-    target: str
+    target: str  # "" for the server itself
     detail: str
     created_at: datetime | None
+    channel_id: int | None = None  # a channel action's channel (its detail names nothing else)
 
 
 @dataclass(frozen=True)
@@ -563,30 +570,76 @@ async def set_admin_channel(db: Database, guild_id: int, channel_id: int, *, act
 
 
 async def set_thresholds(db: Database, guild_id: int, low: float | None, high: float | None, *,
-                         actor_id: int, actor_name: str) -> ThresholdSetting:
-    """Match score cut-offs for this server (0 <= low <= high <= 100); None for both resets."""
+                         actor_id: int, actor_name: str, default_low: float = DEFAULT_LOW,
+                         default_high: float = DEFAULT_HIGH) -> ThresholdSetting:
+    """Match score cut-offs for this server (0 <= low < high <= 100).
+
+    Either one alone: the other keeps its current value, i.e. this server's own setting or,
+    if it has none, it keeps following the default (`default_low` / `default_high`, the
+    bot's configured thresholds). Neither: back to the defaults for both.
+    """
     actor = Actor(actor_id, actor_name)
-    if (low is None) != (high is None):
-        raise InvalidInputError("Give both thresholds (low and high), or neither to use the defaults.")
-    if low is not None and high is not None:
+    given: dict[str, float] = {}
+    for name, value in (("low", low), ("high", high)):
+        if value is None:
+            continue
         try:
-            low, high = float(low), float(high)
+            number = float(value)
         except (TypeError, ValueError):
             raise InvalidInputError("Thresholds are numbers from 0 to 100.") from None
-        if not 0 <= low <= high <= 100:
-            raise InvalidInputError(
-                f"Thresholds need 0 <= low <= high <= 100 (got low {low:g}, high {high:g})."
-            )
-    detail = "defaults" if low is None else f"low {low:g}, high {high:g}"
-    await guilds.set_thresholds(db, guild_id, low, high,
+        if not 0 <= number <= 100:
+            raise InvalidInputError(f"The {name} threshold must be from 0 to 100 (got {number:g}).")
+        given[name] = number
+    new_low: float | None = None
+    new_high: float | None = None
+    if given:
+        row = await guilds.get_guild(db, guild_id)
+        new_low = given.get("low", row.match_low if row else None)
+        new_high = given.get("high", row.match_high if row else None)
+        low_now = new_low if new_low is not None else default_low
+        high_now = new_high if new_high is not None else default_high
+        if not low_now < high_now:
+            raise InvalidInputError(_order_error(given, low_now, high_now, default_low=new_low is None,
+                                                 default_high=new_high is None))
+    detail = ("defaults" if not given else
+              f"low {_threshold_text(new_low)}, high {_threshold_text(new_high)}")
+    await guilds.set_thresholds(db, guild_id, new_low, new_high,
                                 audit=_audit(guild_id, actor, "guild.thresholds", str(guild_id), detail))
-    return ThresholdSetting(low, high)
+    return ThresholdSetting(new_low, new_high)
+
+
+def _threshold_text(value: float | None) -> str:
+    return "default" if value is None else f"{value:g}"
+
+
+def _order_error(given: dict[str, float], low: float, high: float, *, default_low: bool,
+                 default_high: bool) -> str:
+    """Why low/high were refused, naming the value that was kept when only one was given."""
+    if "low" in given and "high" in given:
+        return (f"The low threshold must be below the high one (got low {low:g}, high {high:g}). "
+                "Nothing was changed.")
+    if "low" in given:
+        kept = f"this server's high threshold, {high:g}" + (" (the default)" if default_high else "")
+        return (f"The low threshold ({low:g}) must be below {kept}. Give a lower value, or set `high` "
+                "too. Nothing was changed.")
+    kept = f"this server's low threshold, {low:g}" + (" (the default)" if default_low else "")
+    return (f"The high threshold ({high:g}) must be above {kept}. Give a higher value, or set `low` "
+            "too. Nothing was changed.")
+
+
+def _audit_item(guild_id: int, r: guilds.AuditRow) -> AuditItem:
+    """An audit row as shown: the channel of a channel action as an id (rendered as a mention,
+    not as the text it is stored as), and no target when it is the server itself."""
+    channel = _CHANNEL_DETAIL.fullmatch(r.detail) if r.action in CHANNEL_ACTIONS else None
+    target = "" if r.action.startswith("guild.") and r.target == str(guild_id) else r.target
+    return AuditItem(r.id, r.actor_id, r.actor_name, r.action, target,
+                     "" if channel else r.detail, r.created_at,
+                     channel_id=int(channel[1]) if channel else None)
 
 
 async def audit_log(db: Database, guild_id: int, *, offset: int = 0, limit: int = 20) -> AuditPage:
     offset = max(0, int(offset))
     limit = max(1, min(int(limit), 100))
     rows = await guilds.audit_log(db, guild_id, offset=offset, limit=limit)
-    entries = [AuditItem(r.id, r.actor_id, r.actor_name, r.action, r.target, r.detail, r.created_at)
-               for r in rows]
+    entries = [_audit_item(guild_id, r) for r in rows]
     return AuditPage(entries, await guilds.audit_count(db, guild_id), offset, limit)

@@ -109,6 +109,7 @@ class ClaimDetail:
 @dataclass(frozen=True)
 class RecentUpdate:
     id: int
+    guild_id: int
     kind: str
     topic_key: str | None
     claim_key: str | None
@@ -343,13 +344,21 @@ async def claim_history(db: Database, guild_id: int, topic_key: str, claim_key: 
 # --- updates, search, health ----------------------------------------------------------------
 
 
-async def recent_updates(db: Database, guild_id: int, limit: int = 10) -> list[RecentUpdate]:
+async def recent_updates(db: Database, guild_id: int, limit: int = 10, *,
+                         include_reviews: bool = False) -> list[RecentUpdate]:
+    """The latest updates of this server, newest first.
+
+    Review proposals go to the staff-only review channel: they are listed only with
+    `include_reviews` (the caller decides who is staff and where the answer is shown).
+    """
     out = []
-    for row in await outbox_store.recent(db, guild_id, _limit(limit, 10)):
+    rows = await outbox_store.recent(db, guild_id, _limit(limit, 10), include_proposals=include_reviews)
+    for row in rows:
         p = row.payload if isinstance(row.payload, dict) else {}
         article = p.get("article") if isinstance(p.get("article"), dict) else {}
         out.append(RecentUpdate(
-            id=row.id, kind=row.kind, topic_key=p.get("topic"), claim_key=p.get("claim"),
+            id=row.id, guild_id=row.guild_id, kind=row.kind, topic_key=p.get("topic"),
+            claim_key=p.get("claim"),
             article_title=article.get("title"), article_url=article.get("url"),
             article_source=article.get("source"), created_at=row.created_at, state=row.state,
             review=row.proposal_id is not None, channel_id=row.channel_id,
@@ -479,11 +488,13 @@ async def thresholds(db: Database, guild_id: int, *, default_low: float = DEFAUL
 
 
 async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEFAULT_LOW,
-              default_high: float = DEFAULT_HIGH, top: int = 3) -> WhyReport:
+              default_high: float = DEFAULT_HIGH, top: int = 3,
+              include_reviews: bool = False) -> WhyReport:
     """Explain what Dossier did with an article in this server: seen where, gate, scores, posts.
 
     An article this server's feeds never carried (even if another server's did) is reported
-    as not seen, so `why` cannot be used to probe other servers.
+    as not seen, so `why` cannot be used to probe other servers. Review proposals (posts to
+    the staff-only review channel) are listed only with `include_reviews`.
     """
     query = (url or "").strip().strip("<>").strip()
     if not query:
@@ -513,6 +524,7 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
                  review=r.proposal_id is not None, channel_id=r.channel_id,
                  message_id=r.message_id, created_at=r.created_at)
         for r in rows
+        if include_reviews or r.proposal_id is None
     ]
     return WhyReport(query=query, url=article.url or forms[0], found=True, low=low, high=high,
                      article=article, seen_in=seen_in, topics=topic_views, posts=posts)

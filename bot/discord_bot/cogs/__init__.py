@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.discord_bot.errors import install_error_handler
+from bot.discord_bot.paginate import ExpiredPageButton
 from bot.discord_bot.sender import Sender
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ async def setup_cogs(bot: DossierBot) -> None:
     from bot.discord_bot.cogs.review import Review
 
     install_error_handler(bot.tree)
+    bot.add_dynamic_items(ExpiredPageButton)  # page buttons nothing answers any more
     sender = Sender(bot, bot.db, stop=bot.pipeline.stop)
     await bot.add_cog(Guilds(bot))
     await bot.add_cog(Review(bot, sender))  # before the poller: the sender needs its buttons

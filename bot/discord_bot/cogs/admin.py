@@ -17,7 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import format as fmt
-from bot.discord_bot.autocomplete import claim_choices, claim_choices_for, feed_choices, topic_choices
+from bot.discord_bot.autocomplete import (
+    claim_choices,
+    claim_choices_for,
+    feed_choices,
+    proposal_choices,
+    topic_choices,
+)
 from bot.discord_bot.client import admin_check
 from bot.discord_bot.paginate import send_pages
 from bot.models import Status
@@ -329,8 +335,8 @@ class Admin(commands.Cog):
                                 f"Accept / Reject / Not related buttons.{held}{warning}")
 
     @admin.command(name="thresholds", description="Match score cut-offs: propose at low, apply at high")
-    @app_commands.describe(low="Propose for review from this score (0-100)",
-                           high="Apply automatically from this score (0-100)",
+    @app_commands.describe(low="Propose for review from this score (0-100); alone, high stays as it is",
+                           high="Apply automatically from this score (0-100); alone, low stays as it is",
                            reset="Go back to the bot's defaults")
     @admin_check()
     async def thresholds(self, interaction: discord.Interaction,
@@ -343,7 +349,8 @@ class Admin(commands.Cog):
         if reset or low is not None or high is not None:
             if reset:
                 low = high = None
-            await service.set_thresholds(self.bot.db, gid(interaction), low, high, **actor(interaction))
+            await service.set_thresholds(self.bot.db, gid(interaction), low, high, default_low=defaults.low,
+                                         default_high=defaults.high, **actor(interaction))
             prefix = "Thresholds reset to the defaults" if reset else "Thresholds set"
         else:
             prefix = "Thresholds now"
@@ -371,8 +378,9 @@ class Admin(commands.Cog):
         await send_pages(interaction, fmt.pending_pages(page.proposals), ephemeral=True)
 
     @review.command(name="decide", description="Accept, reject or mark unrelated a proposed change")
-    @app_commands.describe(proposal="The proposal's number (see /admin review list)",
+    @app_commands.describe(proposal="The proposal (start typing its number or claim to pick one)",
                            decision="What to do with it")
+    @app_commands.autocomplete(proposal=proposal_choices)
     @app_commands.choices(decision=[app_commands.Choice(name="Accept", value="accept"),
                                     app_commands.Choice(name="Reject", value="reject"),
                                     app_commands.Choice(name="Not related", value="unrelated")])

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.discord_bot import format as fmt
 from bot.discord_bot.autocomplete import claim_choices, topic_choices
+from bot.discord_bot.client import is_admin
 from bot.discord_bot.paginate import send_pages
 from bot.match import Thresholds
 from bot.service import browse
@@ -34,6 +35,12 @@ def default_thresholds(bot: DossierBot) -> Thresholds:
 def guild_id(interaction: discord.Interaction) -> int:
     assert interaction.guild_id is not None  # every command here is guild_only
     return interaction.guild_id
+
+
+def sees_reviews(bot: DossierBot, interaction: discord.Interaction, *, public: bool) -> bool:
+    """Review proposals belong to the staff-only review channel: listed for admins, and only
+    in answers that only they see (a public answer would show them to the channel)."""
+    return not public and is_admin(interaction.user, bot.settings)
 
 
 class Browse(commands.Cog):
@@ -87,14 +94,16 @@ class Browse(commands.Cog):
     @app_commands.describe(count="How many updates (1-50, default 10)", public=PUBLIC)
     async def updates(self, interaction: discord.Interaction,
                       count: app_commands.Range[int, 1, 50] = 10, public: bool = False) -> None:
-        found = await browse.recent_updates(self.bot.db, guild_id(interaction), count)
+        staff = sees_reviews(self.bot, interaction, public=public)
+        found = await browse.recent_updates(self.bot.db, guild_id(interaction), count, include_reviews=staff)
         await send_pages(interaction, fmt.updates_pages(found), ephemeral=not public)
 
     @app_commands.command(name="search", description="Search this server's claims and articles")
     @app_commands.guild_only()
     @app_commands.describe(query="Words to look for (at least 2 characters)", public=PUBLIC)
     async def search(self, interaction: discord.Interaction,
-                     query: app_commands.Range[str, 1, 200], public: bool = False) -> None:
+                     query: app_commands.Range[str, browse.MIN_QUERY, browse.MAX_QUERY],
+                     public: bool = False) -> None:
         results = await browse.search(self.bot.db, guild_id(interaction), query, limit=15)
         await send_pages(interaction, fmt.search_pages(results), ephemeral=not public)
 
@@ -112,5 +121,6 @@ class Browse(commands.Cog):
                   public: bool = False) -> None:
         thresholds = default_thresholds(self.bot)
         report = await browse.why(self.bot.db, guild_id(interaction), url,
-                                  default_low=thresholds.low, default_high=thresholds.high)
+                                  default_low=thresholds.low, default_high=thresholds.high,
+                                  include_reviews=sees_reviews(self.bot, interaction, public=public))
         await send_pages(interaction, [fmt.why_embed(report)], ephemeral=not public)

@@ -1,0 +1,116 @@
+"""Does the review queue teach the matcher? (issue 12 item 4, "Measure it")
+
+The story, in date order, is cut in two halves. Both runs replay the first half through the
+real bot (`follow.Follower`), then the second half, and score claim P/R/F1 on the second
+half's articles from the matches stored in the database:
+- *before*: nobody decides anything in the first half;
+- *after*: a simulated admin decides every claim proposal of the first half through the public
+  review service: accept when the article is labelled with the proposal's claim, "not
+  related" otherwise (and nothing in the second half).
+The learning itself (claim examples from decisions) is branch `semantic`'s; a build without a
+claim-example store reports "learning: not available" and skips the runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.matchbench.corpus import Story, date_order
+from bench.matchbench.follow import AdminPolicy, Follower
+from bench.matchbench.metrics import Counts
+from bot.pipeline import CONSOLE_SCOPE
+from bot.service.review import ProposalView
+from storage import outcomes as outcome_store
+from storage import topics as topic_store
+from storage.db import Database
+from storage.guilds import find_article
+
+NOT_AVAILABLE = "learning: not available (this build stores no claim examples from review decisions)"
+
+
+async def learning_available(db: Database) -> bool:
+    """A build that learns from reviews keeps claim examples in a table of their own."""
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%example%'")
+    return bool(rows)
+
+
+@dataclass
+class LearningResult:
+    story: str
+    available: bool
+    first_half: int = 0
+    second_half: int = 0
+    before: Counts | None = None
+    after: Counts | None = None
+    accepted: int = 0
+    unrelated: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.available:
+            return {"available": False, "note": NOT_AVAILABLE}
+        assert self.before is not None and self.after is not None
+        return {"available": True, "first_half": self.first_half, "second_half": self.second_half,
+                "accepted": self.accepted, "unrelated": self.unrelated,
+                "claim_before": self.before.as_dict(), "claim_after": self.after.as_dict(),
+                "seconds": round(self.seconds, 1)}
+
+
+def learning_admin(follower: Follower, labels: dict[str, set[str]]) -> AdminPolicy:
+    """Accept a claim proposal when its article is labelled with the claim, else "not related"."""
+
+    def decide(p: ProposalView) -> str | None:
+        if p.claim_key is None:
+            return None
+        record = follower.record_id(p.article_url)
+        return "accept" if p.claim_key in labels.get(record or "", set()) else "unrelated"
+
+    return decide
+
+
+def stored_claims(follower: Follower, story: Story, records: Sequence[dict[str, Any]]) -> Counts:
+    """Claim P/R/F1 over `records` from what the bot stored: each article's matched claims."""
+
+    async def read(db: Database) -> Counts:
+        topic = await topic_store.get_topic(db, CONSOLE_SCOPE, story.main_topic)
+        key_of = {cid: key for key, cid in topic.claim_ids.items()}
+        counts = Counts()
+        for record in records:
+            hit = await find_article(db, [follower.server.article_url(record["id"]), record["id"]])
+            ids = await outcome_store.matched_claim_ids(db, hit.article_id) if hit else set()
+            counts.add({key_of[i] for i in ids if i in key_of}, set(record["expected"].get("claims") or ()))
+        return counts
+
+    return follower.read(read)
+
+
+async def _probe() -> bool:
+    async with await Database.open(":memory:") as db:
+        return await learning_available(db)
+
+
+def simulate(story: Story, *, full: bool = True) -> LearningResult:
+    t0 = time.perf_counter()
+    ordered = date_order(story.records)
+    half = len(ordered) // 2
+    first, second = ordered[:half], ordered[half:]
+    labels = {r["id"]: set(r["expected"].get("claims") or ()) for r in ordered}
+    result = LearningResult(story.name, available=False, first_half=len(first), second_half=len(second))
+    if not asyncio.run(_probe()):
+        return result
+    with Follower(story, full=full) as before:
+        before.play(first)
+        before.play(second)
+        result.before = stored_claims(before, story, second)
+    with Follower(story, full=full) as after:
+        after.play(first, learning_admin(after, labels))
+        after.play(second)
+        result.after = stored_claims(after, story, second)
+        result.accepted, result.unrelated = len(after.decisions.accepted), len(after.decisions.unrelated)
+    result.available = True
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,197 @@
+"""Followed as a server follows it: does the dossier end right? (issue 12, Done when)
+
+Each story is replayed in date order as one feed (newest 20 items), ~6 new articles per
+snapshot, `dossier run --once` after each on the same database (`follow.Follower`). After
+each run a simulated admin accepts the status/figure proposals whose new value an article of
+that claim is labelled with and rejects the other status/figure proposals (other kinds are
+left pending). Gold: the labelled changes applied in the same order, the last one winning.
+
+Read from the database at the end (storage functions) and judged per claim:
+- a moved claim is *right* when its status is the gold status and its figures show the gold
+  figure and no superseded one; it is right *without admin* when the revisions that set its
+  final status and figures were the bot's confident updates, *with admin* otherwise;
+- a claim never moved must be *left alone* (status and figures as configured);
+- a *false assertion* is a confident update (actor `dossier`) setting a status or figure that no
+  article of that claim is labelled with.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.matchbench.corpus import Story, date_order
+from bench.matchbench.follow import AdminPolicy, Follower, snapshots
+from bench.matchbench.metrics import norm_value, same_figure
+from bot.pipeline import CONSOLE_SCOPE
+from bot.service.review import ProposalView
+from storage import topics as topic_store
+from storage.db import Database
+
+DOSSIER_ACTOR = "dossier"
+VALUE_KINDS = ("status_change", "figure_change")
+
+
+@dataclass
+class Gold:
+    status: str
+    figures: tuple[str, ...]  # as configured, or the last labelled figure
+    initial_status: str
+    initial_figures: tuple[str, ...]
+    stale: set[str] = field(default_factory=set)  # figures superseded along the way
+    values: set[tuple[str, str]] = field(default_factory=set)  # (kind, normalised value) labelled
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.values)
+
+    def labelled(self, kind: str, value: str | None) -> bool:
+        return any(k == kind and same_figure(v, value) for k, v in self.values)
+
+
+def gold_states(story: Story, ordered: Sequence[dict[str, Any]]) -> dict[tuple[str, str], Gold]:
+    """Every claim's gold end state: labelled changes applied in `ordered` order, last one winning."""
+    gold = {(t.key, c.key): Gold(c.status.value, c.figures, c.status.value, c.figures)
+            for t in story.topics for c in t.claims}
+    for record in ordered:
+        for lab in record["expected"].get("changes") or ():
+            g = gold[(story.main_topic, lab["claim"])]
+            g.values.add((lab["kind"], lab["to"]))
+            if lab["kind"] == "status_change":
+                g.status = lab["to"]
+            else:
+                g.stale.update(f for f in g.figures if not same_figure(lab["to"], f))
+                g.figures = (lab["to"],)
+    for g in gold.values():
+        g.stale = {s for s in g.stale if not any(same_figure(f, s) for f in g.figures)}
+    return gold
+
+
+@dataclass
+class ClaimOutcome:
+    topic: str
+    claim: str
+    moved: bool
+    gold_status: str
+    gold_figures: tuple[str, ...]
+    status: str
+    figures: tuple[str, ...]
+    right: bool
+    via: str | None  # "confident" | "admin" | None (not changed)
+    false_assertions: list[str]
+
+
+@dataclass
+class ReplayResult:
+    story: str
+    mode: str
+    articles: int
+    snapshots: int
+    claims: list[ClaimOutcome]
+    accepted: int
+    rejected: int
+    left_pending: int
+    updates: int
+    seconds: float
+
+    @property
+    def moved(self) -> list[ClaimOutcome]:
+        return [c for c in self.claims if c.moved]
+
+    @property
+    def unmoved(self) -> list[ClaimOutcome]:
+        return [c for c in self.claims if not c.moved]
+
+    def summary(self) -> dict[str, Any]:
+        moved, unmoved = self.moved, self.unmoved
+        return {
+            "articles": self.articles, "snapshots": self.snapshots, "mode": self.mode,
+            "moved_claims": len(moved),
+            "moved_right": sum(c.right for c in moved),
+            "moved_right_without_admin": sum(c.right and c.via == "confident" for c in moved),
+            "proposals_accepted": self.accepted, "proposals_rejected": self.rejected,
+            "proposals_left_pending": self.left_pending,
+            "unmoved_claims": len(unmoved), "unmoved_left_alone": sum(c.right for c in unmoved),
+            "false_assertions": [a for c in self.claims for a in c.false_assertions],
+            "updates_printed": self.updates, "seconds": round(self.seconds, 1),
+            "claims": [{"claim": f"{c.topic}/{c.claim}", "moved": c.moved, "right": c.right, "via": c.via,
+                        "gold": [c.gold_status, list(c.gold_figures)], "final": [c.status, list(c.figures)]}
+                       for c in self.claims],
+        }
+
+
+def _figures_right(gold: Gold, figures: tuple[str, ...]) -> bool:
+    if not any(k == "figure_change" for k, _ in gold.values):
+        return {norm_value(f) for f in figures} == {norm_value(f) for f in gold.initial_figures}
+    shows_gold = any(same_figure(g, f) for g in gold.figures for f in figures)
+    shows_stale = any(same_figure(s, f) and not any(same_figure(g, f) for g in gold.figures)
+                      for s in gold.stale for f in figures)
+    return shows_gold and not shows_stale
+
+
+def judge(topic: str, claim: str, gold: Gold, history: Sequence[topic_store.ClaimRevision]) -> ClaimOutcome:
+    """One claim's end state against its gold, from its revision history (oldest first)."""
+    final = history[-1]
+    status_by = figures_by = None
+    false: list[str] = []
+    for prev, rev in itertools.pairwise(history):
+        if rev.status != prev.status:
+            status_by = rev.actor
+            if rev.actor == DOSSIER_ACTOR and not gold.labelled("status_change", rev.status):
+                false.append(f"{topic}/{claim}: status {prev.status} -> {rev.status}")
+        if tuple(rev.figures) != tuple(prev.figures):
+            figures_by = rev.actor
+            for fig in rev.figures:
+                if fig not in prev.figures and rev.actor == DOSSIER_ACTOR \
+                        and not gold.labelled("figure_change", fig):
+                    false.append(f"{topic}/{claim}: figure {fig}")
+    right = final.status == gold.status and _figures_right(gold, final.figures)
+    if gold.moved:
+        setters = [a for a in (status_by, figures_by) if a is not None]
+        via = ("admin" if any(a.startswith("admin") for a in setters) else "confident") if setters else None
+    else:
+        via = None
+    return ClaimOutcome(topic, claim, gold.moved, gold.status, gold.figures, final.status,
+                        tuple(final.figures), right, via, false)
+
+
+def admin_policy(gold: dict[tuple[str, str], Gold]) -> AdminPolicy:
+    """Accept a status/figure proposal whose new value an article of its claim is labelled
+    with; reject the other status/figure proposals; leave other kinds pending."""
+
+    def decide(p: ProposalView) -> str | None:
+        if p.kind not in VALUE_KINDS or p.claim_key is None:
+            return None
+        g = gold.get((p.topic_key, p.claim_key))
+        return "accept" if g is not None and g.labelled(p.kind, p.after) else "reject"
+
+    return decide
+
+
+def replay(story: Story, *, full: bool = True) -> ReplayResult:
+    t0 = time.perf_counter()
+    ordered = date_order(story.records)
+    gold = gold_states(story, ordered)
+    with Follower(story, full=full) as follower:
+        follower.play(ordered, admin_policy(gold))
+
+        async def final_histories(db: Database) -> dict[tuple[str, str], list[topic_store.ClaimRevision]]:
+            out = {}
+            for record in await topic_store.topics_for_scope(db, CONSOLE_SCOPE):
+                for key, claim_id in record.claim_ids.items():
+                    out[(record.state.key, key)] = await topic_store.claim_history(db, claim_id)
+            return out
+
+        histories = follower.read(final_histories)
+        decisions = follower.decisions
+        runs, updates = follower.runs, len(follower.updates)
+    claims = [judge(t, c, gold[(t, c)], histories[(t, c)]) for (t, c) in gold if (t, c) in histories]
+    return ReplayResult(story.name, "full text" if full else "title + 300-char summary", len(ordered),
+                        runs, claims, len(decisions.accepted), len(decisions.rejected), decisions.left,
+                        updates, time.perf_counter() - t0)
+
+
+__all__ = ["Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]

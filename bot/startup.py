@@ -1,0 +1,35 @@
+"""What every run mode needs at start: thresholds from the settings, the fetcher, the config
+with each claim's initial figures.
+
+Console mode (`bot.runner`) and Discord mode (`bot.discord_bot.app`) both build on these, so
+they live below both: the run layer imports the Discord layer (to start it), never the
+other way round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.config import Config
+from bot.fetch.client import Fetcher
+from bot.match import Thresholds
+from bot.match.figures import seed_claim_figures
+from bot.settings import Settings
+
+
+def thresholds_for(settings: Settings) -> Thresholds:
+    """The configured thresholds, each falling back to the matcher's tuned default."""
+    default = Thresholds()
+    return Thresholds(
+        low=settings.match_low if settings.match_low is not None else default.low,
+        high=settings.match_high if settings.match_high is not None else default.high,
+    )
+
+
+def with_initial_figures(config: Config) -> Config:
+    """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
+    return replace(config, topics=seed_claim_figures(config.topics))
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    return Fetcher(allow_private=settings.allow_private_feeds)
