@@ -13,7 +13,6 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from bot.apply import apply_change, describe
 from bot.checkpoint import checkpoint
@@ -21,6 +20,7 @@ from bot.diff import build_diff
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
+from bot.match.explain import explain
 from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.render.embed import render_embed
@@ -291,7 +291,7 @@ class Pipeline:
                 for scope in scopes:
                     if scope.guild_id != CONSOLE_SCOPE and scope.guild_id not in allowed:
                         continue
-                    results = {r.topic_key: r for r in scope.matcher.match(job.entry)}
+                    results = {r.topic_key: r for r in scope.matcher.match(job.entry, score_failed=False)}
                     for record in scope.records:
                         result = results.get(record.state.key)
                         if result is not None:
@@ -384,21 +384,3 @@ def _revision_change(topic: TopicState, entry: Entry, previous: Entry, result: T
 def _lead(entry: Entry, size: int = 280) -> str:
     text = entry.body or entry.title
     return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def explain(result: TopicResult) -> dict[str, Any]:
-    """The JSON kept for `why`: gate hits and every claim's score and features."""
-    gate = result.gate
-    return {
-        "gate": {
-            "passed": gate.passed,
-            "hits": [list(h) if h else [] for h in gate.hits],
-            "excluded_by": gate.excluded_by,
-        },
-        "relevant": result.relevant,
-        "scores": [
-            {"claim": s.claim_key, "score": round(s.score, 1), "evidence": s.evidence,
-             "features": s.features}
-            for s in result.scores
-        ],
-    }

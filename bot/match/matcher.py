@@ -54,6 +54,7 @@ class TopicResult:
     sentences: tuple[str, ...] = ()
     claim_windows: dict[str, tuple[int, ...]] = field(default_factory=dict)
     title_sentences: int = 0
+    scored: bool = True  # False: the gate failed and scoring was skipped (`why` scores on demand)
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -83,7 +84,9 @@ class Matcher:
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
 
-    def match(self, entry: Entry) -> list[TopicResult]:
+    def match(self, entry: Entry, *, score_failed: bool = True) -> list[TopicResult]:
+        """`score_failed=False` skips scoring a topic whose gate fails (the poll cycle: such an
+        entry can match nothing there); `why` passes True to show what it would have scored."""
         sentences, n_title = entry_sentences(entry)
         folded = fold("\n".join(sentences))
         words = word_set(folded)
@@ -91,6 +94,9 @@ class Matcher:
         out: list[TopicResult] = []
         for ct, scorer in zip(self.compiled, self.window_scorers, strict=True):
             gate = ct.gate.check(folded, words)
+            if not gate.passed and not score_failed:
+                out.append(TopicResult(ct.topic.key, gate, False, (), (), scored=False))
+                continue
             if concept_sets is None:
                 concept_sets = self.reader.sentence_sets(sentences, folded)
             out.append(self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets))
