@@ -23,6 +23,7 @@ from bot.match import Matcher, Thresholds, TopicResult, detect_changes
 from bot.match.explain import explain
 from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
 from bot.parse import ParsedFeed, parse_feed
+from bot.parse.items import without_known_items
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
 from storage import articles as article_store
@@ -167,9 +168,11 @@ class Pipeline:
         parsed = await asyncio.to_thread(_parse_all, feeds, results)
         changed: list[tuple[int, Sequence[Entry]]] = []
         changed_polls: list[PollRecord] = []
-        for feed, result, feed_parsed in zip(feeds, results, parsed, strict=True):
+        for feed, result, (feed_parsed, digests) in zip(feeds, results, parsed, strict=True):
             report.polled += 1
             record = self._poll_record(feed, result, feed_parsed, now, report)
+            if record.ok and feed_parsed is not None:
+                record = replace(record, item_digests=digests)
             if record.ok and feed_parsed is not None:
                 changed.append((feed.id, feed_parsed.entries))
                 changed_polls.append(record)
@@ -357,14 +360,29 @@ class Pipeline:
         return TopicOutcome(record.id, record.guild_id, True, detail, matches, posts)
 
 
-def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult]) -> list[ParsedFeed | None]:
-    """Parse the bodies of a batch (None where there was no new body). Runs in a thread."""
+def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult],
+               ) -> list[tuple[ParsedFeed | None, tuple[str, ...] | None]]:
+    """Parse the bodies of a batch: (entries, the digests of the document's items) per feed,
+    (None, None) where there was no new body. Runs in a worker thread."""
     return [
-        parse_feed(r.body, feed_url=r.final_url or f.url, source_name=f.name,
-                   content_type=r.content_type)
-        if r.ok and not r.not_modified and r.body is not None else None
+        _parse_new_items(f, r) if r.ok and not r.not_modified and r.body is not None
+        else (None, None)
         for f, r in zip(feeds, results, strict=True)
     ]
+
+
+def _parse_new_items(feed: FeedRow, result: FetchResult) -> tuple[ParsedFeed, tuple[str, ...]]:
+    """Only the items not in the feed's last document are parsed (bot.parse.items); the whole
+    document when it cannot be split with certainty or the reduced one does not parse."""
+    assert result.body is not None
+    options = {"feed_url": result.final_url or feed.url, "source_name": feed.name,
+               "content_type": result.content_type}
+    reduced, digests = without_known_items(result.body, feed.item_digests)
+    if reduced is not None:
+        parsed = parse_feed(reduced, **options)
+        if parsed.error is None:
+            return parsed, digests
+    return parse_feed(result.body, **options), digests
 
 
 def _revision_change(topic: TopicState, entry: Entry, previous: Entry, result: TopicResult) -> Change:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ class FeedRow:
     polls_ok: int
     paused_at: datetime | None
     paused_reason: str | None
+    item_digests: frozenset[str] = frozenset()  # the last document's items (parse only new ones)
 
     @property
     def display_name(self) -> str:
@@ -56,6 +58,7 @@ def feed_from_row(r: Any) -> FeedRow:
         last_ok_at=from_db_time(r["last_ok_at"]), last_status=r["last_status"],
         last_error=r["last_error"], failures=r["failures"], polls_ok=r["polls_ok"],
         paused_at=from_db_time(r["paused_at"]), paused_reason=r["paused_reason"],
+        item_digests=frozenset(json.loads(r["item_digests"] or "[]")),
     )
 
 
@@ -148,6 +151,7 @@ class PollRecord:
     last_modified: str | None
     failures: int
     pause_reason: str | None = None
+    item_digests: tuple[str, ...] | None = None  # None: keep the stored ones
 
 
 _RECORD_POLL = """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
@@ -155,7 +159,8 @@ _RECORD_POLL = """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_stat
        last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
        polls_ok = polls_ok + ?,
        paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
-       paused_reason = COALESCE(?, paused_reason)
+       paused_reason = COALESCE(?, paused_reason),
+       item_digests = COALESCE(?, item_digests)
    WHERE id = ?"""
 
 
@@ -163,7 +168,8 @@ def _poll_params(r: PollRecord) -> tuple[Any, ...]:
     return (
         to_db_time(r.now), to_db_time(r.next_poll_at), r.status, r.error, r.failures, r.etag,
         r.last_modified, r.ok, to_db_time(r.now), 1 if r.ok else 0, r.pause_reason,
-        to_db_time(r.now), r.pause_reason, r.feed_id,
+        to_db_time(r.now), r.pause_reason,
+        None if r.item_digests is None else json.dumps(list(r.item_digests)), r.feed_id,
     )
 
 

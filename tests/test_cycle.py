@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+import bot.pipeline as pipeline_module
 from bot.fetch.client import Fetcher
 from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
+from bot.parse.items import item_digest, split_items, without_known_items
 from bot.service.browse import why
 from storage import articles, feeds, outbox, topics
 from storage.db import Database
@@ -148,3 +150,42 @@ async def test_batches_change_nothing(tmp_path, server, fetcher):
     assert outputs[0] and outputs[0] == outputs[1]
     # the review concluded once: the second article finds it concluded already
     assert [k for k, _ in outputs[0]].count("status_change") == 1
+
+
+def test_items_are_split_at_the_byte_level_or_not_at_all():
+    doc = rss(CONCLUDED, UNRELATED)
+    head, items, tail = split_items(doc)
+    assert len(items) == 2 and head + b"".join(items) + tail == doc
+    atom = (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
+            b"<entry><id>1</id></entry>\n<entry xml:lang='en'><id>2</id></entry></feed>")
+    assert [i[:6] for i in split_items(atom)[1]] == [b"<entry", b"<entry"]
+    # an item boundary inside CDATA, a comment between items, no items: parse the whole thing
+    cdata = b"<rss><channel><item><description><![CDATA[a </item> b]]></description></item></channel></rss>"
+    assert split_items(cdata) is None
+    assert split_items(b"<rss><channel><item>a</item><!-- x --><item>b</item></channel></rss>") is None
+    assert split_items(b"<rss><channel><title>empty</title></channel></rss>") is None
+    reduced, digests = without_known_items(doc, frozenset({item_digest(items[0])}))
+    assert reduced == head + items[1] + tail and len(digests) == 2
+
+
+async def test_a_changed_feed_parses_only_its_new_and_changed_items(db, server, fetcher, monkeypatch):
+    revised = (UNRELATED[0], UNRELATED[1], UNRELATED[2], UNRELATED[3] + " Rain later.")
+    extra = ("g-5", "https://news.example/other", "Acme widget recall widens",
+             "Acme recalled more exploding widgets on Friday.")
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"v1"')
+    await setup(db, server, "/a")
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    parsed_items = []
+    real = pipeline_module.parse_feed
+
+    def counting(body, **kwargs):
+        parsed_items.append(body.count(b"<item>"))
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "parse_feed", counting)
+    server.route("/a", body=rss(CONCLUDED, revised, extra), etag='"v2"')
+    report = await pipe.run_cycle(force=True)
+    assert parsed_items == [2]  # the revised item and the new one, not the unchanged one
+    assert report.new_articles == 1 and report.revised_articles == 1
+    assert len(await articles.sightings(db, 1)) == 1

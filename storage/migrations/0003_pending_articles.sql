@@ -15,3 +15,7 @@ CREATE TABLE pending_articles (
     last_error      TEXT,
     queued_at       TEXT NOT NULL
 );
+
+-- Digests of the items of the feed's last document (JSON list), stored with its entries: at
+-- the next change only the items not among them are parsed.
+ALTER TABLE feeds ADD COLUMN item_digests TEXT;
