@@ -75,37 +75,46 @@ async def record_many(
     """
     now = to_db_time(utcnow())
     outbox_ids: list[int] = []
+    evaluations = [
+        (article_id, outcome.topic_id, int(outcome.relevant),
+         json.dumps(outcome.detail, default=str), content_hash, now)
+        for article_id, content_hash, outcomes, _ in decided for outcome in outcomes
+    ]
+    matches = [
+        (article_id, cid, score, ev, now)
+        for article_id, _, outcomes, _ in decided for outcome in outcomes
+        for cid, score, ev in outcome.matches
+    ]
     async with db.transaction() as conn:
-        for article_id, content_hash, outcomes, backlog in decided:
-            await _record(conn, article_id, content_hash, outcomes, backlog, actor, now, outbox_ids)
-        checkpoint("record")
-        await conn.executemany("DELETE FROM pending_articles WHERE article_id = ?",
-                               [(article_id,) for article_id, *_ in decided])
-    return outbox_ids
-
-
-async def _record(
-    conn: aiosqlite.Connection, article_id: int, content_hash: str,
-    outcomes: Sequence[TopicOutcome], backlog: bool, actor: str, now: str | None,
-    outbox_ids: list[int],
-) -> None:
-    for outcome in outcomes:
-        await conn.execute(
+        await conn.executemany(
             """INSERT INTO evaluations (article_id, topic_id, relevant, detail, content_hash,
                    created_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT(article_id, topic_id) DO UPDATE SET relevant = excluded.relevant,
                    detail = excluded.detail, content_hash = excluded.content_hash,
                    created_at = excluded.created_at""",
-            (article_id, outcome.topic_id, int(outcome.relevant),
-             json.dumps(outcome.detail, default=str), content_hash, now),
+            evaluations,
         )
         await conn.executemany(
             """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(article_id, claim_id) DO UPDATE SET score = excluded.score,
                    evidence = excluded.evidence""",
-            [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
+            matches,
         )
+        for article_id, _, outcomes, backlog in decided:
+            await _record_posts(conn, article_id, outcomes, backlog, actor, now, outbox_ids)
+        checkpoint("record")
+        await conn.executemany("DELETE FROM pending_articles WHERE article_id = ?",
+                               [(article_id,) for article_id, *_ in decided])
+    return outbox_ids
+
+
+async def _record_posts(
+    conn: aiosqlite.Connection, article_id: int, outcomes: Sequence[TopicOutcome],
+    backlog: bool, actor: str, now: str | None, outbox_ids: list[int],
+) -> None:
+    """Proposals, claim revisions and outbox rows, one post at a time (ids are needed)."""
+    for outcome in outcomes:
         for post in outcome.posts:
             nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
                               post.kind, post.after_value, post.nonce_extra)
