@@ -138,33 +138,55 @@ class Pipeline:
         feeds = await feed_store.due_feeds(self.db, None if force else now,
                                            subscribed_only=not self.include_console_scope)
         quiet: list[PollRecord] = []  # 304 and failed feeds: one transaction per cycle
-        for start in range(0, len(feeds), self.batch_feeds):
-            if self.stop.is_set():
-                log.info("stopping: %d feeds left for the next start", len(feeds) - start)
-                break
-            await self._poll_batch(feeds[start:start + self.batch_feeds], now, report, quiet)
-            await self.process_pending(report)
+        batches = [feeds[i:i + self.batch_feeds] for i in range(0, len(feeds), self.batch_feeds)]
+        # the next batch is fetched while this one is parsed, stored and matched (at most two
+        # batches of bodies in memory)
+        fetching = self._fetch(batches[0]) if batches else None
+        try:
+            for index, batch in enumerate(batches):
+                assert fetching is not None
+                results = None if self.stop.is_set() else await self._unless_stopped(fetching)
+                if results is None:  # nothing of this batch was stored: it is polled next time
+                    log.info("stopping: %d feeds left for the next start",
+                             sum(len(b) for b in batches[index:]))
+                    break
+                fetching = None
+                checkpoint("fetch")
+                if index + 1 < len(batches):
+                    fetching = self._fetch(batches[index + 1])
+                await self._store_batch(batch, results, now, report, quiet)
+                await self.process_pending(report)
+        finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetching
         # a crash before this line costs these feeds one more conditional GET, nothing else
         await feed_store.record_polls(self.db, quiet)
         return report
 
-    async def _poll_batch(self, feeds: Sequence[FeedRow], now: datetime, report: CycleReport,
-                          quiet: list[PollRecord]) -> None:
-        fetches = asyncio.gather(*(
+    def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
+        return asyncio.gather(*(
             self.fetcher.fetch(f.url, etag=f.etag, last_modified=f.last_modified,
                                guard=self.guard or f.origin != "config")
             for f in feeds
         ))
+
+    async def _unless_stopped(self, fetching: asyncio.Future[list[FetchResult]],
+                              ) -> list[FetchResult] | None:
+        """The fetch results, or None (fetches cancelled) when a stop signal comes first."""
         stopped = asyncio.ensure_future(self.stop.wait())
-        await asyncio.wait({fetches, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({fetching, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
-        if not fetches.done():  # a stop signal: nothing of this batch was stored, drop it
-            fetches.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fetches
-            return
-        results = fetches.result()
-        checkpoint("fetch")
+        if fetching.done():
+            return fetching.result()
+        fetching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fetching
+        return None
+
+    async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
+                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> None:
         parsed = await asyncio.to_thread(_parse_all, feeds, results)
         changed: list[tuple[int, Sequence[Entry]]] = []
         changed_polls: list[PollRecord] = []
