@@ -77,7 +77,6 @@ async def store_feeds(
     are not saved either, so the next poll fetches the same entries again).
     """
     now = to_db_time(utcnow())
-    out: list[list[StoredArticle]] = []
     async with db.transaction() as conn:
         feed_ids = list({fid for fid, _ in feeds})
         first_poll = {r[0]: r[1] == 0 for r in await select_in(
@@ -90,46 +89,72 @@ async def store_feeds(
         urls = list({e.url for _, es in feeds for e in es if e.url and e.identity not in by_identity})
         for r in await select_in(conn, "SELECT * FROM articles WHERE url IN ({}) ORDER BY id", urls):
             by_url.setdefault(r["url"], dict(r))
-        sightings: list[tuple[Any, ...]] = []
-        queued: list[tuple[Any, ...]] = []
+        # new articles are inserted together (executemany, then one query for their ids)
+        unsaved: list[dict[str, Any]] = []
+
+        async def flush() -> None:
+            if not unsaved:
+                return
+            await conn.executemany(
+                """INSERT INTO articles (identity, url, title, summary, content, published_at,
+                       source, content_hash, first_seen_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(r["identity"], r["url"], r["title"], r["summary"], r["content"],
+                  r["published_at"], r["source"], r["content_hash"], now, now) for r in unsaved],
+            )
+            ids = {r[1]: r[0] for r in await select_in(
+                conn, "SELECT id, identity FROM articles WHERE identity IN ({})",
+                [r["identity"] for r in unsaved])}
+            for r in unsaved:
+                r["id"] = ids[r["identity"]]
+            unsaved.clear()
+
+        sightings: list[tuple[dict[str, Any], int]] = []
+        queued: list[tuple[dict[str, Any], int, Seen, int, int | None]] = []
+        decided: list[list[tuple[dict[str, Any], Entry, Seen, Entry | None]]] = []
         for feed_id, entries in feeds:
-            stored: list[StoredArticle] = []
-            seen_in_feed: set[int] = set()
+            stored: list[tuple[dict[str, Any], Entry, Seen, Entry | None]] = []
+            seen_in_feed: set[int] = set()  # id() of the rows: new ones have no article id yet
             backlog = int(first_poll.get(feed_id, False))
             for entry in entries:
                 row = by_identity.get(entry.identity)
                 if row is None and entry.url:
                     row = by_url.get(entry.url)
                 if row is None:
-                    row = await _insert(conn, entry, now)
+                    row = _new_row(entry)
+                    unsaved.append(row)
                     by_identity[entry.identity] = row
                     if entry.url:
                         by_url.setdefault(entry.url, row)
-                    stored.append(StoredArticle(row["id"], entry, Seen.NEW))
-                    queued.append((row["id"], feed_id, Seen.NEW.value, backlog, None, now))
+                    stored.append((row, entry, Seen.NEW, None))
+                    queued.append((row, feed_id, Seen.NEW, backlog, None))
                 else:
-                    if row["id"] in seen_in_feed:
+                    if id(row) in seen_in_feed:
                         continue
                     previous = row_to_entry(row)
                     if row["content_hash"] != entry.content_hash and row["identity"] == entry.identity:
+                        if row["id"] is None:
+                            await flush()  # new earlier in this batch, revised already
                         counted = row["revision_count"] < REVISION_LIMIT
                         revision_id = await _revise(conn, row, entry, counted, now)
                         seen = Seen.REVISED if counted else Seen.UNCHANGED
-                        stored.append(StoredArticle(row["id"], entry, seen, previous))
+                        stored.append((row, entry, seen, previous))
                         if counted:
-                            queued.append((row["id"], feed_id, Seen.REVISED.value, backlog,
-                                           revision_id, now))
+                            queued.append((row, feed_id, Seen.REVISED, backlog, revision_id))
                     else:
-                        stored.append(StoredArticle(row["id"], previous, Seen.UNCHANGED))
-                seen_in_feed.add(row["id"])
-                sightings.append((row["id"], feed_id, now, now))
-            out.append(stored)
+                        stored.append((row, previous, Seen.UNCHANGED, None))
+                seen_in_feed.add(id(row))
+                sightings.append((row, feed_id))
+            decided.append(stored)
+        await flush()
+        out = [[StoredArticle(row["id"], entry, seen, previous) for row, entry, seen, previous in stored]
+               for stored in decided]
         await conn.executemany(
             """INSERT INTO sightings (article_id, feed_id, first_seen_at, last_seen_at)
                VALUES (?, ?, ?, ?)
                ON CONFLICT(article_id, feed_id)
                DO UPDATE SET last_seen_at = excluded.last_seen_at""",
-            sightings,
+            [(row["id"], feed_id, now, now) for row, feed_id in sightings],
         )
         checkpoint("store")
         # an article queued before (a crash, or new and revised in one batch) stays queued
@@ -137,24 +162,18 @@ async def store_feeds(
         await conn.executemany(
             """INSERT INTO pending_articles (article_id, feed_id, seen, backlog, previous_id,
                    queued_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(article_id) DO NOTHING""",
-            queued,
+            [(row["id"], feed_id, seen.value, backlog, revision_id, now)
+             for row, feed_id, seen, backlog, revision_id in queued],
         )
         await write_polls(conn, polls)
     return out
 
 
-async def _insert(conn: aiosqlite.Connection, entry: Entry, now: str | None) -> dict[str, Any]:
-    published = to_db_time(entry.published)
-    cur = await conn.execute(
-        """INSERT INTO articles (identity, url, title, summary, content, published_at,
-               source, content_hash, first_seen_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (entry.identity, entry.url, entry.title, entry.summary, entry.content,
-         published, entry.source, entry.content_hash, now, now),
-    )
-    return {"id": int(cur.lastrowid or 0), "identity": entry.identity, "url": entry.url,
-            "title": entry.title, "summary": entry.summary, "content": entry.content,
-            "published_at": published, "source": entry.source,
+def _new_row(entry: Entry) -> dict[str, Any]:
+    """An article row not inserted yet (its id is set when the batch's new rows are)."""
+    return {"id": None, "identity": entry.identity, "url": entry.url, "title": entry.title,
+            "summary": entry.summary, "content": entry.content,
+            "published_at": to_db_time(entry.published), "source": entry.source,
             "content_hash": entry.content_hash, "revision_count": 0}
 
 
