@@ -101,8 +101,7 @@ async def record_many(
                    evidence = excluded.evidence""",
             matches,
         )
-        for article_id, _, outcomes, backlog in decided:
-            await _record_posts(conn, article_id, outcomes, backlog, actor, now, outbox_ids)
+        outbox_ids.extend(await _record_posts(conn, decided, actor, now))
         checkpoint("record")
         await conn.executemany("DELETE FROM pending_articles WHERE article_id = ?",
                                [(article_id,) for article_id, *_ in decided])
@@ -110,40 +109,53 @@ async def record_many(
 
 
 async def _record_posts(
-    conn: aiosqlite.Connection, article_id: int, outcomes: Sequence[TopicOutcome],
-    backlog: bool, actor: str, now: str | None, outbox_ids: list[int],
-) -> None:
-    """Proposals, claim revisions and outbox rows, one post at a time (ids are needed)."""
-    for outcome in outcomes:
-        for post in outcome.posts:
-            nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
-                              post.kind, post.after_value, post.nonce_extra)
-            cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
-            if await cur.fetchone():
-                continue  # this exact update was already queued
-            proposal_id = None
-            if post.proposal:
-                cur = await conn.execute(
-                    """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
-                           before_value, after_value, score, evidence, payload, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (outcome.topic_id, post.claim_id, article_id, post.kind,
-                     post.before_value, post.after_value, post.score, post.evidence,
-                     json.dumps(post.payload), now),
-                )
-                proposal_id = cur.lastrowid
-            elif post.new_state is not None and post.claim_id is not None:
-                await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
-                                 reason=post.reason, article_id=article_id, actor=actor)
+    conn: aiosqlite.Connection, decided: Sequence[tuple[int, str, Sequence[TopicOutcome], bool]],
+    actor: str, now: str | None,
+) -> list[int]:
+    """Proposals and claim revisions one at a time (their ids are needed), then every new
+    outbox row in one executemany; returns the outbox ids in post order."""
+    nonces = [
+        (article_id, outcome, post, nonce_for(outcome.guild_id, article_id, outcome.topic_id,
+                                              post.claim_id, post.kind, post.after_value,
+                                              post.nonce_extra))
+        for article_id, _, outcomes, _ in decided for outcome in outcomes for post in outcome.posts
+    ]
+    backlog_of = {article_id: backlog for article_id, _, _, backlog in decided}
+    queued = {r[0] for r in await select_in(conn, "SELECT nonce FROM outbox WHERE nonce IN ({})",
+                                            [n for *_, n in nonces])}
+    rows: list[tuple[Any, ...]] = []
+    for article_id, outcome, post, nonce in nonces:
+        if nonce in queued:
+            continue  # this exact update was already queued
+        queued.add(nonce)
+        proposal_id = None
+        if post.proposal:
             cur = await conn.execute(
-                """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
-                       kind, payload, embed, backlog, nonce, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
-                 post.kind, json.dumps(post.payload), json.dumps(post.embed or {}), int(backlog),
-                 nonce, now),
+                """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
+                       before_value, after_value, score, evidence, payload, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (outcome.topic_id, post.claim_id, article_id, post.kind,
+                 post.before_value, post.after_value, post.score, post.evidence,
+                 json.dumps(post.payload), now),
             )
-            outbox_ids.append(int(cur.lastrowid or 0))
+            proposal_id = cur.lastrowid
+        elif post.new_state is not None and post.claim_id is not None:
+            await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
+                             reason=post.reason, article_id=article_id, actor=actor)
+        rows.append((outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
+                     post.kind, json.dumps(post.payload), json.dumps(post.embed or {}),
+                     int(backlog_of[article_id]), nonce, now))
+    if not rows:
+        return []
+    await conn.executemany(
+        """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
+               kind, payload, embed, backlog, nonce, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
+    ids = {r[1]: r[0] for r in await select_in(
+        conn, "SELECT id, nonce FROM outbox WHERE nonce IN ({})", [r[9] for r in rows])}
+    return [ids[r[9]] for r in rows]
 
 
 async def matched_claim_ids(db: Database, article_id: int) -> set[int]:
