@@ -28,7 +28,7 @@ from bench.matchbench import modes as mode_registry
 from bench.matchbench.corpus import STORIES, default_corpus, load_story
 from bench.matchbench.learning import simulate
 from bench.matchbench.quality import measure, predictors
-from bench.matchbench.replay import replay
+from bench.matchbench.replay import FEED_KINDS, replay
 from bench.matchbench.report import learning_block, misses, mode_table, replay_block
 from bot.match import Thresholds
 
@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--high", type=float, default=None, help="apply threshold (default: the bot's)")
     ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True,
                     help="follow each story as a server would (default: on)")
-    ap.add_argument("--replay-mode", choices=("full", "summary"), default="full",
-                    help="what the replayed feed carries (default: full text)")
+    ap.add_argument("--replay-mode", default="full",
+                    help=f"comma-separated feeds to replay: {', '.join(FEED_KINDS)} (default: full)")
     ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=True,
                     help="run the review-learning simulation (default: on)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     corpus = args.corpus or default_corpus()
+    if not corpus.is_dir():
+        print(f"no corpus at {corpus}: pass --corpus or set DOSSIER_CORPUS", file=sys.stderr)
+        return 2
     default = Thresholds()
     thresholds = Thresholds(low=default.low if args.low is None else args.low,
                             high=default.high if args.high is None else args.high)
@@ -63,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in names if m not in available]
     if unknown:
         print(f"unknown mode(s) {unknown}; registered: {', '.join(available)}", file=sys.stderr)
+        return 2
+    replay_kinds = [k.strip() for k in args.replay_mode.split(",")]
+    if any(k not in FEED_KINDS for k in replay_kinds):
+        print(f"unknown replay mode in {replay_kinds}; known: {', '.join(FEED_KINDS)}", file=sys.stderr)
         return 2
     stories = list(STORIES) if args.story == "all" else [args.story]
     out = (lambda _line: None) if args.json else print
@@ -85,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         entry: dict = {"articles": len(story.records), "main_topic": story.main_topic,
                        "modes": {r.mode.name: r.as_dict() for r in results}}
         if args.replay:
-            followed = replay(story, full=args.replay_mode == "full")
-            replay_block(followed, out)
-            entry["replay"] = followed.summary()
+            entry["replay"] = {}
+            for kind in replay_kinds:
+                followed = replay(story, FEED_KINDS[kind])
+                replay_block(followed, out, verbose=args.verbose)
+                entry["replay"][kind] = followed.summary()
         if args.learning:
-            learnt = simulate(story, full=args.replay_mode == "full")
+            learnt = simulate(story, FEED_KINDS[replay_kinds[0]])
             learning_block(learnt, out)
             entry["learning"] = learnt.as_dict()
         doc["stories"][name] = entry

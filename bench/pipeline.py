@@ -1,122 +1,748 @@
-"""Throughput of one poll cycle (fetch -> parse -> store -> match -> outbox) on loopback.
+"""Poll-cycle cost of the real `dossier run --once`, side by side with lemon24/reader.
 
-Baseline, measured in the same run: feedparser alone on the same bytes, which is the
-least any feed reader must pay. The ratio says what the rest of the pipeline costs on top.
+    python bench/pipeline.py [--feeds 100,1000,3000] [--repeat 3] [--quick] [--no-reader]
 
-    python bench/pipeline.py [--feeds 4] [--entries 500]
+Serves N loopback feeds x 20 entries built at bench time from the real articles in
+../shared/corpus (dev.jsonl, story3/articles.jsonl; cycled with unique ids and links, never
+copied into the repository). Every entry carries its whole text in `content:encoded` (a
+full-content feed); every feed has an ETag and a Last-Modified, so an unchanged feed answers
+304. The topics are both corpus `topics.yaml` files; entries are mixed so that ~14 % of them
+pass a topic gate (Dossier's own gate decides which articles pass).
+
+Workloads, each one process of `dossier run --once --format jsonl` on the same database, and
+one process of reader (update_feeds + the same keyword gate) on its own database:
+  W1  cold start: every entry is new (N x 20 entries)
+  W2  next cycle: every feed answers 304
+  W3  500 new full-content entries spread over ~40 % of the feeds
+  W4  500 new SHORT entries (title + ~300-character summary, no content) whose links lead to
+      local HTML news pages: what article fetching adds, where Dossier fetches articles
+For each: wall time, entries/s, CPU, peak RSS (the process's own ru_maxrss via wait4), and for
+Dossier the event-loop lag p99 / worst stall (DOSSIER_LOOP_STATS, bot/monitor.py). Medians of
+`--repeat` runs. reader is installed in a throwaway venv under bench/.cache (not a dependency).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import math
+import os
 import platform
 import random
+import re
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
-import feedparser
+import yaml
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import FeedConfig, load_config  # noqa: E402
-from bot.fetch.client import Fetcher  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
-from bot.runner import bootstrap, thresholds_for  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.match.gate import Gate  # noqa: E402
+from bot.match.normalise import fold  # noqa: E402
 
-WORDS = (
-    "cloud contract review data centre employees shareholders letter storage services company "
-    "military unit report investigation protest vote proposal figures terabytes surveillance "
-    "calls agency statement policy audit customers outage weather market"
-).split()
-ACTORS = ["Microsoft", "Azure", "Amazon", "Google", "Israel", "Unit 8200", "the ministry", "a union"]
-
-
-def sentence(rng: random.Random) -> str:
-    words = [rng.choice(ACTORS)] + [rng.choice(WORDS) for _ in range(rng.randint(10, 22))]
-    return " ".join(words).capitalize() + "."
+ENTRIES_PER_FEED = 20
+GATE_SHARE = 0.14  # share of entries that pass a topic gate (issue 14's workload)
+CHANGED_SHARE = 0.4  # W3/W4: share of the feeds that gain entries
+SUMMARY_CHARS = 300
+READER_VERSION = "3.26"
+CACHE = ROOT / "bench" / ".cache"
+BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+CYCLE_LOG = re.compile(
+    r"cycle: (?P<polled>\d+) polled, (?P<not_modified>\d+) not modified, (?P<failed>\d+) failed, "
+    r"(?P<new>\d+) new, (?P<revised>\d+) revised, (?P<updates>\d+) updates"
+)
 
 
-def feed_bytes(name: str, count: int, seed: int) -> bytes:
-    rng = random.Random(seed)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    items = []
-    for i in range(count):
-        body = " ".join(sentence(rng) for _ in range(rng.randint(4, 10)))
-        items.append(
-            f"<item><guid>{name}-{i}</guid><link>https://bench.invalid/{name}/{i}</link>"
-            f"<title>{escape(sentence(rng))}</title>"
-            f"<pubDate>{format_datetime(start + timedelta(minutes=i))}</pubDate>"
-            f"<description>{escape(body)}</description></item>"
+# -- corpus ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    text: str
+    passes: bool  # passes some topic's gate on title + text
+
+
+def find_corpus(explicit: str | None) -> Path:
+    candidates = [Path(explicit)] if explicit else []
+    if os.environ.get("DOSSIER_CORPUS"):
+        candidates.append(Path(os.environ["DOSSIER_CORPUS"]))
+    candidates += [ROOT.parent / "shared" / "corpus", ROOT.parents[1] / "shared" / "corpus"]
+    for path in candidates:
+        if (path / "dev.jsonl").is_file() and (path / "story3" / "articles.jsonl").is_file():
+            return path
+    raise SystemExit(f"corpus not found (tried {', '.join(map(str, candidates))}); pass --corpus")
+
+
+def load_topics(corpus: Path) -> list[dict[str, Any]]:
+    topics: list[dict[str, Any]] = []
+    for path in (corpus / "topics.yaml", corpus / "story3" / "topics.yaml"):
+        topics += yaml.safe_load(path.read_text(encoding="utf-8"))["topics"]
+    keys = [t["key"] for t in topics]
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"topic keys collide across the corpus topics files: {keys}")
+    return topics
+
+
+def load_articles(corpus: Path, topics: Sequence[dict[str, Any]]) -> tuple[list[Article], list[Article]]:
+    """The corpus articles split into (pass a gate, pass none), by Dossier's own gate."""
+    gates = [Gate(t["keywords"], t.get("exclude", ())) for t in topics]
+    passing: list[Article] = []
+    failing: list[Article] = []
+    for path in (corpus / "dev.jsonl", corpus / "story3" / "articles.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            title = row.get("title") or row["text"][:80].rsplit(" ", 1)[0]
+            folded = fold(f"{title}\n{row['text']}")
+            passes = any(g.check(folded).passed for g in gates)
+            (passing if passes else failing).append(Article(title, row["text"], passes))
+    if not passing or not failing:
+        raise SystemExit("the corpus needs articles that pass a topic gate and articles that do not")
+    return passing, failing
+
+
+# -- the feeds and pages served ---------------------------------------------------------------
+
+@dataclass
+class Entry:
+    number: int
+    article: Article
+    short: bool  # W4: title + summary only, the link leads to a page
+
+
+@dataclass
+class FeedState:
+    entries: list[int] = field(default_factory=list)  # entry numbers, oldest first
+    version: int = 0
+    body: bytes = b""
+
+
+class Corpus:
+    """Entry k's article: ~GATE_SHARE of the entries come from the gate-passing articles."""
+
+    def __init__(self, passing: list[Article], failing: list[Article]) -> None:
+        self.passing = passing
+        self.failing = failing
+
+    def article(self, k: int) -> Article:
+        before = math.floor(k * GATE_SHARE)
+        if math.floor((k + 1) * GATE_SHARE) > before:
+            return self.passing[before % len(self.passing)]
+        return self.failing[(k - before) % len(self.failing)]
+
+
+def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def paragraphs_html(text: str) -> str:
+    return "".join(f"<p>{html_escape(p.strip())}</p>" for p in text.split("\n") if p.strip())
+
+
+class BenchServer:
+    """aiohttp on loopback in its own thread: N feeds on 127.0.0.1, news pages on other
+    127.0.0.x hosts (as if each feed's links led to its own site)."""
+
+    def __init__(self, corpus: Corpus, n_feeds: int, page_hosts: int) -> None:
+        self.corpus = corpus
+        self.feeds = [FeedState() for _ in range(n_feeds)]
+        self.entries: dict[int, Entry] = {}
+        self.next_number = 0
+        self.page_host_count = max(1, page_hosts)
+        self.page_bases: list[str] = []
+        self.hits: Counter[str] = Counter()
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-server", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    # life cycle
+    def __enter__(self) -> BenchServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/feed/{index}.xml", self._feed)
+        app.router.add_get("/article/{number}.html", self._page)
+        app.router.add_get("/robots.txt", self._robots)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        feed_site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await feed_site.start()
+        self.port = self._runner.addresses[0][1]
+        for i in range(self.page_host_count):
+            host = f"127.0.{1 + (i + 1) // 254}.{1 + (i + 1) % 254}"
+            site = web.TCPSite(self._runner, host, 0)
+            await site.start()
+            self.page_bases.append(f"http://{host}:{site._server.sockets[0].getsockname()[1]}")
+
+    # content
+    def feed_url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.port}/feed/{index}.xml"
+
+    def link(self, feed: int, number: int) -> str:
+        return f"{self.page_bases[feed % len(self.page_bases)]}/article/{number}.html"
+
+    def add_entries(self, feed: int, count: int, *, short: bool) -> None:
+        for _ in range(count):
+            k = self.next_number
+            self.next_number += 1
+            self.entries[k] = Entry(k, self.corpus.article(k), short)
+            self.feeds[feed].entries.append(k)
+
+    def publish(self, feeds: Sequence[int]) -> None:
+        """Bump the version (new validators) of `feeds` and render their documents."""
+        for index in feeds:
+            state = self.feeds[index]
+            state.version += 1
+            state.body = self._render(index, state)
+
+    def _validators(self, index: int, state: FeedState) -> tuple[str, str]:
+        modified = BASE_TIME + timedelta(hours=state.version, seconds=index)
+        return f'"f{index}-v{state.version}"', format_datetime(modified, usegmt=True)
+
+    def _render(self, index: int, state: FeedState) -> bytes:
+        items = []
+        for k in reversed(state.entries[-ENTRIES_PER_FEED:]):
+            entry = self.entries[k]
+            article = entry.article
+            published = format_datetime(BASE_TIME + timedelta(minutes=k), usegmt=True)
+            content = "" if entry.short else \
+                f"<content:encoded>{escape(paragraphs_html(article.text))}</content:encoded>"
+            items.append(
+                f"<item><guid isPermaLink=\"false\">bench-{k}</guid>"
+                f"<link>{escape(self.link(index, k))}</link>"
+                f"<title>{escape(article.title)}</title><pubDate>{published}</pubDate>"
+                f"<description>{escape(summary_of(article.text))}</description>{content}</item>"
+            )
+        return (
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+            "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+            f"<channel><title>Bench feed {index}</title><link>{self.page_bases[0]}/</link>"
+            f"<description>loopback feed {index}</description>{''.join(items)}</channel></rss>"
+        ).encode()
+
+    def page_html(self, number: int) -> str:
+        """A news page: navigation, cookie notice, the article, a box of other headlines, footer."""
+        entry = self.entries[number]
+        others = [self.entries[k].article.title for k in range(max(0, number - 5), number)]
+        headlines = "".join(f"<li><a href=\"/article/{number - i - 1}.html\">{html_escape(t)}</a></li>"
+                            for i, t in enumerate(reversed(others)))
+        return (
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html_escape(entry.article.title)} | Bench News</title></head><body>"
+            "<header><nav><a href=\"/\">Home</a> <a href=\"/world\">World</a> "
+            "<a href=\"/business\">Business</a> <a href=\"/tech\">Technology</a></nav>"
+            "<div class=\"cookie\">We use cookies to improve your experience. "
+            "<button>Accept all</button></div></header>"
+            f"<main><article><h1>{html_escape(entry.article.title)}</h1>"
+            f"<p class=\"byline\">By Bench Staff, {BASE_TIME:%d %B %Y}</p>"
+            f"{paragraphs_html(entry.article.text)}</article>"
+            f"<aside><h2>Most read</h2><ul>{headlines}</ul>"
+            "<div class=\"newsletter\">Sign up to our morning briefing.</div></aside></main>"
+            "<footer><p>© Bench News. All rights reserved.</p><a href=\"/privacy\">Privacy</a> "
+            "<a href=\"/terms\">Terms</a></footer></body></html>"
         )
-    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>{name}</title>"
-            f"{''.join(items)}</channel></rss>").encode()
+
+    # handlers
+    async def _feed(self, request: web.Request) -> web.StreamResponse:
+        index = int(request.match_info["index"])
+        if not 0 <= index < len(self.feeds):
+            raise web.HTTPNotFound
+        state = self.feeds[index]
+        etag, modified = self._validators(index, state)
+        match = request.headers.get("If-None-Match")
+        since = request.headers.get("If-Modified-Since")
+        if (match is not None and match == etag) or (match is None and since == modified):
+            self.hits["feed_304"] += 1
+            return web.Response(status=304, headers={"ETag": etag, "Last-Modified": modified})
+        self.hits["feed_200"] += 1
+        return web.Response(body=state.body, content_type="application/rss+xml", charset="utf-8",
+                            headers={"ETag": etag, "Last-Modified": modified})
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        number = int(request.match_info["number"])
+        if number not in self.entries:
+            raise web.HTTPNotFound
+        self.hits["page"] += 1
+        return web.Response(text=self.page_html(number), content_type="text/html")
+
+    async def _robots(self, request: web.Request) -> web.StreamResponse:
+        self.hits["robots"] += 1
+        return web.Response(text="User-agent: *\nAllow: /\n", content_type="text/plain")
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--feeds", type=int, default=4)
-    parser.add_argument("--entries", type=int, default=500)
-    args = parser.parse_args()
-    bodies = {f"f{i}": feed_bytes(f"f{i}", args.entries, i) for i in range(args.feeds)}
-    total = args.feeds * args.entries
+# -- measured processes ------------------------------------------------------------------------
 
-    t0 = time.perf_counter()
-    for body in bodies.values():
-        feedparser.parse(body)
-    baseline = time.perf_counter() - t0
+@dataclass
+class Measure:
+    wall: float
+    cpu: float  # user + system, the process and the children it waited for
+    peak_rss_mb: float  # the largest single process (ru_maxrss)
+    returncode: int
+    tree_rss_mb: float = 0.0  # sampled: the process and its children together (worker pools)
+    info: dict[str, Any] = field(default_factory=dict)
 
-    async def handle(request: web.Request) -> web.Response:
-        body = bodies[request.match_info["name"]]
-        if request.headers.get("If-None-Match") == '"v1"':
-            return web.Response(status=304)
-        return web.Response(body=body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
 
-    app = web.Application()
-    app.router.add_get("/{name}.xml", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    config = load_config(ROOT / "feeds.yaml")
-    feeds = tuple(FeedConfig(f"http://127.0.0.1:{port}/{n}.xml", name=n) for n in bodies)
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and its descendants now (Linux /proc; 0 elsewhere)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) -> Measure:
+    """Run `cmd`: wall time, CPU and peak RSS of the process (wait4's rusage), and the peak
+    resident size of its process tree sampled every 20 ms."""
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample(pid: int) -> None:
+        nonlocal peak_tree
+        while not done.wait(0.02):
+            peak_tree = max(peak_tree, tree_rss(pid))
+
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
+        sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+    return Measure(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode,
+                   tree_rss_mb=max(peak, peak_tree / 2**20))
+
+
+def dossier_command() -> list[str]:
+    """`dossier` as `python -m bot` (the same entry point), run with cwd=ROOT so the code measured
+    is this checkout's whatever the venv's editable install points at."""
+    return [sys.executable, "-m", "bot"]
+
+
+def reader_python(version: str) -> Path:
+    """The throwaway venv with lemon24/reader (created once, reused from bench/.cache)."""
+    venv = CACHE / f"reader-{version}"
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if marker.exists() and python.exists():
+        return python
+    print(f"creating a throwaway venv with reader=={version} in {venv} ...", file=sys.stderr)
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # reader vendors a feedparser that imports `sgmllib` (sgmllib3k), which newer feedparser
+    # releases no longer pull in.
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"reader=={version}", "sgmllib3k"],
+                   check=True)
+    marker.touch()
+    return python
+
+
+@dataclass
+class Workload:
+    name: str
+    title: str
+    entries: int  # new entries the cycle should find
+    feeds: int  # feeds polled
+
+
+@dataclass
+class Run:
+    """One repeat at one size: every workload's measures for both programs."""
+
+    dossier: dict[str, Measure] = field(default_factory=dict)
+    reader: dict[str, Measure] = field(default_factory=dict)
+    workloads: dict[str, Workload] = field(default_factory=dict)
+    hits: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # workload -> program
+
+
+def fetch_article_supported() -> bool:
+    """Whether this Dossier knows the per-feed `fetch_article` key (issue 11's article fetching)."""
+    from bot.config import ConfigError, parse_config
+
+    feed = {"url": "http://127.0.0.1/feed.xml", "fetch_article": "never"}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with await Database.open(Path(tmp) / "bench.db") as db:
-                from dataclasses import replace
+        parse_config({"feeds": [feed], "topics": []}, Path("probe.yaml"))
+    except ConfigError:
+        return False
+    return True
 
-                await bootstrap(db, replace(config, feeds=feeds))
-                async with Fetcher(allow_private=True) as fetcher:
-                    pipe = Pipeline(db, fetcher, thresholds=thresholds_for(Settings()), guard=False)
-                    t0 = time.perf_counter()
-                    report = await pipe.run_cycle(force=True)
-                    first = time.perf_counter() - t0
-                    t0 = time.perf_counter()
-                    again = await pipe.run_cycle(force=True)
-                    second = time.perf_counter() - t0
-    finally:
-        await runner.cleanup()
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
-    print(f"{args.feeds} feeds x {args.entries} entries = {total} entries, "
-          f"{sum(map(len, bodies.values())) / 1e6:.1f} MB of RSS")
-    print(f"baseline  feedparser.parse alone : {baseline:7.3f} s  {total / baseline:8.0f} entries/s")
-    print(f"pipeline  first cycle (all new)  : {first:7.3f} s  {total / first:8.0f} entries/s"
-          f"  ratio {first / baseline:.2f}x baseline  ({report.new_articles} new, "
-          f"{len(report.outbox_ids)} updates)")
-    print(f"pipeline  second cycle (all 304) : {second:7.3f} s  ({again.not_modified} not modified)"
-          f"  ratio {second / baseline:.3f}x baseline")
+def write_config(path: Path, server: BenchServer, topics: Sequence[dict[str, Any]], n: int,
+                 fetch_article: str | None = None) -> None:
+    feeds: list[dict[str, Any]] = [{"url": server.feed_url(i), "name": f"Bench {i}", "interval": "15m"}
+                                   for i in range(n)]
+    if fetch_article:
+        for feed in feeds:
+            feed["fetch_article"] = fetch_article
+    path.write_text(yaml.safe_dump({"feeds": feeds, "topics": list(topics)}, allow_unicode=True,
+                                   sort_keys=False), encoding="utf-8")
+
+
+def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[dict[str, Any]],
+            reader_py: Path | None, seed: int, reader_first: bool) -> Run:
+    rng = random.Random(14)
+    changed = max(1, min(round(n * CHANGED_SHARE), args.new))
+    new_entries = min(args.new, changed * 10)  # a feed shows 20 entries: keep the new ones visible
+    run = Run()
+    with tempfile.TemporaryDirectory(prefix="dossier-pipebench-") as tmp_name, \
+            BenchServer(corpus, n, page_hosts=min(changed, args.page_hosts)) as server:
+        tmp = Path(tmp_name)
+        config = tmp / "feeds.yaml"
+        write_config(config, server, topics, n)
+        (tmp / "urls.txt").write_text("\n".join(server.feed_url(i) for i in range(n)) + "\n")
+        (tmp / "topics.json").write_text(json.dumps(
+            [{"key": t["key"], "keywords": t["keywords"], "exclude": t.get("exclude", [])} for t in topics]))
+        drop = {"DISCORD_TOKEN", "DOSSIER_CONFIG", "DOSSIER_DB"}
+        env = {k: v for k, v in os.environ.items() if k not in drop}
+        env.update({"DOSSIER_ALLOW_PRIVATE_FEEDS": "1", "DOSSIER_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+        env.update(dict(kv.split("=", 1) for kv in args.env))
+
+        def spread(count: int, short: bool) -> None:
+            chosen = rng.sample(range(n), changed)
+            for j in range(count):
+                server.add_entries(chosen[j % changed], 1, short=short)
+            server.publish(chosen)
+
+        for i in range(n):
+            server.add_entries(i, ENTRIES_PER_FEED, short=False)
+        server.publish(range(n))
+        steps = [
+            Workload("W1", f"cold start, {n * ENTRIES_PER_FEED:,} entries", n * ENTRIES_PER_FEED, n),
+            Workload("W2", "next cycle, every feed 304", 0, n),
+            Workload("W3", f"{new_entries} new entries over {changed} feeds", new_entries, n),
+            Workload("W4", f"{new_entries} new short entries (pages) over {changed} feeds", new_entries, n),
+        ]
+        never = "W4" in args.workloads and args.fetch_baseline
+        if never:  # the same W4 on a copy of the database, with article fetching off
+            steps.append(Workload("W4n", "W4 with fetch_article: never (no pages)", new_entries, n))
+            write_config(tmp / "feeds-never.yaml", server, topics, n, fetch_article="never")
+        for step in steps:
+            if step.name == "W3":
+                spread(new_entries, short=False)
+            elif step.name == "W4":
+                spread(new_entries, short=True)
+                if never:
+                    for suffix in ("", "-wal", "-shm"):
+                        if (tmp / f"dossier.db{suffix}").exists():
+                            shutil.copyfile(tmp / f"dossier.db{suffix}", tmp / f"dossier-never.db{suffix}")
+            if step.name not in args.workloads and step.name != "W4n":
+                continue
+            run.workloads[step.name] = step
+            programs = ["reader", "dossier"] if reader_first else ["dossier", "reader"]
+            if step.name == "W4n":
+                programs = ["dossier"]
+            for program in programs:
+                before = Counter(server.hits)
+                if program == "dossier":
+                    stats = tmp / f"loop-{step.name}.jsonl"
+                    db = tmp / ("dossier-never.db" if step.name == "W4n" else "dossier.db")
+                    cfg = tmp / "feeds-never.yaml" if step.name == "W4n" else config
+                    measure = run_measured(
+                        [*dossier_command(), "run", "--once", "--format", "jsonl",
+                         "--config", str(cfg), "--db", str(db)],
+                        {**env, "DOSSIER_LOOP_STATS": str(stats)},
+                        tmp / f"dossier-{step.name}.out", tmp / f"dossier-{step.name}.err")
+                    measure.info = dossier_info(tmp, step.name, stats)
+                    check(measure, f"dossier {step.name}", tmp / f"dossier-{step.name}.err")
+                    run.dossier[step.name] = measure
+                elif reader_py is not None:
+                    measure = run_measured(
+                        [str(reader_py), str(ROOT / "bench" / "reader_cycle.py"), "--repo", str(ROOT),
+                         "--db", str(tmp / "reader.sqlite"), "--feeds", str(tmp / "urls.txt"),
+                         "--topics", str(tmp / "topics.json"), "--workers", str(args.reader_workers)],
+                        env, tmp / f"reader-{step.name}.out", tmp / f"reader-{step.name}.err")
+                    check(measure, f"reader {step.name}", tmp / f"reader-{step.name}.err")
+                    measure.info = json.loads((tmp / f"reader-{step.name}.out").read_text().splitlines()[-1])
+                    run.reader[step.name] = measure
+                run.hits.setdefault(step.name, {})[program] = dict(Counter(server.hits) - before)
+        if args.keep:
+            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{seed}", dirs_exist_ok=True)
+    return run
+
+
+def check(measure: Measure, what: str, err: Path) -> None:
+    if measure.returncode != 0:
+        tail = err.read_text(errors="replace")[-3000:]
+        raise SystemExit(f"{what} exited with {measure.returncode}:\n{tail}")
+
+
+def dossier_info(tmp: Path, name: str, stats: Path) -> dict[str, Any]:
+    """What the run said: its cycle log line, the updates it printed, its loop statistics."""
+    info: dict[str, Any] = {}
+    out = (tmp / f"dossier-{name}.out").read_text(encoding="utf-8", errors="replace")
+    info["updates_printed"] = sum(1 for line in out.splitlines() if line.startswith("{"))
+    found = CYCLE_LOG.search((tmp / f"dossier-{name}.err").read_text(encoding="utf-8", errors="replace"))
+    if found:
+        info.update({k: int(v) for k, v in found.groupdict().items()})
+    if stats.exists():
+        lines = stats.read_text(encoding="utf-8").splitlines()
+        if lines:
+            info["loop"] = json.loads(lines[-1])["loop_stats"]
+    return info
+
+
+# -- report ------------------------------------------------------------------------------------
+
+def med(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run_seconds(program: str, measure: Measure) -> float | None:
+    """In-process time: from after the imports to the end (config, database, the cycle, output).
+    Start-up (interpreter and imports) is the process wall time minus this."""
+    if program == "dossier":
+        return measure.info.get("loop", {}).get("duration_s")
+    return measure.info.get("run_s")
+
+
+def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
+    """Medians over the repeats, per workload and program."""
+    out: dict[str, Any] = {"feeds": n, "repeats": len(runs), "workloads": {}}
+    for name, step in runs[0].workloads.items():
+        row: dict[str, Any] = {"title": step.title, "entries": step.entries, "feeds": step.feeds,
+                               "server_hits": runs[0].hits.get(name, {})}
+        for program in ("dossier", "reader"):
+            measures = [getattr(r, program)[name] for r in runs if name in getattr(r, program)]
+            if not measures:
+                continue
+            insides = [x for x in (run_seconds(program, m) for m in measures) if x is not None]
+            inside = med(insides) if insides else None
+            row[program] = {
+                "run_s": round(inside, 3) if inside is not None else None,
+                "runs_s": insides,
+                "wall_s": round(med([m.wall for m in measures]), 3),
+                "walls_s": [round(m.wall, 3) for m in measures],
+                "entries_per_s": round(step.entries / inside, 1) if step.entries and inside else None,
+                "cpu_s": round(med([m.cpu for m in measures]), 3),
+                "peak_rss_mb": round(med([m.peak_rss_mb for m in measures]), 1),
+                "tree_rss_mb": round(med([m.tree_rss_mb for m in measures]), 1),
+                "info": measures[len(measures) // 2].info,
+            }
+            if program == "dossier":
+                loops = [m.info["loop"] for m in measures if "loop" in m.info]
+                if loops:
+                    row[program]["loop_p99_ms"] = med([x["lag_p99_ms"] for x in loops])
+                    row[program]["loop_max_ms"] = med([x["lag_max_ms"] for x in loops])
+                    row[program]["gc_max_ms"] = med([max(x["gc_max_ms"]) for x in loops])
+        out["workloads"][name] = row
+    return out
+
+
+def fmt(value: float | None, spec: str = ".2f") -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
+def table(summary: dict[str, Any]) -> str:
+    with_reader = any("reader" in row for row in summary["workloads"].values())
+    head = ("| workload | Dossier run (process) | entries/s | CPU | peak RSS | loop p99 / max |"
+            + (" reader run (process) | entries/s | CPU | peak RSS | Dossier/reader run, CPU |"
+               if with_reader else ""))
+    lines = [
+        f"### {summary['feeds']:,} feeds x {ENTRIES_PER_FEED} entries (medians of {summary['repeats']})",
+        "", head, "|---" + "|---:" * (head.count("|") - 2) + "|",
+    ]
+    for name, row in summary["workloads"].items():
+        d = row.get("dossier", {})
+        r = row.get("reader", {})
+        loop = f"{fmt(d.get('loop_p99_ms'), '.0f')} / {fmt(d.get('loop_max_ms'), '.0f')} ms" if d else "–"
+        line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
+                f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
+                f"| {rss(d)} | {loop} |")
+        if with_reader:
+            ratio = d["run_s"] / r["run_s"] if d.get("run_s") and r.get("run_s") else None
+            cpu_ratio = d["cpu_s"] / r["cpu_s"] if d.get("cpu_s") and r.get("cpu_s") else None
+            line += (f" {fmt(r.get('run_s'))} s ({fmt(r.get('wall_s'))} s) "
+                     f"| {fmt(r.get('entries_per_s'), ',.0f')} | {fmt(r.get('cpu_s'))} s "
+                     f"| {rss(r)} | {fmt(ratio)}x, {fmt(cpu_ratio)}x |")
+        lines.append(line)
+    notes = []
+    for name, row in summary["workloads"].items():
+        d = row.get("dossier", {}).get("info", {})
+        r = row.get("reader", {}).get("info", {})
+        hits = row["server_hits"]
+        notes.append(
+            f"- {name}: Dossier saw {d.get('new', '?')} new, {d.get('not_modified', '?')} not "
+            f"modified, {d.get('failed', '?')} failed, {d.get('updates', '?')} updates"
+            f"{served(hits, 'dossier')}"
+            + (f"; reader {r.get('new')} new, {r.get('not_modified')} not modified, {r.get('errors')} "
+               f"errors, gate passed {r.get('passed')} of {r.get('gated')}{served(hits, 'reader')}"
+               if r else "")
+        )
+    w4 = summary["workloads"].get("W4", {}).get("dossier")
+    w4n = summary["workloads"].get("W4n", {}).get("dossier")
+    pages = summary["workloads"].get("W4", {}).get("server_hits", {}).get("dossier", {}).get("page", 0)
+    if w4 and w4n:
+        notes.append(
+            f"- article fetching adds (W4 - W4n): {fmt(w4['run_s'] - w4n['run_s'])} s run time, "
+            f"{fmt(w4['cpu_s'] - w4n['cpu_s'])} s CPU"
+            + (f" ({fmt(1000 * (w4['cpu_s'] - w4n['cpu_s']) / pages, '.1f')} ms CPU per page, {pages} pages)"
+               if pages else "")
+            + f", {fmt(w4['peak_rss_mb'] - w4n['peak_rss_mb'], '+.0f')} MB peak RSS")
+    elif w4:
+        notes.append(f"- W4: {pages} article pages fetched"
+                     + ("" if pages else " (this Dossier does not fetch articles: W4 is a plain cycle)"))
+    if summary.get("idle_loop"):
+        idle = summary["idle_loop"]
+        notes.append(f"- an idle event loop on this machine before these runs: lag p99 "
+                     f"{fmt(idle['lag_p99_ms'], '.0f')} ms, worst {fmt(idle['lag_max_ms'], '.0f')} ms "
+                     f"(the floor under Dossier's loop figures)")
+    if summary.get("load_average"):
+        notes.append(f"- load average after these runs (1, 5, 15 min): {summary['load_average']}")
+    return "\n".join([*lines, "", *notes])
+
+
+def rss(row: dict[str, Any]) -> str:
+    """Peak RSS of the process, and of its process tree where child processes add to it."""
+    if not row:
+        return "–"
+    text = f"{fmt(row.get('peak_rss_mb'), '.0f')} MB"
+    if row.get("tree_rss_mb", 0) > row.get("peak_rss_mb", 0) + 5:
+        text += f" (tree {fmt(row['tree_rss_mb'], '.0f')} MB)"
+    return text
+
+
+def served(hits: dict[str, dict[str, int]], program: str) -> str:
+    h = hits.get(program, {})
+    return (f" (served {h.get('feed_200', 0)} feeds, {h.get('feed_304', 0)} x 304, "
+            f"{h.get('page', 0)} pages, {h.get('robots', 0)} robots.txt)")
+
+
+IDLE_LOOP = """
+import asyncio, json
+from bot.monitor import LoopLagMonitor
+async def main():
+    async with LoopLagMonitor() as monitor:
+        await asyncio.sleep(SECONDS)
+    print(json.dumps(monitor.snapshot()))
+asyncio.run(main())
+"""
+
+
+def idle_loop_lag(seconds: float = 2.0) -> dict[str, Any]:
+    """The lag an idle event loop sees on this machine now: the floor under Dossier's figures."""
+    proc = subprocess.run([sys.executable, "-c", IDLE_LOOP.replace("SECONDS", str(seconds))],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(proc.stdout)
+
+
+def machine() -> str:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
+                          if x.startswith("MemTotal")).split()[1])
+        ram = f"{mem_kb / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        ram = "? RAM"
+    return (f"{os.cpu_count()} cores ({model}), {ram}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--feeds", default="100", help="comma-separated feed counts (default 100)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per size; medians are reported")
+    ap.add_argument("--quick", action="store_true", help="20 feeds, one run (a quick look)")
+    ap.add_argument("--no-reader", action="store_true", help="skip lemon24/reader")
+    ap.add_argument("--workloads", default="W1,W2,W3,W4")
+    ap.add_argument("--new", type=int, default=500, help="new entries in W3 and W4")
+    ap.add_argument("--page-hosts", type=int, default=64, help="loopback hosts serving W4 pages")
+    ap.add_argument("--reader-version", default=READER_VERSION)
+    ap.add_argument("--reader-workers", type=int, default=1, help="reader's update_feeds(workers=)")
+    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra environment for the dossier process (e.g. DOSSIER_SEMANTIC=1)")
+    ap.add_argument("--no-fetch-baseline", dest="fetch_baseline", action="store_false",
+                    help="skip W4n (W4 again with fetch_article: never), run where Dossier has the key")
+    ap.add_argument("--idle-seconds", type=float, default=2.0,
+                    help="time an idle event loop this long first, for the machine's lag floor (0: skip)")
+    ap.add_argument("--corpus", help="corpus folder (default ../shared/corpus)")
+    ap.add_argument("--json", help="also write the summaries as JSON to this file")
+    ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
+    args = ap.parse_args(argv)
+    sizes = [20] if args.quick else [int(x) for x in args.feeds.split(",") if x.strip()]
+    repeat = 1 if args.quick else max(1, args.repeat)
+    args.workloads = {w.strip().upper() for w in args.workloads.split(",")}
+
+    corpus_dir = find_corpus(args.corpus)
+    topics = load_topics(corpus_dir)
+    passing, failing = load_articles(corpus_dir, topics)
+    corpus = Corpus(passing, failing)
+    reader_py = None if args.no_reader else reader_python(args.reader_version)
+    args.fetch_baseline = args.fetch_baseline and fetch_article_supported()
+
+    print(f"machine: {machine()}; load average before: {[round(x, 2) for x in os.getloadavg()]}")
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; command: python bench/pipeline.py "
+          + " ".join(argv if argv is not None else sys.argv[1:]))
+    print(f"corpus: {corpus_dir} ({len(passing)} articles pass a gate, {len(failing)} do not; "
+          f"{GATE_SHARE:.0%} of entries drawn from the passing ones); topics: "
+          f"{', '.join(t['key'] for t in topics)}")
+    print(f"dossier: {' '.join(dossier_command())}"
+          + (f"; reader {args.reader_version} (update_feeds workers={args.reader_workers})"
+             if reader_py else "; reader skipped"))
+    summaries = []
+    for n in sizes:
+        idle = idle_loop_lag(args.idle_seconds) if args.idle_seconds > 0 else None
+        # The same workload each repeat (same seed); who runs first alternates.
+        runs = [one_run(n, args, corpus, topics, reader_py, seed=r, reader_first=bool(r % 2))
+                for r in range(repeat)]
+        summary = summarise(n, runs)
+        summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        summary["idle_loop"] = idle
+        summaries.append(summary)
+        print()
+        print(table(summary), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(), "summaries": summaries}, indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,11 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(settings.config_path)
             print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics)} topics)")
             return 0
+        from bot.monitor import monitored, stats_target
         from bot.runner import run
 
         demo_db = Path(args.db) if args.db else None
-        return asyncio.run(run(settings, once=args.once, fmt=args.format, demo=args.demo,
-                               demo_db=demo_db))
+        cycle = run(settings, once=args.once, fmt=args.format, demo=args.demo, demo_db=demo_db)
+        return asyncio.run(monitored(cycle, stats_target(os.environ)))
     except (ConfigError, SettingsError, StorageError) as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,8 @@ _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 FEED_KEYS = {"url", "name", "interval"}
 TOPIC_KEYS = {"key", "title", "keywords", "exclude", "claims"}
 CLAIM_KEYS = {"key", "statement", "status", "aliases", "figures", "sources"}
+MATCHING_KEYS = {"semantic"}
+TOP_KEYS = {"feeds", "topics", "matching"}
 
 
 class ConfigError(ValueError):
@@ -61,10 +63,18 @@ class TopicConfig:
 
 
 @dataclass(frozen=True)
+class MatchingConfig:
+    """`matching:` in feeds.yaml; None means "not set here" (the environment decides)."""
+
+    semantic: bool | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     feeds: tuple[FeedConfig, ...]
     topics: tuple[TopicConfig, ...]
+    matching: MatchingConfig = MatchingConfig()
 
 
 def parse_interval(text: Any) -> timedelta:
@@ -205,6 +215,27 @@ def _claim(raw: Any, where: str, w: _Where) -> ClaimConfig:
     )
 
 
+def _on_off(value: Any, where: str, w: _Where) -> bool | None:
+    """YAML reads `off`/`on` as booleans already; quoted "off"/"on" are accepted too."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("on", "true", "yes"):
+        return True
+    if text in ("off", "false", "no"):
+        return False
+    raise w.fail(where, f"must be on or off, got {value!r}")
+
+
+def _matching(raw: Any, w: _Where) -> MatchingConfig:
+    if raw is None:
+        return MatchingConfig()
+    if not isinstance(raw, dict):
+        raise w.fail("matching", "must be a mapping, e.g. {semantic: off}")
+    _unknown_keys(raw, MATCHING_KEYS, "matching", w)
+    return MatchingConfig(semantic=_on_off(raw.get("semantic"), "matching.semantic", w))
+
+
 def _topic(raw: Any, where: str, w: _Where) -> TopicConfig:
     if not isinstance(raw, dict):
         raise w.fail(where, "must be a mapping with key, title, keywords and claims")
@@ -238,7 +269,7 @@ def parse_config(data: Any, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise w.fail("top level", "must be a mapping with 'feeds' and 'topics'")
-    _unknown_keys(data, {"feeds", "topics"}, "top level", w)
+    _unknown_keys(data, TOP_KEYS, "top level", w)
     feeds_raw = data.get("feeds") or []
     topics_raw = data.get("topics") or []
     if not isinstance(feeds_raw, list):
@@ -257,7 +288,7 @@ def parse_config(data: Any, path: Path) -> Config:
         if topic.key in keys:
             raise w.fail(f"topics[{i}].key", f"duplicate topic key {topic.key!r}")
         keys.add(topic.key)
-    return Config(path=path, feeds=feeds, topics=topics)
+    return Config(path=path, feeds=feeds, topics=topics, matching=_matching(data.get("matching"), w))
 
 
 def load_config(path: str | Path) -> Config:

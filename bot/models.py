@@ -63,6 +63,11 @@ class ClaimState:
     aliases: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()  # e.g. ("8,000 TB",) as written in sources
     sources: tuple[str, ...] = ()  # outlet names already cited for this claim
+    # Learnt from the review queue (storage/examples.py): evidence an admin accepted, used as
+    # extra wordings of the claim like aliases; and evidence marked "not related", which
+    # lowers matches that resemble it. Newest last, at most storage.examples.MAX_PER_KIND each.
+    examples: tuple[str, ...] = ()
+    negatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

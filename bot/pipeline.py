@@ -21,7 +21,8 @@ from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
 from bot.match.explain import explain
-from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
+from bot.match.semantic import SemanticScorer
+from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
 from bot.render.embed import render_embed
@@ -74,11 +75,12 @@ PENDING_CHUNK = 200  # queued articles matched and recorded in one transaction
 MAX_ATTEMPTS = 3  # an article whose matching raised this often is left queued for a fix
 
 
-def _matcher_key(topic: TopicState) -> tuple[object, ...]:
-    """What a Matcher is compiled from. Status, figures and sources change as articles are
-    recorded; the compiled gates and claim terms do not, so the matcher is reused."""
-    return (topic.key, topic.title, topic.keywords, topic.exclude,
-            tuple((c.key, c.statement, c.aliases) for c in topic.claims))
+def _matcher_key(topic: TopicState) -> TopicState:
+    """What a Matcher is compiled from: the topic without what recording an article changes
+    (claims' status, figures and sources, which matching does not read), so the matcher
+    is reused from one chunk to the next. Any other field (a wording, an example) counts."""
+    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=())
+                                       for c in topic.claims))
 
 
 class Pipeline:
@@ -105,8 +107,10 @@ class Pipeline:
         batch_feeds: int = BATCH_FEEDS,
         enrich: Enricher | None = None,
         stop: asyncio.Event | None = None,
+        semantic: SemanticScorer | None = None,
     ) -> None:
         self.db = db
+        self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.fetcher = fetcher
         self.thresholds = thresholds
         self.guard = guard

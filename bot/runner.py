@@ -17,7 +17,7 @@ from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from bot.shutdown import sleep_unless_stopped, stop_on_signals
-from bot.startup import make_fetcher, thresholds_for, with_initial_figures
+from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
@@ -55,10 +55,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     stop = asyncio.Event()
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                batch_feeds=settings.batch_feeds, stop=stop)
+                                batch_feeds=settings.batch_feeds, semantic=scorer, stop=stop)
             settle_memory()
             with stop_on_signals(stop):
                 return await _console_loop(db, pipeline, sink, once=once, stop=stop)
@@ -108,8 +110,11 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
+            scorer = semantic_scorer(settings, config)
+            await start_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher:
-                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                    semantic=scorer)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

@@ -32,6 +32,8 @@ class Settings:
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
     batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
+    semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
+    semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
 
     @property
     def console_mode(self) -> bool:
@@ -41,6 +43,22 @@ class Settings:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_ON = {"1", "true", "yes", "on"}
+_OFF = {"0", "false", "no", "off"}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """on/off, true/false, yes/no, 1/0; anything else is an error rather than a guess."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in _ON:
+        return True
+    if raw in _OFF:
+        return False
+    raise SettingsError(f"{name} must be on or off, got {raw!r}")
 
 
 def _threshold(env: Mapping[str, str], name: str) -> float | None:
@@ -92,4 +110,6 @@ def load_settings(
         admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
         match_low=low,
         match_high=high,
+        semantic=_switch(env, "DOSSIER_SEMANTIC", True),
+        semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
     )

@@ -233,7 +233,7 @@ async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> N
     groups = {o["name"]: o for o in admin["options"]}
     assert {"topic", "claim", "feed", "review", "channel", "review-channel", "thresholds", "audit"} <= set(groups)
     assert {o["name"] for o in groups["claim"]["options"]} == {
-        "add", "edit", "status", "figure", "source", "retire", "merge"}
+        "add", "edit", "status", "figure", "source", "retire", "merge", "unlearn"}
     assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume"}
     for name in ("topics", "topic", "claim", "why"):
         assert commands[name]["default_member_permissions"] is None
@@ -540,6 +540,44 @@ async def test_review_queue_buttons_and_commands(env: Env) -> None:
     assert "review.accept" in text_of(data_of(await env.admin("audit")))
 
 
+async def test_a_decision_teaches_an_example_that_claim_shows_and_unlearn_removes(env: Env) -> None:
+    await env.poll()
+    await env.sender.drain()
+    posts = env.standin.requests_to("POST", rf"/channels/{env.a.admin_channel['id']}/messages")
+    post = next(p for p in posts if p.json.get("components"))
+    buttons = post.json["components"][0]["components"]
+    unrelated = next(b["custom_id"] for b in buttons if b["label"] == "Not related")
+    proposal_id = int(unrelated.split(":")[2])
+    row = await env.db.fetchone("SELECT c.key, p.evidence FROM proposals p JOIN claims c ON c.id = p.claim_id "
+                                "WHERE p.id = ?", (proposal_id,))
+    claim_key, evidence = row["key"], row["evidence"]
+    message = copy.deepcopy(env.standin.messages[post.response["id"]])
+    world = env.a.world
+    pressed = await env.standin.interact(fixtures.component_interaction(
+        unrelated, message, guild=world.guild, channel=env.a.admin_channel, member=world.admin))
+    content = data_of(pressed, ephemeral=False)["content"]
+    assert '"not related" example' in content and "/admin claim unlearn" in content
+    example_id = (await env.db.fetchone("SELECT id FROM claim_examples"))["id"]
+    assert f"#{example_id}" in content
+
+    shown = text_of(data_of(await env.call("claim", {"topic": "acme-recall", "claim": claim_key},
+                                           who=world.member)))
+    assert "Learnt from reviews (1)" in shown and f"#{example_id}" in shown
+    assert evidence.split()[0] in shown
+
+    other = data_of(await env.admin("claim", "unlearn", options={
+        "topic": "acme-recall", "claim": claim_key, "example": example_id}, server=env.b, who=env.b.world.admin))
+    assert "no learnt example" in other["content"]
+    removed = data_of(await env.admin("claim", "unlearn", options={
+        "topic": "acme-recall", "claim": claim_key, "example": example_id}))
+    assert f"Removed \"not related\" example #{example_id}" in removed["content"]
+    assert (await env.db.fetchone("SELECT COUNT(*) FROM claim_examples"))[0] == 0
+    assert "claim.unlearn" in text_of(data_of(await env.admin("audit")))
+    shown = text_of(data_of(await env.call("claim", {"topic": "acme-recall", "claim": claim_key},
+                                           who=world.member)))
+    assert "Learnt from reviews" not in shown
+
+
 # --- permissions ---------------------------------------------------------------------------------
 
 ADMIN_CALLS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -554,6 +592,7 @@ ADMIN_CALLS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("claim", "figure"), {"topic": "acme-recall", "claim": "review", "figure": "9 TB"}),
     (("claim", "source"), {"topic": "acme-recall", "claim": "review", "source": "X"}),
     (("claim", "retire"), {"topic": "acme-recall", "claim": "review"}),
+    (("claim", "unlearn"), {"topic": "acme-recall", "claim": "review", "example": 1}),
     (("claim", "merge"), {"topic": "acme-recall", "claim": "review", "into_topic": "acme-recall",
                           "into_claim": "units"}),
     (("feed", "add"), {"url": "https://93.184.216.34/feed.xml"}),

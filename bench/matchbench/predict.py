@@ -9,6 +9,7 @@ branch `semantic`). Baselines detect no changes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -97,20 +98,20 @@ def naive(story: Story) -> Predictor:
     return _gated(story, score)
 
 
+@functools.cache
 def _embedder() -> Callable[[Sequence[str]], Any]:
-    """The bot's sentence-embedding function (unit vectors), or Unavailable."""
+    """The bot's sentence-embedding function (unit vectors, one row per text), or Unavailable.
+    Loaded once per run (both stories share it)."""
     try:
         semantic = importlib.import_module("bot.match.semantic")
     except ImportError as exc:
         raise Unavailable(f"not in this build ({exc.msg})") from None
-    for name in ("default_embedder", "load_embedder", "load_model"):
-        factory = getattr(semantic, name, None)
-        if callable(factory):
-            model = factory()
-            encode = getattr(model, "embed", None) or getattr(model, "encode", None)
-            if callable(encode):
-                return encode
-    raise Unavailable("bot.match.semantic has no embedding entry point this bench knows")
+    embedder = semantic.Embedder()
+    try:
+        embedder.load()
+    except semantic.ModelUnavailableError as exc:
+        raise Unavailable(f"model unavailable: {exc}") from None
+    return embedder.encode
 
 
 def minilm(story: Story) -> Predictor:
@@ -119,9 +120,13 @@ def minilm(story: Story) -> Predictor:
     encode = _embedder()
     claims = story.topics[0].claims
     claim_vecs = np.asarray(encode([c.statement for c in claims]), dtype=np.float32)
+    cache: dict[str, Any] = {}  # sentence -> vector: the summary modes reuse the full text's
 
     def score(sentences: list[str]) -> set[str]:
-        vecs = np.asarray(encode(sentences), dtype=np.float32)
+        todo = [s for s in dict.fromkeys(sentences) if s not in cache]
+        if todo:
+            cache.update(zip(todo, np.asarray(encode(todo), dtype=np.float32), strict=True))
+        vecs = np.stack([cache[s] for s in sentences])
         best = (vecs @ claim_vecs.T).max(axis=0)
         return {c.key for c, s in zip(claims, best, strict=True) if s >= MINILM_MIN}
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from bot.match.gate import GateResult, word_set
 from bot.match.normalise import fold
 from bot.match.scorer import (
@@ -33,6 +35,13 @@ MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news fi
 SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
 EXPLAINED_RATIO = 1.25  # another claim scoring this much more on the same sentences ...
 EXPLAINED_FACTOR = 0.5  # ... explains them better: this claim's reading is halved
+# Evidence that reads more like a "not related" example an admin gave for the claim than like
+# any wording of the claim (statement, aliases, accepted examples) is not evidence for it.
+# Similarity is rapidfuzz `ratio` (0-100) on folded text; from NEGATIVE_SIMILAR on, each point
+# the negative is closer than the closest wording takes NEGATIVE_MARGIN-th of the score off, so
+# a negative taught for one sentence never hides different evidence for the same claim.
+NEGATIVE_SIMILAR = 70.0
+NEGATIVE_MARGIN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +152,13 @@ class Matcher:
             if not passed:
                 features["score_before_gate"] = score
             evidence = " ".join(sentences[win.start:win.start + win.size])
+            if claim.negatives:
+                wordings = (claim.statement, *claim.aliases, *claim.examples)
+                factor, closest = negative_factor(evidence, claim.negatives, wordings)
+                if factor < 1.0:
+                    features["negative_similarity"] = closest
+                    features["score_before_negative"] = score
+                    score = round(score * factor, 2)
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         scores = _explained_elsewhere(scores, windows, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
@@ -171,6 +187,16 @@ class Matcher:
                 return True
             prev = cur
         return False
+
+
+def negative_factor(evidence: str, negatives: Sequence[str], wordings: Sequence[str]) -> tuple[float, float]:
+    """(score factor, similarity 0-100 to the closest negative example) for a claim's evidence."""
+    text = fold(evidence)
+    closest = max(fuzz.ratio(text, fold(n)) for n in negatives)
+    if closest < NEGATIVE_SIMILAR:
+        return 1.0, round(closest, 1)
+    own = max(fuzz.ratio(text, fold(w)) for w in wordings)
+    return min(1.0, max(0.0, 1.0 - (closest - own) / NEGATIVE_MARGIN)), round(closest, 1)
 
 
 def _explained_elsewhere(scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],

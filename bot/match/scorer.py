@@ -161,7 +161,9 @@ class CompiledTopic:
         variants: list[Variant] = []
         for ci, claim in enumerate(topic.claims):
             actors = entity_concepts(" ".join((claim.statement, *claim.aliases))) - other_entities
-            for text in (claim.statement, *claim.aliases):
+            # Examples an admin accepted from the review queue are wordings news used for this
+            # claim: matched like aliases (storage/examples.py, ClaimState.examples).
+            for text in (claim.statement, *claim.aliases, *claim.examples):
                 terms = claim_terms(text)
                 verb = main_verb(text)
                 if not terms:

@@ -28,10 +28,12 @@ from bot.service.browse import (
     DEFAULT_LOW,
     ClaimDetail,
     FeedHealth,
+    LearntExample,
     TopicDetail,
     TopicSummary,
     claim_detail,
     feed_health,
+    learnt_example,
     require_claim,
     require_topic,
     topic_detail,
@@ -43,7 +45,7 @@ from bot.service.errors import (
     UnsafeFeedError,
     shown,
 )
-from storage import claims_admin, guilds
+from storage import claims_admin, examples, guilds
 from storage import feeds as feed_store
 from storage import outbox as outbox_store
 from storage.claims_admin import DuplicateKeyError, NoChangeError
@@ -432,6 +434,32 @@ async def retire_claim(db: Database, guild_id: int, topic_key: str, claim_key: s
     except ClaimNotFoundError:
         raise NotFoundError(f"Claim {shown(target)} was already retired.") from None
     return await claim_detail(db, guild_id, claim.topic_key, claim.state.key)
+
+
+async def remove_example(db: Database, guild_id: int, topic_key: str, claim_key: str, example_id: int,
+                         *, actor_id: int, actor_name: str) -> LearntExample:
+    """Undo what a review decision taught: the matcher stops using that example (audited).
+
+    Works on retired claims too, so nothing learnt is ever stuck. The claim itself is not
+    changed, so no revision is written; the audit row keeps the removed text.
+    """
+    actor = Actor(actor_id, actor_name)
+    claim = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    target = f"{claim.topic_key}/{claim.state.key}"
+    try:
+        number = int(example_id)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{shown(str(example_id))} is not an example number.") from None
+    known = {e.id: e for e in await examples.examples_of_claim(db, claim.id)}
+    if number not in known:
+        raise NotFoundError(f"Claim {shown(target)} has no learnt example #{number}. "
+                            f"See them with /claim {claim.topic_key} {claim.state.key}.")
+    detail = f"{known[number].kind} example #{number}: {known[number].text}"
+    removed = await examples.remove_example(
+        db, claim.id, number, audit=_audit(guild_id, actor, "claim.unlearn", target, detail))
+    if removed is None:
+        raise NotFoundError(f"Example #{number} was removed meanwhile.")
+    return learnt_example(removed)
 
 
 async def merge_claims(db: Database, guild_id: int, source_topic: str, source_claim: str,

@@ -19,10 +19,11 @@ from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
-from storage import articles, claims_admin, guilds, topics
+from storage import articles, claims_admin, examples, guilds, topics
 from storage import outbox as outbox_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
+from storage.delivery import get_meta
 from storage.guilds import ArticleHit, BrokenChannel, Sighting
 
 DEFAULT_LOW = 40.0  # bot.match.thresholds.Thresholds defaults; pass the configured ones in
@@ -30,6 +31,7 @@ DEFAULT_HIGH = 60.0
 MIN_QUERY = 2
 MAX_QUERY = 200
 MAX_LIMIT = 50
+SEMANTIC_STATUS_KEY = "semantic.status"  # written at start by bot.runner.start_semantic
 
 # --- views ------------------------------------------------------------------------------
 
@@ -93,6 +95,20 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class LearntExample:
+    """A wording the matcher learnt for a claim from a review decision (undo: its id)."""
+
+    id: int
+    kind: str  # positive (an accepted proposal's evidence) | negative ("not related")
+    text: str
+    article_url: str | None
+    article_title: str | None
+    proposal_id: int | None
+    actor: str  # admin:<user id>
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ClaimDetail:
     topic_key: str
     topic_title: str
@@ -107,6 +123,7 @@ class ClaimDetail:
     last_change_at: datetime | None
     revisions: list[Revision]  # the last N, oldest first
     total_revisions: int
+    examples: list[LearntExample] = field(default_factory=list)  # learnt from reviews, oldest first
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class FeedHealth:
 class HealthReport:
     feeds: list[FeedHealth]
     broken_channels: list[BrokenChannel]
+    semantic: str | None = None  # "on", "off (setting)", "unavailable, lexical-only: why"; None: unknown
 
 
 @dataclass(frozen=True)
@@ -335,7 +353,25 @@ async def claim_detail(db: Database, guild_id: int, topic_key: str, claim_key: s
         status=s.status, aliases=s.aliases, figures=s.figures, sources=s.sources,
         retired_at=c.retired_at, merged_into=c.merged_into_key, last_change_at=c.last_change_at,
         revisions=revisions[-_limit(last, 5):], total_revisions=len(revisions),
+        examples=await learnt_examples(db, c.id),
     )
+
+
+def learnt_example(e: examples.ExampleRow) -> LearntExample:
+    return LearntExample(id=e.id, kind=e.kind, text=e.text, article_url=e.article_url,
+                         article_title=e.article_title, proposal_id=e.proposal_id, actor=e.actor,
+                         created_at=e.created_at)
+
+
+async def learnt_examples(db: Database, claim_id: int) -> list[LearntExample]:
+    """What review decisions taught the matcher about one claim, oldest first."""
+    return [learnt_example(e) for e in await examples.examples_of_claim(db, claim_id)]
+
+
+async def claim_examples(db: Database, guild_id: int, topic_key: str, claim_key: str) -> list[LearntExample]:
+    """The examples of a claim of this server (retired claims too), oldest first."""
+    c = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    return await learnt_examples(db, c.id)
 
 
 async def claim_history(db: Database, guild_id: int, topic_key: str, claim_key: str) -> list[Revision]:
@@ -401,7 +437,8 @@ async def feed_health(db: Database, guild_id: int) -> HealthReport:
         )
         for s in await guilds.subscriptions(db, guild_id)
     ]
-    return HealthReport(feeds, await guilds.broken_channels(db, guild_id))
+    return HealthReport(feeds, await guilds.broken_channels(db, guild_id),
+                        semantic=await get_meta(db, SEMANTIC_STATUS_KEY))
 
 
 # --- why ----------------------------------------------------------------------------------

@@ -230,6 +230,19 @@ class Admin(commands.Cog):
         await done(interaction, f"Claim {code(detail.topic_key)} › {code(detail.key)} retired; "
                                 "`/claim` still shows its history.")
 
+    @claim.command(name="unlearn", description="Remove an example the matcher learnt from a review decision")
+    @app_commands.describe(topic="The topic", claim="The claim",
+                           example="The example's number, as /claim lists it (e.g. 12)")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_unlearn(self, interaction: discord.Interaction, topic: str, claim: str,
+                            example: app_commands.Range[int, 1]) -> None:
+        removed = await service.remove_example(self.bot.db, gid(interaction), topic, claim, example,
+                                               **actor(interaction))
+        kind = "example" if removed.kind == "positive" else "\"not related\" example"
+        await done(interaction, f"Removed {kind} #{removed.id} from {code(topic)} › {code(claim)}: "
+                                f"{clean(removed.text, 300)}")
+
     @claim.command(name="merge", description="Fold a duplicate claim into another (the duplicate is retired)")
     @app_commands.describe(topic="The duplicate's topic", claim="The duplicate claim",
                            into_topic="The topic of the claim to keep", into_claim="The claim to keep")
@@ -392,4 +405,9 @@ class Admin(commands.Cog):
         if outcome.state == "accepted":
             self.wake_poller()
         rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
-        await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.")
+        learnt = ""
+        if outcome.example_id is not None:
+            kind = "an example of" if outcome.learnt == "positive" else "a \"not related\" example for"
+            learnt = (f" Its evidence is now {kind} the claim (#{outcome.example_id}; undo with "
+                      "`/admin claim unlearn`).")
+        await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.{learnt}")

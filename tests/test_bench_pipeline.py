@@ -1,0 +1,48 @@
+"""Smoke test of bench/pipeline.py at a tiny size (3 feeds, no reader), so the harness cannot rot.
+
+It runs the real `dossier run --once` four times through the harness and checks that each
+workload did what it claims: all entries new, every feed 304, then the new entries found.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared/corpus beside the clone (CI), or beside the main checkout (a git worktree).
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parents[1] / "shared" / "corpus")
+               if (p / "story3" / "articles.jsonl").is_file()), ROOT.parent / "shared" / "corpus")
+
+
+@pytest.mark.skipif(not (CORPUS / "story3" / "articles.jsonl").is_file(),
+                    reason="needs ../shared/corpus (the bench reads real articles from it)")
+def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
+         "--no-reader", "--idle-seconds", "0.3", "--json", str(out), "--corpus", str(CORPUS)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| W1 cold start, 60 entries |" in proc.stdout
+    (summary,) = json.loads(out.read_text())["summaries"]
+    print(proc.stdout)  # shown by pytest when an assertion below fails
+    rows = summary["workloads"]
+    assert set(rows) == {"W1", "W2", "W3", "W4"}
+    w1, w2, w3, w4 = (rows[k]["dossier"] for k in ("W1", "W2", "W3", "W4"))
+    assert w1["info"]["new"] == 60 and w1["info"]["failed"] == 0
+    assert w1["info"]["updates_printed"] == w1["info"]["updates"] > 0
+    assert w2["info"]["new"] == 0 and w2["info"]["not_modified"] == 3
+    assert rows["W2"]["server_hits"]["dossier"] == {"feed_304": 3}
+    assert w3["info"]["new"] == rows["W3"]["entries"] == 10
+    assert w4["info"]["new"] == rows["W4"]["entries"] == 10
+    assert summary["idle_loop"]["samples"] > 0
+    for row in (w1, w2, w3, w4):
+        assert row["info"]["loop"]["samples"] > 0  # the DOSSIER_LOOP_STATS hook in the CLI works
+        assert 0 < row["run_s"] <= row["wall_s"]
+        assert row["peak_rss_mb"] > 20 and row["cpu_s"] > 0
