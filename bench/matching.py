@@ -21,6 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,7 +30,7 @@ from bench.matchbench.corpus import STORIES, default_corpus, load_story
 from bench.matchbench.learning import simulate
 from bench.matchbench.quality import measure, predictors
 from bench.matchbench.replay import FEED_KINDS, replay
-from bench.matchbench.report import learning_block, misses, mode_table, replay_block
+from bench.matchbench.report import Out, learning_block, misses, mode_table, replay_block
 from bot.match import Thresholds
 
 
@@ -52,56 +53,67 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _choices(given: str, known: dict, what: str) -> list[str]:
+    names = list(known) if given == "all" else [n.strip() for n in given.split(",")]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown {what} {unknown}; known: {', '.join(known)}")
+    return names
+
+
+def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: Out) -> dict[str, Any]:
+    """One story: every mode and system, then the replay and the learning simulation."""
+    story = load_story(name, args.corpus)
+    available = mode_registry.available()
+    systems = predictors(story, thresholds)
+    results = [measure(story, available[m], systems) for m in args.modes]
+    out(f"\n== {name}: {len(story.records)} articles, main topic {story.main_topic} "
+        f"({len(story.claim_keys)} claims)")
+    mode_table(results, out)
+    if args.verbose:
+        misses(results, out)
+    entry: dict[str, Any] = {"articles": len(story.records), "main_topic": story.main_topic,
+                             "modes": {r.mode.name: r.as_dict() for r in results}}
+    # the bot under replay runs with the same thresholds as the in-process matcher
+    env = {"DOSSIER_MATCH_LOW": str(thresholds.low), "DOSSIER_MATCH_HIGH": str(thresholds.high)}
+    if args.replay:
+        entry["replay"] = {}
+        for kind in args.replay_kinds:
+            followed = replay(story, FEED_KINDS[kind], env=env)
+            replay_block(followed, out, verbose=args.verbose)
+            entry["replay"][kind] = followed.summary()
+    if args.learning:
+        learnt = simulate(story, FEED_KINDS[args.replay_kinds[0]], env=env)
+        learning_block(learnt, out)
+        entry["learning"] = learnt.as_dict()
+    return entry
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    corpus = args.corpus or default_corpus()
-    if not corpus.is_dir():
-        print(f"no corpus at {corpus}: pass --corpus or set DOSSIER_CORPUS", file=sys.stderr)
+    args.corpus = args.corpus or default_corpus()
+    if not args.corpus.is_dir():
+        print(f"no corpus at {args.corpus}: pass --corpus or set DOSSIER_CORPUS", file=sys.stderr)
         return 2
+    args.modes = _choices(args.mode, mode_registry.available(), "mode")
+    args.replay_kinds = _choices(args.replay_mode, FEED_KINDS, "replay mode")
     default = Thresholds()
     thresholds = Thresholds(low=default.low if args.low is None else args.low,
                             high=default.high if args.high is None else args.high)
-    available = mode_registry.available()
-    names = list(available) if args.mode == "all" else [m.strip() for m in args.mode.split(",")]
-    unknown = [m for m in names if m not in available]
-    if unknown:
-        print(f"unknown mode(s) {unknown}; registered: {', '.join(available)}", file=sys.stderr)
-        return 2
-    replay_kinds = [k.strip() for k in args.replay_mode.split(",")]
-    if any(k not in FEED_KINDS for k in replay_kinds):
-        print(f"unknown replay mode in {replay_kinds}; known: {', '.join(FEED_KINDS)}", file=sys.stderr)
-        return 2
-    stories = list(STORIES) if args.story == "all" else [args.story]
-    out = (lambda _line: None) if args.json else print
+    out: Out = (lambda _line: None) if args.json else print
     given = argv if argv is not None else sys.argv[1:]
-    doc: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "command": " ".join(["python bench/matching.py", *given]),
-                 "corpus": str(corpus), "thresholds": {"low": thresholds.low, "high": thresholds.high},
-                 "stories": {}}
-    out(f"corpus {corpus}; thresholds low={thresholds.low} high={thresholds.high}")
+    doc: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python bench/matching.py", *given]), "corpus": str(args.corpus),
+        "thresholds": {"low": thresholds.low, "high": thresholds.high}, "stories": {},
+    }
+    from bench.matchbench.predict import _semantic_scorer
+
+    scoring = "lexical + semantic (one combined score)" if _semantic_scorer() else "lexical only"
+    out(f"corpus {args.corpus}; thresholds low={thresholds.low} high={thresholds.high}; dossier: {scoring}")
     t_start = time.perf_counter()
-    for name in stories:
-        story = load_story(name, corpus)
-        systems = predictors(story, thresholds)
-        results = [measure(story, available[m], systems) for m in names]
-        out(f"\n== {name}: {len(story.records)} articles, main topic {story.main_topic} "
-            f"({len(story.claim_keys)} claims)")
-        mode_table(results, out)
-        if args.verbose:
-            misses(results, out)
-        entry: dict = {"articles": len(story.records), "main_topic": story.main_topic,
-                       "modes": {r.mode.name: r.as_dict() for r in results}}
-        if args.replay:
-            entry["replay"] = {}
-            for kind in replay_kinds:
-                followed = replay(story, FEED_KINDS[kind])
-                replay_block(followed, out, verbose=args.verbose)
-                entry["replay"][kind] = followed.summary()
-        if args.learning:
-            learnt = simulate(story, FEED_KINDS[replay_kinds[0]])
-            learning_block(learnt, out)
-            entry["learning"] = learnt.as_dict()
-        doc["stories"][name] = entry
+    for name in STORIES if args.story == "all" else [args.story]:
+        doc["stories"][name] = run_story(name, args, thresholds, out)
     doc["seconds"] = round(time.perf_counter() - t_start, 1)
     out(f"\n({doc['seconds']} s)")
     if args.json:

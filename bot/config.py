@@ -25,7 +25,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"(\d+)\s*([dhms])")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
-FEED_KEYS = {"url", "name", "interval"}
+FEED_KEYS = {"url", "name", "interval", "fetch_article"}
+FETCH_ARTICLE_MODES = ("auto", "always", "never")  # storage.article_pages.FETCH_MODES
 TOPIC_KEYS = {"key", "title", "keywords", "exclude", "claims"}
 CLAIM_KEYS = {"key", "statement", "status", "aliases", "figures", "sources"}
 MATCHING_KEYS = {"semantic"}
@@ -41,6 +42,7 @@ class FeedConfig:
     url: str
     name: str | None = None
     interval: timedelta = DEFAULT_INTERVAL
+    fetch_article: str | None = None  # auto|always|never; None: not set (the database keeps its own)
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,16 @@ def _feed(raw: Any, where: str, w: _Where) -> FeedConfig:
             raise w.fail(f"{where}.interval", "must be at least 1m (be polite to publishers)")
         if interval > MAX_INTERVAL:
             raise w.fail(f"{where}.interval", "must be at most 7d")
+    fetch_article = None
+    if raw.get("fetch_article") is not None:
+        value = raw["fetch_article"]
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in FETCH_ARTICLE_MODES:
+            allowed = "|".join(FETCH_ARTICLE_MODES)
+            raise w.fail(f"{where}.fetch_article", f"{value!r} is not one of {allowed}")
+        fetch_article = text
     return FeedConfig(url=url, name=_text(raw.get("name"), f"{where}.name", w, required=False),
-                      interval=interval)
+                      interval=interval, fetch_article=fetch_article)
 
 
 def _keywords(value: Any, where: str, w: _Where) -> tuple[tuple[str, ...], ...]:

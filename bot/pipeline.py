@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.apply import apply_change, describe
 from bot.checkpoint import checkpoint
 from bot.diff import build_diff
+from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
@@ -65,11 +66,6 @@ class _Scope:
     thresholds: Thresholds
 
 
-Enricher = Callable[[Sequence[PendingArticle]], Awaitable[Sequence[PendingArticle]]]
-"""A step run on each chunk of queued articles before matching (e.g. fetching the page behind a
-short entry). It may fetch concurrently and store what it found; the articles stay queued until
-their outcomes are recorded, so a crash inside it loses nothing."""
-
 BATCH_FEEDS = 50  # feeds fetched, parsed and stored together: bounds a cycle's memory
 PENDING_CHUNK = 200  # queued articles matched and recorded in one transaction
 MAX_ATTEMPTS = 3  # an article whose matching raised this often is left queued for a fix
@@ -105,12 +101,13 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         batch_feeds: int = BATCH_FEEDS,
-        enrich: Enricher | None = None,
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
+        articles: ArticleReader | None = None,
     ) -> None:
         self.db = db
         self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
+        self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
         self.thresholds = thresholds
         self.guard = guard
@@ -118,7 +115,6 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch_feeds = max(1, batch_feeds)
-        self.enrich = enrich
         self.stop = stop or asyncio.Event()
         self._matchers: dict[tuple[object, ...], Matcher] = {}
 
@@ -253,8 +249,12 @@ class Pipeline:
                                                            max_attempts=MAX_ATTEMPTS)
             if not pending:
                 break
-            if self.enrich is not None:
-                pending = list(await self.enrich(pending))
+            if self.articles is not None:
+                # pages behind short entries, read (concurrently) before matching; what was
+                # read is stored on its own, and the entries stay queued until recorded
+                entries = await self.articles.enrich(self.db, [
+                    EnrichItem(p.article_id, p.feed_id or 0, p.entry) for p in pending])
+                pending = [replace(p, entry=e) for p, e in zip(pending, entries, strict=True)]
             scopes = await self._scopes()
             subscribers = await feed_store.subscribers(self.db)
             previously = await outcome_store.matched_claims(
@@ -290,7 +290,7 @@ class Pipeline:
             key = (tuple(_matcher_key(t) for t in states), thresholds)
             matcher = self._matchers.get(key)
             if matcher is None:
-                matcher = Matcher(states, thresholds)
+                matcher = Matcher(states, thresholds, semantic=self.semantic)
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {key: matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))
@@ -367,7 +367,7 @@ class Pipeline:
         claims = {c.key: c for c in state.claims}
         posts = []
         for change in changes:
-            change = replace(change, diff=build_diff(change))
+            change = with_text_source(replace(change, diff=build_diff(change)), entry)
             claim = claims.get(change.claim_key or "")
             claim_id = record.claim_ids.get(change.claim_key or "")
             applies = change.kind not in (ChangeKind.NEW_DEVELOPMENT, ChangeKind.ARTICLE_REVISED)

@@ -17,7 +17,15 @@ from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from bot.shutdown import sleep_unless_stopped, stop_on_signals
-from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
+from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
@@ -32,6 +40,7 @@ async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
@@ -57,10 +66,11 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
         await bootstrap(db, config)
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)
-        async with make_fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                batch_feeds=settings.batch_feeds, semantic=scorer, stop=stop)
+                                batch_feeds=settings.batch_feeds, semantic=scorer,
+                                articles=reader, stop=stop)
             settle_memory()
             with stop_on_signals(stop):
                 return await _console_loop(db, pipeline, sink, once=once, stop=stop)
@@ -112,9 +122,10 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
             await bootstrap(db, demo_config)
             scorer = semantic_scorer(settings, config)
             await start_semantic(db, scorer)
-            async with Fetcher(allow_private=True) as fetcher:
+            async with Fetcher(allow_private=True) as fetcher, \
+                    make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                    semantic=scorer)
+                                    semantic=scorer, articles=reader)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

@@ -34,6 +34,7 @@ class Settings:
     batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
+    article_short_chars: int = 1500  # a summary shorter than this gets its article page read
 
     @property
     def console_mode(self) -> bool:
@@ -74,6 +75,19 @@ def _threshold(env: Mapping[str, str], name: str) -> float | None:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -99,6 +113,7 @@ def load_settings(
     raw_batch = (env.get("DOSSIER_BATCH_FEEDS") or "50").strip()
     if not raw_batch.isdigit() or int(raw_batch) < 1:
         raise SettingsError(f"DOSSIER_BATCH_FEEDS must be a whole number of at least 1, got {raw_batch!r}")
+    short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
         batch_feeds=int(raw_batch),
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
@@ -112,4 +127,5 @@ def load_settings(
         match_high=high,
         semantic=_switch(env, "DOSSIER_SEMANTIC", True),
         semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
+        article_short_chars=short,
     )

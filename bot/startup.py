@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import replace
 
 from bot.config import Config
+from bot.enrich import ArticleReader
+from bot.fetch.article import ArticleFetcher
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.match.figures import seed_claim_figures
@@ -38,6 +40,14 @@ def with_initial_figures(config: Config) -> Config:
 
 def make_fetcher(settings: Settings) -> Fetcher:
     return Fetcher(allow_private=settings.allow_private_feeds)
+
+
+def make_reader(settings: Settings, *, allow_private: bool | None = None) -> ArticleReader:
+    """Reads the article page behind short entries; pages are always behind the SSRF guard
+    unless private addresses are allowed (DOSSIER_ALLOW_PRIVATE_FEEDS, or the offline demo)."""
+    private = settings.allow_private_feeds if allow_private is None else allow_private
+    return ArticleReader(ArticleFetcher(allow_private=private),
+                         short_chars=settings.article_short_chars)
 
 
 def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:

@@ -234,7 +234,7 @@ async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> N
     assert {"topic", "claim", "feed", "review", "channel", "review-channel", "thresholds", "audit"} <= set(groups)
     assert {o["name"] for o in groups["claim"]["options"]} == {
         "add", "edit", "status", "figure", "source", "retire", "merge", "unlearn"}
-    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume"}
+    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume", "article"}
     for name in ("topics", "topic", "claim", "why"):
         assert commands[name]["default_member_permissions"] is None
     topic = next(o for o in commands["topic"]["options"] if o["name"] == "topic")
@@ -447,6 +447,9 @@ async def test_feed_admin_commands_and_the_ssrf_guard(env: Env) -> None:
     assert "Paused" in paused["content"]
     assert "paused" in text_of(data_of(await env.call("feeds", who=env.a.world.member)))
     data_of(await env.admin("feed", "resume", options={"url": url}))
+    article = data_of(await env.admin("feed", "article", options={"url": url, "mode": "never"}))
+    assert "Article pages for" in article["content"] and "never" in article["content"]
+    assert (await env.db.fetchone("SELECT fetch_article FROM feeds WHERE url = ?", (url,)))[0] == "never"
     data_of(await env.admin("feed", "remove", options={"url": url}))
     gone = data_of(await env.admin("feed", "remove", options={"url": url}))
     assert "does not follow" in gone["content"]

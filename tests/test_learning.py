@@ -154,3 +154,33 @@ def test_a_not_related_example_lowers_what_resembles_it_only():
     assert _score(_topic(negatives=(told_off,)), *same) < Thresholds().low
     assert _score(_topic(negatives=(told_off,)), *other) >= Thresholds().low
     assert _score(_topic(negatives=("Heavy snow closed the harbour.",)), *same) == _score(_topic(), *same)
+
+
+async def test_a_database_from_before_claim_examples_is_migrated(tmp_path):
+    import aiosqlite
+
+    from storage.db import Database, migrations
+
+    steps = migrations()
+    index = next(i for i, (_, name, _) in enumerate(steps) if "claim_examples" in name)
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path) as conn:  # a database left by the version before it
+        for version, _, sql in steps[:index]:
+            await conn.executescript(sql)
+            await conn.execute(f"PRAGMA user_version = {version}")
+        await conn.execute("INSERT INTO topics (guild_id, key, title, keywords, exclude, origin, created_at, "
+                           "updated_at) VALUES (0, 't', 'T', '[[\"a\"]]', '[]', 'config', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')")
+        await conn.execute("INSERT INTO claims (topic_id, key, statement, status, created_at, updated_at) "
+                           "VALUES (1, 'c', 'A claim.', 'alleged', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')")
+        await conn.commit()
+    db = await Database.open(path)
+    try:
+        assert await db.user_version() == len(steps)
+        record = await topics.get_topic(db, 0, "t")
+        assert record.state.claims[0].examples == () and record.state.claims[0].negatives == ()
+        async with db.transaction() as conn:
+            await examples.add_example(conn, record.claim_ids["c"], "positive", "Said otherwise.",
+                                       proposal_id=None, article_id=None, actor="admin:1")
+        assert (await topics.get_topic(db, 0, "t")).state.claims[0].examples == ("Said otherwise.",)
+    finally:
+        await db.close()

@@ -248,3 +248,61 @@ def test_feeds_answer_shows_the_semantic_status():
     text = health_pages(report)[0].to_dict().get("description", "")
     assert "Semantic matching: unavailable, lexical-only: model.safetensors is missing" in text
     assert "Semantic matching" not in health_pages(browse.HealthReport([], []))[0].to_dict().get("description", "")
+
+
+def test_the_scorer_caches_claim_wordings_and_sentences(embedder):
+    scorer = SemanticScorer(embedder=embedder)
+    calls: list[int] = []
+    real = embedder.encode
+
+    def counting(texts, **kwargs):
+        calls.append(len(texts))
+        return real(texts, **kwargs)
+
+    embedder.encode = counting  # type: ignore[method-assign]
+    try:
+        claims = [Claim("recall", "The carmaker recalled 40,000 vehicles.")]
+        first = scorer.similarities(claims, ["Forty thousand cars were called back.", "Sunny weather."])
+        again = scorer.similarities(claims, ["Forty thousand cars were called back.", "Sunny weather."])
+    finally:
+        del embedder.encode
+    assert first == again and first is not None and first[0].sentence_index == 0
+    assert calls == [2, 1]  # the sentences once, the claim once; nothing the second time
+    assert scorer.status == "on"
+
+
+def test_concurrent_first_use_loads_the_model_once(embedder, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = _model_copy(embedder, tmp_path / "shared")
+    built: list[Path] = []
+    real = semantic.MiniLM
+
+    def counting(model_dir: Path) -> semantic.MiniLM:
+        built.append(model_dir)
+        return real(model_dir)
+
+    monkeypatch.setattr(semantic, "MiniLM", counting)
+    shared = Embedder(local)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda t: shared.encode([t]), ["one", "two", "one", "two"]))
+    assert built == [local]
+    assert np.array_equal(results[0], results[2]) and np.array_equal(results[1], results[3])
+
+
+def test_many_entries_at_once_equal_one_by_one(embedder):
+    scorer = SemanticScorer(embedder=embedder)
+    claims = [Claim("recall", "The carmaker recalled 40,000 vehicles."),
+              Claim("fine", "Regulators fined the carmaker.", negatives=("The carmaker was fined in 2012.",))]
+    items = [(claims, ["Forty thousand cars were called back.", "It rained."]),
+             (claims[1:], ["A penalty was imposed on the car company."]),
+             (claims, [])]
+    many = scorer.similarities_many(items)
+    assert many is not None and len(many) == 3
+    for (cs, sentences), got in zip(items, many, strict=True):
+        one = SemanticScorer(embedder=embedder).similarities(cs, sentences)
+        assert [s.claim_key for s in got] == [s.claim_key for s in one]
+        assert np.allclose([s.cosine for s in got], [s.cosine for s in one], atol=1e-5)
+        assert [s.sentence_index for s in got] == [s.sentence_index for s in one]
+    assert many[2][0].sentence_index == -1 and many[2][0].cosine == 0.0
+    assert scorer_for(setting=False, config=None).similarities_many(items) is None

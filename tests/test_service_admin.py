@@ -323,3 +323,20 @@ async def test_a_server_cannot_touch_another_servers_topics_claims_or_feeds(db):
     assert [f.url for f in (await browse.feed_health(db, GUILD_B)).feeds] == [FEED_A, FEED_B]
     assert (await browse.search(db, GUILD_B, "A's claim")).claims == []
     assert await audit_rows(db, GUILD_B) == []
+
+
+async def test_feed_fetch_article_is_set_for_a_feed_only_this_server_follows(db):
+    from storage import article_pages
+
+    await setup_two_guilds(db)
+    with pytest.raises(ConflictError, match="also followed by 1 other server"):
+        await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, "never", **ALICE)
+    await admin.remove_feed(db, GUILD_B, FEED_A, **ALICE)
+    assert await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, " Never ", **ALICE) == "never"
+    modes = await article_pages.fetch_modes(db)
+    assert modes[(await feeds.get_feed(db, FEED_A)).id] == "never"
+    assert (1, "alice", "feed.fetch_article", FEED_A) in await audit_rows(db, GUILD_A)
+    with pytest.raises(InvalidInputError, match="auto, always, never"):
+        await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, "sometimes", **ALICE)
+    with pytest.raises(NotFoundError):
+        await admin.set_feed_fetch_article(db, GUILD_B, FEED_A, "always", **ALICE)

@@ -94,7 +94,8 @@ async def _probe() -> bool:
         return await learning_available(db)
 
 
-def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"]) -> LearningResult:
+def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
+             env: dict[str, str] | None = None) -> LearningResult:
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     half = len(ordered) // 2
@@ -103,11 +104,11 @@ def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"]) -> LearningResul
     result = LearningResult(story.name, available=False, first_half=len(first), second_half=len(second))
     if not asyncio.run(_probe()):
         return result
-    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None) as before:
+    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as before:
         before.play(first)
         before.play(second)
         result.before = stored_claims(before, story, second)
-    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None) as after:
+    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as after:
         after.play(first, learning_admin(after, labels))
         after.play(second)
         result.after = stored_claims(after, story, second)

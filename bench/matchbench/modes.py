@@ -76,4 +76,7 @@ def available() -> dict[str, Mode]:
     `full=False` and a page provider: the loopback feed server answers `/article/<id>` with it.
     """
     modes = [FULL, SUMMARY]
+    from bench.pages import PAGE  # issue 11: summary + the page behind the link (bench/pages.py)
+
+    modes.append(PAGE)
     return {m.name: m for m in modes}

@@ -52,8 +52,19 @@ class Unavailable(RuntimeError):
     """A system cannot run in this build; the message says why (printed instead of figures)."""
 
 
+@functools.cache
+def _semantic_scorer() -> Any:
+    """The bot's semantic scorer as the bot runs it (off with DOSSIER_SEMANTIC=off, or when the
+    model cannot load: then Dossier is measured lexical-only, and says so)."""
+    from bot.match.semantic import SemanticScorer
+    from bot.settings import load_settings
+
+    scorer = SemanticScorer(enabled=load_settings(dotenv=False).semantic)
+    return scorer if scorer.available() else None
+
+
 def dossier(story: Story, thresholds: Thresholds) -> Predictor:
-    matcher = Matcher(story.topics, thresholds)
+    matcher = Matcher(story.topics, thresholds, semantic=_semantic_scorer())
     by_key = {t.key: t for t in story.topics}
 
     def predict(entry: Entry) -> Prediction:
@@ -106,7 +117,7 @@ def _embedder() -> Callable[[Sequence[str]], Any]:
         semantic = importlib.import_module("bot.match.semantic")
     except ImportError as exc:
         raise Unavailable(f"not in this build ({exc.msg})") from None
-    embedder = semantic.Embedder()
+    embedder = semantic.default_embedder()  # the process's shared model, as the matcher uses it
     try:
         embedder.load()
     except semantic.ModelUnavailableError as exc:

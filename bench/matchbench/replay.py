@@ -185,16 +185,25 @@ class FeedKind:
     pages: Callable[[Story], PageProvider] | None = None
 
 
+def _pages(story: Story) -> PageProvider:
+    from bench.pages import page_provider  # issue 11: the news page behind each link
+
+    return page_provider(story)
+
+
 FEED_KINDS = {k.name: k for k in (FeedKind("full", "full text", full=True),
-                                  FeedKind("summary", "title + 300-char summary", full=False))}
+                                  FeedKind("summary", "title + 300-char summary", full=False),
+                                  FeedKind("page", "summary + fetched page", full=False, pages=_pages))}
 
 
-def replay(story: Story, kind: FeedKind = FEED_KINDS["full"]) -> ReplayResult:
+def replay(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
+           env: dict[str, str] | None = None) -> ReplayResult:
+    """Follow `story` through `dossier run --once` (`env`: extra settings for the bot, e.g. thresholds)."""
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     gold = gold_states(story, ordered)
     pages = kind.pages(story) if kind.pages else None
-    with Follower(story, full=kind.full, pages=pages) as follower:
+    with Follower(story, full=kind.full, pages=pages, env=env) as follower:
         follower.play(ordered, admin_policy(gold))
 
         async def final_histories(db: Database) -> dict[tuple[str, str], list[topic_store.ClaimRevision]]:

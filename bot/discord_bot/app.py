@@ -12,7 +12,15 @@ from bot.discord_bot.cogs.poller import Poller
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.shutdown import GRACE_SECONDS, stop_on_signals
-from bot.startup import make_fetcher, semantic_scorer, start_semantic, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
+from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage.db import Database
 
@@ -24,13 +32,14 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
+        await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)
-        async with make_fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
-                                semantic=scorer, stop=stop)
+                                semantic=scorer, articles=reader, stop=stop)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:

@@ -45,7 +45,7 @@ from bot.service.errors import (
     UnsafeFeedError,
     shown,
 )
-from storage import claims_admin, examples, guilds
+from storage import article_pages, claims_admin, examples, guilds
 from storage import feeds as feed_store
 from storage import outbox as outbox_store
 from storage.claims_admin import DuplicateKeyError, NoChangeError
@@ -565,6 +565,26 @@ async def resume_feed(db: Database, guild_id: int, url: str, *, actor_id: int, a
     if auto:
         await feed_store.set_paused(db, url, False)
     return await _health_of(db, guild_id, url)
+
+
+async def set_feed_fetch_article(db: Database, guild_id: int, url: str, mode: str, *, actor_id: int,
+                                 actor_name: str) -> str:
+    """Set whether Dossier reads the article page behind the feed's entries (auto, always,
+    never). The setting belongs to the feed, so a feed other servers follow too is refused."""
+    actor = Actor(actor_id, actor_name)
+    url = (url or "").strip().strip("<>").strip()
+    mode = (mode or "").strip().lower()
+    if mode not in article_pages.FETCH_MODES:
+        raise InvalidInputError(f"fetch_article must be one of {', '.join(article_pages.FETCH_MODES)}.")
+    await _health_of(db, guild_id, url)
+    row = await feed_store.get_feed(db, url)
+    others = (await feed_store.subscribers(db)).get(row.id, set()) - {guild_id}
+    if others:
+        raise ConflictError(f"{shown(url)} is also followed by {len(others)} other server(s); its "
+                            "article setting is shared, so it stays as it is.")
+    await article_pages.set_fetch_mode(db, url, mode)
+    await guilds.record_audit(db, _audit(guild_id, actor, "feed.fetch_article", url, mode))
+    return mode
 
 
 # --- channels and thresholds -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
-from storage import articles, claims_admin, examples, guilds, topics
+from storage import article_pages, articles, claims_admin, examples, guilds, topics
 from storage import outbox as outbox_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
@@ -175,6 +175,10 @@ class FeedHealth:
     paused_here_at: datetime | None  # this server's admins paused their subscription
     feed_paused_at: datetime | None  # the feed itself is paused (automatically, after failures)
     feed_paused_reason: str | None
+    # Article pages behind this feed's short entries, over the last week (storage.article_pages)
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_last_error: str | None = None
 
     @property
     def paused(self) -> bool:
@@ -253,6 +257,9 @@ class WhyReport:
     seen_in: list[Sighting] = field(default_factory=list)
     topics: list[TopicWhy] = field(default_factory=list)
     posts: list[PostInfo] = field(default_factory=list)
+    # What the article was matched on: feed_content | article_page | feed_summary, and why
+    text_source: str | None = None
+    text_source_note: str | None = None
 
 
 # --- lookups shared with admin ------------------------------------------------------------
@@ -427,6 +434,9 @@ async def search(db: Database, guild_id: int, text: str, limit: int = 10) -> Sea
 
 
 async def feed_health(db: Database, guild_id: int) -> HealthReport:
+    subs = await guilds.subscriptions(db, guild_id)
+    pages = await article_pages.failures_by_feed(db, [s.feed.id for s in subs])
+    no_pages = article_pages.FeedPageFailures(0, 0, 0, None)
     feeds = [
         FeedHealth(
             url=s.feed.url, name=s.feed.name, origin=s.feed.origin, interval=s.feed.interval,
@@ -434,8 +444,11 @@ async def feed_health(db: Database, guild_id: int) -> HealthReport:
             last_status=s.feed.last_status, last_error=s.feed.last_error,
             failures=s.feed.failures, next_poll_at=s.feed.next_poll_at, paused_here_at=s.paused_at,
             feed_paused_at=s.feed.paused_at, feed_paused_reason=s.feed.paused_reason,
+            pages_fetched=pages.get(s.feed.id, no_pages).fetched,
+            pages_failed=pages.get(s.feed.id, no_pages).failed,
+            pages_last_error=pages.get(s.feed.id, no_pages).last_error,
         )
-        for s in await guilds.subscriptions(db, guild_id)
+        for s in subs
     ]
     return HealthReport(feeds, await guilds.broken_channels(db, guild_id),
                         semantic=await get_meta(db, SEMANTIC_STATUS_KEY))
@@ -566,6 +579,9 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
     forms = _canonical(query)
     low, high = await thresholds(db, guild_id, default_low=default_low, default_high=default_high)
     article = await guilds.find_article(db, forms)
+    if article is None:  # a link to the page as the site shares it: its canonical URL
+        found = await article_pages.article_for_canonical(db, forms)
+        article = await guilds.get_article_hit(db, found) if found is not None else None
     not_seen = WhyReport(query=query, url=forms[0], found=False, low=low, high=high)
     if article is None:
         return not_seen
@@ -592,5 +608,18 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
         for r in rows
         if include_reviews or r.proposal_id is None
     ]
+    source, note = await _text_source(db, article.article_id)
     return WhyReport(query=query, url=article.url or forms[0], found=True, low=low, high=high,
-                     article=article, seen_in=seen_in, topics=topic_views, posts=posts)
+                     article=article, seen_in=seen_in, topics=topic_views, posts=posts,
+                     text_source=source, text_source_note=note)
+
+
+async def _text_source(db: Database, article_id: int) -> tuple[str, str | None]:
+    """What the article's current revision was matched on, from what was stored (no fetch)."""
+    page = await article_pages.latest_page(db, article_id)
+    if page is not None:
+        return page.source, page.note
+    entry = await articles.get_article(db, article_id)
+    if entry is not None and entry.content:
+        return "feed_content", None
+    return "feed_summary", "no article page was fetched for it"

@@ -309,6 +309,17 @@ class Admin(commands.Cog):
         self.wake_poller()
         await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
 
+    @feed.command(name="article", description="Read the article page behind the feed's entries?")
+    @app_commands.describe(url="The feed's URL",
+                           mode="auto: short summaries only (default); always; never")
+    @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in ("auto", "always", "never")])
+    @app_commands.autocomplete(url=feed_choices)
+    @admin_check()
+    async def feed_article(self, interaction: discord.Interaction, url: str, mode: str) -> None:
+        mode = await service.set_feed_fetch_article(self.bot.db, gid(interaction), url, mode,
+                                                    **actor(interaction))
+        await done(interaction, f"Article pages for {code(url, 300)}: **{mode}**.")
+
     # --- channels, thresholds, audit -------------------------------------------------------
 
     @admin.command(name="channel", description="Where a topic's updates are posted")

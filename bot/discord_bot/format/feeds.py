@@ -45,6 +45,9 @@ def health_pages(report: HealthReport) -> list[discord.Embed]:
         if f.last_error:
             failures = f" ({f.failures} in a row)" if f.failures else ""
             parts.append(f"  last error{failures}: {clean(f.last_error, 200)}")
+        if f.pages_failed:
+            parts.append(f"  article pages: {f.pages_failed} of {f.pages_fetched} failed this week, "
+                         f"last: {clean(f.pages_last_error or '?', 150)} (the feed's text was used)")
         elif not f.paused:
             parts.append(f"  next poll {when(f.next_poll_at)}")
         lines.append("\n".join(parts))
