@@ -41,7 +41,7 @@ async def test_sigint_stops_the_console_loop_after_the_line_being_printed(tmp_pa
         h = Harness(server, tmp_path, "jsonl", "loop")
         h.serve(0)
         proc = await start(["--format", "jsonl", "--config", str(h.config), "--db", str(h.db)],
-                           {"DISCORD_TOKEN": ""})
+                           h.env())
         assert proc.stdout is not None
         first = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
         assert first.startswith(b"{")
@@ -76,7 +76,7 @@ async def test_sigterm_stops_the_bot_on_discord_and_loses_nothing(tmp_path: Path
             "    claims:\n      - key: review\n        statement: Acme's review of the widgets is ongoing.\n"
             "        status: ongoing\n", encoding="utf-8")
         db = tmp_path / "d.db"
-        env = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": standin.base_url,
+        env = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": standin.base_url, "DOSSIER_SEMANTIC": "off",
                "DOSSIER_CRASH_AT": "stored:1", "DOSSIER_CRASH_SIGNAL": "TERM"}
         proc = await start(["--config", str(config), "--db", str(db)], env)
         _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
