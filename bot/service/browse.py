@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.match import Matcher, Thresholds
+from bot.match.combine import SemanticSide
 from bot.match.explain import explain
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
@@ -542,7 +543,7 @@ async def thresholds(db: Database, guild_id: int, *, default_low: float = DEFAUL
 
 async def _score_on_demand(db: Database, guild_id: int, article_id: int,
                            by_topic: dict[str, guilds.Evaluation], low: float, high: float,
-                           ) -> dict[str, guilds.Evaluation]:
+                           semantic: SemanticSide | None) -> dict[str, guilds.Evaluation]:
     """The poll cycle does not score a topic whose keyword gate failed (nothing can match
     there); `why` scores it now, on the stored text and the topics as they stand, the way the
     cycle would have, so the answer still shows how close each claim came."""
@@ -555,7 +556,7 @@ async def _score_on_demand(db: Database, guild_id: int, article_id: int,
     except ValueError:
         thresholds = Thresholds()
     results = {r.topic_key: r for r in await asyncio.to_thread(
-        Matcher(states, thresholds).match, entry)}
+        Matcher(states, thresholds, semantic=semantic).match, entry)}
     out = dict(by_topic)
     for key, ev in by_topic.items():
         result = results.get(key)
@@ -566,12 +567,14 @@ async def _score_on_demand(db: Database, guild_id: int, article_id: int,
 
 async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEFAULT_LOW,
               default_high: float = DEFAULT_HIGH, top: int = 3,
-              include_reviews: bool = False) -> WhyReport:
+              include_reviews: bool = False, semantic: SemanticSide | None = None) -> WhyReport:
     """Explain what Dossier did with an article in this server: seen where, gate, scores, posts.
 
     An article this server's feeds never carried (even if another server's did) is reported
     as not seen, so `why` cannot be used to probe other servers. Review proposals (posts to
-    the staff-only review channel) are listed only with `include_reviews`.
+    the staff-only review channel) are listed only with `include_reviews`. `semantic` is the
+    scorer the poll cycle matches with: a topic the cycle did not score (its gate failed) is
+    scored here with it, so the figures are the ones the cycle would have stored.
     """
     query = (url or "").strip().strip("<>").strip()
     if not query:
@@ -592,7 +595,8 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
         return not_seen
     by_topic = {e.topic_key: e for e in evaluations}
     if any(e.detail.get("scored") is False for e in evaluations):
-        by_topic = await _score_on_demand(db, guild_id, article.article_id, by_topic, low, high)
+        by_topic = await _score_on_demand(db, guild_id, article.article_id, by_topic, low, high,
+                                          semantic)
     topic_rows = await claims_admin.topic_summaries(db, guild_id)
     key_by_id = {t.id: t.key for t in topic_rows}
     topic_views = []
