@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.apply import apply_change, describe
 from bot.checkpoint import checkpoint
+from bot.cycle_log import recorded
 from bot.diff import build_diff
 from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
@@ -129,6 +130,7 @@ class Pipeline:
             log.warning("ignoring inconsistent guild thresholds %s", override)
             return self.thresholds
 
+    @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Match what is still queued, then poll every due feed (or every unpaused feed with
         `force`) batch by batch and queue the updates."""

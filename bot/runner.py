@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
@@ -27,6 +28,7 @@ from bot.startup import (
 )
 from storage import article_pages as page_store
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
 
@@ -64,6 +66,7 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     stop = asyncio.Event()
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
@@ -135,14 +138,24 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
     return 0
 
 
+def metrics_server(settings: Settings) -> contextlib.AbstractAsyncContextManager[object]:
+    """The Prometheus endpoint when configured (prometheus-client is imported only then)."""
+    if settings.metrics_address is None:
+        return contextlib.nullcontext()
+    from bot.metrics import MetricsServer
+
+    return MetricsServer.start(settings.metrics_address)
+
+
 async def run(settings: Settings, *, once: bool, fmt: str, demo: bool,
               demo_db: Path | None = None) -> int:
     config = load_config(settings.config_path)  # fails before anything is written
     if demo:
         return await run_demo(settings, config, fmt=fmt, db_path=demo_db)
-    if settings.console_mode:
-        log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
-        return await run_console(settings, config, once=once, fmt=fmt)
-    from bot.discord_bot.app import run_discord
+    async with metrics_server(settings):  # DOSSIER_METRICS_PORT; off by default
+        if settings.console_mode:
+            log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
+            return await run_console(settings, config, once=once, fmt=fmt)
+        from bot.discord_bot.app import run_discord
 
-    return await run_discord(settings, config, once=once)
+        return await run_discord(settings, config, once=once)

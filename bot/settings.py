@@ -32,6 +32,7 @@ class Settings:
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
     batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
+    metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
     article_short_chars: int = 1500  # a summary shorter than this gets its article page read
@@ -73,6 +74,20 @@ def _threshold(env: Mapping[str, str], name: str) -> float | None:
     if not 0 <= value <= 100:
         raise SettingsError(f"{name} must be from 0 to 100, got {value}")
     return value
+
+
+def _metrics_address(env: Mapping[str, str]) -> tuple[str, int] | None:
+    raw = (env.get("DOSSIER_METRICS_PORT") or "").strip()
+    if not raw or raw == "0":
+        return None
+    host, _, port = raw.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 1 <= number <= 65535:
+        raise SettingsError(f"DOSSIER_METRICS_PORT must be a port (1-65535) or host:port, got {raw!r}")
+    return host or "127.0.0.1", number
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:
@@ -125,6 +140,7 @@ def load_settings(
         admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
         match_low=low,
         match_high=high,
+        metrics_address=_metrics_address(env),
         semantic=_switch(env, "DOSSIER_SEMANTIC", True),
         semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
         article_short_chars=short,

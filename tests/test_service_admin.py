@@ -340,3 +340,20 @@ async def test_feed_fetch_article_is_set_for_a_feed_only_this_server_follows(db)
         await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, "sometimes", **ALICE)
     with pytest.raises(NotFoundError):
         await admin.set_feed_fetch_article(db, GUILD_B, FEED_A, "always", **ALICE)
+
+
+def test_role_alerts_ping_only_on_confident_fresh_updates_of_chosen_kinds() -> None:
+    from bot.service.alerts import mention_for, parse_kinds
+    from storage.alerts import Alert
+
+    alert = Alert(42, ("status_change",))
+    assert mention_for(alert, kind="status_change", confident=True, backlog=False, review=False) == 42
+    assert mention_for(alert, kind="figure_change", confident=True, backlog=False, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=False, backlog=False, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=True, backlog=True, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=True, backlog=False, review=True) is None
+    assert mention_for(Alert(None, ("status_change",)), kind="status_change", confident=True,
+                       backlog=False, review=False) is None
+    assert parse_kinds("all") == ("status_change", "figure_change", "new_source", "new_development")
+    assert parse_kinds("figure_change,  status_change") == ("status_change", "figure_change")
+    assert parse_kinds("none") == () and parse_kinds("") == ()

@@ -22,6 +22,7 @@ from bot.startup import (
 )
 from storage import article_pages as page_store
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)

@@ -496,6 +496,14 @@ async def _health_of(db: Database, guild_id: int, url: str) -> FeedHealth:
     raise NotFoundError(f"This server does not follow {shown(url)}. Try /feeds.")
 
 
+def check_feed_args(url: str, *, name: str | None = None, interval: str | None = None) -> str:
+    """The normalised URL, after the checks `add_feed` makes on its arguments (nothing fetched)."""
+    if name and name.strip():
+        _text(name, "feed name", MAX_FEED_NAME)
+    _interval(interval)
+    return _feed_url(url)
+
+
 async def add_feed(db: Database, guild_id: int, url: str, *, actor_id: int, actor_name: str,
                    name: str | None = None, interval: str | None = None,
                    allow_private: bool = False) -> FeedAdded:

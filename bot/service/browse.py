@@ -22,10 +22,12 @@ from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
 from storage import article_pages, articles, claims_admin, examples, guilds, topics
 from storage import outbox as outbox_store
+from storage import search as search_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
 from storage.delivery import get_meta
 from storage.guilds import ArticleHit, BrokenChannel, Sighting
+from storage.search import RankedArticle
 
 DEFAULT_LOW = 40.0  # bot.match.thresholds.Thresholds defaults; pass the configured ones in
 DEFAULT_HIGH = 60.0
@@ -152,13 +154,14 @@ class ClaimHit:
     claim_key: str
     statement: str
     status: Status
+    snippet: str = ""  # the statement around the hits, marked with storage.search.HIT_START/END
 
 
 @dataclass(frozen=True)
 class SearchResults:
     query: str
     claims: list[ClaimHit]
-    articles: list[ArticleHit]
+    articles: list[RankedArticle]  # best first, with title and summary snippets
 
 
 @dataclass(frozen=True)
@@ -423,13 +426,25 @@ def _query(text: str) -> str:
     return query
 
 
+SEARCH_HELP = ('Search with words, "a quoted phrase", a prefix like revi* and AND / OR / NOT '
+               "between words.")
+
+
 async def search(db: Database, guild_id: int, text: str, limit: int = 10) -> SearchResults:
-    """Claims (key, statement, aliases) and articles (title, summary) of this server only."""
+    """Claims (key, statement, aliases) and articles (title, summary) of this server only,
+    ranked by relevance (SQLite FTS5, bm25), with the hits marked in snippets."""
     query = _query(text)
+    fts = search_store.fts_query(query)
+    if not fts:
+        raise InvalidInputError(f"Nothing to search for in {shown(query)}. {SEARCH_HELP}")
     n = _limit(limit, 10)
-    claims = await claims_admin.search_claims(db, guild_id, query, n)
-    articles = await guilds.search_articles(db, guild_id, query, n)
-    hits = [ClaimHit(c.topic_key, c.topic_title, c.state.key, c.state.statement, c.state.status)
+    try:
+        claims = await search_store.search_claims(db, guild_id, fts, n)
+        articles = await search_store.search_articles(db, guild_id, fts, n)
+    except search_store.SearchSyntaxError as exc:
+        raise InvalidInputError(
+            f"Could not read the search {shown(query)} ({exc}). {SEARCH_HELP}") from None
+    hits = [ClaimHit(c.topic_key, c.topic_title, c.claim_key, c.statement, c.status, c.snippet)
             for c in claims]
     return SearchResults(query, hits, articles)
 

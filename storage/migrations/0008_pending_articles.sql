@@ -1,4 +1,4 @@
--- Version 5: a crash-safe poll cycle. A new or revised article is queued here in the same
+-- Version 8: a crash-safe poll cycle. A new or revised article is queued here in the same
 -- transaction that stores it (with its feed's new validators); the transaction that records
 -- its evaluations, matches, claim revisions, proposals and outbox rows removes it. Whatever
 -- the moment of a crash, an article is either still queued (and matched at the next start)
