@@ -315,14 +315,21 @@ class Pipeline:
         states = {r.id: r.state for scope in scopes for r in scope.records}
         out = []
         failed: dict[int, str] = {}
+        matched = {scope.guild_id: self._match_scope(scope, [
+            job for job in jobs
+            if scope.guild_id == CONSOLE_SCOPE
+            or scope.guild_id in subscribers.get(job.feed_id or 0, set())
+        ]) for scope in scopes}
         for job in jobs:
             outcomes: list[TopicOutcome] = []
-            allowed = subscribers.get(job.feed_id or 0, set())
             try:
                 for scope in scopes:
-                    if scope.guild_id != CONSOLE_SCOPE and scope.guild_id not in allowed:
-                        continue
-                    results = {r.topic_key: r for r in scope.matcher.match(job.entry, score_failed=False)}
+                    found = matched[scope.guild_id].get(job.article_id)
+                    if found is None:
+                        continue  # the guild does not follow the feed
+                    if isinstance(found, Exception):
+                        raise found
+                    results = {r.topic_key: r for r in found}
                     for record in scope.records:
                         result = results.get(record.state.key)
                         if result is not None:
@@ -343,6 +350,25 @@ class Pipeline:
                         applied.get(c.key, c) for c in topic.claims))
             out.append((job, outcomes))
         return out, failed
+
+    @staticmethod
+    def _match_scope(scope: _Scope, jobs: Sequence[PendingArticle],
+                     ) -> dict[int, list[TopicResult] | Exception]:
+        """article id -> its results in this scope, in one batched call (the semantic scorer
+        embeds the chunk's gated sentences together); entry by entry when the batch raises,
+        so the entry that fails is the only one kept back."""
+        try:
+            results = scope.matcher.match_many([j.entry for j in jobs], score_failed=False)
+            return {j.article_id: r for j, r in zip(jobs, results, strict=True)}
+        except Exception:
+            log.warning("matching a chunk failed; matching its entries one by one", exc_info=True)
+        out: dict[int, list[TopicResult] | Exception] = {}
+        for job in jobs:
+            try:
+                out[job.article_id] = scope.matcher.match(job.entry, score_failed=False)
+            except Exception as exc:
+                out[job.article_id] = exc
+        return out
 
     def _decide_topic(
         self,

@@ -69,21 +69,21 @@ async def test_an_entry_whose_matching_raises_stays_queued_and_does_not_block_ot
         db, server, fetcher, monkeypatch, caplog):
     server.route("/a", body=rss(CONCLUDED, UNRELATED))
     await setup(db, server, "/a")
-    real = Matcher.match
+    real = Matcher.match_many
 
-    def broken(self, entry, **kwargs):
-        if "weekend" in entry.title.lower():
+    def broken(self, entries, **kwargs):
+        if any("weekend" in entry.title.lower() for entry in entries):
             raise RuntimeError("boom")
-        return real(self, entry, **kwargs)
+        return real(self, entries, **kwargs)
 
-    monkeypatch.setattr(Matcher, "match", broken)
+    monkeypatch.setattr(Matcher, "match_many", broken)
     pipe = make(db, fetcher)
     await pipe.run_cycle(force=True)
     assert await outbox.pending(db, 0)  # the good entry went through
     left = await db.fetchall("SELECT attempts, last_error FROM pending_articles")
     assert [(r[0], r[1]) for r in left] == [(3, "RuntimeError: boom")]
     assert "stays queued" in caplog.text
-    monkeypatch.setattr(Matcher, "match", real)
+    monkeypatch.setattr(Matcher, "match_many", real)
     await pipe.run_cycle(force=True)
     assert await articles.pending_count(db) == 1  # kept (not deleted) after 3 attempts
 
