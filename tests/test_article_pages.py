@@ -353,6 +353,27 @@ async def test_robots_txt_is_honoured_and_read_once_per_host(db, server) -> None
     assert server.count("/robots.txt") == 1
 
 
+async def test_robots_txt_is_parsed_off_the_event_loop(server, monkeypatch) -> None:
+    """A robots.txt may be 512 KB of pure-Python parsing: never on the loop Discord runs on."""
+    import threading
+
+    from bot.fetch import article as article_fetch
+
+    threads: list[threading.Thread] = []
+    parse = article_fetch.parse_robots
+
+    def recording(body: bytes):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return parse(body)
+
+    monkeypatch.setattr(article_fetch, "parse_robots", recording)
+    server.route("/robots.txt", body=b"User-agent: *\nDisallow: /private/\n")
+    server.route("/private/a", body=page().encode(), headers=HTML)
+    async with ArticleFetcher(allow_private=True) as pages:
+        assert (await pages.fetch(server.url("/private/a"))).error == "robots.txt disallows this page"
+    assert threads and threading.main_thread() not in threads
+
+
 async def test_robots_txt_for_our_agent_and_unreachable_robots(server) -> None:
     server.route("/robots.txt", body=b"User-agent: Dossier\nDisallow: /\n\nUser-agent: *\nAllow: /\n")
     server.route("/a", body=page().encode(), headers=HTML)

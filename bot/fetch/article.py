@@ -225,15 +225,20 @@ class ArticleFetcher:
         result = await self._robots_fetcher.fetch(robots_url, guard=True)
         host.robots, host.robots_error = None, None
         if result.ok and result.body is not None:
-            parser = RobotFileParser()
-            text = result.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
-            parser.parse(text.splitlines())
-            host.robots = parser
+            host.robots = await asyncio.to_thread(parse_robots, result.body)
             return
         if 400 <= result.status < 500 and result.status != 429:
             return  # no robots.txt: everything allowed
         host.robots_error = result.error or "no answer"
         self._account(host, result)
+
+
+def parse_robots(body: bytes) -> RobotFileParser:
+    """robots.txt bytes -> its rules. Pure-Python parsing of up to 512 KB takes ~0.2 s, so the
+    fetcher runs it in a worker thread rather than on the event loop."""
+    parser = RobotFileParser()
+    parser.parse(body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace").splitlines())
+    return parser
 
 
 def _host_key(url: str) -> str:
