@@ -62,6 +62,18 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be on or off, got {raw!r}")
 
 
+def _check_languages(env: Mapping[str, str]) -> None:
+    """DOSSIER_LANGUAGES (read by bot.match.normalise on first use) checked at start: a code
+    simplemma has no dictionary for stops the start with its name, not the first poll cycle."""
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+    codes = [c.strip().lower() for c in (env.get("DOSSIER_LANGUAGES") or "").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise SettingsError(f"DOSSIER_LANGUAGES: no lemmatiser for {', '.join(unknown)} "
+                            "(codes like en, de, fr, es)")
+
+
 def _threshold(env: Mapping[str, str], name: str) -> float | None:
     raw = env.get(name)
     if raw is None or not raw.strip():
@@ -120,6 +132,7 @@ def load_settings(
         raise SettingsError(f"DOSSIER_LOG_LEVEL must be one of {allowed}, got {level!r}")
     low = _threshold(env, "DOSSIER_MATCH_LOW")
     high = _threshold(env, "DOSSIER_MATCH_HIGH")
+    _check_languages(env)
     if low is not None and high is not None and low > high:
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"

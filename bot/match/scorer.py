@@ -209,8 +209,9 @@ class CompiledTopic:
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:
-    """IDF of every concept over all claims (statement + aliases as one document per claim)."""
-    docs = [set(claim_terms(" ".join((c.statement, *c.aliases)))) for t in topics for c in t.claims]
+    """IDF of every concept over all claims (every wording of a claim as one document: statement,
+    aliases, learnt examples), so an example's words weigh by how many claims use them too."""
+    docs = [set(claim_terms(" ".join(wordings(c)))) for t in topics for c in t.claims]
     n = max(1, len(docs))
     df: dict[str, int] = {}
     for d in docs:
