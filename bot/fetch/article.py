@@ -110,17 +110,17 @@ class ArticleFetcher:
         self.obey_robots = robots
         self._clock = clock
         self._policy = address_policy
-        self._fetcher = Fetcher(
-            user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, concurrency=concurrency,
-            allow_private=allow_private, resolver=resolver, address_policy=address_policy,
-            clock=clock, accept=PAGE_ACCEPT, content_types=PAGE_TYPES,
-        )
+
+        def fetcher(accept: str, content_types: frozenset[str] | None = None) -> Fetcher:
+            return Fetcher(
+                user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, concurrency=concurrency,
+                allow_private=allow_private, resolver=resolver, address_policy=address_policy,
+                clock=clock, accept=accept, content_types=content_types,
+            )
+
+        self._fetcher = fetcher(PAGE_ACCEPT, PAGE_TYPES)
         # robots.txt is text/plain: its own fetcher (no type filter), same guard and caps.
-        self._robots_fetcher = Fetcher(
-            user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, concurrency=concurrency,
-            allow_private=allow_private, resolver=resolver, address_policy=address_policy,
-            clock=clock, accept="text/plain, */*;q=0.5",
-        )
+        self._robots_fetcher = fetcher("text/plain, */*;q=0.5")
         self._hosts: dict[str, _Host] = {}
         self.requests = 0  # HTTP requests made (pages and robots.txt), for tests and benches
 
