@@ -142,7 +142,9 @@ def test_a_claims_wordings_are_its_statement_aliases_and_clauses_not_examples() 
     assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings
 
 
-def test_the_semantic_side_reads_statement_aliases_clauses_and_negatives_not_examples() -> None:
+def test_the_semantic_side_reads_statement_aliases_clauses_examples_and_negatives() -> None:
+    """Examples go to the semantic side as examples, not aliases: there they count only for
+    near-paraphrases (semantic.EXAMPLE_SAME; tests/test_learning.py)."""
     claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
                        Status.CONFIRMED, aliases=("Orion sacked four engineers",),
                        examples=("Four engineers were let go by Orion after the harbour protest.",),
@@ -162,7 +164,7 @@ def test_the_semantic_side_reads_statement_aliases_clauses_and_negatives_not_exa
     (w,) = seen
     assert w.statement == claim.statement and "Orion sacked four engineers" in w.aliases  # type: ignore[attr-defined]
     assert "Orion fired four engineers" in w.aliases  # a clause  # type: ignore[attr-defined]
-    assert w.examples == () and claim.examples[0] not in w.aliases  # type: ignore[attr-defined]
+    assert w.examples == claim.examples and claim.examples[0] not in w.aliases  # type: ignore[attr-defined]
     assert w.negatives == claim.negatives  # type: ignore[attr-defined]
 
 

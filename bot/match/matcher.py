@@ -92,14 +92,15 @@ class Matcher:
         self.topics = tuple(topics)
         self.thresholds = thresholds or Thresholds()
         # the sentence-embedding side (bot.match.semantic), None for lexical-only; see combine.py.
-        # Its positives are the statement, aliases and clauses; learnt examples are lexical
-        # wordings only (as semantic positives they lowered claim F1 after learning: measured in
-        # docs/decisions.md), while "not related" examples damp on both sides.
+        # Its positives are the statement, aliases and clauses, and learnt examples, which count
+        # only for sentences that say the same thing (semantic.EXAMPLE_SAME: as looser positives
+        # they lowered claim F1 after learning, docs/decisions.md); "not related" examples damp
+        # on both sides.
         self.semantic = semantic
         self.claim_wordings = tuple(
             tuple(Wordings(c.key, c.statement,
                            tuple(w for w in wordings(c) if w != c.statement and w not in c.examples),
-                           (), c.negatives)
+                           c.examples, c.negatives)
                   for c in t.claims)
             for t in self.topics)
         idf = claim_idf(self.topics)
