@@ -71,6 +71,10 @@ def test_long_text_is_truncated_like_the_reference(embedder):
     ids = model.tokenizer.encode("word " * 400)
     assert len(ids) == semantic.MAX_TOKENS and ids[0] == 101 and ids[-1] == 102
     assert embedder.encode(["word " * 400]).shape == (1, 384)
+    # Dossier embeds at most EMBED_TOKENS pieces: a longer text equals its first EMBED_TOKENS
+    assert model.max_tokens == semantic.EMBED_TOKENS < semantic.MAX_TOKENS
+    long, cut = embedder.encode(["word " * 400, "word " * (semantic.EMBED_TOKENS - 2)])
+    assert np.allclose(long, cut, atol=1e-6)
 
 
 def test_gelu_is_the_exact_erf_gelu_to_float32_round_off():
