@@ -308,7 +308,7 @@ class BenchServer:
 class Measure:
     wall: float
     cpu: float  # user + system, the process and the children it waited for
-    peak_rss_mb: float  # the largest single process (ru_maxrss)
+    peak_rss_mb: float  # the process's own high-water mark (VmHWM)
     returncode: int
     tree_rss_mb: float = 0.0  # sampled: the process and its children together (worker pools)
     info: dict[str, Any] = field(default_factory=dict)
@@ -332,28 +332,47 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def high_water_mark(pid: int) -> int:
+    """VmHWM of `pid` in bytes (0 if unreadable): the peak RSS of the program it runs now."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) -> Measure:
-    """Run `cmd`: wall time, CPU and peak RSS of the process (wait4's rusage), and the peak
-    resident size of its process tree sampled every 20 ms."""
+    """Run `cmd`: wall time and CPU (wait4's rusage), peak RSS (VmHWM, sampled every 20 ms while
+    the process runs: monotonic, so at most the last 20 ms are missed) and the peak resident
+    size of its process tree.
+
+    Not ru_maxrss: Linux folds the forking parent's high-water mark into the child's at exec,
+    so a bench process holding 200 MB of feeds would show as every child's floor."""
     peak_tree = 0
+    hwm = 0
     done = threading.Event()
 
     def sample(pid: int) -> None:
-        nonlocal peak_tree
-        while not done.wait(0.02):
+        nonlocal peak_tree, hwm
+        while True:
+            hwm = max(hwm, high_water_mark(pid))
             peak_tree = max(peak_tree, tree_rss(pid))
+            if done.wait(0.02):
+                return
 
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
         sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)  # (an exited process has no VmHWM left)
         wall = time.perf_counter() - started
         done.set()
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+    peak = hwm / 2**20 if hwm else usage.ru_maxrss / 1024
     return Measure(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode,
                    tree_rss_mb=max(peak, peak_tree / 2**20))
 

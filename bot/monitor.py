@@ -58,6 +58,7 @@ class LoopLagMonitor:
         self.total_lag = 0.0
         self._counts = [0] * _BUCKETS
         self._task: asyncio.Task[None] | None = None
+        self._due: float | None = None  # loop time the pending wake-up is due
         self._started = 0.0
         self._stopped: float | None = None
         self.gc_collections = [0, 0, 0]
@@ -80,6 +81,10 @@ class LoopLagMonitor:
             return
         with contextlib.suppress(ValueError):
             gc.callbacks.remove(self._on_gc)
+        # A wake-up already overdue is a stall too (a short run may have had no sample yet).
+        if self._due is not None and (late := asyncio.get_running_loop().time() - self._due) > 0:
+            self.record(late)
+            self._due = None
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -97,8 +102,9 @@ class LoopLagMonitor:
         loop = asyncio.get_running_loop()
         interval = self.interval
         while True:
-            due = loop.time() + interval
+            self._due = due = loop.time() + interval
             await asyncio.sleep(interval)
+            self._due = None
             self.record(max(0.0, loop.time() - due))
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
@@ -157,6 +163,14 @@ class LoopLagMonitor:
 
 
 def _peak_rss_bytes() -> int:
+    """This program's peak RSS: VmHWM where /proc has it. Not ru_maxrss alone: Linux folds the
+    parent's high-water mark into it at exec, so a child of a large process reports the parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 

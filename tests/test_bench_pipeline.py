@@ -6,6 +6,7 @@ workload did what it claims: all entries new, every feed 304, then the new entri
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -46,3 +47,22 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
         assert row["info"]["loop"]["samples"] > 0  # the DOSSIER_LOOP_STATS hook in the CLI works
         assert 0 < row["run_s"] <= row["wall_s"]
         assert row["peak_rss_mb"] > 20 and row["cpu_s"] > 0
+
+
+def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
+    """Linux folds the parent's ru_maxrss into a child's at exec: the bench must not report a
+    large bench process (it holds every feed) as the floor of Dossier's and reader's memory."""
+    spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" / "pipeline.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_pipeline"] = bench  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["bench_pipeline"]
+    ballast = bytearray(120 * 2**20)
+    ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page: 120 MB resident here
+    child = "x = bytearray(40 * 2**20); x[::4096] = b'y' * len(x[::4096]); import time; time.sleep(0.2)"
+    measure = bench.run_measured([sys.executable, "-c", child], {}, tmp_path / "out", tmp_path / "err")
+    assert measure.returncode == 0
+    assert 40 <= measure.peak_rss_mb < 100
+    assert len(ballast) == 120 * 2**20
