@@ -32,6 +32,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -443,7 +444,7 @@ def write_config(path: Path, server: BenchServer, topics: Sequence[dict[str, Any
 
 
 def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[dict[str, Any]],
-            reader_py: Path | None, seed: int, reader_first: bool) -> Run:
+            reader_py: Path | None, index: int, reader_first: bool) -> Run:
     rng = random.Random(14)
     changed = max(1, min(round(n * CHANGED_SHARE), args.new))
     new_entries = min(args.new, changed * 10)  # a feed shows 20 entries: keep the new ones visible
@@ -481,6 +482,8 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
             steps.append(Workload("W4n", "W4 with fetch_article: never (no pages)", new_entries, n))
             write_config(tmp / "feeds-never.yaml", server, topics, n, fetch_article="never")
         for step in steps:
+            if step.name not in args.workloads and step.name != "W4n":
+                continue  # (a skipped W3 adds nothing, so W4 alone still finds only its entries)
             if step.name == "W3":
                 spread(new_entries, short=False)
             elif step.name == "W4":
@@ -489,8 +492,6 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                     for suffix in ("", "-wal", "-shm"):
                         if (tmp / f"dossier.db{suffix}").exists():
                             shutil.copyfile(tmp / f"dossier.db{suffix}", tmp / f"dossier-never.db{suffix}")
-            if step.name not in args.workloads and step.name != "W4n":
-                continue
             run.workloads[step.name] = step
             programs = ["reader", "dossier"] if reader_first else ["dossier", "reader"]
             if step.name == "W4n":
@@ -520,7 +521,7 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                     run.reader[step.name] = measure
                 run.hits.setdefault(step.name, {})[program] = dict(Counter(server.hits) - before)
         if args.keep:
-            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{seed}", dirs_exist_ok=True)
+            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{index}", dirs_exist_ok=True)
     return run
 
 
@@ -726,6 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the summaries as JSON to this file")
     ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
     args = ap.parse_args(argv)
+    # SIGTERM ends the bench like Ctrl-C: temporary folders and the server are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [20] if args.quick else [int(x) for x in args.feeds.split(",") if x.strip()]
     repeat = 1 if args.quick else max(1, args.repeat)
     args.workloads = {w.strip().upper() for w in args.workloads.split(",")}
@@ -750,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         idle = idle_loop_lag(args.idle_seconds) if args.idle_seconds > 0 else None
         # The same workload each repeat (same seed); who runs first alternates.
-        runs = [one_run(n, args, corpus, topics, reader_py, seed=r, reader_first=bool(r % 2))
+        runs = [one_run(n, args, corpus, topics, reader_py, index=r, reader_first=bool(r % 2))
                 for r in range(repeat)]
         summary = summarise(n, runs)
         summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
