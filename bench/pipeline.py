@@ -58,6 +58,13 @@ sys.path.insert(0, str(ROOT))
 from bot.match.gate import Gate  # noqa: E402
 from bot.match.normalise import fold  # noqa: E402
 
+try:  # the article benchmark's page layouts (branch `article`), when present
+    from bench.pages import BUILDERS, LAYOUTS, Other
+
+    PAGE_LAYOUTS: tuple[Any, Any, tuple[str, ...]] | None = (BUILDERS, Other, tuple(LAYOUTS))
+except (ImportError, AttributeError):
+    PAGE_LAYOUTS = None
+
 ENTRIES_PER_FEED = 20
 GATE_SHARE = 0.14  # share of entries that pass a topic gate (issue 14's workload)
 CHANGED_SHARE = 0.4  # W3/W4: share of the feeds that gain entries
@@ -254,9 +261,20 @@ class BenchServer:
         ).encode()
 
     def page_html(self, number: int) -> str:
+        """The news page behind entry `number`: in bench/pages.py's layouts (issue 11's page
+        benchmark) where that module exists, else a simple page of our own."""
+        entry = self.entries[number]
+        previous = [self.entries[k].article for k in range(max(0, number - 6), number)]
+        if PAGE_LAYOUTS is not None:
+            builders, other, layouts = PAGE_LAYOUTS
+            record = {"title": entry.article.title, "text": entry.article.text, "published": None}
+            others = [other(a.title, a.text.split(". ")[0][:200]) for a in previous]
+            return builders[layouts[number % len(layouts)]](record, others)
+        return self.simple_page(number, [a.title for a in previous[1:]])
+
+    def simple_page(self, number: int, others: list[str]) -> str:
         """A news page: navigation, cookie notice, the article, a box of other headlines, footer."""
         entry = self.entries[number]
-        others = [self.entries[k].article.title for k in range(max(0, number - 5), number)]
         headlines = "".join(f"<li><a href=\"/article/{number - i - 1}.html\">{html_escape(t)}</a></li>"
                             for i, t in enumerate(reversed(others)))
         return (
@@ -746,6 +764,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"corpus: {corpus_dir} ({len(passing)} articles pass a gate, {len(failing)} do not; "
           f"{GATE_SHARE:.0%} of entries drawn from the passing ones); topics: "
           f"{', '.join(t['key'] for t in topics)}")
+    print("W4 pages: " + (f"bench/pages.py layouts ({', '.join(PAGE_LAYOUTS[2])})" if PAGE_LAYOUTS
+                          else "a simple page (navigation, cookie notice, most read, footer)"))
     print(f"dossier: {' '.join(dossier_command())}"
           + (f"; reader {args.reader_version} (update_feeds workers={args.reader_workers})"
              if reader_py else "; reader skipped"))

@@ -10,6 +10,8 @@ import importlib.util
 import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,9 +51,7 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
         assert row["peak_rss_mb"] > 20 and row["cpu_s"] > 0
 
 
-def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
-    """Linux folds the parent's ru_maxrss into a child's at exec: the bench must not report a
-    large bench process (it holds every feed) as the floor of Dossier's and reader's memory."""
+def load_bench():
     spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" / "pipeline.py")
     bench = importlib.util.module_from_spec(spec)
     sys.modules["bench_pipeline"] = bench  # dataclasses look their module up there
@@ -59,6 +59,42 @@ def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
         spec.loader.exec_module(bench)
     finally:
         del sys.modules["bench_pipeline"]
+    return bench
+
+
+def test_bench_server_serves_full_and_short_entries_304s_and_pages():
+    bench = load_bench()
+    passing = [bench.Article("Cloud deal ends", "First paragraph about the deal.\nSecond one.", True)]
+    failing = [bench.Article("Weather", "Rain all week.\nThen sun.", False)]
+    with bench.BenchServer(bench.Corpus(passing, failing), 2, page_hosts=2) as server:
+        server.add_entries(0, 2, short=False)
+        server.add_entries(1, 1, short=True)
+        server.publish([0, 1])
+        def get(url: str | urllib.request.Request) -> tuple[str, str]:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.read().decode(), response.headers["ETag"]
+
+        body, etag = get(server.feed_url(0))
+        assert body.count("<item>") == 2 and body.count("<content:encoded>") == 2
+        again = urllib.request.Request(server.feed_url(0), headers={"If-None-Match": etag})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            get(again)
+        not_modified.value.close()
+        assert not_modified.value.code == 304
+        short, _ = get(server.feed_url(1))
+        assert "<content:encoded>" not in short and "<description>" in short
+        link = short.split("<link>")[2].split("</link>")[0]  # the channel's link comes first
+        assert not link.startswith("http://127.0.0.1:")  # pages live on other loopback hosts
+        page, _ = get(link)
+        article = server.entries[2].article
+        assert article.title in page and article.text.split("\n")[0] in page
+        assert server.hits == {"feed_200": 2, "feed_304": 1, "page": 1}
+
+
+def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
+    """Linux folds the parent's ru_maxrss into a child's at exec: the bench must not report a
+    large bench process (it holds every feed) as the floor of Dossier's and reader's memory."""
+    bench = load_bench()
     ballast = bytearray(120 * 2**20)
     ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page: 120 MB resident here
     child = "x = bytearray(40 * 2**20); x[::4096] = b'y' * len(x[::4096]); import time; time.sleep(0.2)"
