@@ -73,7 +73,11 @@ class LoopLagMonitor:
         if self._task is not None:
             raise RuntimeError("monitor already started")
         self._started = time.perf_counter()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag-monitor")
+        loop = asyncio.get_running_loop()
+        # The first wake-up is due one interval from now, even if the task first runs later
+        # (code that blocks the loop right after start is a stall like any other).
+        self._due = loop.time() + self.interval
+        self._task = loop.create_task(self._run(), name="loop-lag-monitor")
         gc.callbacks.append(self._on_gc)
 
     async def stop(self) -> None:
@@ -102,10 +106,12 @@ class LoopLagMonitor:
         loop = asyncio.get_running_loop()
         interval = self.interval
         while True:
-            self._due = due = loop.time() + interval
-            await asyncio.sleep(interval)
-            self._due = None
-            self.record(max(0.0, loop.time() - due))
+            due = self._due if self._due is not None else loop.time() + interval
+            self._due = due
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            now = loop.time()
+            self.record(max(0.0, now - due))
+            self._due = now + interval
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":

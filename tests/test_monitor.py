@@ -81,10 +81,12 @@ def test_monitor_rejects_a_bad_interval():
         LoopLagMonitor(interval=0)
 
 
-async def test_a_stall_at_the_very_end_is_counted_when_stopping():
+@pytest.mark.parametrize("sampler_ran", [True, False])
+async def test_a_stall_at_the_very_end_is_counted_when_stopping(sampler_ran):
     monitor = LoopLagMonitor(interval=0.02)
     monitor.start()
-    await asyncio.sleep(0)  # the sampler is now waiting for its first wake-up
+    if sampler_ran:
+        await asyncio.sleep(0)  # the sampler is now waiting for its first wake-up
     time.sleep(0.1)  # noqa: ASYNC251 - deliberately blocks until after the wake-up was due
     await monitor.stop()
     assert monitor.samples == 1
