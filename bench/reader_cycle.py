@@ -35,6 +35,17 @@ def load_gate(repo: Path) -> tuple[Any, Any, Any]:
     return Gate, fold, html_to_text
 
 
+def peak_rss_mb() -> float | None:
+    """VmHWM of this process (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", required=True, type=Path)
@@ -91,6 +102,7 @@ def main() -> int:
         "update_s": round(updated_at - started, 3),
         "gate_s": round(time.perf_counter() - updated_at, 3),
         "run_s": round(time.perf_counter() - started, 3),
+        "peak_rss_mb": peak_rss_mb(),  # a cross-check of the bench's own sampling
     }))
     return 0
 
