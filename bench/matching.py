@@ -21,6 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,8 +29,8 @@ from bench.matchbench import modes as mode_registry
 from bench.matchbench.corpus import STORIES, default_corpus, load_story
 from bench.matchbench.learning import simulate
 from bench.matchbench.quality import measure, predictors
-from bench.matchbench.replay import replay
-from bench.matchbench.report import learning_block, misses, mode_table, replay_block
+from bench.matchbench.replay import FEED_KINDS, replay
+from bench.matchbench.report import Out, learning_block, misses, mode_table, replay_block
 from bot.match import Thresholds
 
 
@@ -43,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--high", type=float, default=None, help="apply threshold (default: the bot's)")
     ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True,
                     help="follow each story as a server would (default: on)")
-    ap.add_argument("--replay-mode", choices=("full", "summary"), default="full",
-                    help="what the replayed feed carries (default: full text)")
+    ap.add_argument("--replay-mode", default="full",
+                    help=f"comma-separated feeds to replay: {', '.join(FEED_KINDS)} (default: full)")
     ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=True,
                     help="run the review-learning simulation (default: on)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
@@ -52,47 +53,67 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _choices(given: str, known: dict, what: str) -> list[str]:
+    names = list(known) if given == "all" else [n.strip() for n in given.split(",")]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown {what} {unknown}; known: {', '.join(known)}")
+    return names
+
+
+def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: Out) -> dict[str, Any]:
+    """One story: every mode and system, then the replay and the learning simulation."""
+    story = load_story(name, args.corpus)
+    available = mode_registry.available()
+    systems = predictors(story, thresholds)
+    results = [measure(story, available[m], systems) for m in args.modes]
+    out(f"\n== {name}: {len(story.records)} articles, main topic {story.main_topic} "
+        f"({len(story.claim_keys)} claims)")
+    mode_table(results, out)
+    if args.verbose:
+        misses(results, out)
+    entry: dict[str, Any] = {"articles": len(story.records), "main_topic": story.main_topic,
+                             "modes": {r.mode.name: r.as_dict() for r in results}}
+    # the bot under replay runs with the same thresholds as the in-process matcher
+    env = {"DOSSIER_MATCH_LOW": str(thresholds.low), "DOSSIER_MATCH_HIGH": str(thresholds.high)}
+    if args.replay:
+        entry["replay"] = {}
+        for kind in args.replay_kinds:
+            followed = replay(story, FEED_KINDS[kind], env=env)
+            replay_block(followed, out, verbose=args.verbose)
+            entry["replay"][kind] = followed.summary()
+    if args.learning:
+        learnt = simulate(story, FEED_KINDS[args.replay_kinds[0]], env=env)
+        learning_block(learnt, out)
+        entry["learning"] = learnt.as_dict()
+    return entry
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    corpus = args.corpus or default_corpus()
+    args.corpus = args.corpus or default_corpus()
+    if not args.corpus.is_dir():
+        print(f"no corpus at {args.corpus}: pass --corpus or set DOSSIER_CORPUS", file=sys.stderr)
+        return 2
+    args.modes = _choices(args.mode, mode_registry.available(), "mode")
+    args.replay_kinds = _choices(args.replay_mode, FEED_KINDS, "replay mode")
     default = Thresholds()
     thresholds = Thresholds(low=default.low if args.low is None else args.low,
                             high=default.high if args.high is None else args.high)
-    available = mode_registry.available()
-    names = list(available) if args.mode == "all" else [m.strip() for m in args.mode.split(",")]
-    unknown = [m for m in names if m not in available]
-    if unknown:
-        print(f"unknown mode(s) {unknown}; registered: {', '.join(available)}", file=sys.stderr)
-        return 2
-    stories = list(STORIES) if args.story == "all" else [args.story]
-    out = (lambda _line: None) if args.json else print
+    out: Out = (lambda _line: None) if args.json else print
     given = argv if argv is not None else sys.argv[1:]
-    doc: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "command": " ".join(["python bench/matching.py", *given]),
-                 "corpus": str(corpus), "thresholds": {"low": thresholds.low, "high": thresholds.high},
-                 "stories": {}}
-    out(f"corpus {corpus}; thresholds low={thresholds.low} high={thresholds.high}")
+    doc: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python bench/matching.py", *given]), "corpus": str(args.corpus),
+        "thresholds": {"low": thresholds.low, "high": thresholds.high}, "stories": {},
+    }
+    from bench.matchbench.predict import _semantic_scorer
+
+    scoring = "lexical + semantic (one combined score)" if _semantic_scorer() else "lexical only"
+    out(f"corpus {args.corpus}; thresholds low={thresholds.low} high={thresholds.high}; dossier: {scoring}")
     t_start = time.perf_counter()
-    for name in stories:
-        story = load_story(name, corpus)
-        systems = predictors(story, thresholds)
-        results = [measure(story, available[m], systems) for m in names]
-        out(f"\n== {name}: {len(story.records)} articles, main topic {story.main_topic} "
-            f"({len(story.claim_keys)} claims)")
-        mode_table(results, out)
-        if args.verbose:
-            misses(results, out)
-        entry: dict = {"articles": len(story.records), "main_topic": story.main_topic,
-                       "modes": {r.mode.name: r.as_dict() for r in results}}
-        if args.replay:
-            followed = replay(story, full=args.replay_mode == "full")
-            replay_block(followed, out)
-            entry["replay"] = followed.summary()
-        if args.learning:
-            learnt = simulate(story, full=args.replay_mode == "full")
-            learning_block(learnt, out)
-            entry["learning"] = learnt.as_dict()
-        doc["stories"][name] = entry
+    for name in STORIES if args.story == "all" else [args.story]:
+        doc["stories"][name] = run_story(name, args, thresholds, out)
     doc["seconds"] = round(time.perf_counter() - t_start, 1)
     out(f"\n({doc['seconds']} s)")
     if args.json:

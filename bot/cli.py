@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError
+from bot.render.dossier import RENDERERS
 from bot.settings import SettingsError, load_settings
 from storage.db import StorageError
 
 EXIT_USAGE = 2
+FORMATS = tuple(RENDERERS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +35,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replay the shipped story snapshots from loopback (works offline)")
     check = sub.add_parser("check-config", help="validate feeds.yaml and exit")
     check.add_argument("--config", help="feeds.yaml to check")
+    export = sub.add_parser("export", help="write a topic's dossier as Markdown, CSV or JSON")
+    export.add_argument("topic", help="the topic's key")
+    export.add_argument("--format", choices=FORMATS, default="md",
+                        help="md (readable), csv (one row per revision) or json (versioned)")
+    export.add_argument("--out", help="write to this file (default: stdout)")
+    export.add_argument("--guild", type=int, default=0,
+                        help="a Discord server's id (default: the console's topics)")
+    _db_options(export)
+    feeds = sub.add_parser("feeds", help="OPML: export or import the console's feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_export = feeds_sub.add_parser("export", help="write the console's feeds as OPML")
+    feeds_export.add_argument("file", nargs="?", help="OPML file to write (default: stdout)")
+    _db_options(feeds_export)
+    feeds_import = feeds_sub.add_parser("import", help="add the feeds of an OPML file")
+    feeds_import.add_argument("file", help="OPML file to read")
+    _db_options(feeds_import)
+    health = sub.add_parser("health", help="exit 0 if polling is on time and the database writable")
+    _db_options(health)
     return parser
+
+
+def _db_options(parser: argparse.ArgumentParser) -> None:
+    """The same --config / --db as `dossier run`, so every command finds the same files."""
+    parser.add_argument("--config", help="feeds.yaml to use (default: $DOSSIER_CONFIG or feeds.yaml)")
+    parser.add_argument("--db", help="SQLite file (default: $DOSSIER_DB or data/dossier.db)")
 
 
 def configure_logging(level: str) -> None:
@@ -55,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(settings.config_path)
             print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics)} topics)")
             return 0
+        if args.command != "run":
+            from bot.tasks import run_task
+
+            return asyncio.run(run_task(args, settings))
         from bot.monitor import monitored, stats_target
         from bot.runner import run
 

@@ -25,9 +25,12 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"(\d+)\s*([dhms])")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
-FEED_KEYS = {"url", "name", "interval"}
+FEED_KEYS = {"url", "name", "interval", "fetch_article"}
+FETCH_ARTICLE_MODES = ("auto", "always", "never")  # storage.article_pages.FETCH_MODES
 TOPIC_KEYS = {"key", "title", "keywords", "exclude", "claims"}
 CLAIM_KEYS = {"key", "statement", "status", "aliases", "figures", "sources"}
+MATCHING_KEYS = {"semantic"}
+TOP_KEYS = {"feeds", "topics", "matching"}
 
 
 class ConfigError(ValueError):
@@ -39,6 +42,7 @@ class FeedConfig:
     url: str
     name: str | None = None
     interval: timedelta = DEFAULT_INTERVAL
+    fetch_article: str | None = None  # auto|always|never; None: not set (the database keeps its own)
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,18 @@ class TopicConfig:
 
 
 @dataclass(frozen=True)
+class MatchingConfig:
+    """`matching:` in feeds.yaml; None means "not set here" (the environment decides)."""
+
+    semantic: bool | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     feeds: tuple[FeedConfig, ...]
     topics: tuple[TopicConfig, ...]
+    matching: MatchingConfig = MatchingConfig()
 
 
 def parse_interval(text: Any) -> timedelta:
@@ -165,8 +177,16 @@ def _feed(raw: Any, where: str, w: _Where) -> FeedConfig:
             raise w.fail(f"{where}.interval", "must be at least 1m (be polite to publishers)")
         if interval > MAX_INTERVAL:
             raise w.fail(f"{where}.interval", "must be at most 7d")
+    fetch_article = None
+    if raw.get("fetch_article") is not None:
+        value = raw["fetch_article"]
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in FETCH_ARTICLE_MODES:
+            allowed = "|".join(FETCH_ARTICLE_MODES)
+            raise w.fail(f"{where}.fetch_article", f"{value!r} is not one of {allowed}")
+        fetch_article = text
     return FeedConfig(url=url, name=_text(raw.get("name"), f"{where}.name", w, required=False),
-                      interval=interval)
+                      interval=interval, fetch_article=fetch_article)
 
 
 def _keywords(value: Any, where: str, w: _Where) -> tuple[tuple[str, ...], ...]:
@@ -205,6 +225,27 @@ def _claim(raw: Any, where: str, w: _Where) -> ClaimConfig:
     )
 
 
+def _on_off(value: Any, where: str, w: _Where) -> bool | None:
+    """YAML reads `off`/`on` as booleans already; quoted "off"/"on" are accepted too."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("on", "true", "yes"):
+        return True
+    if text in ("off", "false", "no"):
+        return False
+    raise w.fail(where, f"must be on or off, got {value!r}")
+
+
+def _matching(raw: Any, w: _Where) -> MatchingConfig:
+    if raw is None:
+        return MatchingConfig()
+    if not isinstance(raw, dict):
+        raise w.fail("matching", "must be a mapping, e.g. {semantic: off}")
+    _unknown_keys(raw, MATCHING_KEYS, "matching", w)
+    return MatchingConfig(semantic=_on_off(raw.get("semantic"), "matching.semantic", w))
+
+
 def _topic(raw: Any, where: str, w: _Where) -> TopicConfig:
     if not isinstance(raw, dict):
         raise w.fail(where, "must be a mapping with key, title, keywords and claims")
@@ -238,7 +279,7 @@ def parse_config(data: Any, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise w.fail("top level", "must be a mapping with 'feeds' and 'topics'")
-    _unknown_keys(data, {"feeds", "topics"}, "top level", w)
+    _unknown_keys(data, TOP_KEYS, "top level", w)
     feeds_raw = data.get("feeds") or []
     topics_raw = data.get("topics") or []
     if not isinstance(feeds_raw, list):
@@ -257,7 +298,7 @@ def parse_config(data: Any, path: Path) -> Config:
         if topic.key in keys:
             raise w.fail(f"topics[{i}].key", f"duplicate topic key {topic.key!r}")
         keys.add(topic.key)
-    return Config(path=path, feeds=feeds, topics=topics)
+    return Config(path=path, feeds=feeds, topics=topics, matching=_matching(data.get("matching"), w))
 
 
 def load_config(path: str | Path) -> Config:

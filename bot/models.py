@@ -46,6 +46,10 @@ class Entry:
     published: datetime | None  # always UTC when set
     source: str  # outlet name (feed title or configured name)
     content_hash: str  # stable hash over title, summary, content (not timestamps)
+    # Where `content` came from for matching (bot.enrich): "feed_content", "article_page" or
+    # "feed_summary" (no content: the summary is all there is), and why, in a few words.
+    text_source: str = ""
+    text_source_note: str = ""
 
     @property
     def body(self) -> str:
@@ -63,6 +67,11 @@ class ClaimState:
     aliases: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()  # e.g. ("8,000 TB",) as written in sources
     sources: tuple[str, ...] = ()  # outlet names already cited for this claim
+    # Learnt from the review queue (storage/examples.py): evidence an admin accepted, used as
+    # extra wordings of the claim like aliases; and evidence marked "not related", which
+    # lowers matches that resemble it. Newest last, at most storage.examples.MAX_PER_KIND each.
+    examples: tuple[str, ...] = ()
+    negatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +124,5 @@ class Change:
     after: str | None
     confident: bool
     diff: str = ""  # filled by bot.diff: lines for a ```diff block
+    text_source: str = ""  # the entry's text source (see Entry.text_source), "" when unknown
+    text_source_note: str = ""

@@ -15,10 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.apply import apply_change, describe
+from bot.cycle_log import recorded
 from bot.diff import build_diff
+from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
+from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.render.embed import render_embed
@@ -85,8 +88,12 @@ class Pipeline:
         include_console_scope: bool = True,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        semantic: SemanticScorer | None = None,
+        articles: ArticleReader | None = None,
     ) -> None:
         self.db = db
+        self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
+        self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
         self.thresholds = thresholds
         self.guard = guard
@@ -106,6 +113,7 @@ class Pipeline:
             log.warning("ignoring inconsistent guild thresholds %s", override)
             return self.thresholds
 
+    @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
         now = self.clock()
@@ -123,6 +131,10 @@ class Pipeline:
         for feed, result in zip(feeds, results, strict=True):
             report.polled += 1
             jobs.extend(await self._handle_fetch(feed, result, now, report))
+        if jobs and self.articles is not None:
+            entries = await self.articles.enrich(self.db, [
+                EnrichItem(j.stored.article_id, j.feed_id, j.stored.entry) for j in jobs])
+            jobs = [replace(j, stored=replace(j.stored, entry=e)) for j, e in zip(jobs, entries, strict=True)]
         if jobs:
             report.outbox_ids.extend(await self._decide_and_record(jobs))
         return report
@@ -205,7 +217,7 @@ class Pipeline:
             states = tuple(r.state for r in topic_records)
             matcher = self._matchers.get((states, thresholds))
             if matcher is None:
-                matcher = Matcher(states, thresholds)
+                matcher = Matcher(states, thresholds, semantic=self.semantic)
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {(states, thresholds): matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))
@@ -265,7 +277,7 @@ class Pipeline:
         claims = {c.key: c for c in record.state.claims}
         posts = []
         for change in changes:
-            change = replace(change, diff=build_diff(change))
+            change = with_text_source(replace(change, diff=build_diff(change)), entry)
             claim = claims.get(change.claim_key or "")
             claim_id = record.claim_ids.get(change.claim_key or "")
             applies = change.kind not in (ChangeKind.NEW_DEVELOPMENT, ChangeKind.ARTICLE_REVISED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
@@ -15,8 +16,17 @@ from bot.fetch.client import Fetcher
 from bot.pipeline import CONSOLE_SCOPE, CycleReport, Pipeline
 from bot.post.console import ConsoleSink
 from bot.settings import Settings
-from bot.startup import make_fetcher, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
+from storage import article_pages as page_store
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage import topics as topic_store
 from storage.db import Database, utcnow
 
@@ -30,6 +40,7 @@ async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
     await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
@@ -45,9 +56,13 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
     sink = ConsoleSink(fmt)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
-        async with make_fetcher(settings) as fetcher:
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
-            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                semantic=scorer, articles=reader)
             while True:
                 try:
                     report = await pipeline.run_cycle(force=once)
@@ -86,8 +101,12 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
         async with ReplayServer() as server, await Database.open(db_path) as db:
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
-            async with Fetcher(allow_private=True) as fetcher:
-                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False)
+            scorer = semantic_scorer(settings, config)
+            await start_semantic(db, scorer)
+            async with Fetcher(allow_private=True) as fetcher, \
+                    make_reader(settings, allow_private=True) as reader:
+                pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
+                                    semantic=scorer, articles=reader)
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)
@@ -97,14 +116,24 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
     return 0
 
 
+def metrics_server(settings: Settings) -> contextlib.AbstractAsyncContextManager[object]:
+    """The Prometheus endpoint when configured (prometheus-client is imported only then)."""
+    if settings.metrics_address is None:
+        return contextlib.nullcontext()
+    from bot.metrics import MetricsServer
+
+    return MetricsServer.start(settings.metrics_address)
+
+
 async def run(settings: Settings, *, once: bool, fmt: str, demo: bool,
               demo_db: Path | None = None) -> int:
     config = load_config(settings.config_path)  # fails before anything is written
     if demo:
         return await run_demo(settings, config, fmt=fmt, db_path=demo_db)
-    if settings.console_mode:
-        log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
-        return await run_console(settings, config, once=once, fmt=fmt)
-    from bot.discord_bot.app import run_discord
+    async with metrics_server(settings):  # DOSSIER_METRICS_PORT; off by default
+        if settings.console_mode:
+            log.info("no DISCORD_TOKEN: console mode, posts go to stdout")
+            return await run_console(settings, config, once=once, fmt=fmt)
+        from bot.discord_bot.app import run_discord
 
-    return await run_discord(settings, config, once=once)
+        return await run_discord(settings, config, once=once)

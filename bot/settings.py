@@ -31,6 +31,10 @@ class Settings:
     admin_role: str | None = None
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
+    metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
+    semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
+    semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
+    article_short_chars: int = 1500  # a summary shorter than this gets its article page read
 
     @property
     def console_mode(self) -> bool:
@@ -40,6 +44,22 @@ class Settings:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_ON = {"1", "true", "yes", "on"}
+_OFF = {"0", "false", "no", "off"}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """on/off, true/false, yes/no, 1/0; anything else is an error rather than a guess."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in _ON:
+        return True
+    if raw in _OFF:
+        return False
+    raise SettingsError(f"{name} must be on or off, got {raw!r}")
 
 
 def _threshold(env: Mapping[str, str], name: str) -> float | None:
@@ -52,6 +72,33 @@ def _threshold(env: Mapping[str, str], name: str) -> float | None:
         raise SettingsError(f"{name} must be a number from 0 to 100, got {raw!r}") from None
     if not 0 <= value <= 100:
         raise SettingsError(f"{name} must be from 0 to 100, got {value}")
+    return value
+
+
+def _metrics_address(env: Mapping[str, str]) -> tuple[str, int] | None:
+    raw = (env.get("DOSSIER_METRICS_PORT") or "").strip()
+    if not raw or raw == "0":
+        return None
+    host, _, port = raw.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 1 <= number <= 65535:
+        raise SettingsError(f"DOSSIER_METRICS_PORT must be a port (1-65535) or host:port, got {raw!r}")
+    return host or "127.0.0.1", number
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
     return value
 
 
@@ -77,6 +124,7 @@ def load_settings(
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
         )
+    short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
@@ -87,4 +135,8 @@ def load_settings(
         admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
         match_low=low,
         match_high=high,
+        metrics_address=_metrics_address(env),
+        semantic=_switch(env, "DOSSIER_SEMANTIC", True),
+        semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
+        article_short_chars=short,
     )

@@ -8,13 +8,20 @@ other way round.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from bot.config import Config
+from bot.enrich import ArticleReader
+from bot.fetch.article import ArticleFetcher
 from bot.fetch.client import Fetcher
 from bot.match import Thresholds
 from bot.match.figures import seed_claim_figures
+from bot.match.semantic import SemanticScorer, scorer_for
+from bot.service.browse import SEMANTIC_STATUS_KEY
 from bot.settings import Settings
+from storage.db import Database
+from storage.delivery import set_meta
 
 
 def thresholds_for(settings: Settings) -> Thresholds:
@@ -33,3 +40,26 @@ def with_initial_figures(config: Config) -> Config:
 
 def make_fetcher(settings: Settings) -> Fetcher:
     return Fetcher(allow_private=settings.allow_private_feeds)
+
+
+def make_reader(settings: Settings, *, allow_private: bool | None = None) -> ArticleReader:
+    """Reads the article page behind short entries; pages are always behind the SSRF guard
+    unless private addresses are allowed (DOSSIER_ALLOW_PRIVATE_FEEDS, or the offline demo)."""
+    private = settings.allow_private_feeds if allow_private is None else allow_private
+    return ArticleReader(ArticleFetcher(allow_private=private),
+                         short_chars=settings.article_short_chars)
+
+
+def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
+    """On unless DOSSIER_SEMANTIC=off or feeds.yaml `matching: {semantic: off}`."""
+    return scorer_for(setting=settings.semantic, config=config.matching.semantic,
+                      model_dir=settings.semantic_model)
+
+
+async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
+    """Load the model once, off the event loop, and record on / off / unavailable for feed health.
+
+    A model that cannot load is logged once (by the scorer) and matching goes on lexical-only.
+    """
+    await asyncio.to_thread(scorer.available)
+    await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)

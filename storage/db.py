@@ -158,6 +158,20 @@ class Database:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (our migrations have no triggers or literals with ';')."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Split a migration into statements. A statement ends at a ';' that SQLite itself calls
+    complete, so a trigger's BEGIN ... END body stays one statement. Comments are dropped
+    (our migrations keep no '--' inside string literals)."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        code = line.split("--", 1)[0]
+        if not code.strip():
+            continue
+        current.append(code)
+        text = "\n".join(current)
+        if sqlite3.complete_statement(text):
+            statements.append(text.strip().rstrip(";").strip())
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip().rstrip(";").strip())
+    return [s for s in statements if s]

@@ -405,6 +405,11 @@ async def find_article(db: Database, candidates: list[str]) -> ArticleHit | None
     return None
 
 
+async def get_article_hit(db: Database, article_id: int) -> ArticleHit | None:
+    row = await db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+    return _article_hit(row) if row else None
+
+
 @dataclass(frozen=True)
 class Sighting:
     feed_url: str

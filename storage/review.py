@@ -18,6 +18,7 @@ from typing import Any
 from bot.models import ClaimState
 from storage.claims_admin import claim_state
 from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.examples import add_example
 from storage.guilds import AuditEntry, write_audit
 from storage.topics import save_claim
 
@@ -125,17 +126,21 @@ class Decided:
     after: ClaimState | None
     rev: int | None  # the claim revision an accept wrote
     unmatched: bool  # the article's match to the claim was removed
+    example_id: int | None = None  # the claim example the decision taught (None: none, or known)
 
 
 async def decide_proposal(
     db: Database, guild_id: int, proposal_id: int, *, state: str, decided_by: str,
     apply: Callable[[ProposalRow, ClaimState], tuple[ClaimState, str]] | None = None,
     actor: str = "", unmatch: bool = False, audit: AuditEntry | None = None,
+    learn: str | None = None,
 ) -> Decided:
     """Record a decision; with `apply` (accept), write the claim's next state as a revision.
 
     `apply(proposal, current claim)` returns (new state, reason); it runs inside the
     transaction, on the claim as it is now, not as it was when the proposal was made.
+    `learn` ("positive" | "negative") stores the proposal's evidence as an example of its
+    claim, in the same transaction, so a decision and what it taught cannot part.
     """
     if state not in DECIDED_STATES:
         raise ValueError(f"unknown decision state {state!r}")
@@ -170,6 +175,13 @@ async def decide_proposal(
             cur = await conn.execute("DELETE FROM matches WHERE article_id = ? AND claim_id = ?",
                                      (proposal.article_id, proposal.claim_id))
             unmatched = cur.rowcount > 0
+        example_id = None
+        if learn and proposal.claim_id is not None:
+            cur = await conn.execute("SELECT 1 FROM claims WHERE id = ?", (proposal.claim_id,))
+            if await cur.fetchone() is not None:
+                example_id = await add_example(conn, proposal.claim_id, learn, proposal.evidence,
+                                               proposal_id=proposal.id, article_id=proposal.article_id,
+                                               actor=actor)
         if audit:
             await write_audit(conn, audit)
-    return Decided(proposal, before, after, rev, unmatched)
+    return Decided(proposal, before, after, rev, unmatched, example_id)

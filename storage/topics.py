@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.models import ClaimState, Status, TopicState
 from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.examples import NEGATIVE, POSITIVE, texts_for_claims
 
 CONFIG_ACTOR = "feeds.yaml"
 
@@ -191,11 +192,19 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
         claim_rows = await db.fetchall(
             "SELECT * FROM claims WHERE topic_id = ? AND retired_at IS NULL ORDER BY id", (t["id"],)
         )
+        learnt = await texts_for_claims(db, (c["id"] for c in claim_rows))
+        claims = []
+        for c in claim_rows:
+            state = _claim_state(c)
+            if c["id"] in learnt:
+                state = replace(state, examples=learnt[c["id"]][POSITIVE],
+                                negatives=learnt[c["id"]][NEGATIVE])
+            claims.append(state)
         state = TopicState(
             key=t["key"], title=t["title"],
             keywords=tuple(tuple(g) for g in json.loads(t["keywords"])),
             exclude=tuple(json.loads(t["exclude"])),
-            claims=tuple(_claim_state(c) for c in claim_rows),
+            claims=tuple(claims),
         )
         out.append(TopicRecord(
             id=t["id"], guild_id=t["guild_id"], channel_id=t["channel_id"], state=state,

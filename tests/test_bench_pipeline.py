@@ -36,7 +36,9 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     (summary,) = json.loads(out.read_text())["summaries"]
     print(proc.stdout)  # shown by pytest when an assertion below fails
     rows = summary["workloads"]
-    assert set(rows) == {"W1", "W2", "W3", "W4"}
+    assert set(rows) == {"W1", "W2", "W3", "W4", "W4n"}  # W4n: W4 with fetch_article: never
+    assert rows["W4"]["server_hits"]["dossier"].get("page") == 10  # the pages behind short entries
+    assert "page" not in rows["W4n"]["server_hits"]["dossier"]
     w1, w2, w3, w4 = (rows[k]["dossier"] for k in ("W1", "W2", "W3", "W4"))
     assert w1["info"]["new"] == 60 and w1["info"]["failed"] == 0
     assert w1["info"]["updates_printed"] == w1["info"]["updates"] > 0

@@ -66,6 +66,10 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
         ("feeds: [{url: https://x.org/f, interval: soon}]", "feeds[0].interval: 'soon' is not a"),
         ("feeds: [{url: https://x.org/f, intervall: 5m}]", "feeds[0]: unknown field 'intervall'"),
         ("feeds: [{name: nourl}]", "feeds[0].url: is required"),
+        ("feeds: [{url: https://x.org/f, fetch_article: sometimes}]",
+         "feeds[0].fetch_article: 'sometimes' is not one of auto|always|never"),
+        ("feeds: [{url: https://x.org/f, fetch_article: no}]",
+         "feeds[0].fetch_article: False is not one of auto|always|never"),
         ("feeds: [{url: https://x.org/f}, {url: https://x.org/f}]", "feeds[1].url: duplicate feed"),
         ("topics: [{key: Bad Key, title: t, keywords: [[a]]}]", "topics[0].key: 'Bad Key' must be"),
         ("topics: [{key: t, title: t, keywords: []}]", "topics[0] (t).keywords: must be a non-empty"),
@@ -131,3 +135,9 @@ def test_settings_from_environment_and_overrides():
 def test_bad_settings(env):
     with pytest.raises(SettingsError):
         load_settings(env)
+
+
+def test_fetch_article_is_optional_and_read_per_feed(tmp_path):
+    path = write(tmp_path, "feeds: [{url: https://x.org/a, fetch_article: Never}, {url: https://x.org/b}]")
+    a, b = load_config(path).feeds
+    assert (a.fetch_article, b.fetch_article) == ("never", None)

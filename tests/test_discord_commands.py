@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -93,6 +94,17 @@ def data_of(callback: RecordedRequest, *, ephemeral: bool = True) -> dict[str, A
     for embed in data.get("embeds") or []:
         assert_embed_within_limits(embed)
     return data
+
+
+async def answer_of(env: Env, callback: RecordedRequest) -> dict[str, Any]:
+    """The answer the user saw: the reply itself, or the follow-up of a deferred reply."""
+    if callback.json["type"] != 5:
+        return data_of(callback)
+    token = callback.route.split("/")[3]
+    followup = await env.standin.wait_for_request("POST", rf"/webhooks/{env.standin.application_id}/{token}")
+    assert followup.json["allowed_mentions"] == {"parse": []}
+    assert int(followup.json.get("flags") or 0) & EPHEMERAL
+    return followup.json
 
 
 def text_of(data: dict[str, Any]) -> str:
@@ -225,7 +237,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> None:
     (put,) = env.standin.requests_to("PUT", rf"/applications/{env.standin.application_id}/commands")
     commands = {c["name"]: c for c in put.json}
-    assert set(commands) == {"topics", "topic", "claim", "history", "updates", "search", "feeds", "why",
+    assert set(commands) == {"topics", "topic", "claim", "history", "updates", "search", "feeds", "why", "export",
                              "admin"}
     admin = commands["admin"]
     assert int(admin["default_member_permissions"]) == fixtures.MANAGE_GUILD
@@ -233,8 +245,9 @@ async def test_commands_are_synced_with_admin_hidden_from_members(env: Env) -> N
     groups = {o["name"]: o for o in admin["options"]}
     assert {"topic", "claim", "feed", "review", "channel", "review-channel", "thresholds", "audit"} <= set(groups)
     assert {o["name"] for o in groups["claim"]["options"]} == {
-        "add", "edit", "status", "figure", "source", "retire", "merge"}
-    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume"}
+        "add", "edit", "status", "figure", "source", "retire", "merge", "unlearn"}
+    assert {o["name"] for o in groups["feed"]["options"]} == {"add", "remove", "pause", "resume", "article",
+                                                              "import", "export"}
     for name in ("topics", "topic", "claim", "why"):
         assert commands[name]["default_member_permissions"] is None
     topic = next(o for o in commands["topic"]["options"] if o["name"] == "topic")
@@ -432,21 +445,25 @@ async def test_claim_admin_commands_make_revisions_by_the_admin(env: Env) -> Non
 
 
 async def test_feed_admin_commands_and_the_ssrf_guard(env: Env) -> None:
-    refused = data_of(await env.admin("feed", "add", options={"url": "http://127.0.0.1:9/private.xml"}))
+    refused = await answer_of(env, await env.admin("feed", "add", options={"url": "http://127.0.0.1:9/private.xml"}))
     assert "will not fetch" in refused["content"]
     assert await env.db.fetchone("SELECT 1 FROM feeds WHERE url LIKE '%private.xml'") is None
 
     env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
     env.feeds.route("/second.xml", body=rss(UNRELATED, title="Second"))
     url = env.feeds.url("/second.xml")
-    added = data_of(await env.admin("feed", "add", options={"url": url, "name": "Second", "interval": "30m"}))
+    added = await answer_of(env, await env.admin("feed", "add", options={"url": url, "name": "Second",
+                                                                          "interval": "30m"}))
     assert "Following" in added["content"]
-    again = data_of(await env.admin("feed", "add", options={"url": url}))
+    again = await answer_of(env, await env.admin("feed", "add", options={"url": url}))
     assert "already follows" in again["content"]
     paused = data_of(await env.admin("feed", "pause", options={"url": url}))
     assert "Paused" in paused["content"]
     assert "paused" in text_of(data_of(await env.call("feeds", who=env.a.world.member)))
     data_of(await env.admin("feed", "resume", options={"url": url}))
+    article = data_of(await env.admin("feed", "article", options={"url": url, "mode": "never"}))
+    assert "Article pages for" in article["content"] and "never" in article["content"]
+    assert (await env.db.fetchone("SELECT fetch_article FROM feeds WHERE url = ?", (url,)))[0] == "never"
     data_of(await env.admin("feed", "remove", options={"url": url}))
     gone = data_of(await env.admin("feed", "remove", options={"url": url}))
     assert "does not follow" in gone["content"]
@@ -540,6 +557,44 @@ async def test_review_queue_buttons_and_commands(env: Env) -> None:
     assert "review.accept" in text_of(data_of(await env.admin("audit")))
 
 
+async def test_a_decision_teaches_an_example_that_claim_shows_and_unlearn_removes(env: Env) -> None:
+    await env.poll()
+    await env.sender.drain()
+    posts = env.standin.requests_to("POST", rf"/channels/{env.a.admin_channel['id']}/messages")
+    post = next(p for p in posts if p.json.get("components"))
+    buttons = post.json["components"][0]["components"]
+    unrelated = next(b["custom_id"] for b in buttons if b["label"] == "Not related")
+    proposal_id = int(unrelated.split(":")[2])
+    row = await env.db.fetchone("SELECT c.key, p.evidence FROM proposals p JOIN claims c ON c.id = p.claim_id "
+                                "WHERE p.id = ?", (proposal_id,))
+    claim_key, evidence = row["key"], row["evidence"]
+    message = copy.deepcopy(env.standin.messages[post.response["id"]])
+    world = env.a.world
+    pressed = await env.standin.interact(fixtures.component_interaction(
+        unrelated, message, guild=world.guild, channel=env.a.admin_channel, member=world.admin))
+    content = data_of(pressed, ephemeral=False)["content"]
+    assert '"not related" example' in content and "/admin claim unlearn" in content
+    example_id = (await env.db.fetchone("SELECT id FROM claim_examples"))["id"]
+    assert f"#{example_id}" in content
+
+    shown = text_of(data_of(await env.call("claim", {"topic": "acme-recall", "claim": claim_key},
+                                           who=world.member)))
+    assert "Learnt from reviews (1)" in shown and f"#{example_id}" in shown
+    assert evidence.split()[0] in shown
+
+    other = data_of(await env.admin("claim", "unlearn", options={
+        "topic": "acme-recall", "claim": claim_key, "example": example_id}, server=env.b, who=env.b.world.admin))
+    assert "no learnt example" in other["content"]
+    removed = data_of(await env.admin("claim", "unlearn", options={
+        "topic": "acme-recall", "claim": claim_key, "example": example_id}))
+    assert f"Removed \"not related\" example #{example_id}" in removed["content"]
+    assert (await env.db.fetchone("SELECT COUNT(*) FROM claim_examples"))[0] == 0
+    assert "claim.unlearn" in text_of(data_of(await env.admin("audit")))
+    shown = text_of(data_of(await env.call("claim", {"topic": "acme-recall", "claim": claim_key},
+                                           who=world.member)))
+    assert "Learnt from reviews" not in shown
+
+
 # --- permissions ---------------------------------------------------------------------------------
 
 ADMIN_CALLS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -554,6 +609,7 @@ ADMIN_CALLS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("claim", "figure"), {"topic": "acme-recall", "claim": "review", "figure": "9 TB"}),
     (("claim", "source"), {"topic": "acme-recall", "claim": "review", "source": "X"}),
     (("claim", "retire"), {"topic": "acme-recall", "claim": "review"}),
+    (("claim", "unlearn"), {"topic": "acme-recall", "claim": "review", "example": 1}),
     (("claim", "merge"), {"topic": "acme-recall", "claim": "review", "into_topic": "acme-recall",
                           "into_claim": "units"}),
     (("feed", "add"), {"url": "https://93.184.216.34/feed.xml"}),
@@ -638,3 +694,299 @@ async def test_unexpected_errors_are_logged_and_answered(env: Env, monkeypatch: 
 
 def test_discord_permissions_constant_matches() -> None:
     assert discord.Permissions(manage_guild=True).value == fixtures.MANAGE_GUILD
+
+
+# --- export and status (issue 15) ----------------------------------------------------------------
+
+
+async def test_export_sends_the_dossier_as_a_file_to_a_member(env: Env) -> None:
+    await env.poll()
+    callback = await env.call("export", {"topic": "acme-recall", "format": "md"}, who=env.a.world.member)
+    data = data_of(callback)
+    assert "acme-recall" in data["content"] and "revisions" in data["content"]
+    (upload,) = callback.files
+    assert upload.filename.startswith("dossier-acme-recall-") and upload.filename.endswith(".md")
+    text = upload.data.decode()
+    assert text.startswith("# Dossier: Acme and the widget recall")
+    assert "+ status: concluded" in text and "applied by auto" in text
+
+
+async def test_export_json_is_public_when_asked_and_scoped_to_the_server(env: Env) -> None:
+    await env.poll()
+    callback = await env.call("export", {"topic": "acme-recall", "format": "json", "public": True},
+                              who=env.a.world.member)
+    data_of(callback, ephemeral=False)
+    doc = json.loads(callback.files[0].data)
+    assert doc["format"] == 1 and doc["topic"]["guild_id"] == env.a.id
+    other = await env.call("export", {"topic": "nope"}, who=env.b.world.member, server=env.b)
+    assert "No topic `nope`" in data_of(other)["content"] and not other.files
+    assert int(data_of(other).get("flags") or 0) & EPHEMERAL
+
+
+async def test_export_topic_autocompletes(env: Env) -> None:
+    choices = await env.complete("export", {"topic": "acme"}, "topic")
+    assert [c["value"] for c in choices] == ["acme-recall"]
+
+
+async def test_status_shows_the_last_cycle_failing_feeds_and_backlogs(env: Env) -> None:
+    await env.db.executemany("DELETE FROM meta WHERE key = ?", [("last_cycle",)])  # the poller may have run
+    before = text_of(data_of(await env.admin("status")))
+    assert "No poll cycle has finished yet" in before
+
+    await env.poll()  # the concluded review is applied, the grown figure is proposed
+    data = data_of(await env.admin("status"))
+    text = text_of(data)
+    assert "✅ Last poll cycle" in text
+    assert "1 feeds polled (0 failed)" in text and "3 new or revised entries" in text
+    assert "Review queue 1 waiting" in text
+    assert "Feeds failing (0 of 1) none" in text
+
+    env.feeds.route("/wire.xml", status=500)
+    await env.poll()
+    text = text_of(data_of(await env.admin("status")))
+    assert "Feeds failing (1 of 1)" in text and "Wire" in text and "(1 in a row)" in text
+    assert "1 feeds polled (1 failed)" in text
+
+
+async def test_status_is_for_admins_only(env: Env) -> None:
+    refused = data_of(await env.admin("status", who=env.a.world.member))
+    assert "for server admins" in refused["content"] and not refused.get("embeds")
+
+
+async def test_search_is_ranked_with_marked_snippets_and_explains_bad_queries(env: Env) -> None:
+    await env.poll()
+    member = env.a.world.member
+    text = text_of(data_of(await env.call("search", {"query": "concluded"}, who=member)))
+    assert "best first" in text and "**concluded**" in text
+    assert "Acme concludes safety review" in text
+    prefix = text_of(data_of(await env.call("search", {"query": "recal*"}, who=member)))
+    assert "units" in prefix
+    bad = data_of(await env.call("search", {"query": '"unclosed'}, who=member))
+    assert bad["content"].startswith("Could not read the search") and "prefix like revi*" in bad["content"]
+
+
+ATTACHMENT = 11
+
+
+def opml_bytes(*urls: str, extra: str = "") -> bytes:
+    items = "".join(f'<outline type="rss" text="Feed {i}" xmlUrl="{u}"/>' for i, u in enumerate(urls))
+    return (f'<?xml version="1.0"?>{extra}<opml version="2.0"><head/><body>{items}</body></opml>').encode()
+
+
+async def import_opml(env: Env, data: bytes, *, size: int | None = None) -> tuple[str, dict[str, Any]]:
+    """/admin feed import with an attachment the bot downloads from the local feed server.
+
+    Returns the attachment's path on that server and the answer the admin got.
+    """
+    path = f"/upload-{len(env.standin.requests)}.opml"
+    env.feeds.route(path, body=data)
+    attachment = {"id": "991", "filename": "feeds.opml", "size": len(data) if size is None else size,
+                  "url": env.feeds.url(path), "proxy_url": env.feeds.url(path), "content_type": "text/x-opml"}
+    callback = await env.admin("feed", "import",
+                               options=[fixtures.option("file", "991", option_type=ATTACHMENT)],
+                               resolved={"attachments": {"991": attachment}})
+    return path, await answer_of(env, callback)
+
+
+async def test_feed_import_subscribes_public_feeds_and_skips_followed_ones(env: Env) -> None:
+    wire = env.feeds.url("/wire.xml")
+    data = opml_bytes("https://1.1.1.1/a.xml", "https://8.8.8.8/b.xml", wire)
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)  # the Wire feed is on loopback
+    _, answer = await import_opml(env, data)
+    assert answer["content"].startswith("Imported 2 feeds; skipped 1 already followed")
+    subscribed = await env.db.fetchall(
+        "SELECT f.url, f.origin FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = ?",
+        (env.a.id,))
+    assert {tuple(r) for r in subscribed} >= {("https://1.1.1.1/a.xml", "admin"), ("https://8.8.8.8/b.xml", "admin")}
+    assert "feed.import" in text_of(data_of(await env.admin("audit")))
+    # Export: the server's feeds as an OPML attachment another reader can import.
+    callback = await env.admin("feed", "export")
+    data_of(callback)
+    (upload,) = callback.files
+    assert upload.filename == "dossier-feeds.opml"
+    exported = upload.data.decode()
+    assert "https://1.1.1.1/a.xml" in exported and wire in exported
+    b_export = await env.admin("feed", "export", server=env.b, who=env.b.world.admin)
+    assert "1.1.1.1" not in b_export.files[0].data.decode()  # server B's own list
+
+
+@pytest.mark.parametrize("case", ["private address", "entity expansion", "too large", "malformed"])
+async def test_feed_import_refuses_hostile_files_and_changes_nothing(env: Env, case: str) -> None:
+    before = await snapshot(env.db)
+    if case == "private address":
+        data, expected = opml_bytes("https://1.1.1.1/a.xml", "http://127.0.0.1:9/x.xml"), "I will not fetch 1"
+    elif case == "entity expansion":
+        data = opml_bytes("https://1.1.1.1/&lol2;.xml", extra='<!DOCTYPE o [<!ENTITY lol "lol">'
+                          '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+        expected = "declares a DTD or entities"
+    elif case == "too large":
+        data, expected = opml_bytes("https://1.1.1.1/a.xml"), "it is 2.0 MB"
+    else:
+        data, expected = b"<opml><body><outline", "not well-formed XML"
+    size = 2 * 1024 * 1024 if case == "too large" else None
+    path, answer = await import_opml(env, data, size=size)
+    assert expected in answer["content"] and "Nothing was changed" in answer["content"]
+    assert await snapshot(env.db) == before
+    # A file announced as too large is refused from its size: never downloaded.
+    assert env.feeds.count(path) == (0 if case == "too large" else 1)
+
+
+def role_option(env: Env, name: str = "Watchers", *, mentionable: bool = True) -> tuple[dict[str, Any], dict]:
+    role = fixtures.role(env.a.id, name, 0, position=1)
+    role["mentionable"] = mentionable
+    env.a.world.guild["roles"].append(role)
+    return (fixtures.option("role", role["id"], option_type=fixtures.ROLE), {"roles": {role["id"]: role}})
+
+
+async def posts_in(env: Env, channel_id: str) -> list[RecordedRequest]:
+    return env.standin.requests_to("POST", rf"/channels/{channel_id}/messages")
+
+
+async def test_notify_mentions_exactly_that_role_on_chosen_confident_updates_only(env: Env) -> None:
+    channel_id = env.a.world.channel["id"]
+    options, resolved = env.channel_option(env.a.world.channel)
+    data_of(await env.admin("channel", options=[fixtures.option("topic", "acme-recall"), *options],
+                            resolved=resolved))
+    role, role_resolved = role_option(env)
+    # A role without kinds is refused; then status changes only.
+    vague = data_of(await env.admin("notify", options=[fixtures.option("topic", "acme-recall"), role],
+                                    resolved=role_resolved))
+    assert "Say which updates" in vague["content"]
+    answer = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "status_change")],
+        resolved=role_resolved))
+    assert f"mention <@&{role['value']}>" in answer["content"]
+
+    # The feed's first poll is a backlog: posted as a digest that never pings.
+    env.feeds.route("/wire.xml", body=rss(UNRELATED, CONCLUDED))
+    await env.poll()
+    await env.sender.drain()
+    first = await posts_in(env, channel_id)
+    assert first and all(p.json["allowed_mentions"] == {"parse": []} and not p.json.get("content")
+                         for p in first)
+
+    # Later updates: the status change mentions the role, other kinds do not.
+    hostile = ("g-9", "https://news.example/acme-again", "Acme @everyone <@&1> review concluded",
+               "Acme said on Monday it has concluded its safety review of the exploding widgets. @here "
+               "The company named a new source.")
+    other = ("g-10", "https://news.example/acme-factory", "Acme opens a widget museum",
+             "Acme opened a museum about the history of its widgets in a former railway station.")
+    env.feeds.route("/wire.xml", body=rss(UNRELATED, CONCLUDED, hostile, FIGURE, other))
+    data_of(await env.admin("claim", "status", options={"topic": "acme-recall", "claim": "review",
+                                                         "status": "ongoing"}))
+    await env.poll()
+    await env.sender.drain()
+    later = (await posts_in(env, channel_id))[len(first):]
+    assert later, "no update was posted after the first poll"
+    pinged = [p for p in later if p.json.get("content")]
+    assert pinged, [p.json for p in later]
+    for p in pinged:
+        assert p.json["content"] == f"<@&{role['value']}>"
+        assert p.json["allowed_mentions"] == {"parse": [], "roles": [int(role["value"])]}
+        assert "status" in str(p.json["embeds"][0]).lower()
+        assert "@everyone" not in str(p.json["embeds"]) and "<@&1>" not in str(p.json["embeds"])
+    quiet = [p for p in later if p not in pinged]
+    assert [p.json["embeds"][0]["title"].split(":")[0] for p in quiet] == ["New development"]
+    assert all(p.json["allowed_mentions"] == {"parse": []} for p in quiet)
+
+    # Turned off: nothing mentions anyone again.
+    off = data_of(await env.admin("notify", options={"topic": "acme-recall", "kinds": "none"}))
+    assert "mention no one" in off["content"]
+    row = await env.db.fetchone("SELECT alert_role_id, alert_kinds FROM topics WHERE guild_id = ? AND key = ?",
+                                (env.a.id, "acme-recall"))
+    assert row["alert_role_id"] is None and row["alert_kinds"] == "[]"
+    assert "topic.notify" in text_of(data_of(await env.admin("audit")))
+
+
+async def test_notify_is_admin_only_and_validates_kinds(env: Env) -> None:
+    role, resolved = role_option(env)
+    refused = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "all")],
+        resolved=resolved, who=env.a.world.member))
+    assert "for server admins" in refused["content"]
+    bad = data_of(await env.admin("notify", options=[
+        fixtures.option("topic", "acme-recall"), role, fixtures.option("kinds", "status_change, gossip")],
+        resolved=resolved))
+    assert "Unknown kind `gossip`" in bad["content"]
+    shown = data_of(await env.admin("notify", options={"topic": "acme-recall"}))
+    assert "mention no one (the default)" in shown["content"]
+
+
+def page(*links: str, base: str = "") -> bytes:
+    head = "".join(links)
+    return (f"<!doctype html><html><head><title>Acme news</title>{base}{head}</head>"
+            "<body><p>Hello</p></body></html>").encode()
+
+
+async def subscribed_urls(env: Env, server: Server | None = None) -> set[str]:
+    rows = await env.db.fetchall("SELECT f.url FROM subscriptions s JOIN feeds f ON f.id = s.feed_id "
+                                 "WHERE s.guild_id = ?", ((server or env.a).id,))
+    return {r[0] for r in rows}
+
+
+async def test_feed_add_with_a_page_follows_the_one_feed_it_declares(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)  # the pages are on loopback
+    env.feeds.route("/news/story.html", body=page(
+        '<link rel="alternate" type="application/rss+xml" title="Acme News" href="../feeds/news.xml">'),
+        headers={"Content-Type": "text/html; charset=utf-8"})
+    env.feeds.route("/feeds/news.xml", body=rss(UNRELATED, title="Acme News"))
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/news/story.html")}))
+    assert "Following" in answer["content"] and "declared by" in answer["content"]
+    urls = await subscribed_urls(env)
+    assert env.feeds.url("/feeds/news.xml") in urls and env.feeds.url("/news/story.html") not in urls
+
+
+async def test_feed_add_with_a_page_declaring_several_feeds_offers_a_select_menu(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/", body=page(
+        '<link rel="alternate" type="application/rss+xml" title="All news" href="/all.xml">',
+        '<link rel="alternate" type="application/atom+xml" title="  Acme\n only " href="acme.atom">',
+        '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">',  # not http(s)
+        '<link rel="stylesheet" type="text/css" href="/style.css">'),
+        headers={"Content-Type": "text/html"})
+    callback = await env.admin("feed", "add", options={"url": env.feeds.url("/")})
+    answer = await answer_of(env, callback)
+    assert "declaring 2 feeds" in answer["content"]
+    (row,) = answer["components"]
+    (select,) = row["components"]
+    assert [o["label"] for o in select["options"]] == ["All news (RSS)", "Acme only (Atom)"]
+    assert await subscribed_urls(env) == {env.feeds.url("/wire.xml")}  # nothing yet
+    token = callback.route.split("/")[3]
+    followup = env.standin.requests_to("POST", rf"/webhooks/{env.standin.application_id}/{token}")[-1]
+    message = env.standin.messages[followup.response["id"]]
+    # Someone else cannot pick; the admin who asked can.
+    other = await env.standin.interact(fixtures.component_interaction(
+        select["custom_id"], message, guild=env.a.world.guild, channel=env.a.world.channel,
+        member=env.a.role_member, component_type=fixtures.STRING_SELECT, values=["1"]))
+    assert "Only the admin who ran the command" in other.json["data"]["content"]
+    picked = await env.standin.interact(fixtures.component_interaction(
+        select["custom_id"], message, guild=env.a.world.guild, channel=env.a.world.channel,
+        member=env.a.world.admin, component_type=fixtures.STRING_SELECT, values=["1"]))
+    assert picked.json["type"] == 7 and "Following" in picked.json["data"]["content"]
+    assert picked.json["data"]["components"] == []
+    assert await subscribed_urls(env) == {env.feeds.url("/wire.xml"), env.feeds.url("/acme.atom")}
+
+
+async def test_feed_add_refuses_a_page_without_feeds_and_private_pages(env: Env) -> None:
+    before = await snapshot(env.db)
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/plain.html", body=page('<link rel="icon" href="/favicon.ico">'),
+                    headers={"Content-Type": "text/html"})
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/plain.html")}))
+    assert "declares no feed" in answer["content"] and "Nothing was changed" in answer["content"]
+    # The SSRF guard applies before the page is fetched.
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=False)
+    env.feeds.route("/private.html", body=page(
+        '<link rel="alternate" type="application/rss+xml" href="/wire.xml">'), headers={"Content-Type": "text/html"})
+    refused = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/private.html")}))
+    assert "will not fetch" in refused["content"]
+    assert env.feeds.count("/private.html") == 0
+    assert await snapshot(env.db) == before
+
+
+async def test_feed_add_keeps_a_feed_served_as_html_and_a_feed_given_directly(env: Env) -> None:
+    env.bot.settings = replace(env.bot.settings, allow_private_feeds=True)
+    env.feeds.route("/mislabelled.xml", body=rss(UNRELATED), headers={"Content-Type": "text/html"})
+    answer = await answer_of(env, await env.admin("feed", "add", options={"url": env.feeds.url("/mislabelled.xml")}))
+    assert "Following" in answer["content"] and "declared by" not in answer["content"]
+    assert env.feeds.url("/mislabelled.xml") in await subscribed_urls(env)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.match import Matcher, Thresholds, detect_changes, extract_figures
 from bot.match.gate import Gate
-from bot.match.matcher import EXPLAINED_FACTOR
+from bot.match.matcher import EXPLAINED_FACTOR, EXPLAINED_RATIO, _explained_elsewhere
 from bot.match.normalise import fold
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
 
@@ -152,14 +152,18 @@ def test_speed_smoke():
     assert (time.perf_counter() - t0) / 50 < 0.05  # generous: 50 ms per entry
 
 
-def test_british_and_american_spellings_and_demonyms_meet():
+def test_british_and_american_spellings_and_inflections_meet():
     from bot.match.normalise import concept
 
     assert concept("centre") == concept("centers") == concept("center")
     assert concept("labour") == concept("labor")
     assert concept("organised") == concept("organizing")
-    assert concept("dutch") == concept("netherlands")
+    assert concept("cancelled") == concept("canceled") == concept("cancels")
+    assert concept("sued") == concept("sues") and concept("went") == concept("go")  # the lemmatiser
+    assert concept("promise") == ("promise",)  # "-ise" -> "-ize" only where that is a word
     assert concept("four") == ("four",)  # not "for": the -our rule keeps short words
+    # no synonym table: a demonym is not its country (aliases say that for a claim)
+    assert concept("dutch") != concept("netherlands")
 
 
 PETITION = TopicState(
@@ -183,10 +187,12 @@ def test_a_window_naming_most_of_a_claim_needs_not_use_its_verb():
                            "harbour camera privacy safeguards.")
     assert rich.features["verb"] == 1.0 and rich.score >= TH.low
     # four distinctive terms and not its act: the missing verb still counts against it
-    four = _petition_score("Pension funds asked Orion for a harbour audit.")
-    five = _petition_score("Pension funds asked Orion to publish a harbour camera audit.")
-    assert (four.features["distinctive_hit"], four.features["verb"]) == (4.0, 0.75)
-    assert (five.features["distinctive_hit"], five.features["verb"]) == (5.0, 1.0)
+    from bot.match.scorer import NO_VERB_FACTOR, VERB_WAIVER_DISTINCTIVE
+
+    few = _petition_score("Pension funds asked Orion for a harbour audit.")
+    many = _petition_score("Pension funds asked Orion to publish a harbour camera privacy audit.")
+    assert few.features["distinctive_hit"] < VERB_WAIVER_DISTINCTIVE and few.features["verb"] == NO_VERB_FACTOR
+    assert many.features["distinctive_hit"] >= VERB_WAIVER_DISTINCTIVE and many.features["verb"] == 1.0
 
 
 ACRONYMS = TopicState(
@@ -209,11 +215,11 @@ def test_acronyms_written_out_meet_the_claims_acronyms():
         return spelled.found_in(folded, TOKEN_RE.findall(folded))
 
     assert found("the Harbour Police Authority bought it") == {"hpa"}  # initials of the claim's own acronym
-    assert found("artificial intelligence cameras") == {"ai"}  # a common acronym by name
+    assert found("artificial intelligence cameras") == set()  # no table of acronyms: aliases say that
     assert found("he paid attention") == set()  # stopwords do not stand for letters
-    assert found("Amnesty International said") == set()  # two-letter acronyms only by name
+    assert found("Amnesty International said") == set()  # two-letter acronyms are not guessed
     written = Matcher([ACRONYMS], TH).match(entry(
-        "Orion deal", "Orion sold artificial intelligence camera analytics to the Harbour Police Authority "
+        "Orion deal", "Orion sold AI camera analytics to the Harbour Police Authority "
                       "for harbour surveillance."))[0]
     short = Matcher([ACRONYMS], TH).match(entry(
         "Orion deal", "Orion sold AI camera analytics to the HPA for harbour surveillance."))[0]
@@ -252,10 +258,17 @@ def test_a_sentence_another_claim_explains_much_better_is_damped_and_says_so():
                                  "fishermen or dock workers.")
     result = Matcher([topic], TH).match(e)[0]
     by_key = {s.claim_key: s for s in result.scores}
-    damped = by_key["audit"]
-    assert damped.features.get("explained_by") == "no-harm"
-    assert damped.score == round(damped.features["score_before"] * EXPLAINED_FACTOR, 2)
-    assert by_key["no-harm"].score >= 1.25 * damped.features["score_before"]
+    assert by_key["no-harm"].score >= TH.high
+    # the audit claim's words are all there: on its own reading it is a match ...
+    audit = by_key["audit"]
+    assert audit.score >= TH.low
+    # ... which the damping halves once another claim explains the same sentence EXPLAINED_RATIO times
+    # better (the scores are capped at 100, so the claims' uncapped readings are compared here)
+    damped = _explained_elsewhere(
+        [replace(audit, score=40.0), replace(by_key["no-harm"], score=40.0 * EXPLAINED_RATIO)],
+        {"audit": (0,), "no-harm": (0,)}, TH.low)
+    assert damped[0].features["explained_by"] == "no-harm"
+    assert damped[0].score == round(40.0 * EXPLAINED_FACTOR, 2)
     # alone, the same audit sentence is not damped
     alone = Matcher([topic], TH).match(entry("Orion audit", "Orion's audit of the harbour camera contract "
                                                             "continues, the company said."))[0]
@@ -300,9 +313,11 @@ def test_a_claims_date_weighs_half_a_term_of_its_content():
 
     variant = Matcher([topic], TH).compiled[0].variants[0]
     weight = dict(zip(variant.terms, variant.weights, strict=True))
-    # both unique to the claim: the same rarity, but the date is a detail
-    assert weight[concept("july")[0]] == weight[concept("harbour")[0]] / 2
-    assert concept("storage") == concept("stored")  # the noun meets the verb
+    # both unique to the claim; a word's weight is its language rarity (wordfreq), a date's is half
+    from bot.match.normalise import rarity
+
+    assert weight[concept("july")[0]] == weight[concept("deal")[0]] / rarity(concept("deal")[0]) / 2
+    assert weight[concept("harbour")[0]] > weight[concept("deal")[0]]  # "harbour" is the rarer word
 
 
 def test_a_window_naming_three_distinctive_terms_keeps_its_score_without_the_named_place():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,7 @@ def firing_topic() -> tuple[Matcher, CompiledTopic, int]:
 def test_penalised_heavy_sentences_do_not_hide_a_clean_one(exhaustive: None,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     m, ct, firings = firing_topic()
-    heavy = "Google fired four engineers who protested the harbour camera contract."
+    heavy = "Lumen fired four engineers who protested the harbour camera contract."
     sentences = [heavy, "Markets were quiet.", heavy, "Markets were quiet.", heavy, "Markets were quiet.",
                  "Orion fired four engineers in Norway."]
     sets = m.reader.sentence_sets(sentences)
@@ -195,14 +196,20 @@ def test_pair_whose_second_sentence_adds_nothing_keeps_the_single_sentence(exhau
 
 
 def test_foreign_actor_in_the_acting_sentence_of_a_pair_is_penalised(exhaustive: None) -> None:
-    m, ct, firings = firing_topic()
+    # the claim's statement alone (its alias acts with another verb, "dismissed")
+    claims = tuple(replace(c, aliases=()) if c.key == "firings" else c for c in ORION.claims)
+    m = Matcher([replace(ORION, claims=claims), LUMEN])
+    ct = m.compiled[0]
+    firings = next(i for i, c in enumerate(ct.claims) if c.key == "firings")
     ws = WindowScorer(ct)
-    # Google carries the act ("fired"): the pair is Google's story, not Orion's
-    theirs = m.reader.sentence_sets(["Google fired four engineers.", "They protested the harbour contract."])
-    # Google only appears in the sentence without the act: the pair is not penalised
-    ours = m.reader.sentence_sets(["Managers fired four engineers.", "Google staff protested the harbour contract."])
+    # Lumen (another topic's company) carries the act ("fired"): the pair is Lumen's story, not Orion's
+    theirs = m.reader.sentence_sets(["Lumen fired four engineers.", "They protested the harbour contract."])
+    # Lumen only appears in the sentence without the act: the pair is not penalised
+    ours = m.reader.sentence_sets(["Managers fired four engineers.", "Lumen staff protested the harbour contract."])
     win_theirs, win_ours = ws.best(theirs)[firings], ws.best(ours)[firings]
-    assert win_theirs is not None and win_theirs.size == 2 and win_theirs.actor == FOREIGN_ACTOR_FACTOR
+    # the penalised pair scores below the second sentence alone, or is the best window, penalised
+    assert win_theirs is not None
+    assert win_theirs.actor == FOREIGN_ACTOR_FACTOR if win_theirs.size == 2 else win_theirs.start == 1
     assert win_ours is not None and win_ours.size == 2 and win_ours.actor == 1.0
     assert win_theirs.score < win_ours.score
     assert_same(ws.best(theirs), reference(ct, theirs))

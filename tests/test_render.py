@@ -502,7 +502,7 @@ def test_terminal_digest() -> None:
 # --- jsonl ----------------------------------------------------------------------------------
 
 KEYS = {"topic", "topic_title", "claim", "change", "article", "score", "evidence", "before",
-        "after", "diff", "confident"}
+        "after", "diff", "confident", "text_source", "text_source_note"}
 
 
 @pytest.mark.parametrize("kind", list(ChangeKind))
@@ -530,7 +530,19 @@ def test_json_values() -> None:
         "after": "11,500 TB",
         "diff": "- figures: 8,000 TB\n+ figures: 11,500 TB",
         "confident": False,
+        "text_source": None,
+        "text_source_note": None,
     }
+
+
+def test_json_names_the_text_source() -> None:
+    change = replace(make(ChangeKind.STATUS_CHANGE), text_source="feed_summary",
+                     text_source_note="article page not used: HTTP 404\x1b[31m")
+    payload = change_to_json(change)
+    assert payload["text_source"] == "feed_summary"
+    assert payload["text_source_note"] == "article page not used: HTTP 404"  # escape stripped
+    back = change_from_json(payload)
+    assert (back.text_source, back.text_source_note) == ("feed_summary", payload["text_source_note"])
 
 
 def test_json_is_raw_text_without_controls() -> None:
@@ -578,3 +590,15 @@ def test_why_features_read_as_words():
     assert "better explained by" in text and "@everyone" not in text  # feed-derived keys stay inert
     assert features_text({"estimate": 1.0, "terms_hit": 2.0}).startswith("below the review threshold")
     assert "penalties ×0.6" in features_text({"coverage": 0.2, "penalty": 0.6})
+    both = features_text({"coverage": 0.2, "lexical": 31.0, "semantic": 62.5, "cosine": 0.531})
+    assert both.startswith("lexical 31 + semantic 62 (cosine 0.53)")  # /why shows both parts
+
+
+
+def test_embed_and_terminal_say_when_the_change_was_found_in_the_page() -> None:
+    change = replace(make(ChangeKind.STATUS_CHANGE), text_source="article_page")
+    assert render_embed(change)["footer"]["text"].endswith("found in the article page")
+    assert "found in the article page" in render_terminal(change)
+    plain = make(ChangeKind.STATUS_CHANGE)
+    assert "article page" not in render_embed(plain)["footer"]["text"]
+    assert "article page" not in render_terminal(plain)

@@ -323,3 +323,37 @@ async def test_a_server_cannot_touch_another_servers_topics_claims_or_feeds(db):
     assert [f.url for f in (await browse.feed_health(db, GUILD_B)).feeds] == [FEED_A, FEED_B]
     assert (await browse.search(db, GUILD_B, "A's claim")).claims == []
     assert await audit_rows(db, GUILD_B) == []
+
+
+async def test_feed_fetch_article_is_set_for_a_feed_only_this_server_follows(db):
+    from storage import article_pages
+
+    await setup_two_guilds(db)
+    with pytest.raises(ConflictError, match="also followed by 1 other server"):
+        await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, "never", **ALICE)
+    await admin.remove_feed(db, GUILD_B, FEED_A, **ALICE)
+    assert await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, " Never ", **ALICE) == "never"
+    modes = await article_pages.fetch_modes(db)
+    assert modes[(await feeds.get_feed(db, FEED_A)).id] == "never"
+    assert (1, "alice", "feed.fetch_article", FEED_A) in await audit_rows(db, GUILD_A)
+    with pytest.raises(InvalidInputError, match="auto, always, never"):
+        await admin.set_feed_fetch_article(db, GUILD_A, FEED_A, "sometimes", **ALICE)
+    with pytest.raises(NotFoundError):
+        await admin.set_feed_fetch_article(db, GUILD_B, FEED_A, "always", **ALICE)
+
+
+def test_role_alerts_ping_only_on_confident_fresh_updates_of_chosen_kinds() -> None:
+    from bot.service.alerts import mention_for, parse_kinds
+    from storage.alerts import Alert
+
+    alert = Alert(42, ("status_change",))
+    assert mention_for(alert, kind="status_change", confident=True, backlog=False, review=False) == 42
+    assert mention_for(alert, kind="figure_change", confident=True, backlog=False, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=False, backlog=False, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=True, backlog=True, review=False) is None
+    assert mention_for(alert, kind="status_change", confident=True, backlog=False, review=True) is None
+    assert mention_for(Alert(None, ("status_change",)), kind="status_change", confident=True,
+                       backlog=False, review=False) is None
+    assert parse_kinds("all") == ("status_change", "figure_change", "new_source", "new_development")
+    assert parse_kinds("figure_change,  status_change") == ("status_change", "figure_change")
+    assert parse_kinds("none") == () and parse_kinds("") == ()

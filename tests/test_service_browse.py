@@ -234,7 +234,7 @@ async def test_search_claims_and_only_this_servers_articles(db):
     await article_with_proposal(db, GUILD_A)
     found = await browse.search(db, GUILD_A, "surveillance")  # an alias
     assert [(c.topic_key, c.claim_key) for c in found.claims] == [("msft", "storage")]
-    assert [c.claim_key for c in (await browse.search(db, GUILD_A, "revi")).claims] == ["review"]
+    assert [c.claim_key for c in (await browse.search(db, GUILD_A, "revi*")).claims] == ["review"]
     assert [a.title for a in (await browse.search(db, GUILD_A, "leak")).articles] == ["Leak"]
     # B subscribes to the same feed, but the article was never evaluated for B's topics.
     assert (await browse.search(db, GUILD_B, "leak")).articles == []
@@ -326,3 +326,55 @@ async def test_recent_updates_show_sent_and_held_states(db):
     states = {u.id: (u.state, u.message_id)
               for u in await browse.recent_updates(db, GUILD_A, include_reviews=True)}
     assert states == {first.id: ("sent", 99), second.id: ("held", None)}
+
+
+# --- article pages (issue 11) -----------------------------------------------------------------
+
+
+async def test_why_names_the_text_the_article_was_matched_on(db):
+    from storage import article_pages
+
+    await setup_two_guilds(db)
+    article_id, _ = await article_with_proposal(db, GUILD_A)
+    report = await browse.why(db, GUILD_A, "https://news.example/leak")
+    assert report.text_source == "feed_summary"
+    assert report.text_source_note == "no article page was fetched for it"
+    entry_now = await articles.get_article(db, article_id)
+    await article_pages.save_pages(db, [article_pages.StoredPage(
+        article_id, entry_now.content_hash, await feed_id(db, FEED_A), "article_page",
+        "page text, 2,000 characters", text="The page's text.")])
+    report = await browse.why(db, GUILD_A, "https://news.example/leak")
+    assert (report.text_source, report.text_source_note) == ("article_page", "page text, 2,000 characters")
+    from bot.discord_bot.format import why_embed
+
+    assert "Matched on: the article page (page text, 2,000 characters)" in why_embed(report).description
+    await article_pages.save_pages(db, [article_pages.StoredPage(
+        article_id, entry_now.content_hash, await feed_id(db, FEED_A), "article_page",
+        "page text", text="The page's text.", canonical_url="https://site.example/2025/leak")])
+    by_canonical = await browse.why(db, GUILD_A, "https://site.example/2025/leak?utm_source=x")
+    assert by_canonical.found and by_canonical.article.article_id == article_id
+
+
+async def test_feed_health_counts_article_page_failures(db):
+    from storage import article_pages
+
+    await setup_two_guilds(db)
+    fid = await feed_id(db, FEED_A)
+    stored = await articles.store_entries(db, fid, [entry(f"g{n}", url=f"https://news.example/{n}")
+                                                    for n in range(3)])
+    await article_pages.save_pages(db, [
+        article_pages.StoredPage(stored[0].article_id, stored[0].entry.content_hash, fid,
+                                 "article_page", "page text", text="x"),
+        article_pages.StoredPage(stored[1].article_id, stored[1].entry.content_hash, fid,
+                                 "feed_summary", "article page not used: HTTP 404"),
+        article_pages.StoredPage(stored[2].article_id, stored[2].entry.content_hash, fid,
+                                 "feed_summary", "robots.txt disallows this page",
+                                 fetched_at=datetime.now(UTC) + timedelta(seconds=1)),
+    ])
+    a, b = (await browse.feed_health(db, GUILD_A)).feeds
+    assert (a.pages_fetched, a.pages_failed, a.pages_last_error) == (3, 2, "robots.txt disallows this page")
+    assert (b.pages_fetched, b.pages_failed) == (0, 0)
+    from bot.discord_bot.format import health_pages
+
+    text = health_pages(await browse.feed_health(db, GUILD_A))[0].description
+    assert "article pages: 2 of 3 failed this week, last: robots.txt disallows this page" in text

@@ -22,6 +22,7 @@ from typing import Any
 from bench.matchbench.corpus import Story, date_order
 from bench.matchbench.follow import AdminPolicy, Follower
 from bench.matchbench.metrics import Counts
+from bench.matchbench.replay import FEED_KINDS, FeedKind
 from bot.pipeline import CONSOLE_SCOPE
 from bot.service.review import ProposalView
 from storage import outcomes as outcome_store
@@ -93,7 +94,8 @@ async def _probe() -> bool:
         return await learning_available(db)
 
 
-def simulate(story: Story, *, full: bool = True) -> LearningResult:
+def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
+             env: dict[str, str] | None = None) -> LearningResult:
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     half = len(ordered) // 2
@@ -102,11 +104,11 @@ def simulate(story: Story, *, full: bool = True) -> LearningResult:
     result = LearningResult(story.name, available=False, first_half=len(first), second_half=len(second))
     if not asyncio.run(_probe()):
         return result
-    with Follower(story, full=full) as before:
+    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as before:
         before.play(first)
         before.play(second)
         result.before = stored_claims(before, story, second)
-    with Follower(story, full=full) as after:
+    with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as after:
         after.play(first, learning_admin(after, labels))
         after.play(second)
         result.after = stored_claims(after, story, second)

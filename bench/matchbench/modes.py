@@ -71,7 +71,12 @@ def available() -> dict[str, Mode]:
     Page mode (issue 11 item 6, branch `article`) goes here: bench/pages.py serves each
     record's text inside news-page layouts on loopback, the feed entry carries the summary and
     a link to that page, and the bot's own fetch + extraction reads it. Add it as
-    `modes.append(Mode("page", "summary + fetched page", pages.page_entries))`.
+    `modes.append(Mode("page", "summary + fetched page", pages.page_entries))`. For the replay
+    (`dossier run --once` fetching the pages itself), register a `replay.FeedKind` with
+    `full=False` and a page provider: the loopback feed server answers `/article/<id>` with it.
     """
     modes = [FULL, SUMMARY]
+    from bench.pages import PAGE  # issue 11: summary + the page behind the link (bench/pages.py)
+
+    modes.append(PAGE)
     return {m.name: m for m in modes}

@@ -9,6 +9,7 @@ branch `semantic`). Baselines detect no changes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,8 +52,19 @@ class Unavailable(RuntimeError):
     """A system cannot run in this build; the message says why (printed instead of figures)."""
 
 
+@functools.cache
+def _semantic_scorer() -> Any:
+    """The bot's semantic scorer as the bot runs it (off with DOSSIER_SEMANTIC=off, or when the
+    model cannot load: then Dossier is measured lexical-only, and says so)."""
+    from bot.match.semantic import SemanticScorer
+    from bot.settings import load_settings
+
+    scorer = SemanticScorer(enabled=load_settings(dotenv=False).semantic)
+    return scorer if scorer.available() else None
+
+
 def dossier(story: Story, thresholds: Thresholds) -> Predictor:
-    matcher = Matcher(story.topics, thresholds)
+    matcher = Matcher(story.topics, thresholds, semantic=_semantic_scorer())
     by_key = {t.key: t for t in story.topics}
 
     def predict(entry: Entry) -> Prediction:
@@ -97,20 +109,20 @@ def naive(story: Story) -> Predictor:
     return _gated(story, score)
 
 
+@functools.cache
 def _embedder() -> Callable[[Sequence[str]], Any]:
-    """The bot's sentence-embedding function (unit vectors), or Unavailable."""
+    """The bot's sentence-embedding function (unit vectors, one row per text), or Unavailable.
+    Loaded once per run (both stories share it)."""
     try:
         semantic = importlib.import_module("bot.match.semantic")
     except ImportError as exc:
         raise Unavailable(f"not in this build ({exc.msg})") from None
-    for name in ("default_embedder", "load_embedder", "load_model"):
-        factory = getattr(semantic, name, None)
-        if callable(factory):
-            model = factory()
-            encode = getattr(model, "embed", None) or getattr(model, "encode", None)
-            if callable(encode):
-                return encode
-    raise Unavailable("bot.match.semantic has no embedding entry point this bench knows")
+    embedder = semantic.default_embedder()  # the process's shared model, as the matcher uses it
+    try:
+        embedder.load()
+    except semantic.ModelUnavailableError as exc:
+        raise Unavailable(f"model unavailable: {exc}") from None
+    return embedder.encode
 
 
 def minilm(story: Story) -> Predictor:
@@ -119,9 +131,13 @@ def minilm(story: Story) -> Predictor:
     encode = _embedder()
     claims = story.topics[0].claims
     claim_vecs = np.asarray(encode([c.statement for c in claims]), dtype=np.float32)
+    cache: dict[str, Any] = {}  # sentence -> vector: the summary modes reuse the full text's
 
     def score(sentences: list[str]) -> set[str]:
-        vecs = np.asarray(encode(sentences), dtype=np.float32)
+        todo = [s for s in dict.fromkeys(sentences) if s not in cache]
+        if todo:
+            cache.update(zip(todo, np.asarray(encode(todo), dtype=np.float32), strict=True))
+        vecs = np.stack([cache[s] for s in sentences])
         best = (vecs @ claim_vecs.T).max(axis=0)
         return {c.key for c, s in zip(claims, best, strict=True) if s >= MINILM_MIN}
 

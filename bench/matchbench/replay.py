@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.matchbench.corpus import Story, date_order
+from bench.matchbench.feed import PageProvider
 from bench.matchbench.follow import AdminPolicy, Follower, snapshots
 from bench.matchbench.metrics import norm_value, same_figure
 from bot.pipeline import CONSOLE_SCOPE
@@ -91,8 +92,8 @@ class ReplayResult:
     articles: int
     snapshots: int
     claims: list[ClaimOutcome]
-    accepted: int
-    rejected: int
+    accepted: list[str]  # "topic/claim kind -> value (article id)"
+    rejected: list[str]
     left_pending: int
     updates: int
     seconds: float
@@ -112,7 +113,9 @@ class ReplayResult:
             "moved_claims": len(moved),
             "moved_right": sum(c.right for c in moved),
             "moved_right_without_admin": sum(c.right and c.via == "confident" for c in moved),
-            "proposals_accepted": self.accepted, "proposals_rejected": self.rejected,
+            "proposals_accepted": len(self.accepted), "proposals_rejected": len(self.rejected),
+            "proposals_accepted_not_on_their_article": sum(a.endswith("*") for a in self.accepted),
+            "accepted": self.accepted, "rejected": self.rejected,
             "proposals_left_pending": self.left_pending,
             "unmoved_claims": len(unmoved), "unmoved_left_alone": sum(c.right for c in unmoved),
             "false_assertions": [a for c in self.claims for a in c.false_assertions],
@@ -171,11 +174,36 @@ def admin_policy(gold: dict[tuple[str, str], Gold]) -> AdminPolicy:
     return decide
 
 
-def replay(story: Story, *, full: bool = True) -> ReplayResult:
+@dataclass(frozen=True)
+class FeedKind:
+    """What the replayed feed carries: full content, or a summary (and, for page mode, a page
+    behind each link: branch `article` registers it with its PageProvider)."""
+
+    name: str
+    label: str
+    full: bool
+    pages: Callable[[Story], PageProvider] | None = None
+
+
+def _pages(story: Story) -> PageProvider:
+    from bench.pages import page_provider  # issue 11: the news page behind each link
+
+    return page_provider(story)
+
+
+FEED_KINDS = {k.name: k for k in (FeedKind("full", "full text", full=True),
+                                  FeedKind("summary", "title + 300-char summary", full=False),
+                                  FeedKind("page", "summary + fetched page", full=False, pages=_pages))}
+
+
+def replay(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
+           env: dict[str, str] | None = None) -> ReplayResult:
+    """Follow `story` through `dossier run --once` (`env`: extra settings for the bot, e.g. thresholds)."""
     t0 = time.perf_counter()
     ordered = date_order(story.records)
     gold = gold_states(story, ordered)
-    with Follower(story, full=full) as follower:
+    pages = kind.pages(story) if kind.pages else None
+    with Follower(story, full=kind.full, pages=pages, env=env) as follower:
         follower.play(ordered, admin_policy(gold))
 
         async def final_histories(db: Database) -> dict[tuple[str, str], list[topic_store.ClaimRevision]]:
@@ -186,12 +214,25 @@ def replay(story: Story, *, full: bool = True) -> ReplayResult:
             return out
 
         histories = follower.read(final_histories)
+
+        by_id = {r["id"]: r for r in ordered}
+
+        def described(p: ProposalView) -> str:
+            """One decided proposal; "*" marks a value labelled on the claim but not on this article
+            (accepted by the issue's rule, though the article itself does not carry it)."""
+            rid = follower.record_id(p.article_url) or ""
+            labels = by_id.get(rid, {}).get("expected", {}).get("changes") or ()
+            own = any(lab["claim"] == p.claim_key and lab["kind"] == p.kind
+                      and same_figure(lab["to"], p.after) for lab in labels)
+            return f"{p.topic_key}/{p.claim_key} {p.kind} -> {p.after} ({rid}){'' if own else ' *'}"
+
         decisions = follower.decisions
         runs, updates = follower.runs, len(follower.updates)
     claims = [judge(t, c, gold[(t, c)], histories[(t, c)]) for (t, c) in gold if (t, c) in histories]
-    return ReplayResult(story.name, "full text" if full else "title + 300-char summary", len(ordered),
-                        runs, claims, len(decisions.accepted), len(decisions.rejected), decisions.left,
+    return ReplayResult(story.name, kind.label, len(ordered),
+                        runs, claims, [described(p) for p in decisions.accepted],
+                        [described(p) for p in decisions.rejected], decisions.left,
                         updates, time.perf_counter() - t0)
 
 
-__all__ = ["Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]
+__all__ = ["FEED_KINDS", "FeedKind", "Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]

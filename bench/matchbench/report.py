@@ -60,14 +60,15 @@ def _state(status: str, figures: tuple[str, ...]) -> str:
     return f"{status}" + (f", {' / '.join(figures)}" if figures else "")
 
 
-def replay_block(result: ReplayResult, out: Out = print) -> None:
+def replay_block(result: ReplayResult, out: Out = print, *, verbose: bool = False) -> None:
     s = result.summary()
     out(f"  followed as a server follows it ({result.mode}, {s['articles']} articles, "
         f"{s['snapshots']} snapshots, {s['seconds']} s)")
     out(f"    moved claims right: {s['moved_right']} of {s['moved_claims']} "
         f"({s['moved_right_without_admin']} without admin); admin workload: {s['proposals_accepted']} "
-        f"proposals accepted, {s['proposals_rejected']} wrong ones rejected "
-        f"({s['proposals_left_pending']} other proposals left pending)")
+        f"proposals accepted ({s['proposals_accepted_not_on_their_article']} on a value their own article "
+        f"is not labelled with); wrong proposals (rejected): {s['proposals_rejected']}; "
+        f"other proposals left pending: {s['proposals_left_pending']}")
     out(f"    claims never moved left alone: {s['unmoved_left_alone']} of {s['unmoved_claims']}; "
         f"false assertions: {len(s['false_assertions'])}")
     for c in result.claims:
@@ -77,6 +78,11 @@ def replay_block(result: ReplayResult, out: Out = print) -> None:
                 f"final {_state(c.status, c.figures):<28} {verdict}")
     for line in s["false_assertions"]:
         out(f"      false assertion: {line}")
+    if verbose:
+        for line in result.accepted:
+            out(f"      accepted: {line}")
+        for line in result.rejected:
+            out(f"      rejected: {line}")
 
 
 def learning_block(result: LearningResult, out: Out = print) -> None:

@@ -4,6 +4,12 @@ Each step file in `snapshots/` says what every demo feed shows at one moment; th
 serves step 1, runs a poll cycle, moves to step 2, and so on, so a newcomer with no
 internet sees the real pipeline find the story and post what changed. The server
 answers conditional GETs like a well-behaved publisher.
+
+A feed may also carry `pages:` (slug -> title, site, paragraphs) and items whose `link` is
+`page:<slug>`: those entries have only a short summary, and the server serves the article page
+behind them at /pages/<slug>, wrapped in a news site's boilerplate (navigation, cookie notice,
+a "most read" box of the other demo headlines, newsletter prompt, footer), so the demo shows an
+update found in the page text rather than in the feed.
 """
 
 from __future__ import annotations
@@ -41,7 +47,37 @@ def load_steps() -> list[Step]:
     return steps
 
 
-def render_rss(feed: dict[str, Any]) -> bytes:
+PAGE_PREFIX = "page:"
+
+
+def page_link(link: str, base_url: str) -> str:
+    """`page:<slug>` -> the demo server's URL for that page; other links unchanged."""
+    if link.startswith(PAGE_PREFIX):
+        return f"{base_url}/pages/{link.removeprefix(PAGE_PREFIX)}"
+    return link
+
+
+def render_page(page: dict[str, Any], other_headlines: list[str]) -> bytes:
+    """An article page as a news site serves it: the story among boilerplate."""
+    paragraphs = "".join(f"<p>{escape(str(p))}</p>" for p in page.get("paragraphs", []))
+    most_read = "".join(f'<li><a href="/">{escape(h)}</a></li>' for h in other_headlines[:5])
+    title, site = escape(str(page["title"])), escape(str(page.get("site") or "Demo News"))
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} | {site}</title>'
+        f'<meta property="og:site_name" content="{site}"></head><body>'
+        '<header><nav><a href="/">Home</a> <a href="/">World</a> <a href="/">Business</a> '
+        '<a href="/">Technology</a></nav></header>'
+        '<div class="consent">We use cookies to measure our audience. Accept or manage choices.</div>'
+        f"<main><article><h1>{title}</h1>{paragraphs}</article>"
+        f'<aside class="most-read"><h2>Most read</h2><ol>{most_read}</ol></aside></main>'
+        '<section class="newsletter">Get the morning briefing in your inbox. Sign up now.</section>'
+        f"<footer><p>© 2025 {site} (demo). About us · Contact · Privacy</p></footer>"
+        "</body></html>"
+    )
+    return html.encode("utf-8")
+
+
+def render_rss(feed: dict[str, Any], base_url: str = "") -> bytes:
     """A small RSS 2.0 document; the demo's text is escaped like any publisher's would be."""
     items = []
     for item in feed.get("items", []):
@@ -52,7 +88,7 @@ def render_rss(feed: dict[str, Any]) -> bytes:
             "<item>"
             f"<guid isPermaLink=\"false\">{escape(str(item['guid']))}</guid>"
             f"<title>{escape(item['title'])}</title>"
-            f"<link>{escape(item['link'])}</link>"
+            f"<link>{escape(page_link(item['link'], base_url))}</link>"
             f"<pubDate>{format_datetime(published)}</pubDate>"
             f"<description>{escape(item['body'])}</description>"
             "</item>"
@@ -94,16 +130,34 @@ class ReplayServer:
         feed = self.snapshot(name)
         if feed is None:
             raise web.HTTPNotFound()
-        body = render_rss(feed)
+        body = render_rss(feed, self.base_url)
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(body=body, headers={"ETag": etag},
                             content_type="application/rss+xml", charset="utf-8")
 
+    def _pages(self) -> dict[str, dict[str, Any]]:
+        return {slug: page for s in self.steps for f in s.feeds.values()
+                for slug, page in (f.get("pages") or {}).items()}
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        page = self._pages().get(request.match_info["slug"])
+        if page is None:
+            raise web.HTTPNotFound()
+        headlines = [str(i["title"]) for s in self.steps for f in s.feeds.values()
+                     for i in f.get("items", []) if not str(i["link"]).startswith(PAGE_PREFIX)]
+        return web.Response(body=render_page(page, list(dict.fromkeys(headlines))),
+                            content_type="text/html", charset="utf-8")
+
+    async def _robots(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text="User-agent: *\nDisallow: /feeds/private/\n")
+
     async def __aenter__(self) -> ReplayServer:
         app = web.Application()
         app.router.add_get("/feeds/{name}.xml", self._handle)
+        app.router.add_get("/pages/{slug}", self._page)
+        app.router.add_get("/robots.txt", self._robots)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -120,6 +174,10 @@ class ReplayServer:
         out = []
         for name in self.names:
             title = next((s.feeds[name]["title"] for s in self.steps if name in s.feeds), name)
+            # Only page-backed feeds fetch articles: the other demo links lead nowhere (.invalid).
+            pages = any(str(i["link"]).startswith(PAGE_PREFIX)
+                        for s in self.steps for i in s.feeds.get(name, {}).get("items", []))
             out.append(FeedConfig(url=f"{self.base_url}/feeds/{name}.xml", name=title,
-                                  interval=timedelta(minutes=1)))
+                                  interval=timedelta(minutes=1),
+                                  fetch_article="auto" if pages else "never"))
         return tuple(out)

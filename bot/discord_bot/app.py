@@ -9,8 +9,17 @@ from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.startup import make_fetcher, thresholds_for, with_initial_figures
+from bot.startup import (
+    make_fetcher,
+    make_reader,
+    semantic_scorer,
+    start_semantic,
+    thresholds_for,
+    with_initial_figures,
+)
+from storage import article_pages as page_store
 from storage import feeds as feed_store
+from storage import health as health_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -21,9 +30,13 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
         await feed_store.sync_config_feeds(db, config.feeds)
-        async with make_fetcher(settings) as fetcher:
+        await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
+        await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+        scorer = semantic_scorer(settings, config)
+        await start_semantic(db, scorer)
+        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                include_console_scope=False)
+                                include_console_scope=False, semantic=scorer, articles=reader)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:

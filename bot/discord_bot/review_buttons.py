@@ -66,6 +66,10 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
             note += f" — claim revision {outcome.rev}"
         if outcome.unmatched:
             note += " — the article no longer counts for this claim"
+        if outcome.example_id is not None:
+            taught = "an example of" if outcome.learnt == "positive" else "a \"not related\" example for"
+            note += f" — its evidence is now {taught} the claim (#{outcome.example_id}, undo: " \
+                    "`/admin claim unlearn`)"
         embeds = []
         if interaction.message is not None and interaction.message.embeds:
             data = interaction.message.embeds[0].to_dict()

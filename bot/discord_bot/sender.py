@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.render.embed import render_digest
-from storage import delivery, outbox
+from bot.service.alerts import mention_for
+from storage import alerts, delivery, outbox
 from storage.db import Database, utcnow
 from storage.outbox import OutboxRow
 
@@ -116,9 +117,24 @@ class Sender:
         kwargs = {}
         if dest.is_review and row.proposal_id is not None and self.review_view_factory:
             kwargs["view"] = self.review_view_factory(row.proposal_id)
-        message = await channel.send(embed=embed, nonce=row.nonce, allowed_mentions=NO_MENTIONS,
+        mentions, content = NO_MENTIONS, None
+        role_id = await self._alert_role(dest, row)
+        if role_id is not None:  # exactly that role may be pinged; nothing in the embed can
+            content = f"<@&{role_id}>"
+            mentions = discord.AllowedMentions(everyone=False, users=False, replied_user=False,
+                                               roles=[discord.Object(role_id)])
+        message = await channel.send(content, embed=embed, nonce=row.nonce, allowed_mentions=mentions,
                                      **kwargs)
         return message.id, "sent"
+
+    async def _alert_role(self, dest: delivery.Destination, row: OutboxRow) -> int | None:
+        """The role an admin asked to be mentioned on this kind of update (opt-in)."""
+        if dest.is_review or row.topic_id is None:
+            return None
+        alert = await alerts.topic_alert(self.db, row.topic_id)
+        confident = bool(row.payload.get("confident")) if isinstance(row.payload, dict) else False
+        return mention_for(alert, kind=row.kind, confident=confident, backlog=row.backlog,
+                           review=row.proposal_id is not None)
 
     async def _attempt(self, dest: delivery.Destination, rows: Sequence[OutboxRow],
                        report: DrainReport, send: Awaitable[tuple[int, str]]) -> bool:

@@ -155,6 +155,8 @@ class Fetcher:
     - `allow_private=True` lifts the SSRF guard for every fetch (the caller decides,
       e.g. from DOSSIER_ALLOW_PRIVATE_FEEDS=1).
 
+    `accept` is the Accept header (feed types by default; article pages ask for HTML);
+    `content_types`, when given, refuses a 2xx of any other media type without reading its body.
     `resolver` (the DNS resolver wrapped by the guard) and `address_policy` (which IPs
     count as public) are injectable so tests can map fake names onto loopback.
     """
@@ -172,6 +174,8 @@ class Fetcher:
         resolver: AbstractResolver | None = None,
         address_policy: AddressPolicy = is_public_address,
         clock: Callable[[], datetime] = utcnow,
+        accept: str = ACCEPT,
+        content_types: frozenset[str] | None = None,
     ) -> None:
         if max_bytes <= 0 or concurrency <= 0 or timeout <= 0 or max_redirects < 0:
             raise ValueError("max_bytes, concurrency and timeout must be positive")
@@ -182,6 +186,8 @@ class Fetcher:
         self.concurrency = concurrency
         self.max_redirects = max_redirects
         self.allow_private = allow_private
+        self.accept = accept
+        self.content_types = content_types  # None: any; else other types are refused unread
         self._resolver = resolver
         self._owns_resolver = resolver is None
         self._policy = address_policy
@@ -232,7 +238,7 @@ class Fetcher:
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(resolver=resolver),
             timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout),
-            headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
+            headers={"User-Agent": self.user_agent, "Accept": self.accept},
             cookie_jar=aiohttp.DummyCookieJar(),  # stateless: no tracking across feeds
             trust_env=False,  # an env proxy would bypass the guarded resolver
         )
@@ -377,6 +383,12 @@ class Fetcher:
                 url=url, final_url=final_url, status=status, etag=etag,
                 last_modified=last_modified, content_type=content_type,
                 error=f"HTTP {status}", retry_after=retry_after, max_age=max_age,
+            )
+        media = (content_type or "").split(";")[0].strip().lower()
+        if self.content_types is not None and media and media not in self.content_types:
+            return FetchResult(
+                url=url, final_url=final_url, status=status, content_type=content_type,
+                error=f"content type {media} not wanted", retry_after=retry_after, max_age=max_age,
             )
         body = await self._read_capped(resp)
         return FetchResult(

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.match.cues import cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
@@ -29,44 +30,7 @@ from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
-# Status cues: surface forms (past tense, participle, headline present) -> the status they
-# announce, and the statuses they may move a claim from. Base forms are left out on purpose:
-# "calls on X to publish" and "will conclude" announce nothing yet.
-_CUES: tuple[tuple[str, Status, frozenset[Status]], ...] = (
-    (r"concluded|concludes|completed|completes|ended|ends|finished|finishes|wrapped up|closed|"
-     r"final update|final report", Status.CONCLUDED, frozenset({Status.ONGOING})),
-    (r"published|publishes|released|releases|made public|disclosed|discloses", Status.CONCLUDED,
-     frozenset({Status.ONGOING})),
-    (r"voted|votes|rejected by shareholders|approved by shareholders", Status.CONCLUDED,
-     frozenset({Status.ONGOING})),
-    (r"confirmed|confirms|acknowledged|acknowledges|admitted|admits|verified|verifies",
-     Status.CONFIRMED, frozenset({Status.ALLEGED, Status.DISPUTED})),
-    (r"denied|denies|refuted|refutes|rejected|rejects", Status.DENIED,
-     frozenset({Status.ALLEGED, Status.DISPUTED, Status.CONFIRMED})),
-    (r"retracted|retracts|withdrawn|withdrew|withdraws|corrected", Status.RETRACTED,
-     frozenset({Status.ALLEGED, Status.CONFIRMED, Status.DISPUTED, Status.ONGOING})),
-    (r"disputed|disputes|contested|contests|challenged|challenges", Status.DISPUTED,
-     frozenset({Status.ALLEGED, Status.CONFIRMED})),
-    (r"launched|opened|began|begun|started|resumed|reopened|is underway|remains ongoing",
-     Status.ONGOING, frozenset({Status.CONCLUDED})),
-)
-_CUE_RES = tuple((re.compile(rf"(?<!\w)(?:{pat})(?!\w)"), status, froms) for pat, status, froms in _CUES)
-# Most sentences hold no cue. A cue matches on word boundaries, so each of its words is a word of
-# the sentence: a sentence without the longest word of any cue needs none of the eight passes.
-_CUE_WORDS = frozenset(max(alt.split(), key=len) for pat, _, _ in _CUES for alt in pat.split("|"))
-_NEGATION = re.compile(
-    r"(?<!\w)(?:not|never|no|yet to|n't|without|refused to|declined to|failed to|remains? un\w+)(?!\w)"
-)
-_HEDGE = re.compile(
-    r"(?<!\w)(?:reportedly|allegedly|sources said|sources say|according to sources|people familiar|"
-    r"unconfirmed|rumou?red?|is said to|are said to|expected to|set to|plans? to|could|may|might|"
-    r"would|will|suggest(?:s|ed)?|estimated?|believed to|appears? to|claims?)(?!\w)"
-)
-_BACKGROUND = re.compile(
-    r"(?<!\w)(?:previously|earlier|last (?:year|month|week)|originally|first reported|had reported|"
-    r"following (?:a |the )?reports?|after (?:a |an |the )?(?:report|investigation)|which revealed|"
-    r"had revealed|in response to)(?!\w)"
-)
+_DIGIT = re.compile(r"\d")
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -76,6 +40,7 @@ class _ClaimInfo:
     distinctive: frozenset[str]  # terms few of the topic's claims share: what a cue must be about
     figures: tuple[Figure, ...]
     statement_figures: tuple[Figure, ...]
+    unique: frozenset[str] = frozenset()  # terms no other claim of the topic has
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo]]] = {}
@@ -109,7 +74,8 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     for c in topic.claims:
         figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
         out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
-                                figs, tuple(parse_figures(c.statement)))
+                                figs, tuple(parse_figures(c.statement)),
+                                frozenset(t for t in terms[c.key] if df[t] == 1))
     return out
 
 
@@ -133,6 +99,7 @@ class _Cue:
     sentence: int
     negated: bool
     hedged: bool
+    about: bool  # next to a term of this claim that no other claim of the topic has
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,34 +110,55 @@ class _CueHit:
     about: frozenset[str]  # concepts of the cue's subject and object
     negated: bool
     hedged: bool
+    family: str
 
 
-def _cue_hits(sentences: Sequence[str]) -> list[_CueHit]:
-    """Every status cue of the entry, read once: what it is about, negated or hedged."""
+def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> list[_CueHit]:
+    """Every status cue of the entry, read once: what it is about, negated or hedged.
+
+    A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
+    gives way to the longer one. (One regex of every family was tried: with some 250
+    alternatives it is several times slower than one pass per family.)
+    """
     out: list[_CueHit] = []
+    book = cue_book()
     folded_all = [fold(s) for s in sentences]
-    present = _CUE_WORDS.intersection(word_set("\n".join(folded_all)))
+    present = book.words.intersection(word_set("\n".join(folded_all)))
     if not present:
         return out
     for si, folded in enumerate(folded_all):
+        if only is not None and si not in only:
+            continue
         if not any(word in folded for word in present):  # a substring test: a superset of words
             continue
-        hedged = bool(_HEDGE.search(folded))
-        for regex, status, froms in _CUE_RES:
-            for m in regex.finditer(folded):
-                before = folded[: m.start()]
-                clause_start = max(before.rfind(";"), before.rfind(". "))
-                subject = concepts(folded[clause_start + 1: m.start()])[:2]
-                obj = concepts(folded[m.end(): m.end() + 80])[:SUBJECT_WINDOW]
-                negated = bool(_NEGATION.search(folded[max(0, m.start() - 40): m.start()]))
-                out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated, hedged))
+        hedged = bool(book.hedging.search(folded))
+        words = word_set(folded)
+        # a family can match only if the longest word of one of its cues is a word here
+        found = [(m.start(), m.end(), family) for family in book.families
+                 if not family.words.isdisjoint(words) for m in family.regex.finditer(folded)]
+        for start, end, family in found:
+            if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
+                continue
+            before = folded[:start]
+            clause_start = max(before.rfind(";"), before.rfind(". "))
+            subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
+            obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
+            negated = bool(book.negation.search(folded[max(0, start - 30): start]))
+            # inside a clause that tells the background ("after a complaint was filed")
+            clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
+            subordinate = bool(book.subordinate.search(clause))
+            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
+                               hedged or subordinate, family.name))
     return out
 
 
-def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState) -> list[_Cue]:
-    """The cues about this claim (subject or object is one of its distinctive terms)."""
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged) for h in hits
-            if h.about & info.distinctive and h.status != claim.status and claim.status in h.froms]
+def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
+                 window: Sequence[int]) -> list[_Cue]:
+    """The cues about this claim: in the sentences its score came from, or naming one of its
+    distinctive terms next to the cue (subject or object)."""
+    return [_Cue(h.status, h.sentence, h.negated, h.hedged, bool(h.about & info.unique)) for h in hits
+            if (h.sentence in window or h.about & info.distinctive)
+            and h.status != claim.status and claim.status in h.froms]
 
 
 def _window_figures(
@@ -183,10 +171,22 @@ def _window_figures(
         for f in figures_of(si):
             if f.unit == "" and not (set(f.nouns) & info.terms):
                 continue  # a count of something the claim does not talk about
-            if f.unit == "" and "" not in units:
-                continue
+            if f.unit not in units and (units or f.unit == ""):
+                continue  # a claim that tracks a count is not updated by a sum of money
             out.append((si, f))
     return out
+
+
+ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
+
+
+def _about_claim(concept_sets: Sequence[frozenset[str]], numeric: Sequence[int],
+                 info: _ClaimInfo) -> list[int]:
+    """Sentences with a number beyond the best window that report on the claim (ABOUT_TERMS of its
+    distinctive terms): a matched article often gives the new figure a paragraph after the
+    sentence that matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
+    distinctive = info.distinctive
+    return [i for i in numeric if len(concept_sets[i] & distinctive) >= ABOUT_TERMS]
 
 
 def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
@@ -207,8 +207,23 @@ def detect_changes(
     infos = _claim_info(topic)
     changes: list[Change] = []
     changed: set[str] = set()
-    cue_hits = _cue_hits(sentences) if result.matches else []
     figures_of = cache(lambda si: parse_figures(sentences[si]))  # matched claims share sentences
+    concept_sets: Sequence[frozenset[str]] = ()
+    cue_hits: list[_CueHit] = []
+    numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
+    lead_sentences = max(1, result.title_sentences)
+    if result.matches:
+        numeric = [i for i, sentence in enumerate(sentences) if _DIGIT.search(sentence)]
+        concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
+            else [frozenset(concepts(s)) for s in sentences]
+        # a cue counts only in a matched claim's window or next to one of its distinctive terms:
+        # the other sentences are not read for cues at all
+        distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
+                                          if m.claim_key in infos))
+        windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
+        readable = frozenset(i for i, cs in enumerate(concept_sets)
+                             if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
+        cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -216,18 +231,26 @@ def detect_changes(
         info = infos[claim.key]
         strong = match.score >= thresholds.high
         # status
-        cues = _status_cues(cue_hits, info, claim)
+        window = _evidence_sentences(result, match, sentences)
+        # the lead (title, or first sentence) states the news: its cue applies to every matched
+        # claim it can move, as a proposal only
+        lead = (*range(lead_sentences),)
+        cues = _status_cues(cue_hits, info, claim, (*window, *lead))
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
-            confident = strong and not conflict and not cue.hedged
+            # applied without review only when the cue is attached to this claim's own words (its
+            # subject or object names a term no other claim of the topic has): a cue merely in
+            # the claim's evidence, or next to a name several claims share ("Delta"), may be
+            # about another claim told in the same sentence
+            confident = strong and not conflict and not cue.hedged and cue.about
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures
-        idx = _evidence_sentences(result, match, sentences)
+        idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
         candidates = []
         for si, fig in _window_figures(figures_of, idx, info):
             same_kind = [f for f in info.figures if f.unit == fig.unit]
@@ -240,7 +263,7 @@ def detect_changes(
             about = {i: len(info.distinctive.intersection(concepts(sentences[i]))) for i, _, _ in candidates}
             si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(_HEDGE.search(fold(sentences[si])))
+            hedged = bool(cue_book().hedging.search(fold(sentences[si])))
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
             confident = (strong and len(distinct) == 1 and old is not None and not hedged
                          and not contradicts_confirmed)
@@ -251,7 +274,7 @@ def detect_changes(
     if not changed and result.matches:
         best = result.matches[0]
         claim = claims.get(best.claim_key)
-        background = bool(_BACKGROUND.search(fold(best.evidence)))
+        background = bool(cue_book().background.search(fold(best.evidence)))
         if claim is not None and best.score >= thresholds.high and not background:
             changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, entry, best.score, best.evidence,
                                    claim.statement, best.evidence, True))

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
+from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
 from bot.match.gate import GateResult, word_set
 from bot.match.normalise import fold
 from bot.match.scorer import (
@@ -23,6 +26,7 @@ from bot.match.scorer import (
     claim_idf,
     foreign_actors,
     spelled_acronyms,
+    wordings,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
@@ -31,8 +35,15 @@ from bot.models import ClaimMatch, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
 SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
-EXPLAINED_RATIO = 1.25  # another claim scoring this much more on the same sentences ...
+EXPLAINED_RATIO = 2.0  # another claim scoring this much more on the same sentences ...
 EXPLAINED_FACTOR = 0.5  # ... explains them better: this claim's reading is halved
+# Evidence that reads more like a "not related" example an admin gave for the claim than like
+# any wording of the claim (statement, aliases, accepted examples) is not evidence for it.
+# Similarity is rapidfuzz `ratio` (0-100) on folded text; from NEGATIVE_SIMILAR on, each point
+# the negative is closer than the closest wording takes NEGATIVE_MARGIN-th of the score off, so
+# a negative taught for one sentence never hides different evidence for the same claim.
+NEGATIVE_SIMILAR = 70.0
+NEGATIVE_MARGIN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,8 @@ class TopicResult:
     sentences: tuple[str, ...] = ()
     claim_windows: dict[str, tuple[int, ...]] = field(default_factory=dict)
     title_sentences: int = 0
+    # the concepts of each sentence as the scorer read them (change detection reuses them)
+    sentence_concepts: tuple[frozenset[str], ...] = ()
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -72,9 +85,18 @@ def entry_sentences(entry: Entry) -> tuple[list[str], int]:
 class Matcher:
     """Precompiled topics; `match(entry)` gives one TopicResult per topic, in topic order."""
 
-    def __init__(self, topics: Sequence[TopicState], thresholds: Thresholds | None = None) -> None:
+    def __init__(self, topics: Sequence[TopicState], thresholds: Thresholds | None = None,
+                 semantic: SemanticSide | None = None) -> None:
         self.topics = tuple(topics)
         self.thresholds = thresholds or Thresholds()
+        # the sentence-embedding side (bot.match.semantic), None for lexical-only; see combine.py
+        self.semantic = semantic
+        self.claim_wordings = tuple(
+            tuple(Wordings(c.key, c.statement,
+                           tuple(w for w in wordings(c) if w != c.statement and w not in examples),
+                           c.examples, c.negatives)
+                  for c in t.claims for examples in (c.examples,))
+            for t in self.topics)
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
@@ -89,19 +111,36 @@ class Matcher:
         words = word_set(folded)
         concept_sets: list[frozenset[str]] | None = None
         out: list[TopicResult] = []
-        for ct, scorer in zip(self.compiled, self.window_scorers, strict=True):
+        for ti, (ct, scorer) in enumerate(zip(self.compiled, self.window_scorers, strict=True)):
             gate = ct.gate.check(folded, words)
             if concept_sets is None:
                 concept_sets = self.reader.sentence_sets(sentences, folded)
-            out.append(self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets))
+            out.append(self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, ti))
         return out
 
+    def _similarities(self, ti: int, sentences: list[str], n_title: int,
+                      concept_sets: list[frozenset[str]]) -> tuple[list[int], Sequence[Similarity]] | None:
+        """Semantic evidence for a gated entry: (candidate sentence indices, one result per claim),
+        None when the scorer is off or unavailable. Only the candidates are embedded."""
+        if self.semantic is None:
+            return None
+        weight = self.compiled[ti].term_weight
+        evidence = [sum(weight.get(t, 0.0) for t in cs) for cs in concept_sets]
+        cand = candidates(evidence, n_title)
+        if not cand:
+            return None
+        sims = self.semantic.similarities(self.claim_wordings[ti], [sentences[i] for i in cand])
+        return None if sims is None else (cand, sims)
+
     def _topic_result(self, ct: CompiledTopic, scorer: WindowScorer, gate: GateResult, sentences: list[str],
-                      n_title: int, concept_sets: list[frozenset[str]]) -> TopicResult:
+                      n_title: int, concept_sets: list[frozenset[str]], ti: int = 0) -> TopicResult:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
-        below = low / scale  # a claim below `low` gets a short record
+        semantic = self._similarities(ti, sentences, n_title, concept_sets) if gate.passed else None
+        # a claim below `low` gets a short record; with semantic evidence every claim hit gets a
+        # full one (its lexical points are half of what decides)
+        below = low / scale if semantic is None else 0.0
         # every match, and the best SCORES_KEPT others (for `why`); the rest cost nothing
         kept = scorer.best_of(concept_sets, floor=below, keep=SCORES_KEPT)
         scores: list[ClaimMatch] = []
@@ -137,7 +176,16 @@ class Matcher:
             if not passed:
                 features["score_before_gate"] = score
             evidence = " ".join(sentences[win.start:win.start + win.size])
+            if claim.negatives:
+                own = (claim.statement, *claim.aliases, *claim.examples)
+                factor, closest = negative_factor(evidence, claim.negatives, own)
+                if factor < 1.0:
+                    features["negative_similarity"] = closest
+                    features["score_before_negative"] = score
+                    score = round(score * factor, 2)
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
+        if semantic is not None:
+            scores = _with_semantic(ct, scores, windows, *semantic, sentences)
         scores = _explained_elsewhere(scores, windows, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
         matches = tuple(m for m in ranked if m.score >= low and m.score > 0)
@@ -145,6 +193,7 @@ class Matcher:
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
             sentences=tuple(sentences), claim_windows=windows, title_sentences=n_title,
+            sentence_concepts=tuple(concept_sets),
         )
 
     @staticmethod
@@ -165,6 +214,49 @@ class Matcher:
                 return True
             prev = cur
         return False
+
+
+def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],
+                   cand: list[int], sims: Sequence[Similarity], sentences: list[str]) -> list[ClaimMatch]:
+    """Each claim's one score from its lexical points and its best cosine (see combine.py).
+
+    `why` shows both parts: features `lexical` (points), `cosine`, `semantic` (points) and the
+    sentence the cosine came from. A claim no lexical window reached can match on semantic
+    evidence alone only if that is strong enough for the combined score to reach `low`. The
+    claim's window (what change detection reads) gains the semantic sentence.
+    """
+    by_key = {m.claim_key: m for m in scores}
+    out = []
+    for claim, sim in zip(ct.claims, sims, strict=True):
+        lexical = by_key.pop(claim.key, None)
+        cosine = float(sim.score)
+        idx = cand[sim.sentence_index] if 0 <= sim.sentence_index < len(cand) else None
+        lex_points = lexical.score if lexical is not None else 0.0
+        points = semantic_points(cosine)
+        if lexical is None and points == 0.0:
+            continue
+        score = combined(lex_points, cosine)
+        features = dict(lexical.features) if lexical is not None else {"gate": 1.0}
+        features.update({"lexical": lex_points, "cosine": round(cosine, 3), "semantic": round(points, 2)})
+        evidence = lexical.evidence if lexical is not None else ""
+        if idx is not None:
+            features["semantic_sentence"] = float(idx)
+            if points > lex_points or not evidence:
+                evidence = sentences[idx]
+            windows[claim.key] = tuple(sorted({*windows.get(claim.key, ()), idx}))
+        out.append(ClaimMatch(claim.key, score, evidence, features))
+    out.extend(by_key.values())  # claims the semantic side did not report (none, normally)
+    return out
+
+
+def negative_factor(evidence: str, negatives: Sequence[str], wordings: Sequence[str]) -> tuple[float, float]:
+    """(score factor, similarity 0-100 to the closest negative example) for a claim's evidence."""
+    text = fold(evidence)
+    closest = max(fuzz.ratio(text, fold(n)) for n in negatives)
+    if closest < NEGATIVE_SIMILAR:
+        return 1.0, round(closest, 1)
+    own = max(fuzz.ratio(text, fold(w)) for w in wordings)
+    return min(1.0, max(0.0, 1.0 - (closest - own) / NEGATIVE_MARGIN)), round(closest, 1)
 
 
 def _explained_elsewhere(scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],

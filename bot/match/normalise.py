@@ -1,17 +1,24 @@
 """Text normalisation shared by the gate, the scorer and change detection.
 
 Feeds write the same word many ways: "Microsoft’s" (curly apostrophe), "Israël", "fired" /
-"firing" / "fires", "8,000". Everything is reduced to folded, stemmed *concepts* so that a
-claim's terms are found whatever the inflection, and a few news-verb synonyms ("dismissed",
-"terminated" ~ "fired") land on the same concept. The resources here are generic English
-news vocabulary, not written for any story.
+"firing" / "fires", "8,000". Everything is reduced to folded, lemmatised *concepts* so that a
+claim's terms are found whatever the inflection. The lemmas come from simplemma's dictionaries
+(English always; German, French, Spanish and others when `DOSSIER_LANGUAGES` names them, see
+`languages`), and how rare a word is from wordfreq's frequency lists (`rarity`): general
+language resources shipped as packages, nothing written for one story. What a claim means
+beyond its words comes from the admin (claim aliases) and, with the semantic scorer on, from a
+sentence-embedding model.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+
+import simplemma
+import wordfreq
 
 _APOSTROPHES = {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'"}
 _DASHES = dict.fromkeys("‐‑‒–—―−", "-")
@@ -22,6 +29,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
 TOKEN_RE = _TOKEN  # for readers that tokenise folded text themselves (see scorer.ConceptReader)
 POSSESSIVE_RE = _POSSESSIVE
 
+# English function words (grammar, not content): they never decide which claim a sentence is about.
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -38,56 +46,29 @@ another several many much certain various specific ins
 # on what it says happened, and these are exactly what a follow-up changes.
 STATUS_WORDS = frozenset("""
 ongoing underway continuing alleged allegedly reportedly confirmed disputed denied retracted
-concluded previously coming soon weeks week days months later recently
+concluded previously coming soon weeks week days months later recently expected yet
 """.split())
 
-# Generic news vocabulary: words that name the same act or thing in reporting. Each line is
-# one concept; the first word is its name. A word on two lines belongs to both concepts.
-_SYNONYMS = """
-fire dismiss terminate sack oust
-protest protester demonstrate demonstrator demonstration sit rally encampment disrupt interrupt heckle
-review investigation inquiry probe audit examination investigate
-disable cease cut revoke block suspend deactivate halt discontinue shut stop terminate ban
-move transfer migrate relocate shift
-store storage host keep hold
-employee worker staff staffer engineer
-reveal expose uncover
-publish release disclose
-conclude complete finish end
-surveillance spy spying monitor monitoring intercept
-shareholder investor stockholder
-military army
-call phone
-airstrike strike bombing
-deadly lethal fatal kill killing
-netherlands dutch holland
-ireland irish
-israel israeli
-palestine palestinian
-britain british
-germany german
-france french
-europe european
-america american
-""".strip().splitlines()
+LANGUAGES_ENV = "DOSSIER_LANGUAGES"
+DEFAULT_LANGUAGES = ("en",)
 
-# British -our spellings meet the American -or ones (see `stem`), except these words.
-_OUR_KEEP = frozenset("four hour your tour pour flour sour our contour devour detour".split())
 
-_IRREGULAR = {
-    "men": "man", "women": "woman", "children": "child", "people": "person", "data": "data",
-    "media": "media", "news": "news", "series": "series", "analyses": "analysis", "crises": "crisis",
-    "held": "hold", "kept": "keep", "found": "find", "began": "begin", "begun": "begin", "shut": "shut",
-    "said": "say", "told": "tell", "made": "make", "took": "take", "taken": "take", "gave": "give",
-    "given": "give", "wrote": "write", "written": "write", "ran": "run", "cut": "cut", "led": "lead",
-    "used": "use", "uses": "use", "using": "use",
-    "sought": "seek", "brought": "bring", "withdrew": "withdraw", "withdrawn": "withdraw",
-}
-
-_SUFFIXES = (("ational", "ate"), ("isation", "ise"), ("ization", "ise"), ("iveness", "ive"),
-             ("fulness", "ful"), ("ousness", "ous"), ("ments", "ment"), ("ings", ""), ("ing", ""),
-             ("ied", "y"), ("ies", "y"), ("ers", "er"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"),
-             ("xes", "x"), ("zes", "z"), ("eed", "ee"), ("ed", ""), ("es", "e"), ("s", ""))
+@cache
+def languages() -> tuple[str, ...]:
+    """The languages whose lemmatiser is loaded: English first, then `DOSSIER_LANGUAGES` (e.g.
+    "en,de,fr,es"). Read once, on first use (not at import). Each language's dictionary costs
+    memory (measured in docs/decisions.md: ~20 MB for English or French, ~70-110 MB for Spanish
+    or German), so only English is on by default; without a language's lemmatiser its words
+    still match a claim's (or an alias's) when spelt alike or within the fuzzy vocabulary.
+    """
+    raw = os.environ.get(LANGUAGES_ENV, "")
+    chosen = [code.strip().lower() for code in raw.split(",") if code.strip()]
+    out = ["en", *[c for c in chosen if c != "en"]]
+    supported = set(simplemma.strategies.dictionaries.dictionary_factory.SUPPORTED_LANGUAGES)
+    unknown = [c for c in out if c not in supported]
+    if unknown:
+        raise ValueError(f"{LANGUAGES_ENV}: no lemmatiser for {', '.join(unknown)}")
+    return tuple(out)
 
 
 def fold(text: str) -> str:
@@ -105,60 +86,59 @@ def fold(text: str) -> str:
     return text.lower()
 
 
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A small suffix stripper: enough to make plurals, tenses and -ing forms meet.
+# English spellings that differ between British and American usage meet on one form (general
+# orthography, applied after the lemmatiser): "centre"/"center", "labour"/"labor",
+# "organise"/"organize", "cancelled"/"canceled" (simplemma lemmatises the latter only).
+_OUR_KEEP = frozenset("four hour your tour pour flour sour our contour devour detour".split())
 
-    Not a full Porter stemmer: it only has to map a claim's words and an article's words to
-    the same key, so over-stemming that is consistent on both sides is harmless.
-    """
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    if not word.isascii() or not word.isalpha() or len(word) <= 3:
-        return word
-    w = word
-    for suffix, repl in _SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and (w.endswith(("ss", "us", "sis")) or (w.endswith("is") and len(w) < 6)):
-                break
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz":  # "stopped" -> "stopp" -> "stop"
-        w = w[:-1]
-    if len(w) > 4 and w.endswith("tre"):  # centre -> center, theatre -> theater
-        w = w[:-2] + "er"
-    elif len(w) > 5 and w.endswith("our") and w not in _OUR_KEEP:  # labour -> labor
-        w = w[:-2] + "r"
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    if len(w) > 4 and w.endswith("iz"):  # organiz(e) -> organis(e)
-        w = w[:-1] + "s"
+
+def _spelling(w: str) -> str:
+    if len(w) > 4 and w.endswith("tre"):
+        return w[:-2] + "er"
+    if len(w) > 5 and w.endswith("our") and w not in _OUR_KEEP:
+        return w[:-2] + "r"
+    if len(w) > 5 and w.endswith("ise") and wordfreq.zipf_frequency(w[:-3] + "ize", "en") >= 2:
+        return w[:-3] + "ize"  # "organise" -> "organize"; "promise" stays ("promize" is no word)
+    if len(w) > 6 and w.endswith("ll") and w[-3] in "aeiou":  # "cancell", "travell" (British -ll-)
+        return w[:-1]
     return w
 
 
-def _concept_table() -> dict[str, tuple[str, ...]]:
-    table: dict[str, tuple[str, ...]] = {}
-    for line in _SYNONYMS:
-        words = line.split()
-        head = stem(words[0])
-        for w in words:
-            key = stem(w)
-            if head not in table.get(key, ()):
-                table[key] = (*table.get(key, ()), head)
-    return table
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The dictionary form of one folded word, in the first loaded language that knows it.
 
-
-_CONCEPTS = _concept_table()
+    Numbers and one- or two-letter words are kept as they are (acronyms, units).
+    """
+    if len(word) <= 2 or not word.isalpha():
+        return word
+    langs = languages()
+    out = simplemma.lemmatize(word, lang=langs if len(langs) > 1 else langs[0])
+    out = fold(out)
+    return _spelling(out)
 
 
 @lru_cache(maxsize=65536)
 def concept(word: str) -> tuple[str, ...]:
-    """The concept keys of one folded word: stemmed, then mapped through the synonym table.
+    """The concept keys of one folded word: its lemma (a tuple so a reader may map one word to
+    several keys; the lemmatiser gives one)."""
+    return (lemma(word),)
 
-    Usually one key; an ambiguous news verb ("terminated" a contract or an employee) has two.
+
+@lru_cache(maxsize=65536)
+def rarity(term: str) -> float:
+    """How much a term says about *which* claim, from the language's word frequencies.
+
+    wordfreq's Zipf frequency (the base-10 log of occurrences per billion words: "the" ~7.7,
+    "company" ~5.6, "lawsuit" ~4.1, a brand name ~2) in the most common of the loaded
+    languages; 6.5 - zipf, halved and bounded, so a common word ("people", "work", "report")
+    weighs a quarter and a rare one (a name, a technical word) 1.5. Numbers weigh half: they
+    are what a follow-up updates.
     """
-    s = stem(word)
-    return _CONCEPTS.get(s, (s,))
+    if is_number(term):
+        return 0.5
+    zipf = max(wordfreq.zipf_frequency(term, lang, wordlist="small") for lang in languages())
+    return min(1.5, max(0.25, (6.5 - zipf) / 2))
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -181,17 +161,6 @@ def concepts(text: str) -> list[str]:
         if tok not in STOPWORDS:
             out.extend(concept(tok))
     return out
-
-
-# Spelled-out names news writes for common acronyms: a claim that says "AI" is met by
-# "artificial intelligence". Generic; a claim's own 3+ letter acronyms ("IMOD") are also
-# recognised from their initials (see `scorer.SpelledAcronyms`).
-PHRASE_ACRONYMS = {
-    "artificial intelligence": "ai", "united nations": "un", "european union": "eu",
-    "amazon web services": "aws", "national security agency": "nsa",
-    "israel defense forces": "idf", "israeli defense forces": "idf", "israel defence forces": "idf",
-    "chief executive officer": "ceo", "human rights watch": "hrw",
-}
 
 
 def is_number(token: str) -> bool:

@@ -25,7 +25,6 @@ from rapidfuzz import fuzz, process
 
 from bot.match.gate import Gate
 from bot.match.normalise import (
-    PHRASE_ACRONYMS,
     POSSESSIVE_RE,
     STATUS_WORDS,
     STOPWORDS,
@@ -34,22 +33,11 @@ from bot.match.normalise import (
     concepts,
     fold,
     is_number,
+    rarity,
     raw_tokens,
 )
 from bot.models import ClaimState, TopicState
 
-# Words that carry little about *which* claim: they weigh half, whatever their rarity.
-_LIGHT = frozenset(concepts(
-    "use make take get go come company firm group people time year month week day work part way "
-    "thing number several many first last former previous previously later recent recently like "
-    "well report statement week today official officials told people government"
-))
-# Large organisations that often share a story's vocabulary. Generic, story-independent: an
-# organisation that a topic itself names is never treated as foreign to it.
-_GENERIC_ORGS = frozenset(concepts(
-    "google alphabet amazon aws apple meta facebook oracle ibm palantir nvidia openai cisco intel dell "
-    "hp salesforce tesla twitter x tiktok bytedance huawei samsung"
-)) - {"x"}
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-Z][\w’'&.-]*|\d{3,})")
 _INITIAL_FILLERS = frozenset(("of", "and", "for", "the"))
 _ACRONYM = re.compile(r"(?<![\w])[A-Z]{3,6}(?![\w])")
@@ -62,7 +50,7 @@ FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google 
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
 NO_VERB_FACTOR = 0.75  # the claim's action (its first past-tense verb) is missing
 SIZE_EXPONENT = 0.75  # raw = hit / total**a: long claims are not matched only by long windows
-SCALE = 0.5  # raw -> the 0..100 score the thresholds use
+SCALE = 0.55  # raw -> the 0..100 score the thresholds use (see Thresholds)
 SHORT_TEXT_SENTENCES = 4  # a title + summary entry this short ...
 SHORT_TEXT_BOOST = 1.6  # ... is dense lead text: each sentence stands for a paragraph
 PAIR_FACTOR = 0.95  # a two-sentence window is slightly weaker evidence than one sentence
@@ -128,8 +116,6 @@ def claim_terms(text: str) -> tuple[str, ...]:
     for tok in raw_tokens(text):
         if tok not in STOPWORDS and tok not in STATUS_WORDS:
             out.extend(concept(tok))
-    folded = fold(text)
-    out.extend(concept(a)[0] for phrase, a in PHRASE_ACRONYMS.items() if phrase in folded)
     return tuple(dict.fromkeys(out))
 
 
@@ -148,6 +134,33 @@ def main_verb(text: str) -> str | None:
     return None
 
 
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s*|(?<=[.!?])\s+(?=[A-Z\"'“])|\s+(?:but|while|whereas|although)\s+|,\s+(?:and|as|which)\s+"
+)
+MIN_CLAUSE_TERMS = 3  # a part of a statement with fewer content terms is too vague to match alone
+
+
+def clauses(statement: str) -> list[str]:
+    """The parts of a statement that state one fact each ("X happened; Y says Z" -> two).
+
+    An admin often packs several facts into one claim; an article that reports one of them
+    mentions the claim. Each part with MIN_CLAUSE_TERMS content terms becomes a wording of its
+    own, so a long claim is not matched only by an article that repeats all of it.
+    """
+    parts = [p.strip(" ,.") for p in _CLAUSE_BREAK.split(statement) if p and p.strip(" ,.")]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if len(claim_terms(p)) >= MIN_CLAUSE_TERMS]
+
+
+def wordings(claim: ClaimState) -> list[str]:
+    """Every wording a claim is matched on: its statement, its aliases (the admin's own words,
+    in any language), the examples learnt from review, and the statement's parts (`clauses`):
+    each is scored as a variant of the claim."""
+    out = [claim.statement, *claim.aliases, *claim.examples, *clauses(claim.statement)]
+    return [w for w in dict.fromkeys(out) if w.strip()]
+
+
 class CompiledTopic:
     """A topic's gate, claim variants and inverted index (built once per Matcher)."""
 
@@ -161,7 +174,9 @@ class CompiledTopic:
         variants: list[Variant] = []
         for ci, claim in enumerate(topic.claims):
             actors = entity_concepts(" ".join((claim.statement, *claim.aliases))) - other_entities
-            for text in (claim.statement, *claim.aliases):
+            # statement, aliases, examples an admin accepted from the review queue (storage/examples.py,
+            # ClaimState.examples: wordings news used for this claim), and the statement's clauses
+            for text in wordings(claim):
                 terms = claim_terms(text)
                 verb = main_verb(text)
                 if not terms:
@@ -171,8 +186,7 @@ class CompiledTopic:
                     w = idf.get(t, 1.0)
                     if t in keyword_concepts:
                         w *= 0.5  # every article that passes the gate has these
-                    if t in _LIGHT or t in _CALENDAR or is_number(t):
-                        w *= 0.5
+                    w *= 0.5 if t in _CALENDAR else rarity(t)
                     weights.append(w)
                 ranked = sorted(weights)
                 median = ranked[len(ranked) // 2]
@@ -190,6 +204,8 @@ class CompiledTopic:
                 postings.setdefault(t, []).append((vi, 1 << bit, w))
         self.postings = {k: tuple(p) for k, p in postings.items()}
         self.posting_keys = frozenset(self.postings)
+        # a term's heaviest weight in any wording: a sentence's lexical evidence for the topic
+        self.term_weight = {t: max(w for _, _, w in p) for t, p in self.postings.items()}
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:
@@ -213,7 +229,7 @@ def topic_entities(topic: TopicState) -> set[str]:
 
 
 def foreign_actors(topics: Sequence[TopicState]) -> list[frozenset[str]]:
-    """Per topic: organisations other topics (or the generic list) name and this one never does."""
+    """Per topic: organisations other topics name and this one never does (from the admin's topics)."""
     entities = [topic_entities(t) for t in topics]
     vocab = [
         entities[i] | {c for claim in t.claims for c in concepts(" ".join((claim.statement, *claim.aliases)))}
@@ -221,7 +237,7 @@ def foreign_actors(topics: Sequence[TopicState]) -> list[frozenset[str]]:
     ]
     out = []
     for i in range(len(topics)):
-        others: set[str] = set(_GENERIC_ORGS)
+        others: set[str] = set()
         for j, e in enumerate(entities):
             if j != i:
                 others |= e - entities[i]
@@ -387,8 +403,7 @@ def spelled_acronyms(topics: Iterable[TopicState], vocabulary: Iterable[str]) ->
                     key = concept(acronym.lower())[0]
                     if key in vocab:
                         initials[acronym.lower()] = key
-    phrases = {p: concept(a)[0] for p, a in PHRASE_ACRONYMS.items() if concept(a)[0] in vocab}
-    return SpelledAcronyms(phrases, initials) if phrases or initials else None
+    return SpelledAcronyms({}, initials) if initials else None
 
 
 __all__ = [

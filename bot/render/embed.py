@@ -147,7 +147,8 @@ def render_embed(change: Change) -> dict[str, Any]:
     if change.evidence:
         fields.append(_field("Evidence", "> " + clean(change.evidence, 1000), inline=False))
 
-    footer = " · ".join(["Dossier", change.topic_key, *([change.claim_key] if change.claim_key else [])])
+    footer = " · ".join(["Dossier", change.topic_key, *([change.claim_key] if change.claim_key else []),
+                         *(["found in the article page"] if change.text_source == "article_page" else [])])
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,

@@ -3,7 +3,10 @@
 Consumers are programs (jq, scripts), so text stays raw, not markdown-escaped; only control
 characters are removed so a payload printed to a terminal cannot carry escape sequences.
 Keys: topic, topic_title, claim, change, article{url,title,source,published}, score,
-evidence, before, after, diff, confident. Do not rename them.
+evidence, before, after, diff, confident, text_source, text_source_note. Do not rename them.
+`text_source` is where the matched text came from: "feed_content", "article_page" (the page
+behind the link was read) or "feed_summary" (the feed's summary only); `text_source_note` says
+why in a few words (e.g. "article page not used: HTTP 404"). Both are null when unknown.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "after": _text(change.after),
         "diff": strip_control(change.diff or build_diff(change)),
         "confident": bool(change.confident),
+        "text_source": change.text_source or None,
+        "text_source_note": _text(change.text_source_note) or None,
     }
 
 
@@ -99,4 +104,6 @@ def change_from_json(payload: dict[str, Any]) -> Change:
         after=_str(payload.get("after")),
         confident=bool(payload.get("confident", True)),
         diff=str(payload.get("diff") or ""),
+        text_source=str(payload.get("text_source") or ""),
+        text_source_note=str(payload.get("text_source_note") or ""),
     )

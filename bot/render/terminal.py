@@ -91,6 +91,8 @@ def render_terminal(change: Change, *, color: bool = False) -> str:
     if evidence:
         for row in textwrap.wrap(evidence, WIDTH - 2, break_on_hyphens=False):
             lines.append(_paint("> " + row, DIM, color))
+    if change.text_source == "article_page":
+        lines.append(_paint("(found in the article page behind the link, not in the feed)", DIM, color))
     return "\n".join(lines)
 
 

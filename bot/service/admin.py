@@ -28,10 +28,12 @@ from bot.service.browse import (
     DEFAULT_LOW,
     ClaimDetail,
     FeedHealth,
+    LearntExample,
     TopicDetail,
     TopicSummary,
     claim_detail,
     feed_health,
+    learnt_example,
     require_claim,
     require_topic,
     topic_detail,
@@ -43,7 +45,7 @@ from bot.service.errors import (
     UnsafeFeedError,
     shown,
 )
-from storage import claims_admin, guilds
+from storage import article_pages, claims_admin, examples, guilds
 from storage import feeds as feed_store
 from storage import outbox as outbox_store
 from storage.claims_admin import DuplicateKeyError, NoChangeError
@@ -434,6 +436,32 @@ async def retire_claim(db: Database, guild_id: int, topic_key: str, claim_key: s
     return await claim_detail(db, guild_id, claim.topic_key, claim.state.key)
 
 
+async def remove_example(db: Database, guild_id: int, topic_key: str, claim_key: str, example_id: int,
+                         *, actor_id: int, actor_name: str) -> LearntExample:
+    """Undo what a review decision taught: the matcher stops using that example (audited).
+
+    Works on retired claims too, so nothing learnt is ever stuck. The claim itself is not
+    changed, so no revision is written; the audit row keeps the removed text.
+    """
+    actor = Actor(actor_id, actor_name)
+    claim = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    target = f"{claim.topic_key}/{claim.state.key}"
+    try:
+        number = int(example_id)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{shown(str(example_id))} is not an example number.") from None
+    known = {e.id: e for e in await examples.examples_of_claim(db, claim.id)}
+    if number not in known:
+        raise NotFoundError(f"Claim {shown(target)} has no learnt example #{number}. "
+                            f"See them with /claim {claim.topic_key} {claim.state.key}.")
+    detail = f"{known[number].kind} example #{number}: {known[number].text}"
+    removed = await examples.remove_example(
+        db, claim.id, number, audit=_audit(guild_id, actor, "claim.unlearn", target, detail))
+    if removed is None:
+        raise NotFoundError(f"Example #{number} was removed meanwhile.")
+    return learnt_example(removed)
+
+
 async def merge_claims(db: Database, guild_id: int, source_topic: str, source_claim: str,
                        target_topic: str, target_claim: str, *, actor_id: int,
                        actor_name: str) -> MergeOutcome:
@@ -466,6 +494,14 @@ async def _health_of(db: Database, guild_id: int, url: str) -> FeedHealth:
         if feed.url == url:
             return feed
     raise NotFoundError(f"This server does not follow {shown(url)}. Try /feeds.")
+
+
+def check_feed_args(url: str, *, name: str | None = None, interval: str | None = None) -> str:
+    """The normalised URL, after the checks `add_feed` makes on its arguments (nothing fetched)."""
+    if name and name.strip():
+        _text(name, "feed name", MAX_FEED_NAME)
+    _interval(interval)
+    return _feed_url(url)
 
 
 async def add_feed(db: Database, guild_id: int, url: str, *, actor_id: int, actor_name: str,
@@ -537,6 +573,26 @@ async def resume_feed(db: Database, guild_id: int, url: str, *, actor_id: int, a
     if auto:
         await feed_store.set_paused(db, url, False)
     return await _health_of(db, guild_id, url)
+
+
+async def set_feed_fetch_article(db: Database, guild_id: int, url: str, mode: str, *, actor_id: int,
+                                 actor_name: str) -> str:
+    """Set whether Dossier reads the article page behind the feed's entries (auto, always,
+    never). The setting belongs to the feed, so a feed other servers follow too is refused."""
+    actor = Actor(actor_id, actor_name)
+    url = (url or "").strip().strip("<>").strip()
+    mode = (mode or "").strip().lower()
+    if mode not in article_pages.FETCH_MODES:
+        raise InvalidInputError(f"fetch_article must be one of {', '.join(article_pages.FETCH_MODES)}.")
+    await _health_of(db, guild_id, url)
+    row = await feed_store.get_feed(db, url)
+    others = (await feed_store.subscribers(db)).get(row.id, set()) - {guild_id}
+    if others:
+        raise ConflictError(f"{shown(url)} is also followed by {len(others)} other server(s); its "
+                            "article setting is shared, so it stays as it is.")
+    await article_pages.set_fetch_mode(db, url, mode)
+    await guilds.record_audit(db, _audit(guild_id, actor, "feed.fetch_article", url, mode))
+    return mode
 
 
 # --- channels and thresholds -----------------------------------------------------------------------

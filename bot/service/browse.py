@@ -16,17 +16,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
-from storage import claims_admin, guilds, topics
+from storage import article_pages, articles, claims_admin, examples, guilds, topics
 from storage import outbox as outbox_store
+from storage import search as search_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
+from storage.delivery import get_meta
 from storage.guilds import ArticleHit, BrokenChannel, Sighting
+from storage.search import RankedArticle
 
 DEFAULT_LOW = 40.0  # bot.match.thresholds.Thresholds defaults; pass the configured ones in
 DEFAULT_HIGH = 60.0
 MIN_QUERY = 2
 MAX_QUERY = 200
 MAX_LIMIT = 50
+SEMANTIC_STATUS_KEY = "semantic.status"  # written at start by bot.runner.start_semantic
 
 # --- views ------------------------------------------------------------------------------
 
@@ -90,6 +94,20 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class LearntExample:
+    """A wording the matcher learnt for a claim from a review decision (undo: its id)."""
+
+    id: int
+    kind: str  # positive (an accepted proposal's evidence) | negative ("not related")
+    text: str
+    article_url: str | None
+    article_title: str | None
+    proposal_id: int | None
+    actor: str  # admin:<user id>
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ClaimDetail:
     topic_key: str
     topic_title: str
@@ -104,6 +122,7 @@ class ClaimDetail:
     last_change_at: datetime | None
     revisions: list[Revision]  # the last N, oldest first
     total_revisions: int
+    examples: list[LearntExample] = field(default_factory=list)  # learnt from reviews, oldest first
 
 
 @dataclass(frozen=True)
@@ -131,13 +150,14 @@ class ClaimHit:
     claim_key: str
     statement: str
     status: Status
+    snippet: str = ""  # the statement around the hits, marked with storage.search.HIT_START/END
 
 
 @dataclass(frozen=True)
 class SearchResults:
     query: str
     claims: list[ClaimHit]
-    articles: list[ArticleHit]
+    articles: list[RankedArticle]  # best first, with title and summary snippets
 
 
 @dataclass(frozen=True)
@@ -155,6 +175,10 @@ class FeedHealth:
     paused_here_at: datetime | None  # this server's admins paused their subscription
     feed_paused_at: datetime | None  # the feed itself is paused (automatically, after failures)
     feed_paused_reason: str | None
+    # Article pages behind this feed's short entries, over the last week (storage.article_pages)
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_last_error: str | None = None
 
     @property
     def paused(self) -> bool:
@@ -173,6 +197,7 @@ class FeedHealth:
 class HealthReport:
     feeds: list[FeedHealth]
     broken_channels: list[BrokenChannel]
+    semantic: str | None = None  # "on", "off (setting)", "unavailable, lexical-only: why"; None: unknown
 
 
 @dataclass(frozen=True)
@@ -232,6 +257,9 @@ class WhyReport:
     seen_in: list[Sighting] = field(default_factory=list)
     topics: list[TopicWhy] = field(default_factory=list)
     posts: list[PostInfo] = field(default_factory=list)
+    # What the article was matched on: feed_content | article_page | feed_summary, and why
+    text_source: str | None = None
+    text_source_note: str | None = None
 
 
 # --- lookups shared with admin ------------------------------------------------------------
@@ -332,7 +360,25 @@ async def claim_detail(db: Database, guild_id: int, topic_key: str, claim_key: s
         status=s.status, aliases=s.aliases, figures=s.figures, sources=s.sources,
         retired_at=c.retired_at, merged_into=c.merged_into_key, last_change_at=c.last_change_at,
         revisions=revisions[-_limit(last, 5):], total_revisions=len(revisions),
+        examples=await learnt_examples(db, c.id),
     )
+
+
+def learnt_example(e: examples.ExampleRow) -> LearntExample:
+    return LearntExample(id=e.id, kind=e.kind, text=e.text, article_url=e.article_url,
+                         article_title=e.article_title, proposal_id=e.proposal_id, actor=e.actor,
+                         created_at=e.created_at)
+
+
+async def learnt_examples(db: Database, claim_id: int) -> list[LearntExample]:
+    """What review decisions taught the matcher about one claim, oldest first."""
+    return [learnt_example(e) for e in await examples.examples_of_claim(db, claim_id)]
+
+
+async def claim_examples(db: Database, guild_id: int, topic_key: str, claim_key: str) -> list[LearntExample]:
+    """The examples of a claim of this server (retired claims too), oldest first."""
+    c = await require_claim(db, guild_id, topic_key, claim_key, active=False)
+    return await learnt_examples(db, c.id)
 
 
 async def claim_history(db: Database, guild_id: int, topic_key: str, claim_key: str) -> list[Revision]:
@@ -376,18 +422,33 @@ def _query(text: str) -> str:
     return query
 
 
+SEARCH_HELP = ('Search with words, "a quoted phrase", a prefix like revi* and AND / OR / NOT '
+               "between words.")
+
+
 async def search(db: Database, guild_id: int, text: str, limit: int = 10) -> SearchResults:
-    """Claims (key, statement, aliases) and articles (title, summary) of this server only."""
+    """Claims (key, statement, aliases) and articles (title, summary) of this server only,
+    ranked by relevance (SQLite FTS5, bm25), with the hits marked in snippets."""
     query = _query(text)
+    fts = search_store.fts_query(query)
+    if not fts:
+        raise InvalidInputError(f"Nothing to search for in {shown(query)}. {SEARCH_HELP}")
     n = _limit(limit, 10)
-    claims = await claims_admin.search_claims(db, guild_id, query, n)
-    articles = await guilds.search_articles(db, guild_id, query, n)
-    hits = [ClaimHit(c.topic_key, c.topic_title, c.state.key, c.state.statement, c.state.status)
+    try:
+        claims = await search_store.search_claims(db, guild_id, fts, n)
+        articles = await search_store.search_articles(db, guild_id, fts, n)
+    except search_store.SearchSyntaxError as exc:
+        raise InvalidInputError(
+            f"Could not read the search {shown(query)} ({exc}). {SEARCH_HELP}") from None
+    hits = [ClaimHit(c.topic_key, c.topic_title, c.claim_key, c.statement, c.status, c.snippet)
             for c in claims]
     return SearchResults(query, hits, articles)
 
 
 async def feed_health(db: Database, guild_id: int) -> HealthReport:
+    subs = await guilds.subscriptions(db, guild_id)
+    pages = await article_pages.failures_by_feed(db, [s.feed.id for s in subs])
+    no_pages = article_pages.FeedPageFailures(0, 0, 0, None)
     feeds = [
         FeedHealth(
             url=s.feed.url, name=s.feed.name, origin=s.feed.origin, interval=s.feed.interval,
@@ -395,10 +456,14 @@ async def feed_health(db: Database, guild_id: int) -> HealthReport:
             last_status=s.feed.last_status, last_error=s.feed.last_error,
             failures=s.feed.failures, next_poll_at=s.feed.next_poll_at, paused_here_at=s.paused_at,
             feed_paused_at=s.feed.paused_at, feed_paused_reason=s.feed.paused_reason,
+            pages_fetched=pages.get(s.feed.id, no_pages).fetched,
+            pages_failed=pages.get(s.feed.id, no_pages).failed,
+            pages_last_error=pages.get(s.feed.id, no_pages).last_error,
         )
-        for s in await guilds.subscriptions(db, guild_id)
+        for s in subs
     ]
-    return HealthReport(feeds, await guilds.broken_channels(db, guild_id))
+    return HealthReport(feeds, await guilds.broken_channels(db, guild_id),
+                        semantic=await get_meta(db, SEMANTIC_STATUS_KEY))
 
 
 # --- why ----------------------------------------------------------------------------------
@@ -502,6 +567,9 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
     forms = _canonical(query)
     low, high = await thresholds(db, guild_id, default_low=default_low, default_high=default_high)
     article = await guilds.find_article(db, forms)
+    if article is None:  # a link to the page as the site shares it: its canonical URL
+        found = await article_pages.article_for_canonical(db, forms)
+        article = await guilds.get_article_hit(db, found) if found is not None else None
     not_seen = WhyReport(query=query, url=forms[0], found=False, low=low, high=high)
     if article is None:
         return not_seen
@@ -526,5 +594,18 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
         for r in rows
         if include_reviews or r.proposal_id is None
     ]
+    source, note = await _text_source(db, article.article_id)
     return WhyReport(query=query, url=article.url or forms[0], found=True, low=low, high=high,
-                     article=article, seen_in=seen_in, topics=topic_views, posts=posts)
+                     article=article, seen_in=seen_in, topics=topic_views, posts=posts,
+                     text_source=source, text_source_note=note)
+
+
+async def _text_source(db: Database, article_id: int) -> tuple[str, str | None]:
+    """What the article's current revision was matched on, from what was stored (no fetch)."""
+    page = await article_pages.latest_page(db, article_id)
+    if page is not None:
+        return page.source, page.note
+    entry = await articles.get_article(db, article_id)
+    if entry is not None and entry.content:
+        return "feed_content", None
+    return "feed_summary", "no article page was fetched for it"

@@ -22,11 +22,17 @@ from bot.service.errors import ConflictError, InvalidInputError, NotFoundError, 
 from storage import outbox as outbox_store
 from storage import review as review_store
 from storage.db import Database
+from storage.examples import NEGATIVE, POSITIVE
 from storage.guilds import AuditEntry
 from storage.outcomes import nonce_for
 from storage.review import AlreadyDecidedError, ClaimUnavailableError, ProposalNotFoundError, ProposalRow
 
 DECISIONS = {"accept": "accepted", "reject": "rejected", "unrelated": "unrelated"}
+# What each decision teaches the matcher about the proposal's claim (storage/examples.py):
+# accepted evidence is another wording of the claim; "not related" evidence is a negative
+# example. A rejection says the proposed value was wrong, not that the article is off-topic,
+# so it teaches nothing.
+LEARNS = {"accept": POSITIVE, "unrelated": NEGATIVE}
 APPLICABLE = {ChangeKind.STATUS_CHANGE, ChangeKind.FIGURE_CHANGE, ChangeKind.NEW_SOURCE,
               ChangeKind.DETAIL_CHANGE}
 
@@ -70,6 +76,8 @@ class DecisionOutcome:
     after: ClaimState | None
     rev: int | None  # revision written by an accept
     unmatched: bool  # "unrelated" removed the article's match to the claim
+    learnt: str | None = None  # "positive" | "negative": the evidence became an example of the claim
+    example_id: int | None = None  # that example, for undo (/admin claim unlearn)
 
 
 def _view(p: ProposalRow) -> ProposalView:
@@ -160,6 +168,7 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             db, guild_id, int(proposal_id), state=state, decided_by=f"{actor_name} ({actor_id})",
             apply=_accept(actor_name) if decision == "accept" else None,
             actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
+            learn=LEARNS.get(decision),
         )
     except ProposalNotFoundError:
         raise NotFoundError(
@@ -179,5 +188,6 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
     return DecisionOutcome(
         proposal_id=p.id, decision=decision, state=state, topic_key=p.topic_key,
         claim_key=p.claim_key, before=result.before, after=result.after, rev=result.rev,
-        unmatched=result.unmatched,
+        unmatched=result.unmatched, learnt=LEARNS.get(decision) if result.example_id else None,
+        example_id=result.example_id,
     )

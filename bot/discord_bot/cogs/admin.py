@@ -9,6 +9,7 @@ id and the acting admin, and confirm privately. Feed and channel changes wake th
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -25,11 +26,15 @@ from bot.discord_bot.autocomplete import (
     topic_choices,
 )
 from bot.discord_bot.client import admin_check
+from bot.discord_bot.feed_picker import FeedPicker
 from bot.discord_bot.paginate import send_pages
 from bot.models import Status
 from bot.render.sanitize import clean
 from bot.service import admin as service
-from bot.service import browse
+from bot.service import alerts as alerts_service
+from bot.service import browse, opml
+from bot.service import discover as discover_service
+from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
 from storage import outbox as outbox_store
@@ -66,6 +71,13 @@ def code(text: object, limit: int = 100) -> str:
     value = " ".join(str(text).replace("`", "'").split())
     value = value if len(value) <= limit else value[: limit - 1] + "…"
     return f"`{value}`"
+
+
+def _notify_text(setting: alerts_service.NotifySetting, *, prefix: str) -> str:
+    if not setting.active:
+        return f"{prefix}, updates of `{setting.topic_key}` mention no one (the default)."
+    return (f"{prefix}, confident {', '.join(setting.kinds)} updates of `{setting.topic_key}` "
+            f"mention <@&{setting.role_id}> in the topic's channel (never digests or review posts).")
 
 
 def missing_permissions(interaction: discord.Interaction, channel_id: int) -> list[str]:
@@ -230,6 +242,19 @@ class Admin(commands.Cog):
         await done(interaction, f"Claim {code(detail.topic_key)} › {code(detail.key)} retired; "
                                 "`/claim` still shows its history.")
 
+    @claim.command(name="unlearn", description="Remove an example the matcher learnt from a review decision")
+    @app_commands.describe(topic="The topic", claim="The claim",
+                           example="The example's number, as /claim lists it (e.g. 12)")
+    @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
+    @admin_check()
+    async def claim_unlearn(self, interaction: discord.Interaction, topic: str, claim: str,
+                            example: app_commands.Range[int, 1]) -> None:
+        removed = await service.remove_example(self.bot.db, gid(interaction), topic, claim, example,
+                                               **actor(interaction))
+        kind = "example" if removed.kind == "positive" else "\"not related\" example"
+        await done(interaction, f"Removed {kind} #{removed.id} from {code(topic)} › {code(claim)}: "
+                                f"{clean(removed.text, 300)}")
+
     @claim.command(name="merge", description="Fold a duplicate claim into another (the duplicate is retired)")
     @app_commands.describe(topic="The duplicate's topic", claim="The duplicate claim",
                            into_topic="The topic of the claim to keep", into_claim="The claim to keep")
@@ -254,19 +279,36 @@ class Admin(commands.Cog):
 
     # --- feeds ----------------------------------------------------------------------------
 
-    @feed.command(name="add", description="Follow a feed (RSS/Atom) in this server")
-    @app_commands.describe(url="The feed's http(s) URL", name="A display name",
+    @feed.command(name="add", description="Follow a feed (RSS/Atom), or the feeds a web page declares")
+    @app_commands.describe(url="The feed's http(s) URL, or a site / article page that declares its feeds",
+                           name="A display name",
                            interval="How often to poll, e.g. 15m, 1h (default 15m)")
     @admin_check()
     async def feed_add(self, interaction: discord.Interaction, url: str, name: str | None = None,
                        interval: str | None = None) -> None:
-        added = await service.add_feed(self.bot.db, gid(interaction), url, name=name, interval=interval,
-                                       allow_private=self.bot.settings.allow_private_feeds,
-                                       **actor(interaction))
-        self.wake_poller()
-        shared = "" if added.created else " (already polled for another server: shared, fetched once)"
-        await done(interaction, f"Following {code(added.feed.url, 300)}{shared}. "
-                                "It is polled shortly; see `/feeds`.")
+        target = service.check_feed_args(url, name=name, interval=interval)
+        allow = self.bot.settings.allow_private_feeds
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the address is fetched once
+        found = await discover_service.discover(self.bot.pipeline.fetcher, target, allow_private=allow)
+
+        async def follow(it: discord.Interaction, feed_url: str) -> str:
+            added = await service.add_feed(self.bot.db, gid(it), feed_url, name=name, interval=interval,
+                                           allow_private=allow, **actor(it))
+            self.wake_poller()
+            shared = "" if added.created else " (already polled for another server: shared, fetched once)"
+            found_in = f" (declared by {code(target, 200)})" if feed_url != target else ""
+            note = f" {found.note}; it is added as given." if found.note else ""
+            return (f"Following {code(added.feed.url, 300)}{found_in}{shared}. "
+                    f"It is polled shortly; see `/feeds`.{note}")
+
+        if len(found.feeds) > 1:
+            picker = FeedPicker(interaction.user.id, found.feeds, follow)
+            await interaction.followup.send(
+                f"{code(target, 200)} is a web page declaring {len(found.feeds)} feeds. Pick one:",
+                view=picker, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        text = await follow(interaction, found.feeds[0].url if found.feeds else target)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="remove", description="Stop following a feed in this server")
     @app_commands.describe(url="The feed's URL")
@@ -295,6 +337,48 @@ class Admin(commands.Cog):
         health = await service.resume_feed(self.bot.db, gid(interaction), url, **actor(interaction))
         self.wake_poller()
         await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
+
+    @feed.command(name="import", description="Follow every feed of an OPML file (from another reader)")
+    @app_commands.describe(file="An .opml file: at most 1 MB and 2,000 outlines")
+    @admin_check()
+    async def feed_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > opml.MAX_BYTES:
+            raise opml.too_large(file.size)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # SSRF checks take a moment
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise InvalidInputError(f"I could not download the file ({exc.status}). Nothing was changed.") \
+                from None
+        report = await opml.import_guild(self.bot.db, gid(interaction), data, **actor(interaction),
+                                         allow_private=self.bot.settings.allow_private_feeds)
+        if report.added:
+            self.wake_poller()
+        lines = [report.summary()]
+        lines += [f"+ {code(u, 150)}" for u in report.added[:15]]
+        if len(report.added) > 15:
+            lines.append(f"… and {len(report.added) - 15} more (see `/feeds`)")
+        lines += [f"= {code(u, 150)} (already followed)" for u in report.skipped[:5]]
+        await interaction.followup.send("\n".join(lines)[:1900], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @feed.command(name="export", description="This server's feeds as an OPML file (for another reader)")
+    @admin_check()
+    async def feed_export(self, interaction: discord.Interaction) -> None:
+        text = await opml.export_guild(self.bot.db, gid(interaction))
+        await interaction.response.send_message(
+            "This server's feeds, as OPML.", ephemeral=True, allowed_mentions=NO_MENTIONS,
+            file=discord.File(io.BytesIO(text.encode("utf-8")), filename="dossier-feeds.opml"))
+
+    @feed.command(name="article", description="Read the article page behind the feed's entries?")
+    @app_commands.describe(url="The feed's URL",
+                           mode="auto: short summaries only (default); always; never")
+    @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in ("auto", "always", "never")])
+    @app_commands.autocomplete(url=feed_choices)
+    @admin_check()
+    async def feed_article(self, interaction: discord.Interaction, url: str, mode: str) -> None:
+        mode = await service.set_feed_fetch_article(self.bot.db, gid(interaction), url, mode,
+                                                    **actor(interaction))
+        await done(interaction, f"Article pages for {code(url, 300)}: **{mode}**.")
 
     # --- channels, thresholds, audit -------------------------------------------------------
 
@@ -369,6 +453,40 @@ class Admin(commands.Cog):
         pages = fmt.audit_pages(page.entries)
         await send_pages(interaction, pages, ephemeral=True)
 
+    @admin.command(name="notify", description="Mention a role on a topic's updates of chosen kinds (opt-in)")
+    @app_commands.describe(
+        topic="The topic", role="The role to mention (leave out, or kinds none, to turn alerts off)",
+        kinds="status_change, figure_change, new_source, new_development; all; or none")
+    @app_commands.autocomplete(topic=topic_choices)
+    @admin_check()
+    async def notify(self, interaction: discord.Interaction, topic: str, role: discord.Role | None = None,
+                     kinds: str | None = None) -> None:
+        if role is None and kinds is None:
+            current = await alerts_service.get_notify(self.bot.db, gid(interaction), topic)
+            await done(interaction, _notify_text(current, prefix="Now"))
+            return
+        if role is not None and kinds is None:
+            raise InvalidInputError("Say which updates mention the role: `kinds: status_change, "
+                                    "figure_change, new_source, new_development`, `all` or `none`. "
+                                    "Nothing was changed.")
+        setting = await alerts_service.set_notify(self.bot.db, gid(interaction), topic,
+                                                  role.id if role else None, kinds or "none",
+                                                  **actor(interaction))
+        warning = ""
+        guild = interaction.guild
+        if setting.active and role is not None and guild is not None and guild.me is not None \
+                and not role.mentionable and not guild.me.guild_permissions.mention_everyone:
+            warning = (" Note: this role is not mentionable and I lack Mention Everyone, so Discord "
+                       "will show the mention without notifying anyone.")
+        await done(interaction, _notify_text(setting, prefix="From now on") + warning)
+
+    @admin.command(name="status", description="The last poll cycle, failing or paused feeds, backlogs")
+    @admin_check()
+    async def status(self, interaction: discord.Interaction) -> None:
+        report = await health_service.server_status(self.bot.db, gid(interaction))
+        await interaction.response.send_message(embed=fmt.status_embed(report), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
     # --- review queue ----------------------------------------------------------------------
 
     @review.command(name="list", description="Proposed changes waiting for a decision")
@@ -392,4 +510,9 @@ class Admin(commands.Cog):
         if outcome.state == "accepted":
             self.wake_poller()
         rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
-        await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.")
+        learnt = ""
+        if outcome.example_id is not None:
+            kind = "an example of" if outcome.learnt == "positive" else "a \"not related\" example for"
+            learnt = (f" Its evidence is now {kind} the claim (#{outcome.example_id}; undo with "
+                      "`/admin claim unlearn`).")
+        await done(interaction, f"Proposal #{outcome.proposal_id} {outcome.state}{rev}.{learnt}")

@@ -1,6 +1,6 @@
 """Member commands: look at this server's file. Read-only, ephemeral unless asked otherwise.
 
-/topics, /topic, /claim, /history, /updates, /search, /feeds, /why. Each parses its
+/topics, /topic, /claim, /history, /updates, /search, /feeds, /why, /export. Each parses its
 arguments, calls bot.service.browse with the server's id, and replies with embeds from
 format.py. Answers are ephemeral by default (only the asker sees them, channels are not
 flooded); `public: True` shares one with the channel.
@@ -8,6 +8,7 @@ flooded); `public: True` shares one with the channel.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 import discord
@@ -20,11 +21,18 @@ from bot.discord_bot.client import is_admin
 from bot.discord_bot.paginate import send_pages
 from bot.match import Thresholds
 from bot.service import browse
+from bot.service import export as export_service
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import DossierBot
 
 PUBLIC = "Show the answer to the whole channel (default: only you see it)"
+EXPORT_FORMATS = [
+    app_commands.Choice(name="Markdown (readable dossier)", value="md"),
+    app_commands.Choice(name="CSV (one row per revision)", value="csv"),
+    app_commands.Choice(name="JSON (for other tools)", value="json"),
+]
+MAX_ATTACHMENT = 8 * 1024 * 1024  # under Discord's smallest upload limit
 
 
 def default_thresholds(bot: DossierBot) -> Thresholds:
@@ -124,3 +132,25 @@ class Browse(commands.Cog):
                                   default_low=thresholds.low, default_high=thresholds.high,
                                   include_reviews=sees_reviews(self.bot, interaction, public=public))
         await send_pages(interaction, [fmt.why_embed(report)], ephemeral=not public)
+
+    @app_commands.command(name="export", description="A topic's dossier as a file: claims and every revision")
+    @app_commands.guild_only()
+    @app_commands.describe(topic="The topic's key (start typing to pick one)",
+                           format="Markdown to read, CSV for a spreadsheet, JSON for tools", public=PUBLIC)
+    @app_commands.autocomplete(topic=topic_choices)
+    @app_commands.choices(format=EXPORT_FORMATS)
+    async def export(self, interaction: discord.Interaction, topic: str, format: str = "md",
+                     public: bool = False) -> None:
+        result = await export_service.export_file(self.bot.db, guild_id(interaction), topic, format)
+        data = result.content.encode("utf-8")
+        if len(data) > MAX_ATTACHMENT:
+            await interaction.response.send_message(
+                f"The export is {len(data) // 1024 // 1024} MB, more than Discord takes; the bot's "
+                "operator can write it with `dossier export`.", ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none())
+            return
+        summary = (f"Dossier of `{result.export.topic_key}`: {len(result.export.claims)} claims, "
+                   f"{result.export.revision_count} revisions.")
+        await interaction.response.send_message(
+            summary, file=discord.File(io.BytesIO(data), filename=result.filename),
+            ephemeral=not public, allowed_mentions=discord.AllowedMentions.none())

@@ -19,7 +19,7 @@ from bot.discord_bot.format.common import (
 )
 from bot.render import kind_label
 from bot.render.sanitize import clean, plain
-from bot.service.browse import ClaimDetail, Revision, TopicDetail, TopicSummary
+from bot.service.browse import ClaimDetail, LearntExample, Revision, TopicDetail, TopicSummary
 
 
 def topics_pages(topics: Sequence[TopicSummary]) -> list[discord.Embed]:
@@ -136,6 +136,9 @@ def claim_embed(detail: ClaimDetail) -> discord.Embed:
     if detail.aliases:
         fields.append({"name": "Also phrased as",
                        "value": "\n".join(f"• {clean(a, 200)}" for a in detail.aliases), "inline": False})
+    if detail.examples:
+        fields.append({"name": f"Learnt from reviews ({len(detail.examples)})",
+                       "value": learnt_text(detail.examples), "inline": False})
     if detail.retired_at is not None:
         merged = f", merged into **{clean(detail.merged_into, 60)}**" if detail.merged_into else ""
         fields.append({"name": "Retired", "value": f"{when(detail.retired_at)}{merged}", "inline": False})
@@ -155,6 +158,22 @@ def claim_embed(detail: ClaimDetail) -> discord.Embed:
         "fields": fields,
         "footer": {"text": plain(detail.topic_title, 200)},
     })
+
+
+def learnt_text(examples: Sequence[LearntExample], *, limit: int = 1000) -> str:
+    """Newest first: `#id` ✅ accepted wording / 🚫 "not related", cut to fit one embed field."""
+    lines = []
+    for e in reversed(list(examples)):
+        icon = "✅" if e.kind == "positive" else "🚫"
+        lines.append(f"`#{e.id}` {icon} {clean(e.text, 160)}")
+    out, used = [], 0
+    for i, line in enumerate(lines):
+        if used + len(line) + 1 > limit - 40:
+            out.append(f"… and {len(lines) - i} more")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
 
 
 def history_pages(topic_key: str, claim_key: str, revisions: Sequence[Revision]) -> list[discord.Embed]:

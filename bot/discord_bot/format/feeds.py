@@ -45,13 +45,19 @@ def health_pages(report: HealthReport) -> list[discord.Embed]:
         if f.last_error:
             failures = f" ({f.failures} in a row)" if f.failures else ""
             parts.append(f"  last error{failures}: {clean(f.last_error, 200)}")
+        if f.pages_failed:
+            parts.append(f"  article pages: {f.pages_failed} of {f.pages_fetched} failed this week, "
+                         f"last: {clean(f.pages_last_error or '?', 150)} (the feed's text was used)")
         elif not f.paused:
             parts.append(f"  next poll {when(f.next_poll_at)}")
         lines.append("\n".join(parts))
     paused = sum(1 for f in report.feeds if f.paused)
     failing = sum(1 for f in report.feeds if f.last_error and not f.paused)
     header = (f"{len(report.feeds)} feed{'s' if len(report.feeds) != 1 else ''} · {paused} paused · "
-              f"{failing} failing\n\n")
+              f"{failing} failing\n")
+    if report.semantic:
+        header += f"Semantic matching: {clean(report.semantic, 300)}\n"
+    header += "\n"
     color = ERROR_COLOR if report.broken_channels or failing else (WARN_COLOR if paused else OK_COLOR)
     return pages_from_lines(lines, title="Feed health", header=header, color=color, per_page=8,
                             empty="This server follows no feeds. Admins: `/admin feed add`.")

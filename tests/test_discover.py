@@ -1,0 +1,42 @@
+"""Feed discovery in a web page (pure): hostile and messy HTML."""
+
+from __future__ import annotations
+
+from bot.parse.discover import MAX_FEEDS, MAX_SCAN, find_feed_links, looks_like_html
+
+RSS = 'type="application/rss+xml"'
+
+
+def test_links_are_resolved_deduplicated_and_only_http() -> None:
+    html = (f'<html><head><base href="https://cdn.example/blog/">'
+            f'<LINK REL="Alternate feed" {RSS} href="rss.xml" title=" Main\n feed ">'
+            f'<link rel="alternate" {RSS} href="https://cdn.example/blog/rss.xml">'
+            f'<link rel="alternate" {RSS} href="javascript:alert(1)">'
+            f'<link rel="alternate" {RSS} href="file:///etc/passwd">'
+            f'<link rel="alternate" type="application/atom+xml; charset=utf-8" href="//other.example/a">'
+            f'<link rel="alternate" type="text/html" href="/fr/">'
+            f'<link rel="alternate" {RSS}>').encode()
+    links = find_feed_links(html, "https://site.example/post/1")
+    assert [(f.url, f.title, f.kind) for f in links] == [
+        ("https://cdn.example/blog/rss.xml", "Main feed", "RSS"),
+        ("https://other.example/a", None, "Atom"),
+    ]
+
+
+def test_limits_on_hostile_pages() -> None:
+    many = "".join(f'<link rel="alternate" {RSS} href="/f{i}.xml">' for i in range(100)).encode()
+    assert len(find_feed_links(many, "https://s.example/")) == MAX_FEEDS
+    late = b"<html><head>" + b" " * MAX_SCAN + f'<link rel="alternate" {RSS} href="/late.xml">'.encode()
+    assert find_feed_links(late, "https://s.example/") == []  # past the part that is read
+    broken = f'<html><head><link rel="alternate" {RSS} href="/a.xml"<<<</hea'.encode() + b"\xff\xfe<script>"
+    assert [f.url for f in find_feed_links(broken, "https://s.example/")] == ["https://s.example/a.xml"]
+    latin = f'<link rel="alternate" {RSS} title="Caf\xe9" href="/c.xml">'.encode("latin-1")
+    assert find_feed_links(latin, "https://s.example/", "latin-1")[0].title == "Café"
+
+
+def test_html_or_feed() -> None:
+    assert not looks_like_html(b"<?xml version='1.0'?><rss version='2.0'/>", "text/html; charset=utf-8")
+    assert looks_like_html(b"<!doctype html><html>", "application/rss+xml")
+    assert looks_like_html(b"<p>hello</p>", "text/html")
+    assert looks_like_html(b"\n<!DOCTYPE HTML><html>", None)
+    assert not looks_like_html(b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'/>", "")

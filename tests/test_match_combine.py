@@ -1,0 +1,141 @@
+"""The one claim score from lexical and semantic evidence (bot/match/combine.py), with a fake
+semantic side at the model's edge: it reports given cosines and records what it was asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from bot.match import Matcher, Thresholds
+from bot.match.combine import (
+    CANDIDATES,
+    COS_FLOOR,
+    COS_FULL,
+    LEXICAL_WEIGHT,
+    candidates,
+    combined,
+    semantic_points,
+)
+from bot.models import ClaimState, Entry, Status, TopicState
+
+TOPIC = TopicState(
+    key="orion-port", title="Orion and the Port Authority",
+    keywords=(("orion",), ("harbour", "port authority")),
+    claims=(
+        ClaimState("suit", "Dockworkers may go to court to seek damages from Orion over the harbour cameras.",
+                   Status.ALLEGED),
+        ClaimState("audit", "Orion's audit of the harbour camera contract is ongoing.", Status.ONGOING),
+    ),
+)
+TH = Thresholds()
+
+
+@dataclass(frozen=True)
+class Sim:
+    claim_key: str
+    cosine: float
+    sentence_index: int
+
+    @property
+    def score(self) -> float:
+        return self.cosine
+
+
+class FakeSemantic:
+    """Cosine per (claim key, sentence substring); records every call."""
+
+    def __init__(self, table: dict[tuple[str, str], float]) -> None:
+        self.table = table
+        self.calls: list[list[str]] = []
+
+    def similarities(self, claims: Iterable[object], sentences: Sequence[str]) -> list[Sim]:
+        self.calls.append(list(sentences))
+        out = []
+        for c in claims:
+            key = str(c.key)
+            best = max(((self.table.get((key, s[:20]), 0.0), i) for i, s in enumerate(sentences)),
+                       default=(0.0, -1))
+            out.append(Sim(key, best[0], best[1]))
+        return out
+
+
+def entry(title: str, content: str) -> Entry:
+    return Entry(identity=title, url="https://news.example/a", title=title, summary="", content=content,
+                 published=None, source="Harbour Gazette", content_hash=title)
+
+
+SUED = "Orion was sued by harbour staff on Friday."
+
+
+def test_points_and_mean() -> None:
+    assert semantic_points(COS_FLOOR) == 0.0 and semantic_points(-1.0) == 0.0
+    assert semantic_points(COS_FULL) == 100.0 and semantic_points(0.99) == 100.0
+    assert semantic_points((COS_FLOOR + COS_FULL) / 2) == pytest.approx(50.0)
+    assert combined(70.0, None) == 70.0  # lexical-only: the lexical score, unchanged
+    assert combined(50.0, COS_FULL) == pytest.approx(LEXICAL_WEIGHT * 50 + (1 - LEXICAL_WEIGHT) * 100)
+
+
+def test_candidates_are_the_title_and_the_sentences_with_most_lexical_evidence() -> None:
+    evidence = [0.0, 3.0, 0.0, 1.0, *[0.5] * 20, 9.0]
+    got = candidates(evidence, n_title=1)
+    assert got[0] == 0 and len(got) == 1 + CANDIDATES
+    assert 24 in got and 1 in got and 3 in got and 2 not in got  # no claim term: never a candidate
+    assert got[1:] == sorted(got[1:])
+
+
+def test_a_paraphrase_matches_with_strong_semantic_evidence_and_why_shows_both_parts() -> None:
+    e = entry("Lawsuit", SUED)
+    lexical = Matcher([TOPIC], TH).match(e)[0]
+    fake = FakeSemantic({("suit", SUED[:20]): 0.72})
+    both = Matcher([TOPIC], TH, semantic=fake).match(e)[0]
+    suit = {m.claim_key: m for m in both.scores}["suit"]
+    lex_suit = {m.claim_key: m for m in lexical.scores}.get("suit")
+    assert lex_suit is None or lex_suit.score < TH.low  # the words differ: lexical alone misses it
+    assert "suit" in {m.claim_key for m in both.matches}
+    f = suit.features
+    assert f["cosine"] == 0.72 and f["semantic"] == 100.0 and "lexical" in f
+    assert suit.score == combined(float(f["lexical"]), 0.72)
+    assert SUED in suit.evidence and both.claim_windows["suit"]
+
+
+def test_topic_closeness_alone_does_not_match() -> None:
+    e = entry("Lawsuit", SUED)
+    fake = FakeSemantic({("suit", SUED[:20]): 0.45, ("audit", SUED[:20]): 0.45})
+    result = Matcher([TOPIC], TH, semantic=fake).match(e)[0]
+    assert result.matches == ()
+
+
+def test_only_gated_entries_and_only_candidate_sentences_are_embedded() -> None:
+    fake = FakeSemantic({})
+    m = Matcher([TOPIC], TH, semantic=fake)
+    m.match(entry("Weather", "It rained on the harbour all week."))  # fails the gate: no Orion
+    assert fake.calls == []
+    long = " ".join(f"Orion harbour note {i} about cameras." for i in range(30))
+    m.match(entry("Orion notes", long))
+    assert len(fake.calls) == 1 and 1 <= len(fake.calls[0]) <= 1 + CANDIDATES
+
+
+def test_semantic_side_off_or_unavailable_is_lexical_only() -> None:
+    class Off:
+        def similarities(self, claims: Iterable[object], sentences: Sequence[str]) -> None:
+            return None
+
+    e = entry("Orion audit", "Orion's audit of the harbour camera contract is ongoing, it said.")
+    lexical = Matcher([TOPIC], TH).match(e)[0]
+    off = Matcher([TOPIC], TH, semantic=Off()).match(e)[0]
+    assert [(m.claim_key, m.score) for m in off.scores] == [(m.claim_key, m.score) for m in lexical.scores]
+
+
+def test_a_claims_wordings_are_its_statement_aliases_examples_and_clauses() -> None:
+    from bot.match.scorer import wordings
+
+    claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
+                       Status.CONFIRMED, aliases=("Orion sacked four engineers",),
+                       examples=("Four engineers were let go by Orion after the harbour protest.",))
+    got = wordings(claim)
+    assert got[:3] == [claim.statement, claim.aliases[0], claim.examples[0]]  # learnt examples too
+    assert "Orion fired four engineers" in got and "the union says it will appeal the firings" in got
+    plain = ClaimState("p", "Orion fired four engineers.", Status.CONFIRMED)
+    assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings

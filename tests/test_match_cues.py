@@ -1,0 +1,223 @@
+"""Status cues (bot/match/cues.yaml) and figures, one test per cue family, on invented sentences
+in several languages: a family is general news language, not any one story's wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.match.changes import _cue_hits
+from bot.match.cues import cue_book, parse_cues
+from bot.match.figures import extract_figures
+from bot.models import Status
+
+# family -> (status announced, sentences that announce it, in several languages)
+FAMILIES = {
+    "conclusion": (Status.CONCLUDED, [
+        "The regulator has concluded its inquiry into the bakery chain.",
+        "The watchdog published its findings on the dam collapse on Friday.",
+        "The union chief testified before the senate panel on Tuesday.",
+        "Die Untersuchung der Behörde ist abgeschlossen.",
+        "L'enquête interne a conclu que le fournisseur était responsable.",
+        "La auditoría concluyó el lunes.",
+    ]),
+    "ruling": (Status.CONCLUDED, [
+        "A judge dismissed the tenants' lawsuit against the landlord.",
+        "The toy maker settled the case for an undisclosed sum.",
+        "The airline was fined by the aviation authority.",
+        "Das Gericht hat die Klage der Mieter abgewiesen.",
+        "Le tribunal a débouté les plaignants.",
+        "El juez desestimó la demanda contra la constructora.",
+    ]),
+    "start": (Status.ONGOING, [
+        "Residents filed a class action against the chemical plant.",
+        "The hospital sued its software vendor on Friday.",
+        "A judge ruled the farmers' suit can proceed.",
+        "Die Reederei hat den Hersteller verklagt.",
+        "Le syndicat a intenté un procès contre la mairie.",
+        "La aerolínea presentó una demanda contra el fabricante.",
+    ]),
+    "confirmation": (Status.CONFIRMED, [
+        "The bank confirmed the data leak on Monday.",
+        "The carmaker admitted the emissions software was faulty.",
+        "Der Konzern bestätigte den Datenabfluss.",
+        "Le constructeur a reconnu le défaut.",
+        "La empresa confirmó la filtración.",
+    ]),
+    "announcement": (Status.CONFIRMED, [
+        "The carmaker announced a recall of the heaters.",
+        "Der Konzern hat den Rückruf angekündigt.",
+        "La empresa anunció el cierre de la planta.",
+    ]),
+    "denial": (Status.DENIED, [
+        "The mayor denied the bribery allegations.",
+        "Der Minister bestritt die Vorwürfe.",
+        "Le ministre a démenti les accusations.",
+        "El alcalde negó las acusaciones.",
+    ]),
+    "reopening": (Status.ONGOING, [
+        "The regulator reopened its inquiry into the bakery chain.",
+        "Die Behörde hat die Ermittlungen wieder aufgenommen.",
+        "La fiscalía reabrió la investigación.",
+    ]),
+    "retraction": (Status.RETRACTED, [
+        "The newspaper retracted the story about the senator.",
+        "The council reversed its decision on the bus depot.",
+        "Die Zeitung hat den Bericht zurückgezogen.",
+        "El diario se retractó del reportaje.",
+    ]),
+    "dispute": (Status.DISPUTED, [
+        "The miner contested the inspectors' report.",
+        "The retailer appealed the ruling.",
+        "Der Hersteller hat den Bescheid angefochten.",
+        "La empresa impugnó la multa.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_each_cue_family_is_recognised_in_several_languages(family: str) -> None:
+    status, sentences = FAMILIES[family]
+    assert family in {f.name for f in cue_book().families}
+    for sentence in sentences:
+        hits = _cue_hits([sentence])
+        assert status in {h.status for h in hits}, sentence
+        assert not any(h.negated for h in hits if h.status is status), sentence
+
+
+def test_every_family_of_the_resource_has_a_test() -> None:
+    assert {f.name for f in cue_book().families} == set(FAMILIES)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The regulator has not concluded its inquiry.",
+    "The hospital never sued its software vendor.",
+    "The bank has not confirmed the data leak.",
+    "Die Untersuchung ist noch nicht abgeschlossen.",
+])
+def test_negation_is_kept(sentence: str) -> None:
+    hits = _cue_hits([sentence])
+    assert hits and all(h.negated for h in hits), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "The chain reportedly settled the case.",
+    "Sources said the regulator concluded its inquiry.",
+    "Según fuentes, la empresa confirmó la filtración.",
+])
+def test_hedging_and_attribution_are_kept(sentence: str) -> None:
+    hits = _cue_hits([sentence])
+    assert hits and all(h.hedged for h in hits), sentence
+
+
+def test_a_cue_in_a_clause_telling_the_background_is_never_applied() -> None:
+    hits = _cue_hits(["The carmaker changed its policy after a complaint was filed in Brussels."])
+    assert hits and all(h.hedged for h in hits)
+    assert not any(h.hedged for h in _cue_hits(["A complaint was filed in Brussels on Monday."]))
+
+
+def test_an_announcement_settles_no_dispute() -> None:
+    hits = _cue_hits(["The company announced that its review found no evidence."])
+    assert {h.family for h in hits} >= {"announcement"}
+    assert all(Status.DISPUTED not in h.froms for h in hits if h.family == "announcement")
+
+
+def test_a_longer_cue_of_another_family_wins() -> None:
+    hits = _cue_hits(["The motion was rejected by shareholders at the meeting."])
+    assert {h.family for h in hits} == {"conclusion"}  # not the denial family's "rejected"
+
+
+def test_base_forms_announce_nothing() -> None:
+    assert _cue_hits(["Residents are expected to sue the chemical plant."]) == []
+    assert _cue_hits(["The regulator will publish a report."]) == []
+
+
+def test_a_malformed_resource_is_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="not a string"):
+        parse_cues({"families": {"x": {"to": "concluded", "from": ["ongoing"], "en": [False]}},
+                    "negation": {"en": ["not"]}, "hedging": {"en": ["may"]}, "background": {"en": ["earlier"]}})
+    with pytest.raises(ValueError, match="bad `to`"):
+        parse_cues({"families": {"x": {"to": "finished", "from": ["ongoing"], "en": ["ended"]}}})
+
+
+@pytest.mark.parametrize(("text", "figures"), [
+    ("a weekly quota of 120 parcels", ("120",)),
+    ("the quota rose to 150 parcels a week", ("150",)),
+    ("losses of $500m", ("$500 million",)),
+    ("a fine of £140m", ("£140 million",)),
+    ("550 millones de dólares", ("$550 million",)),
+    ("über 500 Millionen Dollar Schaden", ("$500 million",)),
+    ("plus de 500 millions de dollars", ("$500 million",)),
+    ("1,2 Milliarden Euro", ("€1.2 billion",)),
+    ("7.000 vuelos cancelados", ("7,000",)),
+    ("8,5 Millionen Computer", ("8,500,000",)),
+    ("between $350-500m in costs", ("$350 million", "$500 million")),
+    ("entre 350 y 500 millones de dólares", ("$350 million", "$500 million")),
+    ("turnout was 31 per cent", ("31%",)),
+    ("42 Prozent der Stimmen", ("42%",)),
+    ("Unit 8200 in 2024 on May 3", ()),
+    ("version 3.5 shipped", ()),
+])
+def test_figures_in_any_unit_and_language(text: str, figures: tuple[str, ...]) -> None:
+    assert extract_figures(text) == figures
+
+
+@pytest.fixture
+def french(monkeypatch: pytest.MonkeyPatch):
+    """The French lemmatiser loaded (DOSSIER_LANGUAGES=en,fr); every cache cleared after."""
+    from bot.match import normalise
+
+    def clear() -> None:
+        for f in (normalise.languages, normalise.lemma, normalise.concept, normalise.rarity):
+            f.cache_clear()
+
+    monkeypatch.setenv(normalise.LANGUAGES_ENV, "en,fr")
+    clear()
+    yield
+    monkeypatch.delenv(normalise.LANGUAGES_ENV)
+    clear()
+
+
+def test_languages_setting_loads_a_lemmatiser_and_refuses_unknown_codes(french: None,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.match import normalise
+    from bot.match.matcher import Matcher
+    from bot.models import ClaimState, Entry, TopicState
+
+    assert normalise.languages() == ("en", "fr")
+    assert normalise.concept("poursuivies") == normalise.concept("poursuivie")  # French inflection
+    topic = TopicState(key="t", title="Orion", keywords=(("orion",),), claims=(
+        ClaimState("suit", "Orion was sued by dockworkers.", Status.ALLEGED,
+                   aliases=("Les dockers poursuivent Orion en justice",)),))
+    entry = Entry(identity="x", url=None, title="Orion", summary="", published=None, source="",
+                  content_hash="x", content="Les dockers ont poursuivi Orion en justice lundi.")
+    result = Matcher([topic]).match(entry)[0]
+    assert "suit" in {m.claim_key for m in result.matches}  # the alias, in another inflection
+    monkeypatch.setenv(normalise.LANGUAGES_ENV, "en,xx")
+    normalise.languages.cache_clear()
+    with pytest.raises(ValueError, match="xx"):
+        normalise.languages()
+
+
+def test_a_cue_in_the_lead_is_proposed_for_the_matched_claim_never_applied() -> None:
+    from bot.match import Matcher, Thresholds, detect_changes
+    from bot.models import ChangeKind, ClaimState, Entry, TopicState
+
+    topic = TopicState(key="orion", title="Orion and the Port Authority",
+                       keywords=(("orion",), ("harbour", "port authority")),
+                       claims=(ClaimState("audit", "Orion's audit of how the Port Authority uses its servers "
+                                                   "is ongoing.", Status.ONGOING),))
+    e = Entry(identity="x", url=None, title="Inquiry concluded", summary="", published=None,
+              source="Harbour Gazette", content_hash="x",
+              content="Orion's audit of how the Port Authority uses its servers found no misuse.")
+    th = Thresholds()
+    result = Matcher([topic], th).match(e)[0]
+    assert result.matches and result.claim_windows["audit"] == (1,)  # the body sentence, not the title
+    status = [c for c in detect_changes(topic, e, result, th) if c.kind is ChangeKind.STATUS_CHANGE]
+    assert [(c.claim_key, c.after, c.confident) for c in status] == [("audit", "concluded", False)]
+
+
+def test_a_start_told_as_history_does_not_reopen_a_concluded_claim() -> None:
+    hits = _cue_hits(["The inquiry was launched in August 2023."])
+    assert hits and all(Status.CONCLUDED not in h.froms for h in hits)
+    reopened = _cue_hits(["The regulator reopened the inquiry."])
+    assert any(Status.CONCLUDED in h.froms and h.status is Status.ONGOING for h in reopened)
