@@ -28,7 +28,10 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
-         "--no-reader", "--idle-seconds", "0.3", "--json", str(out), "--corpus", str(CORPUS)],
+         "--no-reader", "--idle-seconds", "0.3", "--json", str(out), "--corpus", str(CORPUS),
+         # the harness is under test, not the scorer: no model load per process; W3 is W4's
+         # code path with full entries, skipped to keep this test short
+         "--env", "DOSSIER_SEMANTIC=off", "--workloads", "W1,W2,W4"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -36,20 +39,19 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     (summary,) = json.loads(out.read_text())["summaries"]
     print(proc.stdout)  # shown by pytest when an assertion below fails
     rows = summary["workloads"]
-    assert set(rows) == {"W1", "W2", "W3", "W4", "W4n"}  # W4n: W4 with fetch_article: never
+    assert set(rows) == {"W1", "W2", "W4", "W4n"}  # W4n: W4 with fetch_article: never
     assert rows["W4"]["server_hits"]["dossier"].get("page") == 10  # the pages behind short entries
     assert "page" not in rows["W4n"]["server_hits"]["dossier"]
-    w1, w2, w3, w4 = (rows[k]["dossier"] for k in ("W1", "W2", "W3", "W4"))
+    w1, w2, w4 = (rows[k]["dossier"] for k in ("W1", "W2", "W4"))
     assert w1["info"]["new"] == 60 and w1["info"]["failed"] == 0
     assert w1["info"]["updates_printed"] == w1["info"]["updates"] > 0
     assert w2["info"]["new"] == 0 and w2["info"]["not_modified"] == 3
     assert rows["W2"]["server_hits"]["dossier"] == {"feed_304": 3}
-    assert w3["info"]["new"] == rows["W3"]["entries"] == 10
-    assert w4["info"]["new"] == rows["W4"]["entries"] == 10
+    assert w4["info"]["new"] == rows["W4"]["entries"] == 10  # a skipped W3 added nothing
     assert summary["idle_loop"]["samples"] > 0
-    for row in (w1, w3, w4):  # (W2 may end before the monitor's first 20 ms wake-up)
+    for row in (w1, w4):  # (W2 may end before the monitor's first 20 ms wake-up)
         assert row["info"]["loop"]["samples"] > 0  # the DOSSIER_LOOP_STATS hook in the CLI works
-    for row in (w1, w2, w3, w4):
+    for row in (w1, w2, w4):
         assert row["info"]["loop"]["duration_s"] > 0
         assert 0 < row["run_s"] <= row["wall_s"]
         assert row["peak_rss_mb"] > 20 and row["cpu_s"] > 0
