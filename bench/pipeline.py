@@ -33,6 +33,7 @@ import random
 import re
 import shutil
 import signal
+import site
 import statistics
 import subprocess
 import sys
@@ -532,7 +533,8 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                     measure = run_measured(
                         [str(reader_py), str(ROOT / "bench" / "reader_cycle.py"), "--repo", str(ROOT),
                          "--db", str(tmp / "reader.sqlite"), "--feeds", str(tmp / "urls.txt"),
-                         "--topics", str(tmp / "topics.json"), "--workers", str(args.reader_workers)],
+                         "--topics", str(tmp / "topics.json"), "--workers", str(args.reader_workers),
+                         "--extra-path", os.pathsep.join(site.getsitepackages())],
                         env, tmp / f"reader-{step.name}.out", tmp / f"reader-{step.name}.err")
                     check(measure, f"reader {step.name}", tmp / f"reader-{step.name}.err")
                     measure.info = json.loads((tmp / f"reader-{step.name}.out").read_text().splitlines()[-1])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
 import types
@@ -53,7 +54,12 @@ def main() -> int:
     ap.add_argument("--feeds", required=True, type=Path, help="feed URLs, one a line")
     ap.add_argument("--topics", required=True, type=Path, help="JSON: [{key, keywords, exclude}]")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--extra-path", default="",
+                    help="Dossier's site-packages, searched after reader's own (the gate's imports)")
     args = ap.parse_args()
+    # Appended, not prepended: reader's own packages win; what only Dossier has (its gate's
+    # lemmatiser and word lists) is found there.
+    sys.path.extend(p for p in args.extra_path.split(os.pathsep) if p)
 
     gate_cls, fold, html_to_text = load_gate(args.repo.resolve())
     from reader import make_reader
