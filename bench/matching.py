@@ -1,15 +1,17 @@
 """Matching quality on both labelled dev stories, in one run (issue 12; page mode: issue 11).
 
-    python bench/matching.py [--story dev|story3|all] [--mode full,summary] [--no-replay]
-                             [--no-learning] [--json] [--verbose] [--corpus PATH]
+    python bench/matching.py [--story dev|story3|all] [--mode full,summary,page] [--replay]
+                             [--replay-mode full,summary,page] [--learning] [--all]
+                             [--json] [--verbose] [--corpus PATH]
 
 For each story (`../shared/corpus/dev.jsonl` + topics.yaml, `../shared/corpus/story3/`, read
 from disk, never copied) and each feed mode (full text; title + ~300-character summary; page
 mode once branch `article` registers it), Dossier and two baselines measured in the same run:
 topic and claim P/R/F1 and distinct labelled changes found (definitions in
 bench/matchbench/metrics.py). Then each story is followed as a server would follow it (`dossier
-run --once` per feed snapshot, bench/matchbench/replay.py; `--no-replay` skips it) and the
-review-learning simulation runs (bench/matchbench/learning.py; `--no-learning`). Speed is
+run --once` per feed snapshot, bench/matchbench/replay.py; `--replay`) and the review-learning
+simulation (bench/matchbench/learning.py; `--learning`); `--all` runs both. They start the bot
+once per snapshot, so they take minutes, not seconds. Speed is
 bench/speed.py.
 """
 
@@ -42,12 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="corpus folder (default: $DOSSIER_CORPUS or ../shared/corpus)")
     ap.add_argument("--low", type=float, default=None, help="match threshold (default: the bot's)")
     ap.add_argument("--high", type=float, default=None, help="apply threshold (default: the bot's)")
-    ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True,
-                    help="follow each story as a server would (default: on)")
+    ap.add_argument("--replay", action=argparse.BooleanOptionalAction, default=False,
+                    help="also follow each story as a server would")
     ap.add_argument("--replay-mode", default="full",
                     help=f"comma-separated feeds to replay: {', '.join(FEED_KINDS)} (default: full)")
-    ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=True,
-                    help="run the review-learning simulation (default: on)")
+    ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=False,
+                    help="also run the review-learning simulation")
+    ap.add_argument("--all", action="store_true", help="--replay and --learning")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     ap.add_argument("--verbose", "-v", action="store_true", help="print what Dossier missed, per article")
     return ap
@@ -84,7 +87,7 @@ def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: 
             entry["replay"][kind] = followed.summary()
     if args.learning:
         learnt = simulate(story, FEED_KINDS[args.replay_kinds[0]], env=env)
-        learning_block(learnt, out)
+        learning_block(learnt, out, verbose=args.verbose)
         entry["learning"] = learnt.as_dict()
     return entry
 
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.modes = _choices(args.mode, mode_registry.available(), "mode")
     args.replay_kinds = _choices(args.replay_mode, FEED_KINDS, "replay mode")
+    args.replay = args.replay or args.all
+    args.learning = args.learning or args.all
     default = Thresholds()
     thresholds = Thresholds(low=default.low if args.low is None else args.low,
                             high=default.high if args.high is None else args.high)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from bench.matchbench.corpus import date_order, make_story
+from bench.matchbench.follow import Follower
+from bench.matchbench.learning import learning_admin, learning_available
 from bench.matchbench.metrics import labelled_changes, norm_value, same_figure, same_value, score
 from bench.matchbench.modes import FULL, SUMMARY, summary_of
 from bench.matchbench.predict import Prediction, SeenChange, dossier, naive
 from bench.matchbench.quality import measure
-from bench.matchbench.replay import gold_states, judge, replay
+from bench.matchbench.replay import admin_policy, gold_states, judge, replay
 from bot.match import Thresholds
+from bot.service.review import ProposalView
+from storage.db import Database
 from storage.topics import ClaimRevision
 
 TOPICS = {"topics": [
@@ -136,7 +140,46 @@ def test_replay_gold_and_verdicts() -> None:
 
 def test_replay_runs_the_real_command_on_a_snapshot() -> None:
     story = make_story("synthetic", TOPICS, RECORDS)
-    result = replay(story)
+    result = replay(story, env={"DOSSIER_SEMANTIC": "off"})  # the harness, not the model, is under test
     assert result.snapshots == 1 and result.articles == 3
     assert {c.claim for c in result.claims} == {"fine", "appeal"}
     assert result.updates >= 1  # the run printed JSON lines for the relevant articles
+
+
+def _proposal(claim: str | None, kind: str, after: str, url: str) -> ProposalView:
+    return ProposalView(id=1, topic_key="harbour-fine", topic_title="t", claim_key=claim, claim_statement=None,
+                        kind=kind, before=None, after=after, score=50.0, evidence="e", diff="",
+                        article_url=url, article_title=None, article_source=None, state="pending",
+                        decided_by=None, created_at=None)
+
+
+def test_simulated_admins_decide_from_the_labels() -> None:
+    story = make_story("synthetic", TOPICS, RECORDS)
+    gold = gold_states(story, date_order(story.records))
+    replay_admin = admin_policy(gold)
+    assert replay_admin(_proposal("fine", "figure_change", "€3 million", "u")) == "accept"
+    assert replay_admin(_proposal("fine", "figure_change", "€9 million", "u")) == "reject"
+    assert replay_admin(_proposal("fine", "new_source", "Wire", "u")) is None
+    with Follower(story) as follower:
+        admin = learning_admin(follower, {"appeal-filed": {"appeal", "fine"}})
+        link = follower.server.article_url("appeal-filed")
+        assert admin(_proposal("appeal", "new_source", "Wire", link)) == "accept"
+        assert admin(_proposal("fine", "status_change", "concluded", link)) == "accept"
+        assert admin(_proposal("fine", "new_source", "Wire", follower.server.article_url("lighthouse"))) == "unrelated"
+        assert admin(_proposal(None, "new_development", "x", link)) is None
+
+
+async def test_learning_is_detected_by_its_example_table() -> None:
+    async with await Database.open(":memory:") as db:  # this build stores claim examples
+        assert await learning_available(db)
+    async with await Database.open(":memory:", migrate=False) as db:  # a schema without them
+        assert not await learning_available(db)
+
+
+def test_per_claim_counts_add_up() -> None:
+    story = make_story("synthetic", TOPICS, RECORDS)
+    preds = [Prediction({}, {"fine"}), Prediction({}, {"appeal"}), Prediction({}, {"fine"})]
+    s = score(story.records, preds, story.main_topic, with_changes=False)
+    assert (s.per_claim["fine"].tp, s.per_claim["fine"].fp, s.per_claim["fine"].fn) == (1, 1, 1)
+    assert (s.per_claim["appeal"].tp, s.per_claim["appeal"].fp, s.per_claim["appeal"].fn) == (1, 0, 0)
+    assert sum(c.tp for c in s.per_claim.values()) == s.claim.tp

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bench.matchbench.corpus import Story, date_order
@@ -50,6 +50,7 @@ class LearningResult:
     accepted: int = 0
     unrelated: int = 0
     seconds: float = 0.0
+    decisions: list[str] = field(default_factory=list)  # "accept claim (article): evidence"
 
     def as_dict(self) -> dict[str, Any]:
         if not self.available:
@@ -58,6 +59,7 @@ class LearningResult:
         return {"available": True, "first_half": self.first_half, "second_half": self.second_half,
                 "accepted": self.accepted, "unrelated": self.unrelated,
                 "claim_before": self.before.as_dict(), "claim_after": self.after.as_dict(),
+                "decisions": self.decisions,
                 "seconds": round(self.seconds, 1)}
 
 
@@ -113,6 +115,11 @@ def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
         after.play(second)
         result.after = stored_claims(after, story, second)
         result.accepted, result.unrelated = len(after.decisions.accepted), len(after.decisions.unrelated)
+        decided = (("accept", after.decisions.accepted), ("unrelated", after.decisions.unrelated))
+        result.decisions = [
+            f"{verb} {p.claim_key} {p.kind} ({after.record_id(p.article_url)}): {p.evidence[:160]}"
+            for verb, group in decided for p in group
+        ]
     result.available = True
     result.seconds = time.perf_counter() - t0
     return result

@@ -144,6 +144,7 @@ def carries(change: SeenChange, claim: str, kind: str, to: str) -> bool:
 class Scores:
     topic: Counts = field(default_factory=Counts)
     claim: Counts = field(default_factory=Counts)
+    per_claim: dict[str, Counts] = field(default_factory=dict)  # claim key -> its own counts
     changes_labelled: int = 0  # distinct
     changes_found: int = 0  # distinct
     changes_spurious: int = 0  # distinct values yielded that no article is labelled with
@@ -155,6 +156,7 @@ class Scores:
 
     def as_dict(self) -> dict[str, Any]:
         return {"topic": self.topic.as_dict(), "claim": self.claim.as_dict(),
+                "per_claim": {k: c.as_dict() for k, c in sorted(self.per_claim.items())},
                 "changes": {"labelled": self.changes_labelled, "found": self.changes_found,
                             "spurious": self.changes_spurious, "emitted": self.changes_emitted,
                             "confident": self.changes_confident,
@@ -177,6 +179,8 @@ def score(records: Sequence[dict[str, Any]], predictions: Sequence[Prediction], 
                 out.misses.append(f"{rec['id']}: topic {topic_key} labelled {label}, got {got}")
         expected = set(exp.get("claims") or ())
         out.claim.add(pred.claims, expected)
+        for key in pred.claims | expected:
+            out.per_claim.setdefault(key, Counts()).add(pred.claims & {key}, expected & {key})
         if pred.claims != expected:
             out.misses.append(f"{rec['id']}: claims missing {sorted(expected - pred.claims)}, "
                               f"extra {sorted(pred.claims - expected)}")

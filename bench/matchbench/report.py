@@ -47,6 +47,9 @@ def misses(results: list[ModeResult], out: Out = print) -> None:
         s = res.systems["dossier"].scores
         if s is None:
             continue
+        out(f"  -- {res.mode.label}: per claim, Dossier (tp/fp/fn)")
+        for key, c in sorted(s.per_claim.items()):
+            out(f"     {key:<28} F1 {c.f1:.2f}  ({c.tp}/{c.fp}/{c.fn})")
         out(f"  -- {res.mode.label}: what Dossier missed")
         for line in s.misses:
             out(f"     {line}")
@@ -85,7 +88,7 @@ def replay_block(result: ReplayResult, out: Out = print, *, verbose: bool = Fals
             out(f"      rejected: {line}")
 
 
-def learning_block(result: LearningResult, out: Out = print) -> None:
+def learning_block(result: LearningResult, out: Out = print, *, verbose: bool = False) -> None:
     if not result.available:
         out(f"  {NOT_AVAILABLE}")
         return
@@ -94,3 +97,6 @@ def learning_block(result: LearningResult, out: Out = print) -> None:
         f"({result.accepted} accepted, {result.unrelated} not related); claim F1 on the other "
         f"{result.second_half}: before {_counts(result.before)} -> after {_counts(result.after)} "
         f"({result.seconds:.1f} s)")
+    if verbose:
+        for line in result.decisions:
+            out(f"      {line}")
