@@ -633,7 +633,9 @@ def table(summary: dict[str, Any]) -> str:
         line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
                 f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
                 f"| {rss(d)} | {loop} |")
-        if with_reader:
+        if with_reader and not r:
+            line += " – | – | – | – | – |"
+        elif with_reader:
             ratio = d["run_s"] / r["run_s"] if d.get("run_s") and r.get("run_s") else None
             cpu_ratio = d["cpu_s"] / r["cpu_s"] if d.get("cpu_s") and r.get("cpu_s") else None
             line += (f" {fmt(r.get('run_s'))} s ({fmt(r.get('wall_s'))} s) "
