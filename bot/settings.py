@@ -31,6 +31,7 @@ class Settings:
     admin_role: str | None = None
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
+    batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
     metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
@@ -60,6 +61,18 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in _OFF:
         return False
     raise SettingsError(f"{name} must be on or off, got {raw!r}")
+
+
+def _check_languages(env: Mapping[str, str]) -> None:
+    """DOSSIER_LANGUAGES (read by bot.match.normalise on first use) checked at start: a code
+    simplemma has no dictionary for stops the start with its name, not the first poll cycle."""
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+    codes = [c.strip().lower() for c in (env.get("DOSSIER_LANGUAGES") or "").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise SettingsError(f"DOSSIER_LANGUAGES: no lemmatiser for {', '.join(unknown)} "
+                            "(codes like en, de, fr, es)")
 
 
 def _threshold(env: Mapping[str, str], name: str) -> float | None:
@@ -120,12 +133,17 @@ def load_settings(
         raise SettingsError(f"DOSSIER_LOG_LEVEL must be one of {allowed}, got {level!r}")
     low = _threshold(env, "DOSSIER_MATCH_LOW")
     high = _threshold(env, "DOSSIER_MATCH_HIGH")
+    _check_languages(env)
     if low is not None and high is not None and low > high:
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
         )
+    raw_batch = (env.get("DOSSIER_BATCH_FEEDS") or "50").strip()
+    if not raw_batch.isdigit() or int(raw_batch) < 1:
+        raise SettingsError(f"DOSSIER_BATCH_FEEDS must be a whole number of at least 1, got {raw_batch!r}")
     short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
+        batch_feeds=int(raw_batch),
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
         log_level=level,

@@ -128,14 +128,80 @@ def test_semantic_side_off_or_unavailable_is_lexical_only() -> None:
     assert [(m.claim_key, m.score) for m in off.scores] == [(m.claim_key, m.score) for m in lexical.scores]
 
 
-def test_a_claims_wordings_are_its_statement_aliases_examples_and_clauses() -> None:
+def test_a_claims_wordings_are_its_statement_aliases_and_clauses_not_examples() -> None:
     from bot.match.scorer import wordings
 
     claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
                        Status.CONFIRMED, aliases=("Orion sacked four engineers",),
                        examples=("Four engineers were let go by Orion after the harbour protest.",))
     got = wordings(claim)
-    assert got[:3] == [claim.statement, claim.aliases[0], claim.examples[0]]  # learnt examples too
+    assert got[:2] == [claim.statement, claim.aliases[0]]
+    assert claim.examples[0] not in got  # learnt examples count on the semantic side, as near-paraphrases
     assert "Orion fired four engineers" in got and "the union says it will appeal the firings" in got
     plain = ClaimState("p", "Orion fired four engineers.", Status.CONFIRMED)
     assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings
+
+
+def test_the_semantic_side_reads_statement_aliases_clauses_and_negatives_not_examples() -> None:
+    claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
+                       Status.CONFIRMED, aliases=("Orion sacked four engineers",),
+                       examples=("Four engineers were let go by Orion after the harbour protest.",),
+                       negatives=("Orion hired four engineers for the harbour.",))
+    topic = TopicState(key="o", title="Orion", keywords=(("orion",),), claims=(claim,))
+    fake = FakeSemantic({})
+    seen: list[object] = []
+    original = fake.similarities
+
+    def spy(claims: Iterable[object], sentences: Sequence[str]) -> list[Sim]:
+        claims = list(claims)
+        seen.extend(claims)
+        return original(claims, sentences)
+
+    fake.similarities = spy  # type: ignore[method-assign]
+    Matcher([topic], TH, semantic=fake).match(entry("Orion", "Orion fired four engineers on Monday."))
+    (w,) = seen
+    assert w.statement == claim.statement and "Orion sacked four engineers" in w.aliases  # type: ignore[attr-defined]
+    assert "Orion fired four engineers" in w.aliases  # a clause  # type: ignore[attr-defined]
+    assert w.examples == () and claim.examples[0] not in w.aliases  # type: ignore[attr-defined]
+    assert w.negatives == claim.negatives  # type: ignore[attr-defined]
+
+
+class FakeBatching(FakeSemantic):
+    """Also answers `similarities_many`, as bot.match.semantic.SemanticScorer does."""
+
+    def __init__(self, table: dict[tuple[str, str], float]) -> None:
+        super().__init__(table)
+        self.batches: list[int] = []
+
+    def similarities_many(self, items: Sequence[tuple[Iterable[object], Sequence[str]]]) -> list[list[Sim]]:
+        self.batches.append(len(items))
+        return [self.similarities(claims, sentences) for claims, sentences in items]
+
+
+def test_match_many_embeds_a_cycles_gated_entries_in_one_call_with_the_same_results() -> None:
+    entries = [entry("Lawsuit", SUED), entry("Weather", "It rained on the harbour all week."),
+               entry("Orion audit", "Orion's audit of the harbour camera contract is ongoing, it said.")]
+    table = {("suit", SUED[:20]): 0.72}
+    batching = FakeBatching(table)
+    many = Matcher([TOPIC], TH, semantic=batching).match_many(entries)
+    assert batching.batches == [2]  # two gated entries, one call; the weather entry is not embedded
+    one_by_one = Matcher([TOPIC], TH, semantic=FakeSemantic(table))
+    assert many == [one_by_one.match(e) for e in entries]
+
+
+def test_match_many_batches_at_most_batch_entries_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.match import matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "BATCH_ENTRIES", 2)
+    batching = FakeBatching({})
+    entries = [entry(f"Orion {i}", f"Orion's harbour audit number {i} is ongoing.") for i in range(5)]
+    results = Matcher([TOPIC], TH, semantic=batching).match_many(entries)
+    assert len(results) == 5 and batching.batches == [2, 2, 1]
+
+
+def test_entries_failing_the_gate_can_skip_scoring() -> None:
+    weather = entry("Weather", "It rained on the harbour all week.")
+    skipped = Matcher([TOPIC], TH).match(weather, score_failed=False)[0]
+    assert not skipped.scored and skipped.scores == () and not skipped.relevant
+    scored = Matcher([TOPIC], TH).match(weather)[0]
+    assert scored.scored and not scored.gate.passed

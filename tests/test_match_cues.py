@@ -221,3 +221,11 @@ def test_a_start_told_as_history_does_not_reopen_a_concluded_claim() -> None:
     assert hits and all(Status.CONCLUDED not in h.froms for h in hits)
     reopened = _cue_hits(["The regulator reopened the inquiry."])
     assert any(Status.CONCLUDED in h.froms and h.status is Status.ONGOING for h in reopened)
+
+
+def test_an_unknown_language_stops_the_start_with_its_code() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings({"DOSSIER_LANGUAGES": "en,de,fr,es"}, dotenv=False)
+    with pytest.raises(SettingsError, match="xx"):
+        load_settings({"DOSSIER_LANGUAGES": "en,xx"}, dotenv=False)

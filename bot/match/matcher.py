@@ -34,6 +34,7 @@ from bot.match.windows import WindowScorer
 from bot.models import ClaimMatch, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
+BATCH_ENTRIES = 64  # entries whose candidate sentences are embedded in one call (~450 sentences)
 SCORES_KEPT = 10  # besides the matches, the best-scoring claims kept for `why`
 EXPLAINED_RATIO = 2.0  # another claim scoring this much more on the same sentences ...
 EXPLAINED_FACTOR = 0.5  # ... explains them better: this claim's reading is halved
@@ -67,6 +68,7 @@ class TopicResult:
     title_sentences: int = 0
     # the concepts of each sentence as the scorer read them (change detection reuses them)
     sentence_concepts: tuple[frozenset[str], ...] = ()
+    scored: bool = True  # False: the gate failed and scoring was skipped (`why` scores on demand)
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -89,13 +91,16 @@ class Matcher:
                  semantic: SemanticSide | None = None) -> None:
         self.topics = tuple(topics)
         self.thresholds = thresholds or Thresholds()
-        # the sentence-embedding side (bot.match.semantic), None for lexical-only; see combine.py
+        # the sentence-embedding side (bot.match.semantic), None for lexical-only; see combine.py.
+        # Its positives are the statement, aliases and clauses; learnt examples are lexical
+        # wordings only (as semantic positives they lowered claim F1 after learning: measured in
+        # docs/decisions.md), while "not related" examples damp on both sides.
         self.semantic = semantic
         self.claim_wordings = tuple(
             tuple(Wordings(c.key, c.statement,
-                           tuple(w for w in wordings(c) if w != c.statement and w not in examples),
-                           c.examples, c.negatives)
-                  for c in t.claims for examples in (c.examples,))
+                           tuple(w for w in wordings(c) if w != c.statement and w not in c.examples),
+                           (), c.negatives)
+                  for c in t.claims)
             for t in self.topics)
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)
@@ -105,39 +110,78 @@ class Matcher:
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
 
-    def match(self, entry: Entry) -> list[TopicResult]:
-        sentences, n_title = entry_sentences(entry)
-        folded = fold("\n".join(sentences))
-        words = word_set(folded)
-        concept_sets: list[frozenset[str]] | None = None
-        out: list[TopicResult] = []
-        for ti, (ct, scorer) in enumerate(zip(self.compiled, self.window_scorers, strict=True)):
-            gate = ct.gate.check(folded, words)
-            if concept_sets is None:
-                concept_sets = self.reader.sentence_sets(sentences, folded)
-            out.append(self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, ti))
+    def match(self, entry: Entry, *, score_failed: bool = True) -> list[TopicResult]:
+        """One TopicResult per topic, in topic order. `score_failed=False` skips scoring a topic
+        whose gate fails (the poll cycle: such an entry can match nothing there); `why` keeps
+        the default to show what it would have scored."""
+        return self.match_many([entry], score_failed=score_failed)[0]
+
+    def match_many(self, entries: Sequence[Entry], *, score_failed: bool = True) -> list[list[TopicResult]]:
+        """`match` for several entries (a poll cycle's): the same results, and with the semantic
+        scorer on, the candidate sentences of every gated (entry, topic) are embedded in one
+        batched call (`similarities_many`) per BATCH_ENTRIES entries rather than entry by entry
+        (the chunk bounds the sentence vectors held at once on a cold start)."""
+        if len(entries) > BATCH_ENTRIES:
+            return [r for i in range(0, len(entries), BATCH_ENTRIES)
+                    for r in self.match_many(entries[i:i + BATCH_ENTRIES], score_failed=score_failed)]
+        read = []
+        requests: list[tuple[int, int, list[int]]] = []  # (entry, topic, candidate sentences)
+        for ei, entry in enumerate(entries):
+            sentences, n_title = entry_sentences(entry)
+            folded = fold("\n".join(sentences))
+            words = word_set(folded)
+            gates = [ct.gate.check(folded, words) for ct in self.compiled]
+            # an entry no gate lets through is not read further (unless it is to be scored)
+            concept_sets = (self.reader.sentence_sets(sentences, folded)
+                            if score_failed or any(g.passed for g in gates) else [])
+            read.append((sentences, n_title, concept_sets, gates))
+            if self.semantic is not None:
+                for ti, gate in enumerate(gates):
+                    cand = self._candidates(ti, n_title, concept_sets) if gate.passed else []
+                    if cand:
+                        requests.append((ei, ti, cand))
+        semantic = self._similarities(requests, read)
+        out = []
+        for ei, (sentences, n_title, concept_sets, gates) in enumerate(read):
+            topics = zip(self.compiled, self.window_scorers, gates, strict=True)
+            out.append([
+                self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)))
+                if gate.passed or score_failed
+                else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
+                for ti, (ct, scorer, gate) in enumerate(topics)
+            ])
         return out
 
-    def _similarities(self, ti: int, sentences: list[str], n_title: int,
-                      concept_sets: list[frozenset[str]]) -> tuple[list[int], Sequence[Similarity]] | None:
-        """Semantic evidence for a gated entry: (candidate sentence indices, one result per claim),
-        None when the scorer is off or unavailable. Only the candidates are embedded."""
-        if self.semantic is None:
-            return None
+    def _candidates(self, ti: int, n_title: int, concept_sets: list[frozenset[str]]) -> list[int]:
+        """The sentences of an entry worth embedding for topic `ti` (see combine.candidates)."""
         weight = self.compiled[ti].term_weight
         evidence = [sum(weight.get(t, 0.0) for t in cs) for cs in concept_sets]
-        cand = candidates(evidence, n_title)
-        if not cand:
-            return None
-        sims = self.semantic.similarities(self.claim_wordings[ti], [sentences[i] for i in cand])
-        return None if sims is None else (cand, sims)
+        return candidates(evidence, n_title)
+
+    def _similarities(self, requests: list[tuple[int, int, list[int]]], read: list[tuple]
+                      ) -> dict[tuple[int, int], tuple[list[int], Sequence[Similarity]]]:
+        """Semantic evidence per gated (entry, topic): (candidate sentence indices, one result per
+        claim); empty when the scorer is off or unavailable. Only the candidates are embedded,
+        all in one call when the scorer batches (`similarities_many`)."""
+        if self.semantic is None or not requests:
+            return {}
+        items = [(self.claim_wordings[ti], [read[ei][0][i] for i in cand]) for ei, ti, cand in requests]
+        many = getattr(self.semantic, "similarities_many", None)
+        if many is not None:
+            results = many(items)
+        else:
+            results = [self.semantic.similarities(claims, sentences) for claims, sentences in items]
+            results = None if any(r is None for r in results) else results
+        if results is None:
+            return {}
+        return {(ei, ti): (cand, sims) for (ei, ti, cand), sims in zip(requests, results, strict=True)}
 
     def _topic_result(self, ct: CompiledTopic, scorer: WindowScorer, gate: GateResult, sentences: list[str],
-                      n_title: int, concept_sets: list[frozenset[str]], ti: int = 0) -> TopicResult:
+                      n_title: int, concept_sets: list[frozenset[str]],
+                      semantic: tuple[list[int], Sequence[Similarity]] | None = None) -> TopicResult:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
-        semantic = self._similarities(ti, sentences, n_title, concept_sets) if gate.passed else None
         # a claim below `low` gets a short record; with semantic evidence every claim hit gets a
         # full one (its lexical points are half of what decides)
         below = low / scale if semantic is None else 0.0
