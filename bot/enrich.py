@@ -28,7 +28,7 @@ from typing import Self
 from bot.fetch.article import ArticleFetcher
 from bot.match.gate import Gate
 from bot.match.normalise import fold
-from bot.models import Change, Entry, TopicState
+from bot.models import Change, Entry
 from bot.parse.article import ExtractedPage, extract_article
 from storage import article_pages as page_store
 from storage import topics as topic_store
@@ -104,7 +104,7 @@ class ArticleReader:
         if not items:
             return []
         modes = await page_store.fetch_modes(db)
-        gate = self._relaxed_gate([r.state for r in await topic_store.all_topics(db)])
+        gate = self._relaxed_gate(await topic_store.all_keywords(db))
         stored = await page_store.pages_for(
             db, [(i.article_id, i.entry.content_hash) for i in items]
         )
@@ -136,9 +136,9 @@ class ArticleReader:
                      report.fetched, report.read, report.failed, report.reused)
         return [e for e in out if e is not None]
 
-    def _relaxed_gate(self, topics: Sequence[TopicState]) -> Gate | None:
+    def _relaxed_gate(self, keywords: set[str]) -> Gate | None:
         """One group holding every keyword of every topic: any one hit lets a page be fetched."""
-        words = tuple(sorted({k for t in topics for group in t.keywords for k in group}))
+        words = tuple(sorted(keywords))
         if not words:
             return None
         gate = self._gates.get(words)

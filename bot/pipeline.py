@@ -7,23 +7,26 @@ I/O (HTTP, SQLite) stays here at the edge; the pure steps run in a worker thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from bot.apply import apply_change, describe
+from bot.checkpoint import checkpoint
 from bot.cycle_log import recorded
 from bot.diff import build_diff
 from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
+from bot.match.explain import explain
 from bot.match.semantic import SemanticScorer
-from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
+from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
+from bot.parse.items import without_known_items
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
 from storage import articles as article_store
@@ -31,9 +34,9 @@ from storage import feeds as feed_store
 from storage import guilds as guild_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
-from storage.articles import Seen, StoredArticle
+from storage.articles import PendingArticle, Seen
 from storage.db import Database, utcnow
-from storage.feeds import FeedRow
+from storage.feeds import FeedRow, PollRecord
 from storage.outcomes import Post, TopicOutcome
 
 log = logging.getLogger(__name__)
@@ -64,19 +67,29 @@ class _Scope:
     thresholds: Thresholds
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One new or revised article to decide on, with everything the pure step needs."""
+BATCH_FEEDS = 50  # feeds fetched, parsed and stored together: bounds a cycle's memory
+PENDING_CHUNK = 200  # queued articles matched and recorded in one transaction
+MAX_ATTEMPTS = 3  # an article whose matching raised this often is left queued for a fix
 
-    stored: StoredArticle
-    backlog: bool
-    feed_id: int
+
+def _matcher_key(topic: TopicState) -> TopicState:
+    """What a Matcher is compiled from: the topic without what recording an article changes
+    (claims' status, figures and sources, which matching does not read), so the matcher
+    is reused from one chunk to the next. Any other field (a wording, an example) counts."""
+    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=())
+                                       for c in topic.claims))
 
 
 class Pipeline:
     """`guard=True` puts every feed behind the SSRF guard. Feeds added at run time (by admins)
     are always guarded: only feeds.yaml, the operator's own file, is trusted. The fetcher
-    lifts the guard when DOSSIER_ALLOW_PRIVATE_FEEDS is set."""
+    lifts the guard when DOSSIER_ALLOW_PRIVATE_FEEDS is set.
+
+    A cycle is a stream of bounded batches: fetch -> parse -> store (one transaction per batch,
+    each new or revised article queued with the feed's new validators) -> match -> record (one
+    transaction per chunk of the queue, which removes the recorded articles from it). The queue
+    left by a crash is matched first. `stop`, once set, ends the cycle at the next batch boundary.
+    """
 
     def __init__(
         self,
@@ -88,6 +101,8 @@ class Pipeline:
         include_console_scope: bool = True,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        batch_feeds: int = BATCH_FEEDS,
+        stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
     ) -> None:
@@ -100,7 +115,9 @@ class Pipeline:
         self.include_console_scope = include_console_scope
         self.clock = clock
         self.rng = rng or random.Random()
-        self._matchers: dict[tuple[tuple[TopicState, ...], Thresholds], Matcher] = {}
+        self.batch_feeds = max(1, batch_feeds)
+        self.stop = stop or asyncio.Event()
+        self._matchers: dict[tuple[object, ...], Matcher] = {}
 
     def _thresholds_for(self, override: tuple[float | None, float | None] | None) -> Thresholds:
         if override is None:
@@ -115,42 +132,90 @@ class Pipeline:
 
     @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
-        """Poll every due feed (or every unpaused feed with `force`) and queue the updates."""
+        """Match what is still queued, then poll every due feed (or every unpaused feed with
+        `force`) batch by batch and queue the updates."""
+        report = CycleReport()
+        await self.process_pending(report)
         now = self.clock()
         feeds = await feed_store.due_feeds(self.db, None if force else now,
                                            subscribed_only=not self.include_console_scope)
-        report = CycleReport()
-        if not feeds:
-            return report
-        results = await asyncio.gather(*(
+        quiet: list[PollRecord] = []  # 304 and failed feeds: one transaction per cycle
+        batches = [feeds[i:i + self.batch_feeds] for i in range(0, len(feeds), self.batch_feeds)]
+        # the next batch is fetched while this one is parsed, stored and matched (at most two
+        # batches of bodies in memory)
+        fetching = self._fetch(batches[0]) if batches else None
+        try:
+            for index, batch in enumerate(batches):
+                assert fetching is not None
+                results = None if self.stop.is_set() else await self._unless_stopped(fetching)
+                if results is None:  # nothing of this batch was stored: it is polled next time
+                    log.info("stopping: %d feeds left for the next start",
+                             sum(len(b) for b in batches[index:]))
+                    break
+                fetching = None
+                checkpoint("fetch")
+                if index + 1 < len(batches):
+                    fetching = self._fetch(batches[index + 1])
+                await self._store_batch(batch, results, now, report, quiet)
+                await self.process_pending(report)
+        finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetching
+        # a crash before this line costs these feeds one more conditional GET, nothing else
+        await feed_store.record_polls(self.db, quiet)
+        return report
+
+    def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
+        return asyncio.gather(*(
             self.fetcher.fetch(f.url, etag=f.etag, last_modified=f.last_modified,
                                guard=self.guard or f.origin != "config")
             for f in feeds
         ))
-        jobs: list[_Job] = []
-        for feed, result in zip(feeds, results, strict=True):
-            report.polled += 1
-            jobs.extend(await self._handle_fetch(feed, result, now, report))
-        if jobs and self.articles is not None:
-            entries = await self.articles.enrich(self.db, [
-                EnrichItem(j.stored.article_id, j.feed_id, j.stored.entry) for j in jobs])
-            jobs = [replace(j, stored=replace(j.stored, entry=e)) for j, e in zip(jobs, entries, strict=True)]
-        if jobs:
-            report.outbox_ids.extend(await self._decide_and_record(jobs))
-        return report
 
-    async def _handle_fetch(
-        self, feed: FeedRow, result: FetchResult, now: datetime, report: CycleReport
-    ) -> list[_Job]:
-        parsed: ParsedFeed | None = None
+    async def _unless_stopped(self, fetching: asyncio.Future[list[FetchResult]],
+                              ) -> list[FetchResult] | None:
+        """The fetch results, or None (fetches cancelled) when a stop signal comes first."""
+        stopped = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({fetching, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if fetching.done():
+            return fetching.result()
+        fetching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fetching
+        return None
+
+    async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
+                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> None:
+        parsed = await asyncio.to_thread(_parse_all, feeds, results)
+        changed: list[tuple[int, Sequence[Entry]]] = []
+        changed_polls: list[PollRecord] = []
+        for feed, result, (feed_parsed, digests) in zip(feeds, results, parsed, strict=True):
+            report.polled += 1
+            record = self._poll_record(feed, result, feed_parsed, now, report)
+            if record.ok and feed_parsed is not None:
+                record = replace(record, item_digests=digests)
+            if record.ok and feed_parsed is not None:
+                changed.append((feed.id, feed_parsed.entries))
+                changed_polls.append(record)
+            else:
+                quiet.append(record)
+        del results, parsed  # bodies are dropped once parsed
+        if not changed:
+            return
+        stored = await article_store.store_feeds(self.db, changed, changed_polls)
+        checkpoint("stored")
+        for items in stored:
+            report.new_articles += sum(1 for i in items if i.seen is Seen.NEW)
+            report.revised_articles += sum(1 for i in items if i.seen is Seen.REVISED)
+
+    def _poll_record(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed | None,
+                     now: datetime, report: CycleReport) -> PollRecord:
         error = result.error
-        if result.ok and not result.not_modified and result.body is not None:
-            parsed = await asyncio.to_thread(
-                parse_feed, result.body, feed_url=result.final_url or feed.url,
-                source_name=feed.name, content_type=result.content_type,
-            )
-            if parsed.error and not parsed.entries:
-                error = parsed.error
+        if parsed is not None and parsed.error and not parsed.entries:
+            error = parsed.error
         ok = error is None
         failures = 0 if ok else feed.failures + 1
         pause_reason = None
@@ -163,8 +228,8 @@ class Pipeline:
                 log.error("feed %s %s", feed.display_name, pause_reason)
         elif result.not_modified:
             report.not_modified += 1
-        await feed_store.record_poll(
-            self.db, feed.id, now=now,
+        return PollRecord(
+            feed.id, now=now,
             next_poll_at=next_poll(now, feed.interval, failures=failures,
                                    retry_after=result.retry_after, max_age=result.max_age,
                                    rng=self.rng),
@@ -173,34 +238,43 @@ class Pipeline:
             last_modified=result.last_modified if ok else feed.last_modified,
             failures=failures, pause_reason=pause_reason,
         )
-        if parsed is None or not parsed.entries:
-            return []
-        stored = await article_store.store_entries(self.db, feed.id, parsed.entries)
-        jobs = []
-        for item in stored:
-            if item.seen is Seen.NEW:
-                report.new_articles += 1
-            elif item.seen is Seen.REVISED:
-                report.revised_articles += 1
-            else:
-                continue
-            jobs.append(_Job(item, backlog=feed.polls_ok == 0, feed_id=feed.id))
-        return jobs
 
-    async def _decide_and_record(self, jobs: Sequence[_Job]) -> list[int]:
-        scopes = await self._scopes()
-        subscribers = await feed_store.subscribers(self.db)
-        previously: dict[int, set[int]] = {}
-        for job in jobs:
-            if job.stored.seen is Seen.REVISED:
-                previously[job.stored.article_id] = await outcome_store.matched_claim_ids(
-                    self.db, job.stored.article_id
-                )
-        decided = await asyncio.to_thread(self._decide_all, jobs, scopes, previously, subscribers)
-        return await outcome_store.record_many(self.db, [
-            (job.stored.article_id, job.stored.entry.content_hash, outcomes, job.backlog)
-            for job, outcomes in decided
-        ])
+    async def process_pending(self, report: CycleReport | None = None) -> int:
+        """Match and record queued articles, a chunk per transaction, oldest first.
+
+        Each chunk is matched against the claims as the chunks before it left them, so the
+        outcome does not depend on where a crash split the work. Returns how many were recorded.
+        """
+        done = 0
+        while not self.stop.is_set():
+            pending = await article_store.pending_articles(self.db, limit=PENDING_CHUNK,
+                                                           max_attempts=MAX_ATTEMPTS)
+            if not pending:
+                break
+            if self.articles is not None:
+                # pages behind short entries, read (concurrently) before matching; what was
+                # read is stored on its own, and the entries stay queued until recorded
+                entries = await self.articles.enrich(self.db, [
+                    EnrichItem(p.article_id, p.feed_id or 0, p.entry) for p in pending])
+                pending = [replace(p, entry=e) for p, e in zip(pending, entries, strict=True)]
+            scopes = await self._scopes()
+            subscribers = await feed_store.subscribers(self.db)
+            previously = await outcome_store.matched_claims(
+                self.db, [p.article_id for p in pending if p.seen is Seen.REVISED])
+            decided, failed = await asyncio.to_thread(
+                self._decide_all, pending, scopes, previously, subscribers)
+            checkpoint("match")
+            if failed:
+                await article_store.pending_failed(self.db, list(failed), "; ".join(failed.values()))
+            ids = await outcome_store.record_many(self.db, [
+                (job.article_id, job.entry.content_hash, outcomes, job.backlog)
+                for job, outcomes in decided
+            ])
+            checkpoint("recorded")
+            done += len(decided)
+            if report is not None:
+                report.outbox_ids.extend(ids)
+        return done
 
     async def _scopes(self) -> list[_Scope]:
         """Each scope's topics, with its matcher built for its own thresholds."""
@@ -215,53 +289,97 @@ class Pipeline:
         for guild_id, topic_records in by_scope.items():
             thresholds = self._thresholds_for(overrides.get(guild_id))
             states = tuple(r.state for r in topic_records)
-            matcher = self._matchers.get((states, thresholds))
+            key = (tuple(_matcher_key(t) for t in states), thresholds)
+            matcher = self._matchers.get(key)
             if matcher is None:
                 matcher = Matcher(states, thresholds, semantic=self.semantic)
                 recent = dict(list(self._matchers.items())[:31])
-                self._matchers = {(states, thresholds): matcher, **recent}
+                self._matchers = {key: matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))
         return out
 
     def _decide_all(
         self,
-        jobs: Sequence[_Job],
+        jobs: Sequence[PendingArticle],
         scopes: Sequence[_Scope],
         previously: dict[int, set[int]],
         subscribers: dict[int, set[int]],
-    ) -> list[tuple[_Job, list[TopicOutcome]]]:
+    ) -> tuple[list[tuple[PendingArticle, list[TopicOutcome]]], dict[int, str]]:
         """Pure CPU: match, detect changes, diff and render. Runs in a worker thread.
 
         A guild sees an article only if it subscribes to the feed that carried it; the
-        console scope sees every feed.
+        console scope sees every feed. Claims applied by one article are what the next one
+        is compared with (as if each were recorded before the next was read). An article
+        whose matching raises is returned in `failed` (article id -> error) and stays queued.
         """
+        states = {r.id: r.state for scope in scopes for r in scope.records}
         out = []
+        failed: dict[int, str] = {}
+        matched = {scope.guild_id: self._match_scope(scope, [
+            job for job in jobs
+            if scope.guild_id == CONSOLE_SCOPE
+            or scope.guild_id in subscribers.get(job.feed_id or 0, set())
+        ]) for scope in scopes}
         for job in jobs:
             outcomes: list[TopicOutcome] = []
-            allowed = subscribers.get(job.feed_id, set())
-            for scope in scopes:
-                if scope.guild_id != CONSOLE_SCOPE and scope.guild_id not in allowed:
-                    continue
-                results = {r.topic_key: r for r in scope.matcher.match(job.stored.entry)}
-                for record in scope.records:
-                    result = results.get(record.state.key)
-                    if result is not None:
-                        outcomes.append(self._decide_topic(
-                            job, record, result, previously.get(job.stored.article_id),
-                            scope.thresholds,
-                        ))
+            try:
+                for scope in scopes:
+                    found = matched[scope.guild_id].get(job.article_id)
+                    if found is None:
+                        continue  # the guild does not follow the feed
+                    if isinstance(found, Exception):
+                        raise found
+                    results = {r.topic_key: r for r in found}
+                    for record in scope.records:
+                        result = results.get(record.state.key)
+                        if result is not None:
+                            outcomes.append(self._decide_topic(
+                                job, record, states[record.id], result,
+                                previously.get(job.article_id), scope.thresholds,
+                            ))
+            except Exception as exc:  # a bug in matching must not block the queue behind it
+                log.exception("matching article %d failed; it stays queued", job.article_id)
+                failed[job.article_id] = f"{type(exc).__name__}: {exc}"
+                continue
+            for outcome in outcomes:
+                applied = {p.new_state.key: p.new_state for p in outcome.posts
+                           if p.new_state is not None and not p.proposal}
+                if applied:
+                    topic = states[outcome.topic_id]
+                    states[outcome.topic_id] = replace(topic, claims=tuple(
+                        applied.get(c.key, c) for c in topic.claims))
             out.append((job, outcomes))
+        return out, failed
+
+    @staticmethod
+    def _match_scope(scope: _Scope, jobs: Sequence[PendingArticle],
+                     ) -> dict[int, list[TopicResult] | Exception]:
+        """article id -> its results in this scope, in one batched call (the semantic scorer
+        embeds the chunk's gated sentences together); entry by entry when the batch raises,
+        so the entry that fails is the only one kept back."""
+        try:
+            results = scope.matcher.match_many([j.entry for j in jobs], score_failed=False)
+            return {j.article_id: r for j, r in zip(jobs, results, strict=True)}
+        except Exception:
+            log.warning("matching a chunk failed; matching its entries one by one", exc_info=True)
+        out: dict[int, list[TopicResult] | Exception] = {}
+        for job in jobs:
+            try:
+                out[job.article_id] = scope.matcher.match(job.entry, score_failed=False)
+            except Exception as exc:
+                out[job.article_id] = exc
         return out
 
     def _decide_topic(
         self,
-        job: _Job,
+        job: PendingArticle,
         record: topic_store.TopicRecord,
+        state: TopicState,
         result: TopicResult,
         previous_claims: set[int] | None,
         thresholds: Thresholds,
     ) -> TopicOutcome:
-        entry = job.stored.entry
+        entry = job.entry
         detail = explain(result)
         matches = [
             (record.claim_ids[m.claim_key], m.score, m.evidence)
@@ -269,12 +387,12 @@ class Pipeline:
         ]
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
-        changes = detect_changes(record.state, entry, result, thresholds)
-        if previous_claims and job.stored.previous is not None:
+        changes = detect_changes(state, entry, result, thresholds)
+        if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:
-                changes.append(_revision_change(record.state, entry, job.stored.previous, result))
-        claims = {c.key: c for c in record.state.claims}
+                changes.append(_revision_change(state, entry, job.previous, result))
+        claims = {c.key: c for c in state.claims}
         posts = []
         for change in changes:
             change = with_text_source(replace(change, diff=build_diff(change)), entry)
@@ -287,12 +405,38 @@ class Pipeline:
                 claims[claim.key] = new_state  # later changes in this article build on it
             posts.append(Post(
                 kind=change.kind.value, claim_id=claim_id, payload=change_to_json(change),
-                embed=render_embed(change), new_state=new_state, reason=describe(change),
+                embed=render_embed(change) if record.guild_id != CONSOLE_SCOPE else None,
+                new_state=new_state, reason=describe(change),
                 proposal=proposal, before_value=change.before, after_value=change.after,
                 score=change.score, evidence=change.evidence,
                 nonce_extra=entry.content_hash if change.kind is ChangeKind.ARTICLE_REVISED else "",
             ))
         return TopicOutcome(record.id, record.guild_id, True, detail, matches, posts)
+
+
+def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult],
+               ) -> list[tuple[ParsedFeed | None, tuple[str, ...] | None]]:
+    """Parse the bodies of a batch: (entries, the digests of the document's items) per feed,
+    (None, None) where there was no new body. Runs in a worker thread."""
+    return [
+        _parse_new_items(f, r) if r.ok and not r.not_modified and r.body is not None
+        else (None, None)
+        for f, r in zip(feeds, results, strict=True)
+    ]
+
+
+def _parse_new_items(feed: FeedRow, result: FetchResult) -> tuple[ParsedFeed, tuple[str, ...]]:
+    """Only the items not in the feed's last document are parsed (bot.parse.items); the whole
+    document when it cannot be split with certainty or the reduced one does not parse."""
+    assert result.body is not None
+    options = {"feed_url": result.final_url or feed.url, "source_name": feed.name,
+               "content_type": result.content_type}
+    reduced, digests = without_known_items(result.body, feed.item_digests)
+    if reduced is not None:
+        parsed = parse_feed(reduced, **options)
+        if parsed.error is None:
+            return parsed, digests
+    return parse_feed(result.body, **options), digests
 
 
 def _revision_change(topic: TopicState, entry: Entry, previous: Entry, result: TopicResult) -> Change:
@@ -312,21 +456,3 @@ def _revision_change(topic: TopicState, entry: Entry, previous: Entry, result: T
 def _lead(entry: Entry, size: int = 280) -> str:
     text = entry.body or entry.title
     return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def explain(result: TopicResult) -> dict[str, Any]:
-    """The JSON kept for `why`: gate hits and every claim's score and features."""
-    gate = result.gate
-    return {
-        "gate": {
-            "passed": gate.passed,
-            "hits": [list(h) if h else [] for h in gate.hits],
-            "excluded_by": gate.excluded_by,
-        },
-        "relevant": result.relevant,
-        "scores": [
-            {"claim": s.claim_key, "score": round(s.score, 1), "evidence": s.evidence,
-             "features": s.features}
-            for s in result.scores
-        ],
-    }

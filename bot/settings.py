@@ -31,6 +31,7 @@ class Settings:
     admin_role: str | None = None
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
+    batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
     metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
@@ -137,8 +138,12 @@ def load_settings(
         raise SettingsError(
             f"DOSSIER_MATCH_LOW ({low}) must not exceed DOSSIER_MATCH_HIGH ({high})"
         )
+    raw_batch = (env.get("DOSSIER_BATCH_FEEDS") or "50").strip()
+    if not raw_batch.isdigit() or int(raw_batch) < 1:
+        raise SettingsError(f"DOSSIER_BATCH_FEEDS must be a whole number of at least 1, got {raw_batch!r}")
     short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
+        batch_feeds=int(raw_batch),
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
         log_level=level,

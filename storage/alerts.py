@@ -1,4 +1,4 @@
-"""Role alerts per topic (migration 0005): which role to mention, for which kinds of update."""
+"""Role alerts per topic (migration 0006_role_alerts): which role to mention, for which kinds of update."""
 
 from __future__ import annotations
 

@@ -157,6 +157,17 @@ class Database:
             await conn.executemany(sql, rows)
 
 
+async def select_in(conn: aiosqlite.Connection, sql: str, values: Sequence[Any],
+                    chunk: int = 500) -> list[Any]:
+    """Run `sql`, whose `{}` is an IN list, over `values` in chunks (bound parameters only)."""
+    rows: list[Any] = []
+    for i in range(0, len(values), chunk):
+        part = list(values[i:i + chunk])
+        cur = await conn.execute(sql.format(",".join("?" * len(part))), part)
+        rows.extend(await cur.fetchall())
+    return rows
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements. A statement ends at a ';' that SQLite itself calls
     complete, so a trigger's BEGIN ... END body stays one statement. Comments are dropped

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
 
@@ -36,6 +39,7 @@ class FeedRow:
     polls_ok: int
     paused_at: datetime | None
     paused_reason: str | None
+    item_digests: frozenset[str] = frozenset()  # the last document's items (parse only new ones)
 
     @property
     def display_name(self) -> str:
@@ -54,6 +58,7 @@ def feed_from_row(r: Any) -> FeedRow:
         last_ok_at=from_db_time(r["last_ok_at"]), last_status=r["last_status"],
         last_error=r["last_error"], failures=r["failures"], polls_ok=r["polls_ok"],
         paused_at=from_db_time(r["paused_at"]), paused_reason=r["paused_reason"],
+        item_digests=frozenset(json.loads(r["item_digests"] or "[]")),
     )
 
 
@@ -132,6 +137,55 @@ async def next_due_at(db: Database) -> datetime | None:
     return from_db_time(row[0]) if row else None
 
 
+@dataclass(frozen=True)
+class PollRecord:
+    """The outcome of one poll: validators, schedule, failure count, pause."""
+
+    feed_id: int
+    now: datetime
+    next_poll_at: datetime
+    status: int
+    ok: bool
+    error: str | None
+    etag: str | None
+    last_modified: str | None
+    failures: int
+    pause_reason: str | None = None
+    item_digests: tuple[str, ...] | None = None  # None: keep the stored ones
+
+
+_RECORD_POLL = """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
+       last_error = ?, failures = ?, etag = ?, last_modified = ?,
+       last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
+       polls_ok = polls_ok + ?,
+       paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
+       paused_reason = COALESCE(?, paused_reason),
+       item_digests = COALESCE(?, item_digests)
+   WHERE id = ?"""
+
+
+def _poll_params(r: PollRecord) -> tuple[Any, ...]:
+    return (
+        to_db_time(r.now), to_db_time(r.next_poll_at), r.status, r.error, r.failures, r.etag,
+        r.last_modified, r.ok, to_db_time(r.now), 1 if r.ok else 0, r.pause_reason,
+        to_db_time(r.now), r.pause_reason,
+        None if r.item_digests is None else json.dumps(list(r.item_digests)), r.feed_id,
+    )
+
+
+async def write_polls(conn: aiosqlite.Connection, records: Sequence[PollRecord]) -> None:
+    """Inside a caller's transaction: a changed feed's validators commit with its entries."""
+    if records:
+        await conn.executemany(_RECORD_POLL, [_poll_params(r) for r in records])
+
+
+async def record_polls(db: Database, records: Sequence[PollRecord]) -> None:
+    """Store many polls in one transaction (the unchanged and failed feeds of a cycle)."""
+    if records:
+        async with db.transaction() as conn:
+            await write_polls(conn, records)
+
+
 async def record_poll(
     db: Database,
     feed_id: int,
@@ -146,22 +200,9 @@ async def record_poll(
     failures: int,
     pause_reason: str | None = None,
 ) -> None:
-    """Store the outcome of one poll: validators, schedule, failure count, pause."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            """UPDATE feeds SET last_poll_at = ?, next_poll_at = ?, last_status = ?,
-                   last_error = ?, failures = ?, etag = ?, last_modified = ?,
-                   last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END,
-                   polls_ok = polls_ok + ?,
-                   paused_at = CASE WHEN ? IS NOT NULL THEN ? ELSE paused_at END,
-                   paused_reason = COALESCE(?, paused_reason)
-               WHERE id = ?""",
-            (
-                to_db_time(now), to_db_time(next_poll_at), status, error, failures, etag,
-                last_modified, ok, to_db_time(now), 1 if ok else 0, pause_reason,
-                to_db_time(now), pause_reason, feed_id,
-            ),
-        )
+    """Store the outcome of one poll."""
+    await record_polls(db, [PollRecord(feed_id, now, next_poll_at, status, ok, error, etag,
+                                       last_modified, failures, pause_reason)])
 
 
 async def set_paused(db: Database, url: str, paused: bool, *, reason: str | None = None) -> FeedRow:

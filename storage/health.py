@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.delivery import get_meta, set_meta
 
 LAST_CYCLE_KEY = "last_cycle"
 PROCESS_START_KEY = "process_started_at"
@@ -32,22 +33,8 @@ class CycleRecord:
         return self.finished_at - self.started_at
 
 
-async def _set(db: Database, key: str, value: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-
-async def _get(db: Database, key: str) -> str | None:
-    row = await db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-    return row[0] if row else None
-
-
 async def record_cycle(db: Database, cycle: CycleRecord) -> None:
-    await _set(db, LAST_CYCLE_KEY, json.dumps({
+    await set_meta(db, LAST_CYCLE_KEY, json.dumps({
         "started_at": to_db_time(cycle.started_at), "finished_at": to_db_time(cycle.finished_at),
         "duration_s": round(cycle.duration.total_seconds(), 3), "polled": cycle.polled,
         "failed": cycle.failed, "entries": cycle.entries, "updates": cycle.updates,
@@ -55,7 +42,7 @@ async def record_cycle(db: Database, cycle: CycleRecord) -> None:
 
 
 async def last_cycle(db: Database) -> CycleRecord | None:
-    raw = await _get(db, LAST_CYCLE_KEY)
+    raw = await get_meta(db, LAST_CYCLE_KEY)
     if not raw:
         return None
     try:
@@ -73,11 +60,11 @@ async def last_cycle(db: Database) -> CycleRecord | None:
 
 
 async def mark_process_start(db: Database, when: datetime | None = None) -> None:
-    await _set(db, PROCESS_START_KEY, to_db_time(when or utcnow()) or "")
+    await set_meta(db, PROCESS_START_KEY, to_db_time(when or utcnow()) or "")
 
 
 async def process_started_at(db: Database) -> datetime | None:
-    return from_db_time(await _get(db, PROCESS_START_KEY))
+    return from_db_time(await get_meta(db, PROCESS_START_KEY))
 
 
 async def shortest_interval(db: Database) -> timedelta | None:
@@ -88,7 +75,7 @@ async def shortest_interval(db: Database) -> timedelta | None:
 
 async def probe_write(db: Database) -> None:
     """One small committed write: raises if the file, its directory or its lock refuse it."""
-    await _set(db, PROBE_KEY, to_db_time(utcnow()) or "")
+    await set_meta(db, PROBE_KEY, to_db_time(utcnow()) or "")
 
 
 async def outbox_backlog(db: Database, guild_id: int | None = None) -> tuple[int, int]:

@@ -15,19 +15,21 @@ from typing import Any
 
 import aiosqlite
 
+from bot.checkpoint import checkpoint
 from bot.models import ClaimState
-from storage.db import Database, to_db_time, utcnow
+from storage.db import Database, select_in, to_db_time, utcnow
 from storage.topics import save_claim
 
 
 @dataclass(frozen=True)
 class Post:
-    """One update to send: the change as JSON, and its rendered embed."""
+    """One update to send: the change as JSON, and its rendered embed (None where no embed is
+    ever sent: the console scope)."""
 
     kind: str
     claim_id: int | None
     payload: dict[str, Any]
-    embed: dict[str, Any]
+    embed: dict[str, Any] | None
     new_state: ClaimState | None = None  # set when the change is applied to the claim
     reason: str = ""
     proposal: bool = False  # True: stored for admin review instead of applied
@@ -67,69 +69,104 @@ async def record_many(
 ) -> list[int]:
     """Store the decisions about many articles in one transaction (batched writes).
 
-    `decided` holds (article id, content hash, outcomes, backlog) per article.
+    `decided` holds (article id, content hash, outcomes, backlog) per article. Each article
+    leaves the matching queue (`pending_articles`) in the same transaction, so a crash keeps
+    either all of its results and no queue entry, or none of them and the queue entry.
     """
     now = to_db_time(utcnow())
     outbox_ids: list[int] = []
+    evaluations = [
+        (article_id, outcome.topic_id, int(outcome.relevant),
+         json.dumps(outcome.detail, default=str), content_hash, now)
+        for article_id, content_hash, outcomes, _ in decided for outcome in outcomes
+    ]
+    matches = [
+        (article_id, cid, score, ev, now)
+        for article_id, _, outcomes, _ in decided for outcome in outcomes
+        for cid, score, ev in outcome.matches
+    ]
     async with db.transaction() as conn:
-        for article_id, content_hash, outcomes, backlog in decided:
-            await _record(conn, article_id, content_hash, outcomes, backlog, actor, now, outbox_ids)
-    return outbox_ids
-
-
-async def _record(
-    conn: aiosqlite.Connection, article_id: int, content_hash: str,
-    outcomes: Sequence[TopicOutcome], backlog: bool, actor: str, now: str | None,
-    outbox_ids: list[int],
-) -> None:
-    for outcome in outcomes:
-        await conn.execute(
+        await conn.executemany(
             """INSERT INTO evaluations (article_id, topic_id, relevant, detail, content_hash,
                    created_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT(article_id, topic_id) DO UPDATE SET relevant = excluded.relevant,
                    detail = excluded.detail, content_hash = excluded.content_hash,
                    created_at = excluded.created_at""",
-            (article_id, outcome.topic_id, int(outcome.relevant),
-             json.dumps(outcome.detail, default=str), content_hash, now),
+            evaluations,
         )
         await conn.executemany(
             """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(article_id, claim_id) DO UPDATE SET score = excluded.score,
                    evidence = excluded.evidence""",
-            [(article_id, cid, score, ev, now) for cid, score, ev in outcome.matches],
+            matches,
         )
-        for post in outcome.posts:
-            nonce = nonce_for(outcome.guild_id, article_id, outcome.topic_id, post.claim_id,
-                              post.kind, post.after_value, post.nonce_extra)
-            cur = await conn.execute("SELECT 1 FROM outbox WHERE nonce = ?", (nonce,))
-            if await cur.fetchone():
-                continue  # this exact update was already queued
-            proposal_id = None
-            if post.proposal:
-                cur = await conn.execute(
-                    """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
-                           before_value, after_value, score, evidence, payload, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (outcome.topic_id, post.claim_id, article_id, post.kind,
-                     post.before_value, post.after_value, post.score, post.evidence,
-                     json.dumps(post.payload), now),
-                )
-                proposal_id = cur.lastrowid
-            elif post.new_state is not None and post.claim_id is not None:
-                await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
-                                 reason=post.reason, article_id=article_id, actor=actor)
+        outbox_ids.extend(await _record_posts(conn, decided, actor, now))
+        checkpoint("record")
+        await conn.executemany("DELETE FROM pending_articles WHERE article_id = ?",
+                               [(article_id,) for article_id, *_ in decided])
+    return outbox_ids
+
+
+async def _record_posts(
+    conn: aiosqlite.Connection, decided: Sequence[tuple[int, str, Sequence[TopicOutcome], bool]],
+    actor: str, now: str | None,
+) -> list[int]:
+    """Proposals and claim revisions one at a time (their ids are needed), then every new
+    outbox row in one executemany; returns the outbox ids in post order."""
+    nonces = [
+        (article_id, outcome, post, nonce_for(outcome.guild_id, article_id, outcome.topic_id,
+                                              post.claim_id, post.kind, post.after_value,
+                                              post.nonce_extra))
+        for article_id, _, outcomes, _ in decided for outcome in outcomes for post in outcome.posts
+    ]
+    backlog_of = {article_id: backlog for article_id, _, _, backlog in decided}
+    queued = {r[0] for r in await select_in(conn, "SELECT nonce FROM outbox WHERE nonce IN ({})",
+                                            [n for *_, n in nonces])}
+    rows: list[tuple[Any, ...]] = []
+    for article_id, outcome, post, nonce in nonces:
+        if nonce in queued:
+            continue  # this exact update was already queued
+        queued.add(nonce)
+        proposal_id = None
+        if post.proposal:
             cur = await conn.execute(
-                """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
-                       kind, payload, embed, backlog, nonce, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
-                 post.kind, json.dumps(post.payload), json.dumps(post.embed), int(backlog),
-                 nonce, now),
+                """INSERT INTO proposals (topic_id, claim_id, article_id, kind,
+                       before_value, after_value, score, evidence, payload, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (outcome.topic_id, post.claim_id, article_id, post.kind,
+                 post.before_value, post.after_value, post.score, post.evidence,
+                 json.dumps(post.payload), now),
             )
-            outbox_ids.append(int(cur.lastrowid or 0))
+            proposal_id = cur.lastrowid
+        elif post.new_state is not None and post.claim_id is not None:
+            await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
+                             reason=post.reason, article_id=article_id, actor=actor)
+        rows.append((outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
+                     post.kind, json.dumps(post.payload), json.dumps(post.embed or {}),
+                     int(backlog_of[article_id]), nonce, now))
+    if not rows:
+        return []
+    await conn.executemany(
+        """INSERT INTO outbox (guild_id, topic_id, claim_id, article_id, proposal_id,
+               kind, payload, embed, backlog, nonce, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
+    ids = {r[1]: r[0] for r in await select_in(
+        conn, "SELECT id, nonce FROM outbox WHERE nonce IN ({})", [r[9] for r in rows])}
+    return [ids[r[9]] for r in rows]
 
 
 async def matched_claim_ids(db: Database, article_id: int) -> set[int]:
     rows = await db.fetchall("SELECT claim_id FROM matches WHERE article_id = ?", (article_id,))
     return {r[0] for r in rows}
+
+
+async def matched_claims(db: Database, article_ids: Sequence[int]) -> dict[int, set[int]]:
+    """article id -> the claims it matched so far, for many articles in one query."""
+    out: dict[int, set[int]] = {}
+    for r in await select_in(db.conn, "SELECT article_id, claim_id FROM matches "
+                             "WHERE article_id IN ({})", list(article_ids)):
+        out.setdefault(r[0], set()).add(r[1])
+    return out

@@ -230,3 +230,10 @@ async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:
         )
         for r in rows
     ]
+
+
+async def all_keywords(db: Database) -> set[str]:
+    """Every keyword of every topic (all servers), in one query: what the article-page gate
+    needs, without loading each topic's claims and examples."""
+    rows = await db.fetchall("SELECT keywords FROM topics")
+    return {k for r in rows for group in json.loads(r["keywords"]) for k in group}

@@ -40,3 +40,30 @@ def test_html_or_feed() -> None:
     assert looks_like_html(b"<p>hello</p>", "text/html")
     assert looks_like_html(b"\n<!DOCTYPE HTML><html>", None)
     assert not looks_like_html(b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'/>", "")
+
+
+async def test_discovery_reads_the_meta_charset_and_parses_off_the_event_loop(monkeypatch) -> None:
+    """A page that names its charset only in <meta> (common on older sites) keeps its titles,
+    and the HTML is parsed in a worker thread, not on the loop that runs Discord and polling."""
+    import threading
+
+    from bot.fetch.client import Fetcher
+    from bot.parse import discover as parse_discover
+    from bot.service import discover as service
+    from tests.feedserver import FeedServer
+
+    threads: list[threading.Thread] = []
+
+    def recording(*args: object) -> list:
+        threads.append(threading.current_thread())
+        return parse_discover.find_feed_links(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "find_feed_links", recording)
+    html = ('<!doctype html><html><head><meta charset="windows-1252">'
+            f'<link rel="alternate" {RSS} title="Caf\xe9 \u2013 news" href="/rss.xml"></head></html>')
+    async with FeedServer() as server, Fetcher(allow_private=True) as fetcher:
+        server.route("/page.html", body=html.encode("cp1252"), headers={"Content-Type": "text/html"})
+        found = await service.discover(fetcher, server.url("/page.html"), allow_private=True)
+        feed_url = server.url("/rss.xml")
+    assert [(f.url, f.title) for f in found.feeds] == [(feed_url, "Café – news")]
+    assert threads and threading.main_thread() not in threads

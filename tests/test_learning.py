@@ -122,25 +122,30 @@ def _topic(**learnt):
     )
 
 
-def _score(topic, title: str, content: str) -> float:
+def _score(topic, title: str, content: str, semantic=None) -> float:
     from bot.match import Matcher, Thresholds
     from bot.models import Entry
 
     e = Entry(identity=title, url="https://news.example/a", title=title, summary="", content=content,
               published=None, source="Harbour Gazette", content_hash=title)
-    result = Matcher([topic], Thresholds()).match(e)[0]
+    result = Matcher([topic], Thresholds(), semantic=semantic).match(e)[0]
     return next((m.score for m in result.scores if m.claim_key == "suspension"), 0.0)
 
 
-def test_an_accepted_example_is_matched_like_an_alias():
-    from bot.match import Thresholds
+def test_an_accepted_example_credits_what_says_the_same_thing_only():
+    from bot.match.semantic import SemanticScorer
 
+    scorer = SemanticScorer()
     wording = "Orion cut off the harbour authority's access to its camera analysis tools."
-    text = ("Port Authority loses Orion tools", "Orion cut off the harbour authority's access to its camera "
+    same = ("Port Authority loses Orion tools", "Orion cut off the harbour authority's access to its camera "
             "analysis tools on Monday, the agency said.")
-    before = _score(_topic(), *text)
-    after = _score(_topic(examples=(wording,)), *text)
-    assert before < Thresholds().low <= after
+    on_topic = ("Port Authority and Orion", "Orion's harbour contract with the Port Authority runs until 2027, "
+                "the agency said on Monday.")
+    assert _score(_topic(examples=(wording,)), *same, semantic=scorer) > _score(_topic(), *same, semantic=scorer)
+    assert _score(_topic(examples=(wording,)), *on_topic, semantic=scorer) == pytest.approx(
+        _score(_topic(), *on_topic, semantic=scorer))
+    # lexical-only, examples are not claim variants: whole news sentences would match the story at large
+    assert _score(_topic(examples=(wording,)), *same) == _score(_topic(), *same)
 
 
 def test_a_not_related_example_lowers_what_resembles_it_only():

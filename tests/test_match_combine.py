@@ -128,14 +128,15 @@ def test_semantic_side_off_or_unavailable_is_lexical_only() -> None:
     assert [(m.claim_key, m.score) for m in off.scores] == [(m.claim_key, m.score) for m in lexical.scores]
 
 
-def test_a_claims_wordings_are_its_statement_aliases_examples_and_clauses() -> None:
+def test_a_claims_wordings_are_its_statement_aliases_and_clauses_not_examples() -> None:
     from bot.match.scorer import wordings
 
     claim = ClaimState("f", "Orion fired four engineers; the union says it will appeal the firings.",
                        Status.CONFIRMED, aliases=("Orion sacked four engineers",),
                        examples=("Four engineers were let go by Orion after the harbour protest.",))
     got = wordings(claim)
-    assert got[:3] == [claim.statement, claim.aliases[0], claim.examples[0]]  # learnt examples too
+    assert got[:2] == [claim.statement, claim.aliases[0]]
+    assert claim.examples[0] not in got  # learnt examples count on the semantic side, as near-paraphrases
     assert "Orion fired four engineers" in got and "the union says it will appeal the firings" in got
     plain = ClaimState("p", "Orion fired four engineers.", Status.CONFIRMED)
     assert wordings(plain) == ["Orion fired four engineers."]  # one fact: no clause wordings

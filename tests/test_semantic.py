@@ -322,3 +322,22 @@ def test_many_entries_at_once_equal_one_by_one(embedder):
         assert [s.sentence_index for s in got] == [s.sentence_index for s in one]
     assert many[2][0].sentence_index == -1 and many[2][0].cosine == 0.0
     assert scorer_for(setting=False, config=None).similarities_many(items) is None
+
+
+def test_learnt_examples_count_for_near_paraphrases_only(embedder):
+    """Examples are news sentences on the story's subject: close to much of the story, so they
+    vouch (or, negative, veto) only where the sentence says the same thing (EXAMPLE_SAME)."""
+    cache = ClaimEmbeddings(embedder)
+    statement = "Workers accepted the employer's wage offer."
+    sentence = ["The union called off the strike after a pay deal."]
+    plain = best_similarities([Claim("deal", statement)], sentence, cache)[0]
+    paraphrase = "Union members called off their strike following a wage agreement."  # cosine ~0.90
+    on_topic = "The union said the strike would go on next week."  # cosine ~0.70: same subject only
+    taught = best_similarities([Claim("deal", statement, examples=(paraphrase,))], sentence, cache)[0]
+    assert taught.cosine > plain.cosine and taught.cosine >= semantic.EXAMPLE_SAME
+    loose = best_similarities([Claim("deal", statement, examples=(on_topic,))], sentence, cache)[0]
+    assert loose.cosine == pytest.approx(plain.cosine)
+    vetoed = best_similarities([Claim("deal", statement, negatives=(paraphrase,))], sentence, cache)[0]
+    assert vetoed.score == 0.0
+    kept = best_similarities([Claim("deal", statement, negatives=(on_topic,))], sentence, cache)[0]
+    assert kept.negative > kept.cosine and kept.score == pytest.approx(plain.cosine)

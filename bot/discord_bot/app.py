@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.config import Config
 from bot.discord_bot.api_base import apply_api_base
 from bot.discord_bot.client import DossierBot
+from bot.discord_bot.cogs.poller import Poller
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.shutdown import GRACE_SECONDS, stop_on_signals
 from bot.startup import (
     make_fetcher,
     make_reader,
@@ -35,10 +38,31 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
         scorer = semantic_scorer(settings, config)
         await start_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
+            stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                include_console_scope=False, semantic=scorer, articles=reader)
+                                include_console_scope=False, batch_feeds=settings.batch_feeds,
+                                semantic=scorer, articles=reader, stop=stop)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:
-                await bot.start(settings.discord_token)
+                with stop_on_signals(stop):
+                    await _run_until_stopped(bot, settings.discord_token, stop)
     return 0
+
+
+async def _run_until_stopped(bot: DossierBot, token: str, stop: asyncio.Event) -> None:
+    """Run the bot; on a stop signal let the poll loop finish its step and the post in flight
+    (bounded), then close the gateway and the HTTP session; the database closes after."""
+    running = asyncio.create_task(bot.start(token), name="dossier-discord")
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            log.info("stopping: finishing the post in flight, then closing Discord")
+            poller = bot.get_cog("Poller")
+            if isinstance(poller, Poller):
+                await poller.finish(GRACE_SECONDS)
+            await bot.close()
+        await running
+    finally:
+        stopped.cancel()

@@ -8,6 +8,7 @@ deleted channel) hold the rows, flag the topic's channel as broken and tell the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -49,10 +50,16 @@ class DrainReport:
 
 class Sender:
     def __init__(self, client: discord.Client, db: Database, *,
-                 review_view_factory: Callable[[int], discord.ui.View] | None = None) -> None:
+                 review_view_factory: Callable[[int], discord.ui.View] | None = None,
+                 stop: asyncio.Event | None = None) -> None:
         self.client = client
         self.db = db
         self.review_view_factory = review_view_factory  # builds Accept/Reject buttons
+        self.stop = stop  # once set, no new post starts (the one in flight finishes)
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     async def drain(self, *, now: datetime | None = None) -> DrainReport:
         report = DrainReport()
@@ -62,6 +69,8 @@ class Sender:
             key = (row.guild_id, row.topic_id, row.proposal_id is not None)
             groups.setdefault(key, []).append(row)
         for (guild_id, topic_id, review), group in groups.items():
+            if self.stopping:
+                break
             dest = await delivery.destination(self.db, guild_id, topic_id, review)
             if dest.channel_id is None:
                 report.waiting_for_channel += len(group)
@@ -85,6 +94,8 @@ class Sender:
                 return
             report.digests += 1
         for row in rows:
+            if self.stopping:
+                return
             if row in backlog and len(backlog) > 1:
                 continue
             if not await self._attempt(dest, [row], report, self._send_one(channel, dest, row)):

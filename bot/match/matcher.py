@@ -130,8 +130,10 @@ class Matcher:
             sentences, n_title = entry_sentences(entry)
             folded = fold("\n".join(sentences))
             words = word_set(folded)
-            concept_sets = self.reader.sentence_sets(sentences, folded)
             gates = [ct.gate.check(folded, words) for ct in self.compiled]
+            # an entry no gate lets through is not read further (unless it is to be scored)
+            concept_sets = (self.reader.sentence_sets(sentences, folded)
+                            if score_failed or any(g.passed for g in gates) else [])
             read.append((sentences, n_title, concept_sets, gates))
             if self.semantic is not None:
                 for ti, gate in enumerate(gates):

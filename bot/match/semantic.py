@@ -54,6 +54,10 @@ MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 EMBED_TOKENS = 128
 BATCH = 32
 SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7.7 MB)
+# A learnt example is a sentence from the news, on the story's subject, so every sentence of the
+# story is fairly close to it; it counts as a wording of its claim only for sentences that say
+# the same thing (a near-paraphrase; all-MiniLM-L6-v2 cosine), not for the subject at large.
+EXAMPLE_SAME = 0.80
 BATCH_TOKENS = 1024  # rows x length per batch: bounds the attention matrices of long sentences
 
 FloatArray = npt.NDArray[np.float32]
@@ -520,13 +524,14 @@ class ClaimSimilarity:
 
     @property
     def score(self) -> float:
-        """`cosine`, lowered when the sentence is closer to a "not related" example than to the claim.
+        """`cosine`, or 0 when the sentence says the same as a "not related" example.
 
-        A negative example that matches the sentence at least as well as the claim's own
-        wordings cancels the match (0); below that it does nothing, so a negative learnt for
-        one wording never hides different evidence for the same claim.
+        Like a positive example, a negative one is a sentence on the story's subject, close to
+        much of the story: it cancels a match only when it is a near-paraphrase of the sentence
+        (cosine >= EXAMPLE_SAME) and at least as close to it as the claim's own wordings, so a
+        negative learnt for one sentence never hides different evidence for the same claim.
         """
-        if self.negative >= 0 and self.negative >= self.cosine:
+        if self.negative >= EXAMPLE_SAME and self.negative >= self.cosine:
             return 0.0
         return self.cosine
 
@@ -556,6 +561,7 @@ def best_similarities(
         return [ClaimSimilarity(str(getattr(c, "key", "")), 0.0, -1, -1.0) for c in claims]
     vectors = sentence_vectors if sentence_vectors is not None else cache.embedder.encode(sentences)
     wordings = [claim_wordings(c) for c in claims]
+    learnt_of = [tuple(t for t in getattr(c, "examples", ()) if t.strip()) for c in claims]
     all_texts = list(dict.fromkeys(t for pos, neg in wordings for t in (*pos, *neg)))
     if not all_texts:
         return [ClaimSimilarity(str(getattr(c, "key", "")), 0.0, -1, -1.0) for c in claims]
@@ -563,15 +569,20 @@ def best_similarities(
     with _one_blas_thread():
         sims = cache.get(all_texts) @ vectors.T  # (wordings, sentences)
     out = []
-    for claim, (positives, negatives) in zip(claims, wordings, strict=True):
+    for claim, (positives, negatives), examples in zip(claims, wordings, learnt_of, strict=True):
         key = str(getattr(claim, "key", ""))
         if not positives:
             out.append(ClaimSimilarity(key, 0.0, -1, -1.0))
             continue
-        per_sentence = sims[[row[p] for p in positives]].max(0)
+        own = [row[p] for p in positives[: len(positives) - len(examples)]]
+        per_sentence = sims[own].max(0) if own else np.full(len(sentences), -1.0, dtype=np.float32)
+        learnt = [row[p] for p in examples]
+        if learnt:  # an example vouches only for what says the same thing (see EXAMPLE_SAME)
+            by_example = sims[learnt].max(0)
+            per_sentence = np.maximum(per_sentence, np.where(by_example >= EXAMPLE_SAME, by_example, -1.0))
         best = int(per_sentence.argmax())
         negative = float(sims[[row[n] for n in negatives], best].max()) if negatives else -1.0
-        out.append(ClaimSimilarity(key, float(per_sentence[best]), best, negative))
+        out.append(ClaimSimilarity(key, max(0.0, float(per_sentence[best])), best, negative))
     return out
 
 

@@ -8,12 +8,16 @@ cogs decide how to render them.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.match import Matcher, Thresholds
+from bot.match.combine import SemanticSide
+from bot.match.explain import explain
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
 from storage import article_pages, articles, claims_admin, examples, guilds, topics
@@ -552,14 +556,40 @@ async def thresholds(db: Database, guild_id: int, *, default_low: float = DEFAUL
     return low, high
 
 
+async def _score_on_demand(db: Database, guild_id: int, article_id: int,
+                           by_topic: dict[str, guilds.Evaluation], low: float, high: float,
+                           semantic: SemanticSide | None) -> dict[str, guilds.Evaluation]:
+    """The poll cycle does not score a topic whose keyword gate failed (nothing can match
+    there); `why` scores it now, on the stored text and the topics as they stand, the way the
+    cycle would have, so the answer still shows how close each claim came."""
+    entry = await articles.get_article(db, article_id)
+    states = [r.state for r in await topics.all_topics(db) if r.guild_id == guild_id]
+    if entry is None or not states:
+        return by_topic
+    try:
+        thresholds = Thresholds(low=low, high=high)
+    except ValueError:
+        thresholds = Thresholds()
+    results = {r.topic_key: r for r in await asyncio.to_thread(
+        Matcher(states, thresholds, semantic=semantic).match, entry)}
+    out = dict(by_topic)
+    for key, ev in by_topic.items():
+        result = results.get(key)
+        if ev.detail.get("scored") is False and result is not None:
+            out[key] = replace(ev, detail={**explain(result), "relevant": ev.relevant})
+    return out
+
+
 async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEFAULT_LOW,
               default_high: float = DEFAULT_HIGH, top: int = 3,
-              include_reviews: bool = False) -> WhyReport:
+              include_reviews: bool = False, semantic: SemanticSide | None = None) -> WhyReport:
     """Explain what Dossier did with an article in this server: seen where, gate, scores, posts.
 
     An article this server's feeds never carried (even if another server's did) is reported
     as not seen, so `why` cannot be used to probe other servers. Review proposals (posts to
-    the staff-only review channel) are listed only with `include_reviews`.
+    the staff-only review channel) are listed only with `include_reviews`. `semantic` is the
+    scorer the poll cycle matches with: a topic the cycle did not score (its gate failed) is
+    scored here with it, so the figures are the ones the cycle would have stored.
     """
     query = (url or "").strip().strip("<>").strip()
     if not query:
@@ -579,6 +609,9 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
     if not (seen_in or evaluations or rows):
         return not_seen
     by_topic = {e.topic_key: e for e in evaluations}
+    if any(e.detail.get("scored") is False for e in evaluations):
+        by_topic = await _score_on_demand(db, guild_id, article.article_id, by_topic, low, high,
+                                          semantic)
     topic_rows = await claims_admin.topic_summaries(db, guild_id)
     key_by_id = {t.id: t.key for t in topic_rows}
     topic_views = []

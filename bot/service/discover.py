@@ -1,12 +1,17 @@
 """`/admin feed add` with a site or article address: fetch it (SSRF guard and the fetcher's
 limits), and if it is a web page, offer the feeds it declares instead of the page itself.
+
+The page's HTML (up to 512 KB, parsed in pure Python) is read in a worker thread: parsing it
+on the event loop would hold Discord's heartbeat and the poll loop for the whole parse.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from bot.fetch.client import Fetcher
+from bot.parse.article import charset_of
 from bot.parse.discover import FeedLink, find_feed_links, looks_like_html
 from bot.service.errors import InvalidInputError, UnsafeFeedError, shown
 
@@ -22,14 +27,6 @@ class Discovery:
     url: str
     feeds: list[FeedLink] = field(default_factory=list)
     note: str | None = None
-
-
-def _charset(content_type: str | None) -> str | None:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
-    return None
 
 
 async def discover(fetcher: Fetcher, url: str, *, allow_private: bool = False) -> Discovery:
@@ -48,13 +45,17 @@ async def discover(fetcher: Fetcher, url: str, *, allow_private: bool = False) -
         return Discovery(url, note=f"I could not check it now ({result.error or 'no body'})")
     if not looks_like_html(result.body, result.content_type):
         return Discovery(url)
-    charset = _charset(result.content_type)
-    try:
-        links = find_feed_links(result.body, result.final_url or url, charset)
-    except LookupError:  # an unknown charset name
-        links = find_feed_links(result.body, result.final_url or url)
+    links = await asyncio.to_thread(_links, result.body, result.final_url or url, result.content_type)
     if not links:
         raise InvalidInputError(
             f"{shown(url)} is a web page that declares no feed (no <link rel=\"alternate\" "
             "type=\"application/rss+xml\"> or atom+xml). Give the feed's own address. Nothing was changed.")
     return Discovery(url, links)
+
+
+def _links(body: bytes, page_url: str, content_type: str | None) -> list[FeedLink]:
+    """The page's feeds, decoded with its declared charset (header, else <meta>; UTF-8 if unknown)."""
+    try:
+        return find_feed_links(body, page_url, charset_of(content_type, body))
+    except LookupError:  # an unknown charset name
+        return find_feed_links(body, page_url)

@@ -39,16 +39,27 @@ def _ago(delta: timedelta) -> str:
 
 async def check(db: Database, *, now: datetime | None = None) -> HealthResult:
     """Writable database and a recent poll cycle (see the module docstring)."""
-    now = now or utcnow()
+    result, _last, _started = await _check(db, now or utcnow())
+    return result
+
+
+async def _check(db: Database, now: datetime) -> tuple[HealthResult, CycleRecord | None, datetime | None]:
+    """The verdict, with the last cycle and the process start it was judged on."""
+    last = await health_store.last_cycle(db)
+    started = await health_store.process_started_at(db)
     try:
         await health_store.probe_write(db)
     except Exception as exc:  # any refusal (read-only file, full disk, lock) is the answer
-        return HealthResult(False, f"database {db.path} is not writable: {exc}")
+        return HealthResult(False, f"database {db.path} is not writable: {exc}"), last, started
     interval = await health_store.shortest_interval(db) or DEFAULT_INTERVAL
+    return _judge(now, interval, last, started), last, started
+
+
+def _judge(now: datetime, interval: timedelta, last: CycleRecord | None,
+           started: datetime | None) -> HealthResult:
+    """The rule of the module docstring, on values already read (pure)."""
     limit = GRACE_FACTOR * interval
     rule = f"limit {_ago(limit)}: {GRACE_FACTOR} x the shortest feed interval, {_ago(interval)}"
-    last = await health_store.last_cycle(db)
-    started = await health_store.process_started_at(db)
     if last is not None and now - last.finished_at <= limit:
         return HealthResult(True, f"ok: last poll cycle finished {_ago(now - last.finished_at)} ago "
                                   f"({last.polled} feeds, {last.entries} entries, {last.updates} updates)")
@@ -80,10 +91,11 @@ class ServerStatus:
 async def server_status(db: Database, guild_id: int) -> ServerStatus:
     report = await feed_health(db, guild_id)
     pending, held = await health_store.outbox_backlog(db, guild_id)
+    health, last, started = await _check(db, utcnow())
     return ServerStatus(
-        health=await check(db),
-        last_cycle=await health_store.last_cycle(db),
-        process_started_at=await health_store.process_started_at(db),
+        health=health,
+        last_cycle=last,
+        process_started_at=started,
         failing=[f for f in report.feeds if not f.paused and (f.failures or f.last_error)],
         paused=[f for f in report.feeds if f.paused],
         feeds=len(report.feeds),

@@ -21,7 +21,7 @@ async def setup_cogs(bot: DossierBot) -> None:
 
     install_error_handler(bot.tree)
     bot.add_dynamic_items(ExpiredPageButton)  # page buttons nothing answers any more
-    sender = Sender(bot, bot.db)
+    sender = Sender(bot, bot.db, stop=bot.pipeline.stop)
     await bot.add_cog(Guilds(bot))
     await bot.add_cog(Review(bot, sender))  # before the poller: the sender needs its buttons
     await bot.add_cog(Browse(bot))

@@ -130,7 +130,8 @@ class Browse(commands.Cog):
         thresholds = default_thresholds(self.bot)
         report = await browse.why(self.bot.db, guild_id(interaction), url,
                                   default_low=thresholds.low, default_high=thresholds.high,
-                                  include_reviews=sees_reviews(self.bot, interaction, public=public))
+                                  include_reviews=sees_reviews(self.bot, interaction, public=public),
+                                  semantic=self.bot.pipeline.semantic)
         await send_pages(interaction, [fmt.why_embed(report)], ephemeral=not public)
 
     @app_commands.command(name="export", description="A topic's dossier as a file: claims and every revision")

@@ -45,6 +45,19 @@ class Poller(commands.Cog):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def finish(self, grace: float) -> None:
+        """On a stop signal: let the cycle step and the post in flight end (the pipeline and the
+        sender watch the stop event), for at most `grace` seconds, then cancel the loop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+        if not self._task.done():
+            log.warning("the poll loop did not stop within %.0f s; cancelling it", grace)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
     @staticmethod
     def _report_end(task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -64,7 +77,8 @@ class Poller(commands.Cog):
     async def _loop(self) -> None:
         await self.bot.wait_until_ready()
         first = True
-        while not self.bot.is_closed():
+        stop = self.bot.pipeline.stop
+        while not self.bot.is_closed() and not stop.is_set():
             self.wake.clear()  # before the cycle, so a wake-up during it is not lost
             try:
                 await self.tick(force=first and self.bot.run_once)
@@ -74,8 +88,14 @@ class Poller(commands.Cog):
             if self.bot.run_once:
                 await self.bot.close()
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=await self._sleep_seconds())
+            woken = asyncio.ensure_future(self.wake.wait())
+            stopped = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({woken, stopped}, timeout=await self._sleep_seconds(),
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                woken.cancel()
+                stopped.cancel()
 
     async def _sleep_seconds(self) -> float:
         due = await feed_store.next_due_at(self.bot.db)

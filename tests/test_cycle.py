@@ -1,0 +1,191 @@
+"""The crash-safe, batched cycle: the matching queue, the backlog flag, a failing entry, gate
+before scoring with `why` scoring on demand, one state per article, poll results in bulk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+import bot.pipeline as pipeline_module
+from bot.fetch.client import Fetcher
+from bot.match import Matcher, Thresholds
+from bot.match.explain import explain
+from bot.parse.items import item_digest, split_items, without_known_items
+from bot.service.browse import why
+from storage import articles, feeds, outbox, topics
+from storage.db import Database
+from storage.feeds import PollRecord
+from tests.feedserver import FeedServer
+from tests.test_pipeline import CONCLUDED, UNRELATED, make, rss, setup
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(allow_private=True, timeout=5) as f:
+        yield f
+NO_WIDGET = ("g-3", "https://news.example/acme-review", "Acme concludes its safety review",
+             "Acme said on Monday it has concluded its safety review of the exploding devices.")
+
+
+async def feed_id(db, url: str) -> int:
+    return (await feeds.get_feed(db, url)).id
+
+
+async def test_stored_entries_are_queued_with_the_backlog_flag_and_matched_by_the_next_process(
+        db, server, fetcher):
+    """A process that dies after storing (validators saved with the entries) loses nothing: the
+    queue, backlog flag included, is matched by the next one, before any poll."""
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"a1"')
+    await setup(db, server, "/a")
+    fid = await feed_id(db, server.url("/a"))
+    from bot.parse import parse_feed
+
+    parsed = parse_feed(rss(CONCLUDED, UNRELATED), feed_url=server.url("/a"))
+    poll = PollRecord(fid, NOW, NOW, 200, True, None, '"a1"', None, 0)
+    await articles.store_feeds(db, [(fid, parsed.entries)], [poll])
+    assert (await feeds.get_feed(db, server.url("/a"))).polls_ok == 1  # bumped with the entries
+    queued = await articles.pending_articles(db, limit=10, max_attempts=3)
+    assert [p.backlog for p in queued] == [True, True]
+    # the "next start": the queue is matched first; the feed then answers 304
+    report = await make(db, fetcher).run_cycle(force=True)
+    assert report.not_modified == 1 and report.new_articles == 0
+    rows = await outbox.pending(db, 0)
+    assert rows and all(r.backlog for r in rows)  # still one digest on Discord
+    assert await articles.pending_count(db) == 0
+
+
+async def test_an_entry_whose_matching_raises_stays_queued_and_does_not_block_others(
+        db, server, fetcher, monkeypatch, caplog):
+    server.route("/a", body=rss(CONCLUDED, UNRELATED))
+    await setup(db, server, "/a")
+    real = Matcher.match_many
+
+    def broken(self, entries, **kwargs):
+        if any("weekend" in entry.title.lower() for entry in entries):
+            raise RuntimeError("boom")
+        return real(self, entries, **kwargs)
+
+    monkeypatch.setattr(Matcher, "match_many", broken)
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    assert await outbox.pending(db, 0)  # the good entry went through
+    left = await db.fetchall("SELECT attempts, last_error FROM pending_articles")
+    assert [(r[0], r[1]) for r in left] == [(3, "RuntimeError: boom")]
+    assert "stays queued" in caplog.text
+    monkeypatch.setattr(Matcher, "match_many", real)
+    await pipe.run_cycle(force=True)
+    assert await articles.pending_count(db) == 1  # kept (not deleted) after 3 attempts
+
+
+async def test_a_topic_whose_gate_fails_is_not_scored_but_why_shows_its_scores(db, server, fetcher):
+    server.route("/a", body=rss(NO_WIDGET))
+    await setup(db, server, "/a")
+    await make(db, fetcher).run_cycle(force=True)
+    row = await db.fetchone("SELECT article_id, detail FROM evaluations")
+    stored = json.loads(row[1])
+    assert stored["scored"] is False and stored["scores"] == [] and not stored["gate"]["passed"]
+    report = await why(db, 0, "https://news.example/acme-review")
+    topic = report.topics[0]
+    assert topic.evaluated and not topic.gate_passed and not topic.relevant
+    # what the cycle would have stored had it scored the topic
+    states = [r.state for r in await topics.all_topics(db)]
+    entry = await articles.get_article(db, row[0])
+    assert entry is not None
+    full = explain(Matcher(states, Thresholds()).match(entry)[0])["scores"]
+    assert full, "the claim terms are there: it scores before the gate"
+    assert [(c.claim_key, c.score, c.evidence) for c in topic.best] == \
+        [(s["claim"], s["score"], s["evidence"]) for s in full][:len(topic.best)]
+    assert any("score_before_gate" in c.features for c in topic.best)
+
+
+async def test_unchanged_and_failed_feeds_are_recorded_together_at_the_end(db, server, fetcher,
+                                                                            monkeypatch):
+    server.route("/a", body=rss(UNRELATED), etag='"v1"')
+    server.route("/bad", status=500)
+    await setup(db, server, "/a", "/bad")
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    calls = []
+    real = feeds.record_polls
+
+    async def counting(database, records):
+        calls.append(len(records))
+        await real(database, records)
+
+    monkeypatch.setattr(feeds, "record_polls", counting)
+    report = await pipe.run_cycle(force=True)
+    assert report.not_modified == 1 and report.failed == 1
+    assert calls == [2]  # one transaction for the 304 and the failure
+    assert (await feeds.get_feed(db, server.url("/a"))).last_status == 304
+    assert (await feeds.get_feed(db, server.url("/bad"))).failures == 2
+
+
+async def test_batches_change_nothing(tmp_path, server, fetcher):
+    """Feeds split into batches of one give what one batch gives: each article is compared
+    with the claims as the articles stored before it left them."""
+    second = ("g-9", "https://news.example/acme-again", "Acme's widget review is over",
+              "Acme has concluded its safety review of the exploding widgets, it said again.")
+    for n in range(4):
+        server.route(f"/f{n}", body=rss(CONCLUDED if n % 2 else second, UNRELATED, title=f"W{n}"))
+    outputs = []
+    for batch in (1, 50):
+        async with await Database.open(tmp_path / f"b{batch}.db") as db:
+            await setup(db, server, *(f"/f{n}" for n in range(4)))
+            pipe = make(db, fetcher)
+            pipe.batch_feeds = batch
+            await pipe.run_cycle(force=True)
+            outputs.append([(r[0], r[1]) for r in await db.fetchall(
+                "SELECT kind, payload FROM outbox ORDER BY id")])
+    assert outputs[0] and outputs[0] == outputs[1]
+    # the review concluded once: the second article finds it concluded already
+    assert [k for k, _ in outputs[0]].count("status_change") == 1
+
+
+def test_items_are_split_at_the_byte_level_or_not_at_all():
+    doc = rss(CONCLUDED, UNRELATED)
+    head, items, tail = split_items(doc)
+    assert len(items) == 2 and head + b"".join(items) + tail == doc
+    atom = (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
+            b"<entry><id>1</id></entry>\n<entry xml:lang='en'><id>2</id></entry></feed>")
+    assert [i[:6] for i in split_items(atom)[1]] == [b"<entry", b"<entry"]
+    # an item boundary inside CDATA, a comment between items, no items: parse the whole thing
+    cdata = b"<rss><channel><item><description><![CDATA[a </item> b]]></description></item></channel></rss>"
+    assert split_items(cdata) is None
+    assert split_items(b"<rss><channel><item>a</item><!-- x --><item>b</item></channel></rss>") is None
+    assert split_items(b"<rss><channel><title>empty</title></channel></rss>") is None
+    reduced, digests = without_known_items(doc, frozenset({item_digest(items[0])}))
+    assert reduced == head + items[1] + tail and len(digests) == 2
+
+
+async def test_a_changed_feed_parses_only_its_new_and_changed_items(db, server, fetcher, monkeypatch):
+    revised = (UNRELATED[0], UNRELATED[1], UNRELATED[2], UNRELATED[3] + " Rain later.")
+    extra = ("g-5", "https://news.example/other", "Acme widget recall widens",
+             "Acme recalled more exploding widgets on Friday.")
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"v1"')
+    await setup(db, server, "/a")
+    pipe = make(db, fetcher)
+    await pipe.run_cycle(force=True)
+    parsed_items = []
+    real = pipeline_module.parse_feed
+
+    def counting(body, **kwargs):
+        parsed_items.append(body.count(b"<item>"))
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "parse_feed", counting)
+    server.route("/a", body=rss(CONCLUDED, revised, extra), etag='"v2"')
+    report = await pipe.run_cycle(force=True)
+    assert parsed_items == [2]  # the revised item and the new one, not the unchanged one
+    assert report.new_articles == 1 and report.revised_articles == 1
+    assert len(await articles.sightings(db, 1)) == 1
