@@ -32,6 +32,8 @@ import platform
 import random
 import re
 import shutil
+import signal
+import site
 import statistics
 import subprocess
 import sys
@@ -56,6 +58,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.match.gate import Gate  # noqa: E402
 from bot.match.normalise import fold  # noqa: E402
+
+try:  # the article benchmark's page layouts (branch `article`), when present
+    from bench.pages import BUILDERS, LAYOUTS, Other
+
+    PAGE_LAYOUTS: tuple[Any, Any, tuple[str, ...]] | None = (BUILDERS, Other, tuple(LAYOUTS))
+except (ImportError, AttributeError):
+    PAGE_LAYOUTS = None
 
 ENTRIES_PER_FEED = 20
 GATE_SHARE = 0.14  # share of entries that pass a topic gate (issue 14's workload)
@@ -253,9 +262,20 @@ class BenchServer:
         ).encode()
 
     def page_html(self, number: int) -> str:
+        """The news page behind entry `number`: in bench/pages.py's layouts (issue 11's page
+        benchmark) where that module exists, else a simple page of our own."""
+        entry = self.entries[number]
+        previous = [self.entries[k].article for k in range(max(0, number - 6), number)]
+        if PAGE_LAYOUTS is not None:
+            builders, other, layouts = PAGE_LAYOUTS
+            record = {"title": entry.article.title, "text": entry.article.text, "published": None}
+            others = [other(a.title, a.text.split(". ")[0][:200]) for a in previous]
+            return builders[layouts[number % len(layouts)]](record, others)
+        return self.simple_page(number, [a.title for a in previous[1:]])
+
+    def simple_page(self, number: int, others: list[str]) -> str:
         """A news page: navigation, cookie notice, the article, a box of other headlines, footer."""
         entry = self.entries[number]
-        others = [self.entries[k].article.title for k in range(max(0, number - 5), number)]
         headlines = "".join(f"<li><a href=\"/article/{number - i - 1}.html\">{html_escape(t)}</a></li>"
                             for i, t in enumerate(reversed(others)))
         return (
@@ -308,7 +328,7 @@ class BenchServer:
 class Measure:
     wall: float
     cpu: float  # user + system, the process and the children it waited for
-    peak_rss_mb: float  # the largest single process (ru_maxrss)
+    peak_rss_mb: float  # the process's own high-water mark (VmHWM)
     returncode: int
     tree_rss_mb: float = 0.0  # sampled: the process and its children together (worker pools)
     info: dict[str, Any] = field(default_factory=dict)
@@ -332,28 +352,47 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def high_water_mark(pid: int) -> int:
+    """VmHWM of `pid` in bytes (0 if unreadable): the peak RSS of the program it runs now."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) -> Measure:
-    """Run `cmd`: wall time, CPU and peak RSS of the process (wait4's rusage), and the peak
-    resident size of its process tree sampled every 20 ms."""
+    """Run `cmd`: wall time and CPU (wait4's rusage), peak RSS (VmHWM, sampled every 20 ms while
+    the process runs: monotonic, so at most the last 20 ms are missed) and the peak resident
+    size of its process tree.
+
+    Not ru_maxrss: Linux folds the forking parent's high-water mark into the child's at exec,
+    so a bench process holding 200 MB of feeds would show as every child's floor."""
     peak_tree = 0
+    hwm = 0
     done = threading.Event()
 
     def sample(pid: int) -> None:
-        nonlocal peak_tree
-        while not done.wait(0.02):
+        nonlocal peak_tree, hwm
+        while True:
+            hwm = max(hwm, high_water_mark(pid))
             peak_tree = max(peak_tree, tree_rss(pid))
+            if done.wait(0.02):
+                return
 
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
         sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)  # (an exited process has no VmHWM left)
         wall = time.perf_counter() - started
         done.set()
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+    peak = hwm / 2**20 if hwm else usage.ru_maxrss / 1024
     return Measure(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode,
                    tree_rss_mb=max(peak, peak_tree / 2**20))
 
@@ -424,7 +463,7 @@ def write_config(path: Path, server: BenchServer, topics: Sequence[dict[str, Any
 
 
 def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[dict[str, Any]],
-            reader_py: Path | None, seed: int, reader_first: bool) -> Run:
+            reader_py: Path | None, index: int, reader_first: bool) -> Run:
     rng = random.Random(14)
     changed = max(1, min(round(n * CHANGED_SHARE), args.new))
     new_entries = min(args.new, changed * 10)  # a feed shows 20 entries: keep the new ones visible
@@ -462,6 +501,8 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
             steps.append(Workload("W4n", "W4 with fetch_article: never (no pages)", new_entries, n))
             write_config(tmp / "feeds-never.yaml", server, topics, n, fetch_article="never")
         for step in steps:
+            if step.name not in args.workloads and step.name != "W4n":
+                continue  # (a skipped W3 adds nothing, so W4 alone still finds only its entries)
             if step.name == "W3":
                 spread(new_entries, short=False)
             elif step.name == "W4":
@@ -470,8 +511,6 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                     for suffix in ("", "-wal", "-shm"):
                         if (tmp / f"dossier.db{suffix}").exists():
                             shutil.copyfile(tmp / f"dossier.db{suffix}", tmp / f"dossier-never.db{suffix}")
-            if step.name not in args.workloads and step.name != "W4n":
-                continue
             run.workloads[step.name] = step
             programs = ["reader", "dossier"] if reader_first else ["dossier", "reader"]
             if step.name == "W4n":
@@ -494,14 +533,15 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                     measure = run_measured(
                         [str(reader_py), str(ROOT / "bench" / "reader_cycle.py"), "--repo", str(ROOT),
                          "--db", str(tmp / "reader.sqlite"), "--feeds", str(tmp / "urls.txt"),
-                         "--topics", str(tmp / "topics.json"), "--workers", str(args.reader_workers)],
+                         "--topics", str(tmp / "topics.json"), "--workers", str(args.reader_workers),
+                         "--extra-path", os.pathsep.join(site.getsitepackages())],
                         env, tmp / f"reader-{step.name}.out", tmp / f"reader-{step.name}.err")
                     check(measure, f"reader {step.name}", tmp / f"reader-{step.name}.err")
                     measure.info = json.loads((tmp / f"reader-{step.name}.out").read_text().splitlines()[-1])
                     run.reader[step.name] = measure
                 run.hits.setdefault(step.name, {})[program] = dict(Counter(server.hits) - before)
         if args.keep:
-            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{seed}", dirs_exist_ok=True)
+            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{index}", dirs_exist_ok=True)
     return run
 
 
@@ -593,7 +633,9 @@ def table(summary: dict[str, Any]) -> str:
         line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
                 f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
                 f"| {rss(d)} | {loop} |")
-        if with_reader:
+        if with_reader and not r:
+            line += " – | – | – | – | – |"
+        elif with_reader:
             ratio = d["run_s"] / r["run_s"] if d.get("run_s") and r.get("run_s") else None
             cpu_ratio = d["cpu_s"] / r["cpu_s"] if d.get("cpu_s") and r.get("cpu_s") else None
             line += (f" {fmt(r.get('run_s'))} s ({fmt(r.get('wall_s'))} s) "
@@ -707,6 +749,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the summaries as JSON to this file")
     ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
     args = ap.parse_args(argv)
+    # SIGTERM ends the bench like Ctrl-C: temporary folders and the server are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [20] if args.quick else [int(x) for x in args.feeds.split(",") if x.strip()]
     repeat = 1 if args.quick else max(1, args.repeat)
     args.workloads = {w.strip().upper() for w in args.workloads.split(",")}
@@ -724,6 +768,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"corpus: {corpus_dir} ({len(passing)} articles pass a gate, {len(failing)} do not; "
           f"{GATE_SHARE:.0%} of entries drawn from the passing ones); topics: "
           f"{', '.join(t['key'] for t in topics)}")
+    print("W4 pages: " + (f"bench/pages.py layouts ({', '.join(PAGE_LAYOUTS[2])})" if PAGE_LAYOUTS
+                          else "a simple page (navigation, cookie notice, most read, footer)"))
     print(f"dossier: {' '.join(dossier_command())}"
           + (f"; reader {args.reader_version} (update_feeds workers={args.reader_workers})"
              if reader_py else "; reader skipped"))
@@ -731,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         idle = idle_loop_lag(args.idle_seconds) if args.idle_seconds > 0 else None
         # The same workload each repeat (same seed); who runs first alternates.
-        runs = [one_run(n, args, corpus, topics, reader_py, seed=r, reader_first=bool(r % 2))
+        runs = [one_run(n, args, corpus, topics, reader_py, index=r, reader_first=bool(r % 2))
                 for r in range(repeat)]
         summary = summarise(n, runs)
         summary["load_average"] = [round(x, 2) for x in os.getloadavg()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
 import types
@@ -35,6 +36,17 @@ def load_gate(repo: Path) -> tuple[Any, Any, Any]:
     return Gate, fold, html_to_text
 
 
+def peak_rss_mb() -> float | None:
+    """VmHWM of this process (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", required=True, type=Path)
@@ -42,7 +54,12 @@ def main() -> int:
     ap.add_argument("--feeds", required=True, type=Path, help="feed URLs, one a line")
     ap.add_argument("--topics", required=True, type=Path, help="JSON: [{key, keywords, exclude}]")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--extra-path", default="",
+                    help="Dossier's site-packages, searched after reader's own (the gate's imports)")
     args = ap.parse_args()
+    # Appended, not prepended: reader's own packages win; what only Dossier has (its gate's
+    # lemmatiser and word lists) is found there.
+    sys.path.extend(p for p in args.extra_path.split(os.pathsep) if p)
 
     gate_cls, fold, html_to_text = load_gate(args.repo.resolve())
     from reader import make_reader
@@ -91,6 +108,7 @@ def main() -> int:
         "update_s": round(updated_at - started, 3),
         "gate_s": round(time.perf_counter() - updated_at, 3),
         "run_s": round(time.perf_counter() - started, 3),
+        "peak_rss_mb": peak_rss_mb(),  # a cross-check of the bench's own sampling
     }))
     return 0
 

@@ -58,6 +58,7 @@ class LoopLagMonitor:
         self.total_lag = 0.0
         self._counts = [0] * _BUCKETS
         self._task: asyncio.Task[None] | None = None
+        self._due: float | None = None  # loop time the pending wake-up is due
         self._started = 0.0
         self._stopped: float | None = None
         self.gc_collections = [0, 0, 0]
@@ -72,7 +73,11 @@ class LoopLagMonitor:
         if self._task is not None:
             raise RuntimeError("monitor already started")
         self._started = time.perf_counter()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag-monitor")
+        loop = asyncio.get_running_loop()
+        # The first wake-up is due one interval from now, even if the task first runs later
+        # (code that blocks the loop right after start is a stall like any other).
+        self._due = loop.time() + self.interval
+        self._task = loop.create_task(self._run(), name="loop-lag-monitor")
         gc.callbacks.append(self._on_gc)
 
     async def stop(self) -> None:
@@ -80,6 +85,10 @@ class LoopLagMonitor:
             return
         with contextlib.suppress(ValueError):
             gc.callbacks.remove(self._on_gc)
+        # A wake-up already overdue is a stall too (a short run may have had no sample yet).
+        if self._due is not None and (late := asyncio.get_running_loop().time() - self._due) > 0:
+            self.record(late)
+            self._due = None
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -97,9 +106,12 @@ class LoopLagMonitor:
         loop = asyncio.get_running_loop()
         interval = self.interval
         while True:
-            due = loop.time() + interval
-            await asyncio.sleep(interval)
-            self.record(max(0.0, loop.time() - due))
+            due = self._due if self._due is not None else loop.time() + interval
+            self._due = due
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            now = loop.time()
+            self.record(max(0.0, now - due))
+            self._due = now + interval
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -157,6 +169,14 @@ class LoopLagMonitor:
 
 
 def _peak_rss_bytes() -> int:
+    """This program's peak RSS: VmHWM where /proc has it. Not ru_maxrss alone: Linux folds the
+    parent's high-water mark into it at exec, so a child of a large process reports the parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 

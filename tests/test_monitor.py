@@ -79,3 +79,15 @@ async def test_monitored_writes_one_json_line_even_when_the_run_fails(tmp_path):
 def test_monitor_rejects_a_bad_interval():
     with pytest.raises(ValueError):
         LoopLagMonitor(interval=0)
+
+
+@pytest.mark.parametrize("sampler_ran", [True, False])
+async def test_a_stall_at_the_very_end_is_counted_when_stopping(sampler_ran):
+    monitor = LoopLagMonitor(interval=0.02)
+    monitor.start()
+    if sampler_ran:
+        await asyncio.sleep(0)  # the sampler is now waiting for its first wake-up
+    time.sleep(0.1)  # noqa: ASYNC251 - deliberately blocks until after the wake-up was due
+    await monitor.stop()
+    assert monitor.samples == 1
+    assert monitor.worst >= 0.07

@@ -71,6 +71,22 @@ def test_long_text_is_truncated_like_the_reference(embedder):
     ids = model.tokenizer.encode("word " * 400)
     assert len(ids) == semantic.MAX_TOKENS and ids[0] == 101 and ids[-1] == 102
     assert embedder.encode(["word " * 400]).shape == (1, 384)
+    # Dossier embeds at most EMBED_TOKENS pieces: a longer text equals its first EMBED_TOKENS
+    assert model.max_tokens == semantic.EMBED_TOKENS < semantic.MAX_TOKENS
+    long, cut = embedder.encode(["word " * 400, "word " * (semantic.EMBED_TOKENS - 2)])
+    assert np.allclose(long, cut, atol=1e-6)
+
+
+def test_gelu_is_the_exact_erf_gelu_to_float32_round_off():
+    """BERT's `gelu` is the erf form; the tanh approximation would be off by up to ~1e-3."""
+    import math
+
+    xs = np.linspace(-12.0, 12.0, 48_001)
+    exact = np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0))) for v in xs])
+    got = semantic._gelu_(xs.astype(np.float32))
+    assert got.dtype == np.float32
+    assert np.abs(got - exact).max() < 2e-6
+    assert np.abs(got - exact)[xs < 0].max() < 2e-6  # the odd half (sign of erf) too
 
 
 def test_batching_and_order_do_not_change_embeddings(embedder):

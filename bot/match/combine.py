@@ -23,7 +23,7 @@ from typing import Protocol
 COS_FLOOR = 0.25  # cosine at or below this is no evidence (topic-level closeness)
 COS_FULL = 0.70  # cosine at or above this is full evidence (a paraphrase of the wording)
 LEXICAL_WEIGHT = 0.6  # the combined score: this share lexical points, the rest semantic points
-CANDIDATES = 6  # body sentences embedded per gated entry (besides the title)
+CANDIDATES = 3  # body sentences embedded per gated entry (besides the title); 6 -> 3: docs/decisions.md
 
 
 class Similarity(Protocol):

