@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from bot.match.cues import cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
@@ -41,13 +41,19 @@ class _ClaimInfo:
     figures: tuple[Figure, ...]
     statement_figures: tuple[Figure, ...]
     unique: frozenset[str] = frozenset()  # terms no other claim of the topic has
+    units: frozenset[str] = frozenset()  # units of its figures and statement figures
 
 
-_INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo]]] = {}
+_INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
 _INFO_CACHE_SIZE = 64
 
 
 def _claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
+    """Per-claim terms and figures of `topic` (see `_topic_cached`)."""
+    return _topic_cached(topic)[1]
+
+
+def _topic_cached(topic: TopicState) -> tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]:
     """`_compute_claim_info`, cached by identity: hashing a topic walks all its claims, and the
     pipeline passes the same TopicState object for a whole cycle. The cache holds the topic, so
     its id cannot be reused while cached; equal topics rebuilt elsewhere are merely recomputed.
@@ -55,12 +61,12 @@ def _claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     single operations."""
     hit = _INFO_CACHE.get(id(topic))
     if hit is not None and hit[0] is topic:
-        return hit[1]
-    info = _compute_claim_info(topic)
+        return hit
+    entry = (topic, _compute_claim_info(topic), {c.key: c for c in topic.claims})
     if len(_INFO_CACHE) >= _INFO_CACHE_SIZE:
         _INFO_CACHE.clear()  # rare (64 topic versions); one call, so safe from worker threads
-    _INFO_CACHE[id(topic)] = (topic, info)
-    return info
+    _INFO_CACHE[id(topic)] = entry
+    return entry
 
 
 def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
@@ -73,9 +79,10 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
     out = {}
     for c in topic.claims:
         figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
+        stated = tuple(parse_figures(c.statement))
         out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
-                                figs, tuple(parse_figures(c.statement)),
-                                frozenset(t for t in terms[c.key] if df[t] == 1))
+                                figs, stated, frozenset(t for t in terms[c.key] if df[t] == 1),
+                                frozenset(f.unit for f in (*figs, *stated)))
     return out
 
 
@@ -83,12 +90,12 @@ def _ref(entry: Entry) -> ArticleRef:
     return ArticleRef(entry.url, entry.title, entry.source, entry.published)
 
 
-def _change(kind: ChangeKind, topic: TopicState, claim: ClaimState | None, entry: Entry, score: float,
+def _change(kind: ChangeKind, topic: TopicState, claim: ClaimState | None, article: ArticleRef, score: float,
             evidence: str, before: str | None, after: str | None, confident: bool) -> Change:
     return Change(
         kind=kind, topic_key=topic.key, topic_title=topic.title,
         claim_key=claim.key if claim else None, claim_statement=claim.statement if claim else None,
-        article=_ref(entry), score=round(score, 2), evidence=evidence, before=before, after=after,
+        article=article, score=round(score, 2), evidence=evidence, before=before, after=after,
         confident=confident,
     )
 
@@ -113,6 +120,14 @@ class _CueHit:
     family: str
 
 
+@cache
+def _families_by_word() -> dict[str, tuple[int, ...]]:
+    """Cue word -> the indices of the shipped families one of whose cues has it as its longest
+    word (no argument: hashing a CueBook walks every family)."""
+    book = cue_book()
+    return {w: tuple(i for i, f in enumerate(book.families) if w in f.words) for w in book.words}
+
+
 def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
@@ -122,20 +137,19 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
     """
     out: list[_CueHit] = []
     book = cue_book()
-    folded_all = [fold(s) for s in sentences]
-    present = book.words.intersection(word_set("\n".join(folded_all)))
-    if not present:
-        return out
-    for si, folded in enumerate(folded_all):
+    by_word = _families_by_word()
+    for si, sentence in enumerate(sentences):
         if only is not None and si not in only:
-            continue
-        if not any(word in folded for word in present):  # a substring test: a superset of words
+            continue  # not folded: most sentences of a long entry are skipped here
+        folded = fold(sentence)
+        here = book.words.intersection(word_set(folded))
+        if not here:
             continue
         hedged = bool(book.hedging.search(folded))
-        words = word_set(folded)
         # a family can match only if the longest word of one of its cues is a word here
-        found = [(m.start(), m.end(), family) for family in book.families
-                 if not family.words.isdisjoint(words) for m in family.regex.finditer(folded)]
+        families = sorted({i for word in here for i in by_word[word]})  # in the book's order
+        found = [(m.start(), m.end(), family) for family in (book.families[i] for i in families)
+                 for m in family.regex.finditer(folded)]
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
@@ -156,16 +170,24 @@ def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
                  window: Sequence[int]) -> list[_Cue]:
     """The cues about this claim: in the sentences its score came from, or naming one of its
     distinctive terms next to the cue (subject or object)."""
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged, bool(h.about & info.unique)) for h in hits
-            if (h.sentence in window or h.about & info.distinctive)
-            and h.status != claim.status and claim.status in h.froms]
+    status, distinctive = claim.status, info.distinctive
+    return [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique)) for h in hits
+            if h.status != status and status in h.froms
+            and (h.sentence in window or not h.about.isdisjoint(distinctive))]
+
+
+@lru_cache(maxsize=4096)
+def _sentence_figures(sentence: str) -> tuple[Figure, ...]:
+    """`parse_figures` of one sentence; kept across entries, as feeds repeat their sentences
+    (a story's background paragraph, a summary that is also the content's lead)."""
+    return tuple(parse_figures(sentence))
 
 
 def _window_figures(
     figures_of: Callable[[int], Sequence[Figure]], indices: Sequence[int], info: _ClaimInfo
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
-    units = {f.unit for f in (*info.figures, *info.statement_figures)}
+    units = info.units
     out = []
     for si in indices:
         for f in figures_of(si):
@@ -203,11 +225,11 @@ def detect_changes(
     if not result.relevant:
         return []
     sentences = list(result.sentences) or entry_sentences(entry)[0]
-    claims = {c.key: c for c in topic.claims}
-    infos = _claim_info(topic)
+    _, infos, claims = _topic_cached(topic)
+    article = _ref(entry)  # frozen: one for all the entry's changes
     changes: list[Change] = []
     changed: set[str] = set()
-    figures_of = cache(lambda si: parse_figures(sentences[si]))  # matched claims share sentences
+    figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
@@ -246,7 +268,7 @@ def detect_changes(
             # the claim's evidence, or next to a name several claims share ("Delta"), may be
             # about another claim told in the same sentence
             confident = strong and not conflict and not cue.hedged and cue.about
-            changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, entry, match.score,
+            changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures
@@ -267,8 +289,8 @@ def detect_changes(
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
             confident = (strong and len(distinct) == 1 and old is not None and not hedged
                          and not contradicts_confirmed)
-            changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, entry, match.score, sentences[si],
-                                   old.text if old else None, fig.text, confident))
+            changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score,
+                                   sentences[si], old.text if old else None, fig.text, confident))
             changed.add(claim.key)
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
@@ -276,7 +298,7 @@ def detect_changes(
         claim = claims.get(best.claim_key)
         background = bool(cue_book().background.search(fold(best.evidence)))
         if claim is not None and best.score >= thresholds.high and not background:
-            changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, entry, best.score, best.evidence,
+            changes.append(_change(ChangeKind.DETAIL_CHANGE, topic, claim, article, best.score, best.evidence,
                                    claim.statement, best.evidence, True))
             changed.add(claim.key)
     # new sources: an outlet not yet cited, for matched claims without another change
@@ -286,12 +308,12 @@ def detect_changes(
             claim = claims.get(match.claim_key)
             if claim is None or claim.key in changed or source in claim.sources:
                 continue
-            changes.append(_change(ChangeKind.NEW_SOURCE, topic, claim, entry, match.score, match.evidence,
+            changes.append(_change(ChangeKind.NEW_SOURCE, topic, claim, article, match.score, match.evidence,
                                    None, source, match.score >= thresholds.high))
     if not result.matches:
         evidence = _topic_sentence(result, sentences) or entry.title
         best_score = result.scores[0].score if result.scores else 0.0
-        changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, entry, best_score, evidence,
+        changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
 
