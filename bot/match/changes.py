@@ -138,10 +138,10 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
     out: list[_CueHit] = []
     book = cue_book()
     by_word = _families_by_word()
-    for si, sentence in enumerate(sentences):
-        if only is not None and si not in only:
-            continue  # not folded: most sentences of a long entry are skipped here
-        folded = fold(sentence)
+    # the other sentences are not even folded: most of a long entry is skipped here
+    indices = range(len(sentences)) if only is None else sorted(i for i in only if 0 <= i < len(sentences))
+    for si in indices:
+        folded = fold(sentences[si])
         here = book.words.intersection(word_set(folded))
         if not here:
             continue
@@ -232,6 +232,7 @@ def detect_changes(
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
+    movable_by: dict[Status, list[_CueHit]] = {}
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
@@ -257,7 +258,11 @@ def detect_changes(
         # the lead (title, or first sentence) states the news: its cue applies to every matched
         # claim it can move, as a proposal only
         lead = (*range(lead_sentences),)
-        cues = _status_cues(cue_hits, info, claim, (*window, *lead))
+        movable = movable_by.get(claim.status)
+        if movable is None:  # the cues that can move a claim of this status, once per status
+            movable = movable_by[claim.status] = [h for h in cue_hits
+                                                  if h.status != claim.status and claim.status in h.froms]
+        cues = _status_cues(movable, info, claim, (*window, *lead))
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
