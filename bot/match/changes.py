@@ -230,6 +230,7 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
+    concepts_of = cache(lambda si: concepts(sentences[si]))
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     movable_by: dict[Status, list[_CueHit]] = {}
@@ -287,7 +288,7 @@ def detect_changes(
         if candidates:
             # the figure of the sentence that is most about this claim ("Proposal 9, on human
             # rights due diligence, won 26%" over "Proposal 8 won 27%" for a due-diligence claim)
-            about = {i: len(info.distinctive.intersection(concepts(sentences[i]))) for i, _, _ in candidates}
+            about = {i: len(info.distinctive.intersection(concepts_of(i))) for i, _, _ in candidates}
             si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
             hedged = bool(cue_book().hedging.search(fold(sentences[si])))
