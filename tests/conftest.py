@@ -1,4 +1,4 @@
-"""Shared fixtures: a real SQLite database in a temp file."""
+"""Shared fixtures: a real SQLite database in a temp file, a local feed server, a fetcher for it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.fetch.client import Fetcher
 from storage.db import Database
+from tests.feedserver import FeedServer
 
 
 @pytest.fixture
@@ -17,3 +19,16 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    """A fetcher allowed to reach the loopback feed server (tests may override it)."""
+    async with Fetcher(allow_private=True, timeout=5) as f:
+        yield f

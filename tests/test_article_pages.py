@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,12 +59,6 @@ def entry(n: int, url: str | None, *, summary: str = "Acme says its widget revie
           content: str = "") -> Entry:
     return Entry(identity=f"g-{n}", url=url, title="Acme ends widget review", summary=summary,
                  content=content, published=None, source="Wire", content_hash=f"h-{n}")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
 
 
 async def stored_items(db: Database, feed_url: str, entries: list[Entry]) -> list[EnrichItem]:

@@ -4,13 +4,9 @@ before scoring with `why` scoring on demand, one state per article, poll results
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-
 import bot.pipeline as pipeline_module
-from bot.fetch.client import Fetcher
 from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
 from bot.parse.items import item_digest, split_items, without_known_items
@@ -18,22 +14,11 @@ from bot.service.browse import why
 from storage import articles, feeds, outbox, topics
 from storage.db import Database
 from storage.feeds import PollRecord
-from tests.feedserver import FeedServer
 from tests.test_pipeline import CONCLUDED, UNRELATED, make, rss, setup
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(allow_private=True, timeout=5) as f:
-        yield f
 NO_WIDGET = ("g-3", "https://news.example/acme-review", "Acme concludes its safety review",
              "Acme said on Monday it has concluded its safety review of the exploding devices.")
 

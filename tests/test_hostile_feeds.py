@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,12 +22,6 @@ TOPIC = TopicConfig(
     key="acme", title="Acme widgets", keywords=(("acme",), ("widget", "widgets")),
     claims=(ClaimConfig("review", "Acme's safety review of the widgets is ongoing.", Status.ONGOING),),
 )
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
 
 
 async def make_pipeline(db, fetcher: Fetcher, server: FeedServer, paths: list[str]) -> Pipeline:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-
-import pytest
 
 import bot.pipeline as pipeline_module
 from bot.config import ClaimConfig, FeedConfig, TopicConfig
@@ -50,18 +47,6 @@ CONCLUDED = ("g-1", "https://news.example/acme-review-done?utm_source=rss",
              "The company recalled up to 40,000 widgets sold in Canada last year.")
 UNRELATED = ("g-2", "https://news.example/weather", "Sunny weekend ahead",
              "Forecasters expect a warm and sunny weekend across the region.")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(allow_private=True, timeout=5) as f:
-        yield f
 
 
 async def setup(db: Database, server: FeedServer, *paths: str) -> None:

@@ -7,7 +7,6 @@ blocked targets are refused before any connection is opened.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -22,12 +21,6 @@ from bot.fetch.ssrf import (
 from tests.feedserver import FakeResolver, FeedServer
 
 RSS = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
 
 
 @pytest.mark.parametrize(
