@@ -12,22 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.db import Database, from_db_time
+from storage.topics import ClaimRevision
 
 
 @dataclass(frozen=True)
-class RevisionRow:
+class RevisionRow(ClaimRevision):
+    """A claim revision (`storage.topics.ClaimRevision`) with what an export adds to it."""
+
     claim_id: int
-    rev: int
-    statement: str
-    status: str
-    figures: tuple[str, ...]
-    sources: tuple[str, ...]
-    change_kind: str
-    reason: str
-    actor: str  # feeds.yaml | dossier | admin:<user id>
-    created_at: datetime | None
-    article_url: str | None
-    article_title: str | None
     article_source: str | None
     article_published: datetime | None
     evidence: str | None  # the sentence matched for this claim in that article
