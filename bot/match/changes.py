@@ -23,9 +23,9 @@ from functools import cache, lru_cache
 
 from bot.match.cues import cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
-from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import concepts, fold
+from bot.match.reading import EntryText
 from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
@@ -128,23 +128,31 @@ def _families_by_word() -> dict[str, tuple[int, ...]]:
     return {w: tuple(i for i, f in enumerate(book.families) if w in f.words) for w in book.words}
 
 
-def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> list[_CueHit]:
+def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
     A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
     gives way to the longer one. (One regex of every family was tried: with some 250
-    alternatives it is several times slower than one pass per family.)
+    alternatives it is several times slower than one pass per family.) `sentences` may be the
+    entry as the matcher read it (`EntryText`: its folded sentences and word sets are reused).
     """
+    text = sentences if isinstance(sentences, EntryText) else EntryText(sentences)
     out: list[_CueHit] = []
     book = cue_book()
+    # the cue words of the whole entry (its word set is the gates'): a sentence has no others
+    entry_words = book.words.intersection(text.words)
+    if not entry_words:
+        return out
     by_word = _families_by_word()
-    # the other sentences are not even folded: most of a long entry is skipped here
-    indices = range(len(sentences)) if only is None else sorted(i for i in only if 0 <= i < len(sentences))
+    n = len(text.sentences)
+    # the other sentences are not read: most of a long entry is skipped here
+    indices = range(n) if only is None else sorted(i for i in only if 0 <= i < n)
+    lines, line_words = text.lines, text.line_words
     for si in indices:
-        folded = fold(sentences[si])
-        here = book.words.intersection(word_set(folded))
+        here = entry_words.intersection(line_words[si])
         if not here:
             continue
+        folded = lines[si]
         hedged = bool(book.hedging.search(folded))
         # a family can match only if the longest word of one of its cues is a word here
         families = sorted({i for word in here for i in by_word[word]})  # in the book's order
@@ -225,11 +233,16 @@ def detect_changes(
     if not result.relevant:
         return []
     sentences = list(result.sentences) or entry_sentences(entry)[0]
+    text = result.text  # the entry as the matcher read it (folded sentences, word sets)
+    if text is None or not text.same_sentences(sentences):
+        text = EntryText(sentences, result.title_sentences)
+    digits = text.digits
     _, infos, claims = _topic_cached(topic)
     article = _ref(entry)  # frozen: one for all the entry's changes
     changes: list[Change] = []
     changed: set[str] = set()
-    figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
+    # matched claims share sentences; one without a digit has no figure (parse_figures' own test)
+    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if digits[si] else ())
     concepts_of = cache(lambda si: concepts(sentences[si]))
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
@@ -247,7 +260,7 @@ def detect_changes(
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
+        cue_hits = _cue_hits(text, readable if result.claim_windows else None)
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -291,7 +304,7 @@ def detect_changes(
             about = {i: len(info.distinctive.intersection(concepts_of(i))) for i, _, _ in candidates}
             si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(cue_book().hedging.search(fold(sentences[si])))
+            hedged = bool(cue_book().hedging.search(text.lines[si]))
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
             confident = (strong and len(distinct) == 1 and old is not None and not hedged
                          and not contradicts_confirmed)
@@ -317,19 +330,18 @@ def detect_changes(
             changes.append(_change(ChangeKind.NEW_SOURCE, topic, claim, article, match.score, match.evidence,
                                    None, source, match.score >= thresholds.high))
     if not result.matches:
-        evidence = _topic_sentence(result, sentences) or entry.title
+        evidence = _topic_sentence(result, sentences, text.lines) or entry.title
         best_score = result.scores[0].score if result.scores else 0.0
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
 
 
-def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:
+def _topic_sentence(result: TopicResult, sentences: Sequence[str], folded_sentences: Sequence[str]) -> str:
     """The sentence that best shows why the entry is about the topic: the most keyword hits."""
     keywords = [fold(k) for group in result.gate.hits for k in group]
     best, best_hits = "", 0
-    for s in sentences:
-        folded = fold(s)
+    for s, folded in zip(sentences, folded_sentences, strict=True):
         hits = sum(1 for k in keywords if k.split()[0] in folded)
         if hits > best_hits:
             best, best_hits = s, hits
