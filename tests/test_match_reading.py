@@ -37,8 +37,9 @@ def test_entry_text_equals_direct_computation(sentences: list[str]) -> None:
     assert text.folded == fold("\n".join(sentences))
     assert text.words == word_set(text.folded)
     assert text.lines == tuple(fold(s) for s in sentences)
-    assert text.line_words == tuple(word_set(fold(s)) for s in sentences)
-    assert text.digits == tuple(any(c.isdecimal() for c in fold(s)) for s in sentences)
+    assert [frozenset(text.words_of(i)) for i in range(len(sentences))] == [word_set(fold(s)) for s in sentences]
+    assert [text.has_digit(i) for i in range(len(sentences))] == [any(c.isdecimal() for c in fold(s))
+                                                                  for s in sentences]
     assert text.same_sentences(list(sentences))
     assert not text.same_sentences([*sentences, "another"])
 
@@ -46,7 +47,8 @@ def test_entry_text_equals_direct_computation(sentences: list[str]) -> None:
 def test_folding_makes_a_digit() -> None:
     """"x²" has no decimal digit until NFKD folds it to "x2": the figure test reads folded text."""
     text = EntryText(["The area grew to 5 km²", "x² only"])
-    assert text.digits == (True, True)
+    assert (text.has_digit(0), text.has_digit(1)) == (True, True)
+    assert not EntryText(["no digit", "none here"]).has_digit(1)
 
 
 def test_random_text_matches_direct_computation() -> None:
@@ -58,7 +60,8 @@ def test_random_text_matches_direct_computation() -> None:
         text = EntryText(sentences)
         assert text.words == word_set(fold("\n".join(sentences)))
         assert text.lines == tuple(fold(s) for s in sentences)
-        assert text.line_words == tuple(word_set(fold(s)) for s in sentences)
+        assert [frozenset(text.words_of(i)) for i in range(len(sentences))] == [word_set(fold(s))
+                                                                                for s in sentences]
 
 
 def test_cue_hits_same_from_sentences_and_entry_text() -> None:

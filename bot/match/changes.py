@@ -147,17 +147,19 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
     n = len(text.sentences)
     # the other sentences are not read: most of a long entry is skipped here
     indices = range(n) if only is None else sorted(i for i in only if 0 <= i < n)
-    lines, line_words = text.lines, text.line_words
+    lines = text.lines
     for si in indices:
-        here = entry_words.intersection(line_words[si])
+        here = entry_words.intersection(text.words_of(si))
         if not here:
             continue
         folded = lines[si]
-        hedged = bool(book.hedging.search(folded))
         # a family can match only if the longest word of one of its cues is a word here
         families = sorted({i for word in here for i in by_word[word]})  # in the book's order
         found = [(m.start(), m.end(), family) for family in (book.families[i] for i in families)
                  for m in family.regex.finditer(folded)]
+        if not found:
+            continue
+        hedged = bool(book.hedging.search(folded))
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
@@ -236,13 +238,12 @@ def detect_changes(
     text = result.text  # the entry as the matcher read it (folded sentences, word sets)
     if text is None or not text.same_sentences(sentences):
         text = EntryText(sentences, result.title_sentences)
-    digits = text.digits
     _, infos, claims = _topic_cached(topic)
     article = _ref(entry)  # frozen: one for all the entry's changes
     changes: list[Change] = []
     changed: set[str] = set()
     # matched claims share sentences; one without a digit has no figure (parse_figures' own test)
-    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if digits[si] else ())
+    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ())
     concepts_of = cache(lambda si: concepts(sentences[si]))
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []

@@ -143,7 +143,10 @@ def rarity(term: str) -> float:
 
 def raw_tokens(text: str) -> list[str]:
     """Folded word and number tokens; possessives dropped, hyphens split, "8,000" -> "8000"."""
-    text = _POSSESSIVE.sub("", fold(text)).replace("-", " ")
+    text = fold(text)
+    if "'" in text:  # the possessive regex cannot match without one, and its scan is slow
+        text = _POSSESSIVE.sub("", text)
+    text = text.replace("-", " ")
     out = []
     for tok in _TOKEN.findall(text):
         if tok[0].isdigit():

@@ -48,8 +48,8 @@ class EntryText:
         else:
             self.words = frozenset(_WORDS.findall(self.folded))
         self._lines: tuple[str, ...] | None = None
-        self._line_words: tuple[frozenset[str], ...] | None = None
-        self._digits: tuple[bool, ...] | None = None
+        self._line_words: list[str] | list[None] | None = None  # per sentence: its ASCII words spaced
+        self._digits: bool | None = None  # does the entry hold a digit at all
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -61,26 +61,20 @@ class EntryText:
             self._lines = tuple(lines)
         return self._lines
 
-    @property
-    def line_words(self) -> tuple[frozenset[str], ...]:
-        """`gate.word_set(fold(sentence))` for each sentence, in order."""
+    def words_of(self, i: int) -> list[str]:
+        """The words of sentence `i`: `gate.word_set(fold(sentence))` as a list (a word may repeat),
+        for a set operation with it; split from the entry's one translate when it is ASCII."""
         if self._line_words is None:
-            spaced = self._spaced.split("\n") if self._spaced is not None else None
-            if spaced is not None and len(spaced) == len(self.sentences):
-                self._line_words = tuple(frozenset(s.split()) for s in spaced)
-            else:
-                self._line_words = tuple(frozenset(_WORDS.findall(line)) for line in self.lines)
-        return self._line_words
+            spaced = self._spaced.split("\n") if self._spaced is not None else []
+            self._line_words = spaced if len(spaced) == len(self.sentences) else [None] * len(self.sentences)
+        words = self._line_words[i]
+        return words.split() if words is not None else _WORDS.findall(self.lines[i])
 
-    @property
-    def digits(self) -> tuple[bool, ...]:
-        """Per sentence: does its folded form hold a digit (`\\d`)? Only those can hold a figure."""
+    def has_digit(self, i: int) -> bool:
+        """Does sentence `i` hold a digit (`\\d`) once folded? Only such a sentence can hold a figure."""
         if self._digits is None:
-            if _DIGIT.search(self.folded) is None:
-                self._digits = (False,) * len(self.sentences)
-            else:
-                self._digits = tuple(_DIGIT.search(line) is not None for line in self.lines)
-        return self._digits
+            self._digits = _DIGIT.search(self.folded) is not None
+        return self._digits and _DIGIT.search(self.lines[i]) is not None
 
     def same_sentences(self, sentences: Sequence[str]) -> bool:
         """Was this text read from these sentences (so its per-sentence parts apply to them)?"""
