@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -304,7 +305,6 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
 
 # For ASCII text: every character but a letter, a digit or a line break becomes a space.
 _NON_ALNUM_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "\n"})
-_NO_CONCEPTS: frozenset[str] = frozenset()
 
 
 def _readable(folded: str) -> str:
@@ -354,13 +354,15 @@ class ConceptReader:
         if len(cache) > self._max:
             cache = self._cache = _TokenConcepts(self.vocab)
         get = cache.__getitem__
-        union = _NO_CONCEPTS.union
+        # frozenset(chain(...)) adds the same concepts in the same order as
+        # frozenset().union(*...), without unpacking every token's tuple as an argument
+        flat = chain.from_iterable
         tokenised = _line_tokens(lines)
         if self.spelled is None:
-            return [union(*map(get, tokens)) for tokens in tokenised]
+            return [frozenset(flat(map(get, tokens))) for tokens in tokenised]
         out = []
         for line, tokens in zip(lines, tokenised, strict=True):
-            found = union(*map(get, tokens))
+            found = frozenset(flat(map(get, tokens)))
             extra = self.spelled.found_in(line, tokens)
             out.append(found | extra if extra else found)
         return out

@@ -219,7 +219,7 @@ class WindowScorer:
         if w is None:
             return []
         score = w.best_score[w.win]
-        order = np.argsort(-score, kind="stable")
+        order = (-score).argsort(kind="stable")
         n = keep + int(np.count_nonzero(score >= floor))
         chosen = w.win[order[:n]]
         claims = self.claim_of[w.variants[chosen]].tolist()
@@ -268,7 +268,7 @@ class WindowScorer:
             return None
         gids = np.fromiter(map(self.term_id.__getitem__, chain.from_iterable(present)), np.int64, n_found)
         term_ids, cols = _renumber(gids, len(self.term_id))
-        rows = np.repeat(np.arange(len(present)), per_sentence)
+        rows = np.arange(len(present)).repeat(per_sentence)  # methods: no fromnumeric wrapper
         x = np.zeros((len(present), len(term_ids) + 1), dtype=np.float64)
         x[rows, cols] = 1.0
         x[:, -1] = 1.0  # the pseudo-term (see `always`): in every sentence, so in every window
@@ -283,9 +283,9 @@ class WindowScorer:
         starts = self.indptr[term_ids]
         lengths = self.indptr[term_ids + 1] - starts
         n_terms = len(term_ids)
-        post_row = np.repeat(np.arange(n_terms), lengths)
+        post_row = np.arange(n_terms).repeat(lengths)
         # positions of the postings: each term's slice start, then 0, 1, 2... within the slice
-        pos = np.arange(post_row.size) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        pos = np.arange(post_row.size) + (starts - (lengths.cumsum() - lengths)).repeat(lengths)
         variants, col = _renumber(self.post_var[pos], len(self.claim_of))
         n_var = len(variants)
         tv = np.zeros((n_terms + 1, 2, n_var), dtype=np.float64)
@@ -305,8 +305,8 @@ def _renumber(ids: IntArray, size: int) -> tuple[IntArray, IntArray]:
     """
     seen = np.zeros(size, dtype=bool)
     seen[ids] = True
-    index = np.cumsum(seen) - 1
-    return np.flatnonzero(seen), index[ids]
+    index = seen.cumsum() - 1
+    return seen.nonzero()[0], index[ids]
 
 
 __all__ = ["WindowScorer"]
