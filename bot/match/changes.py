@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import compress
 
 from bot.match.cues import cue_book
 from bot.match.figures import Figure, parse_figure_text, parse_figures
@@ -251,7 +252,7 @@ def detect_changes(
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
-        numeric = [i for i, sentence in enumerate(sentences) if _DIGIT.search(sentence)]
+        numeric = list(compress(range(len(sentences)), map(_DIGIT.search, sentences)))
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
         # a cue counts only in a matched claim's window or next to one of its distinctive terms:

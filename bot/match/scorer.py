@@ -304,6 +304,7 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
 
 
 # For ASCII text: every character but a letter, a digit or a line break becomes a space.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _NON_ALNUM_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "\n"})
 
 
@@ -326,8 +327,9 @@ def _line_tokens(lines: Sequence[str]) -> list[list[str]]:
     if not lines or not text.isascii():
         return [TOKEN_RE.findall(line) for line in lines]
     spaced = text.translate(_NON_ALNUM_ASCII).split("\n")
-    return [runs if all(map(str.isalpha, runs)) else TOKEN_RE.findall(line)
-            for line, runs in zip(lines, map(str.split, spaced), strict=True)]
+    digit = _ASCII_DIGIT.search  # an ASCII line's runs are all letters unless it holds a digit
+    return [runs.split() if digit(line) is None else TOKEN_RE.findall(line)
+            for line, runs in zip(lines, spaced, strict=True)]
 
 
 class ConceptReader:
