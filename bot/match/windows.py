@@ -160,32 +160,43 @@ class WindowScorer:
         counts = product[:, 1].astype(self.count_type)
         bits, field = self.bits, (1 << self.bits) - 1
         n_hit = counts & field
-        distinctive = (counts >> (_DISTINCTIVE * bits)) & field
-        no_anchor = (counts & (field << (_ANCHOR * bits))) == 0
-        verb_hit = (counts & (field << (_VERB * bits))) != 0
-        own = (counts[:n_sent] & (field << (_OWN * bits))) != 0
+        shape = n_hit.shape
 
-        # foreign actor: a sentence naming another organisation and none of the variant's own
-        # actors; in a pair only such a sentence that carries the act (hits the verb, or the
-        # variant has none) counts: the act belongs to whoever is named where it is told
-        foreign_sent = foreign_in[:, None] & ~own
-        acting = foreign_sent & verb_hit[:n_sent]
+        # keep only windows the reference has: a sentence that hits the variant, and a pair that
+        # adds a term to each of its sentences (else one sentence already has all the pair has).
+        # Only these are scored (about a tenth of the windows x variants matrix on long entries):
+        # every one scores > 0 (weights are positive), the others 0.
+        valid = np.empty(shape, dtype=bool)
+        np.not_equal(n_hit[:n_sent], 0, out=valid[:n_sent])
+        np.greater(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=valid[n_sent:])
+        rows, cols = valid.nonzero()
+        packed = counts[rows, cols]
+        distinctive = (packed >> (_DISTINCTIVE * bits)) & field
+        no_anchor = (packed & (field << (_ANCHOR * bits))) == 0
+        verb_hit = (packed & (field << (_VERB * bits))) != 0
         code = (distinctive < MIN_DISTINCTIVE).view(np.uint8) * np.uint8(_FEW)
         code |= (no_anchor & (distinctive < ANCHOR_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_ANCHOR)
         # a window with VERB_WAIVER_DISTINCTIVE distinctive terms names the act otherwise
         code |= (~verb_hit & (distinctive < VERB_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_VERB)
-        code[:n_sent] |= foreign_sent.view(np.uint8) * np.uint8(_FOREIGN)
-        code[n_sent:] |= (acting[:-1] | acting[1:]).view(np.uint8) * np.uint8(_FOREIGN) | np.uint8(_PAIR)
-        scores = hit * self.scale[variants]
-        scores *= _FACTOR_OF.take(code)
-
-        # keep only windows the reference has: a sentence that hits the variant, and a pair that
-        # adds a term to each of its sentences (else one sentence already has all the pair has).
-        # Every valid window scores > 0 (weights are positive): the others are set to 0.
-        invalid = np.empty(scores.shape, dtype=bool)
-        np.equal(n_hit[:n_sent], 0, out=invalid[:n_sent])
-        np.less_equal(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=invalid[n_sent:])
-        scores[invalid] = 0.0
+        code |= (rows >= n_sent).view(np.uint8) * np.uint8(_PAIR)
+        if foreign_in.any():
+            # foreign actor: a sentence naming another organisation and none of the variant's own
+            # actors; in a pair only such a sentence that carries the act (hits the verb, or the
+            # variant has none) counts: the act belongs to whoever is named where it is told
+            sent = counts[:n_sent]
+            foreign_sent = foreign_in[:, None] & ~((sent & (field << (_OWN * bits))) != 0)
+            acting = foreign_sent & ((sent & (field << (_VERB * bits))) != 0)
+            foreign = np.concatenate((foreign_sent, acting[:-1] | acting[1:]))
+            code |= foreign[rows, cols].view(np.uint8) * np.uint8(_FOREIGN)
+        valid_scores = hit[rows, cols] * self.scale[variants][cols]
+        valid_scores *= _FACTOR_OF.take(code)
+        scores = np.zeros(shape)
+        scores[rows, cols] = valid_scores
+        # the fields `_objects` reads at each winning (valid) window
+        window_code = np.zeros(shape, dtype=np.uint8)
+        window_code[rows, cols] = code
+        window_distinctive = np.zeros(shape, dtype=distinctive.dtype)
+        window_distinctive[rows, cols] = distinctive
 
         # best window per variant: argmax keeps the first maximum, and rows are ordered sentences
         # first, then pairs, each by start: ties go to the single sentence, then the earliest
@@ -193,7 +204,8 @@ class WindowScorer:
         best_row = scores.argmax(axis=0)
         best_score = scores[best_row, cols]
         win = self._claim_winners(variants, best_row, best_score)
-        return _Winners(win, variants, best_row, best_score, hit, n_hit, distinctive, code, n_sent)
+        return _Winners(win, variants, best_row, best_score, hit, n_hit, window_distinctive, window_code,
+                        n_sent)
 
     def best(self, sentence_concepts: Sequence[frozenset[str]]) -> list[WindowScore | None]:
         """Best window per claim (index = claim index), None for a claim none of whose terms occur.
