@@ -169,8 +169,11 @@ class WindowScorer:
         valid = np.empty(shape, dtype=bool)
         np.not_equal(n_hit[:n_sent], 0, out=valid[:n_sent])
         np.greater(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=valid[n_sent:])
-        rows, cols = valid.nonzero()
-        packed = counts[rows, cols]
+        # flat indices: cell (r, c) of a windows x variants matrix is r * n_var + c; in `product`
+        # (windows x 2 x variants) its hit weight is at r * 2 * n_var + c
+        flat = valid.ravel().nonzero()[0]
+        rows = flat // n_var
+        packed = counts.ravel().take(flat)
         distinctive = (packed >> (_DISTINCTIVE * bits)) & field
         no_anchor = (packed & (field << (_ANCHOR * bits))) == 0
         verb_hit = (packed & (field << (_VERB * bits))) != 0
@@ -187,16 +190,17 @@ class WindowScorer:
             foreign_sent = foreign_in[:, None] & ~((sent & (field << (_OWN * bits))) != 0)
             acting = foreign_sent & ((sent & (field << (_VERB * bits))) != 0)
             foreign = np.concatenate((foreign_sent, acting[:-1] | acting[1:]))
-            code |= foreign[rows, cols].view(np.uint8) * np.uint8(_FOREIGN)
-        valid_scores = hit[rows, cols] * self.scale[variants][cols]
+            code |= foreign.ravel().take(flat).view(np.uint8) * np.uint8(_FOREIGN)
+        valid_scores = product.ravel().take(flat + rows * n_var)
+        valid_scores *= self.scale.take(variants).take(flat - rows * n_var)
         valid_scores *= _FACTOR_OF.take(code)
         scores = np.zeros(shape)
-        scores[rows, cols] = valid_scores
+        scores.ravel()[flat] = valid_scores
         # the fields `_objects` reads at each winning (valid) window
         window_code = np.zeros(shape, dtype=np.uint8)
-        window_code[rows, cols] = code
+        window_code.ravel()[flat] = code
         window_distinctive = np.zeros(shape, dtype=distinctive.dtype)
-        window_distinctive[rows, cols] = distinctive
+        window_distinctive.ravel()[flat] = distinctive
 
         # best window per variant: argmax keeps the first maximum, and rows are ordered sentences
         # first, then pairs, each by start: ties go to the single sentence, then the earliest
