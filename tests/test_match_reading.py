@@ -100,3 +100,25 @@ def test_results_share_one_entry_text_and_changes_agree_without_it() -> None:
     assert with_text and with_text == without
     kinds = {c.kind.value for c in with_text}
     assert {"status_change", "figure_change"} <= kinds
+
+
+def test_lexical_dump_finds_a_changed_result(tmp_path) -> None:
+    """bench/lexical_dump.py, which proves a speed-up changed no result: the same code gives the
+    same dump, and a dump that differs in one result is reported (exit 1)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "lexical_dump", Path(__file__).parents[1] / "bench" / "lexical_dump.py")
+    assert spec is not None and spec.loader is not None
+    dump = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dump)
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    assert dump.main([str(first), "--entries", "4", "--no-corpus"]) == 0
+    assert dump.main([str(second), "--entries", "4", "--no-corpus", "--compare", str(first)]) == 0
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("change ") for line in lines)
+    i = next(i for i, line in enumerate(lines) if line.startswith("score "))
+    lines[i] = lines[i].replace("score=", "score=1")
+    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert dump.main([str(second), "--entries", "4", "--no-corpus", "--compare", str(first)]) == 1
