@@ -8,11 +8,14 @@ sentences with their own line breaks, and digits that only folding makes.
 from __future__ import annotations
 
 import random
+from importlib import resources
 
 import pytest
+import yaml
 
 from bot.match import Matcher, Thresholds, detect_changes
 from bot.match.changes import _cue_hits
+from bot.match.cues import _all_languages, cue_book, required_words
 from bot.match.gate import word_set
 from bot.match.matcher import entry_sentences
 from bot.match.normalise import fold
@@ -122,3 +125,27 @@ def test_lexical_dump_finds_a_changed_result(tmp_path) -> None:
     lines[i] = lines[i].replace("score=", "score=1")
     first.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert dump.main([str(second), "--entries", "4", "--no-corpus", "--compare", str(first)]) == 1
+
+
+def test_hedging_words_never_hide_a_hedge() -> None:
+    """cues.required_words: a sentence the hedging regex matches always holds one of the words,
+    so skipping the regex without them changes nothing (every shipped phrase, glued and spaced
+    variants, random text); a written pattern disables the shortcut."""
+    book = cue_book()
+    assert book.hedging_words is not None
+    data = yaml.safe_load(resources.files("bot.match").joinpath("cues.yaml").read_text(encoding="utf-8"))
+    phrases = [fold(p) for p in _all_languages(data["hedging"])]
+    rng = random.Random(5)
+    words = [w for p in phrases for w in p.split()] + ["x", "1", "the"]
+    texts = [f"{p}" for p in phrases] + [f"un{p}s" for p in phrases] + [f"a {p}, b" for p in phrases]
+    for _ in range(400):
+        texts.append("".join(rng.choice(words) + rng.choice([" ", "", "-", "'", ", ", "_"])
+                             for _ in range(rng.randrange(1, 8))))
+    matched = 0
+    for t in texts:
+        if book.hedging.search(t) is not None:
+            matched += 1
+            assert not book.hedging_words.isdisjoint(word_set(t)), t
+    assert matched > len(phrases)
+    assert required_words(["sources said", r"remains un\w+"]) is None
+    assert required_words(["sources said", "n't"]) == frozenset({"sources", "n"})

@@ -149,8 +149,10 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
     # the other sentences are not read: most of a long entry is skipped here
     indices = range(n) if only is None else sorted(i for i in only if 0 <= i < n)
     lines = text.lines
+    hedging_words = book.hedging_words
     for si in indices:
-        here = entry_words.intersection(text.words_of(si))
+        words = text.words_of(si)
+        here = entry_words.intersection(words)
         if not here:
             continue
         folded = lines[si]
@@ -160,7 +162,9 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                  for m in family.regex.finditer(folded)]
         if not found:
             continue
-        hedged = bool(book.hedging.search(folded))
+        # no hedging phrase without its longest word (cues.required_words): most sentences
+        hedged = ((hedging_words is None or not hedging_words.isdisjoint(words))
+                  and book.hedging.search(folded) is not None)
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
@@ -306,7 +310,9 @@ def detect_changes(
             about = {i: len(info.distinctive.intersection(concepts_of(i))) for i, _, _ in candidates}
             si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
             distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(cue_book().hedging.search(text.lines[si]))
+            hedging_words = cue_book().hedging_words
+            hedged = ((hedging_words is None or not hedging_words.isdisjoint(text.words_of(si)))
+                      and cue_book().hedging.search(text.lines[si]) is not None)
             contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
             confident = (strong and len(distinct) == 1 and old is not None and not hedged
                          and not contradicts_confirmed)

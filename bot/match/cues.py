@@ -41,6 +41,9 @@ class CueBook:
     background: re.Pattern[str]
     subordinate: re.Pattern[str]
     words: frozenset[str]
+    # the longest word of each hedging phrase (see `required_words`): a sentence with none of
+    # them is not hedged, without running the regex; None: always run it
+    hedging_words: frozenset[str] | None = None
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -71,6 +74,23 @@ def _longest_word(phrase: str) -> str:
     return max(re.findall(r"\w+", fold(phrase)) or [""], key=len)
 
 
+def required_words(phrases: list[str]) -> frozenset[str] | None:
+    """The longest word of each phrase, when every phrase is plain text (no written pattern).
+
+    A match of the phrases' `_alternation` is one phrase whose words are joined by whitespace and
+    bounded by non-word characters, so each word of it is a whole word (`gate.word_set`) of the
+    text: a text without any of these words cannot match. None when a phrase is a pattern or has
+    no word: no such guarantee.
+    """
+    words = set()
+    for phrase in phrases:
+        word = _longest_word(phrase)
+        if "\\" in phrase or not word:
+            return None
+        words.add(word)
+    return frozenset(words)
+
+
 def parse_cues(data: dict) -> CueBook:
     """Validate and compile a cue resource (the shape of cues.yaml); raises ValueError."""
     families = []
@@ -95,7 +115,8 @@ def parse_cues(data: dict) -> CueBook:
         return _alternation(phrases)
 
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
-                   pattern("subordinate"), frozenset().union(*(f.words for f in families)))
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)),
+                   required_words(_all_languages(data.get("hedging") or {})))
 
 
 @cache
