@@ -22,15 +22,16 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from bot.match.cues import cue_book
-from bot.match.figures import Figure, parse_figure_text, parse_figures
+from bot.match.figures import SCALE_WORDS, Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
-from bot.match.normalise import concepts, fold
+from bot.match.normalise import STOPWORDS, concepts, fold
 from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
 _DIGIT = re.compile(r"\d")
+_NO_NOUN = frozenset(concepts("items"))  # what `parse_figure_text` reads a bare stored count as
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -42,6 +43,9 @@ class _ClaimInfo:
     statement_figures: tuple[Figure, ...]
     unique: frozenset[str] = frozenset()  # terms no other claim of the topic has
     units: frozenset[str] = frozenset()  # units of its figures and statement figures
+    stored: tuple[str, ...] = ()  # its figures as stored, beside `figures` (what a change replaces)
+    counted: frozenset[str] = frozenset()  # what its counts count ("flight" for "5,000 flights")
+    quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -76,14 +80,28 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
         for t in ts:
             df[t] = df.get(t, 0) + 1
     limit = max(1, len(topic.claims) // 4)
+    quantity_words = cue_book().quantities
     out = {}
     for c in topic.claims:
-        figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
         stated = tuple(parse_figures(c.statement))
+        parsed = [(x, _stored_figure(x, stated)) for x in c.figures]
+        figs = tuple(f for _, f in parsed if f is not None)
+        counted = frozenset(n for f in (*figs, *stated) if f.unit == "" for n in f.nouns) - _NO_NOUN
         out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
                                 figs, stated, frozenset(t for t in terms[c.key] if df[t] == 1),
-                                frozenset(f.unit for f in (*figs, *stated)))
+                                frozenset(f.unit for f in (*figs, *stated)),
+                                tuple(x for x, f in parsed if f is not None), counted,
+                                frozenset(k for k, words in quantity_words.items() if words & terms[c.key]))
     return out
+
+
+def _stored_figure(text: str, stated: Sequence[Figure]) -> Figure | None:
+    """A stored figure read back; one written without its unit ("5.4 billion") takes the unit of
+    the statement's figure of that value ("$5.4 billion")."""
+    fig = parse_figure_text(text)
+    if fig is not None and fig.unit == "" and set(fig.nouns) <= _NO_NOUN:
+        return next((s for s in stated if abs(s.value - fig.value) <= 1e-9 * max(1.0, fig.value)), fig)
+    return fig
 
 
 def _ref(entry: Entry) -> ArticleRef:
@@ -183,20 +201,100 @@ def _sentence_figures(sentence: str) -> tuple[Figure, ...]:
     return tuple(parse_figures(sentence))
 
 
+def _unit_kind(unit: str) -> str:
+    return {"%": "share", "TB": "size", "": "count"}.get(unit, "money")
+
+
+def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
+    """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
+    lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
+    m = _HEAD.match(folded, fig.start + len(fig.wording) if fig.wording and not fig.bounds else fig.end)
+    if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
+        return frozenset()
+    return frozenset(concepts(m.group(1)))
+
+
+_HEAD = re.compile(r" ([^\W\d_]{3,})")
+
+
 def _window_figures(
-    figures_of: Callable[[int], Sequence[Figure]], indices: Sequence[int], info: _ClaimInfo
+    figures_of: Callable[[int], Sequence[Figure]], folded_of: Callable[[int], str], indices: Sequence[int],
+    info: _ClaimInfo,
 ) -> list[tuple[int, Figure]]:
-    """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
+    """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
+    (a claim that tracks a count is not updated by a sum of money); a count of the same thing
+    ("7,000 flights" for "5,000 flights", not "291 updates" for "8.5 million devices"), or a
+    share of it when no such count is there ("26% of votes" for "60 shareholders"). A claim that
+    tracks no figure yet takes the kinds its statement names (`quantities` in cues.yaml: "will
+    cost" takes money) and counts of what it names. A sum written as the attribute of a thing
+    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure."""
     units = info.units
     out = []
+    shares = []
     for si in indices:
         for f in figures_of(si):
-            if f.unit == "" and not (set(f.nouns) & info.terms):
-                continue  # a count of something the claim does not talk about
-            if f.unit not in units and (units or f.unit == ""):
-                continue  # a claim that tracks a count is not updated by a sum of money
+            if f.unit == "":
+                if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
+                    continue  # a count of something the claim does not count
+            elif units and f.unit not in units:
+                if f.unit == "%" and "" in units:
+                    shares.append((si, f))
+                continue
+            elif not units and _unit_kind(f.unit) not in info.quantities:
+                continue
+            if f.unit != "":
+                head = _head_noun(folded_of(si), f)
+                if head and not head & info.terms:
+                    continue
             out.append((si, f))
+    if shares and not any(f.unit == "" for _, f in out):
+        out.extend(shares)
     return out
+
+
+def _states(info: _ClaimInfo, fig: Figure) -> bool:
+    return any(f.same_as(fig) for f in (*info.figures, *info.statement_figures))
+
+
+def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
+    """The figure restates the claim: one of its values, or inside a range it states ("$0.54-1.08
+    billion" within "$0.4 billion to $1.5 billion")."""
+    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures)):
+        return True
+    lo, hi = fig.bounds or (fig.value, fig.value)
+    return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
+               for f in info.statement_figures)
+
+
+CLAUSE_END = re.compile(r"[;:()\u2014\u2013]| - |, (?:but|while|and|which|who)\b")
+NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually named this close
+
+
+def _words(text: str) -> set[str]:
+    """Concepts of a figure's neighbourhood, without numbers and scale words: another figure
+    ("to $500 million") says nothing of what this one is about."""
+    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in SCALE_WORDS}
+
+
+def _figure_affinity(folded: str, fig: Figure, info: _ClaimInfo) -> int:
+    """How much the words around a figure are this claim's: its distinctive terms in the figure's
+    clause (within NEAR_CHARS) count three times, those elsewhere in the sentence once; +1 when
+    the claim tracks a share or a size already, +2 for a count of what the claim counts. The
+    figure goes to the claim it fits best."""
+    before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
+    after = folded[fig.end: fig.end + NEAR_CHARS // 2]
+    cut = [m.end() for m in CLAUSE_END.finditer(before)]
+    clause_before = before[cut[-1]:] if cut else before
+    m = CLAUSE_END.search(after)
+    clause_after = after[: m.start()] if m else after
+    clause = _words(clause_before) | _words(clause_after)
+    whole = _words(folded)
+    score = 3 * len(clause & info.distinctive) + len((whole - clause) & info.distinctive)
+    if fig.unit in info.units and fig.unit in ("%", "TB"):
+        score += 1  # a claim that tracks a share or a size (money and counts say too little alone)
+    if fig.unit == "" and info.counted and set(fig.nouns) & info.counted:
+        score += 2
+    return score
 
 
 ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
@@ -230,7 +328,8 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
-    concepts_of = cache(lambda si: concepts(sentences[si]))
+    folded_of = cache(lambda si: fold(sentences[si]))
+    figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     movable_by: dict[Status, list[_CueHit]] = {}
@@ -277,27 +376,22 @@ def detect_changes(
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
-        # figures
+        # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        candidates = []
-        for si, fig in _window_figures(figures_of, idx, info):
-            same_kind = [f for f in info.figures if f.unit == fig.unit]
-            if any(f.same_as(fig) for f in same_kind) or any(f.same_as(fig) for f in info.statement_figures):
+        for si, fig in _window_figures(figures_of, folded_of, idx, info):
+            if _within_stated(fig, info):
                 continue  # background: the figure we already have
-            candidates.append((si, fig, same_kind[0] if same_kind else None))
-        if candidates:
-            # the figure of the sentence that is most about this claim ("Proposal 9, on human
-            # rights due diligence, won 26%" over "Proposal 8 won 27%" for a due-diligence claim)
-            about = {i: len(info.distinctive.intersection(concepts_of(i))) for i, _, _ in candidates}
-            si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
-            distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(cue_book().hedging.search(fold(sentences[si])))
-            contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
-            confident = (strong and len(distinct) == 1 and old is not None and not hedged
-                         and not contradicts_confirmed)
-            changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score,
-                                   sentences[si], old.text if old else None, fig.text, confident))
-            changed.add(claim.key)
+            affinity = _figure_affinity(folded_of(si), fig, info)
+            figure_candidates.append((claim, match, si, fig, affinity))
+    restated = {(si, fig.start): max((_figure_affinity(folded_of(si), fig, i) + RESTATED
+                                      for i in infos.values() if _states(i, fig)), default=-1)
+                for _, _, si, fig, _ in figure_candidates}
+    for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
+                                                                      restated):
+        before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
+        changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               before, fig.said, confident and match.score >= thresholds.high))
+        changed.add(claim.key)
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -322,6 +416,45 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+RESTATED = 2  # a figure another claim states is that claim's, unless it fits this one far better
+
+
+def _attributed_figures(
+    candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int]], infos: dict[str, _ClaimInfo],
+    sentences: Sequence[str], restated: dict[tuple[int, int], int],
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool]]:
+    """One figure change per claim, each figure given only to the claims it fits best.
+
+    A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
+    says the outage cost it $500 million"): a figure read by every claim whose evidence holds it
+    would be proposed to each. It goes to the claims with the highest `_figure_affinity`; each
+    claim then takes its best figure (the first on a tie). Confident (if the match is strong):
+    one new value for the claim, replacing a figure of the same unit, not hedged, and not
+    contradicting a confirmed claim. A figure that restates another claim's ("8.5 million
+    Windows devices" for the crash claim, read in a sentence about kernel access) goes to none
+    when that claim fits it as well (`restated`: its affinity + RESTATED)."""
+    best: dict[tuple[int, int], int] = {}
+    for _, _, si, fig, affinity in candidates:
+        key = (si, fig.start)
+        best[key] = max(best.get(key, affinity), affinity)
+    kept: dict[str, list[tuple[ClaimState, ClaimMatch, int, Figure, int]]] = {}
+    for cand in candidates:
+        claim, _, si, fig, affinity = cand
+        if affinity == best[(si, fig.start)] and affinity > restated.get((si, fig.start), -1):
+            kept.setdefault(claim.key, []).append(cand)
+    out = []
+    for mine in kept.values():
+        claim, match, si, fig, _ = max(mine, key=lambda c: c[4])
+        info = infos[claim.key]
+        old = next((f for f in info.figures if f.unit == fig.unit), None)
+        distinct = {(f.unit, f.bounds or f.value) for _, _, _, f, _ in mine}
+        hedged = bool(cue_book().hedging.search(fold(sentences[si])))
+        contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
+        confident = len(distinct) == 1 and old is not None and not hedged and not contradicts_confirmed
+        out.append((claim, match, si, fig, old, confident))
+    return out
 
 
 def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:

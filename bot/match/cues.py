@@ -9,13 +9,13 @@ or a language is added without touching the code. Read once, on first use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import yaml
 
-from bot.match.normalise import fold
+from bot.match.normalise import concepts, fold
 from bot.models import Status
 
 
@@ -41,6 +41,7 @@ class CueBook:
     background: re.Pattern[str]
     subordinate: re.Pattern[str]
     words: frozenset[str]
+    quantities: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -94,8 +95,16 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue resource has no {key!r} phrases")
         return _alternation(phrases)
 
+    quantities = {}
+    for kind, block in (data.get("quantities") or {}).items():
+        if kind not in QUANTITY_KINDS:
+            raise ValueError(f"quantity kind {kind!r} is not one of {', '.join(QUANTITY_KINDS)}")
+        quantities[kind] = frozenset(c for p in _all_languages(block) for c in concepts(fold(p)))
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
-                   pattern("subordinate"), frozenset().union(*(f.words for f in families)))
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities)
+
+
+QUANTITY_KINDS = ("money", "share", "size")
 
 
 @cache

@@ -1,0 +1,107 @@
+"""Change detection pinned on invented examples (no corpus text): which claim a figure belongs
+to, what a claim without a figure may be given, figures quoted as the article writes them."""
+
+from __future__ import annotations
+
+from bot.apply import apply_change
+from bot.match import Matcher, Thresholds, detect_changes
+from bot.match.figures import parse_figure_text, parse_figures
+from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
+
+TH = Thresholds()
+BAKERY = TopicState(
+    key="brightloaf-recall", title="Brightloaf's bread recall",
+    keywords=(("brightloaf",), ("recall", "recalled", "flour")),
+    claims=(
+        ClaimState("recall-cost", "The recall will cost Brightloaf heavily; the bakery has not put a figure "
+                   "on its losses yet.", Status.ALLEGED),
+        ClaimState("supplier-suit", "Shops hit by the recall may take the flour miller to court to seek damages.",
+                   Status.ALLEGED),
+        ClaimState("loaves", "Brightloaf recalled more than 20,000 loaves from its shops.", Status.ONGOING,
+                   figures=("20,000 loaves",)),
+        ClaimState("hearing", "The county health board has asked Brightloaf's owner to testify at a hearing.",
+                   Status.ONGOING),
+    ),
+)
+
+
+def entry(title: str, content: str) -> Entry:
+    return Entry(identity=title, url="https://news.example/b", title=title, summary="", content=content,
+                 published=None, source="Bakers Weekly", content_hash=title)
+
+
+def figure_changes(text: str, title: str = "Brightloaf recall update") -> dict[str, list[str]]:
+    e = entry(title, text)
+    result = next(r for r in Matcher([BAKERY], TH).match(e) if r.topic_key == BAKERY.key)
+    out: dict[str, list[str]] = {}
+    for c in detect_changes(BAKERY, e, result, TH):
+        if c.kind is ChangeKind.FIGURE_CHANGE:
+            out.setdefault(c.claim_key or "", []).append(c.after or "")
+    return out
+
+
+def test_a_figure_is_quoted_as_the_article_writes_it_and_reads_back() -> None:
+    said = {f.said for f in parse_figures("Die Panne kostete 550 Millionen Dollar und 7.000 Flüge fielen aus.")}
+    assert said == {"550 millionen dollar", "7.000"}
+    rng = parse_figures("Costs of $35 million to $50 million are expected.")
+    assert [f.said for f in rng] == ["$35 million to $50 million"] * 2 and rng[0].bounds == (35e6, 50e6)
+    spanish = parse_figures("entre 350 y 500 millones de dólares")
+    assert spanish[0].said == "350 y 500 millones de dolares" and spanish[0].unit == "$"
+    for text in ("550 millionen dollar", "7.000", "$35 million to $50 million"):
+        assert parse_figure_text(text) is not None  # a stored quote is read back as a figure
+    assert parse_figure_text("5.4 billion") is not None  # a bare stored number with a scale word
+
+
+def test_a_dot_before_an_english_scale_word_is_a_decimal_point() -> None:
+    assert [f.text for f in parse_figures("healthcare lost $1.938 billion")] == ["$1.938 billion"]
+    assert [f.text for f in parse_figures("perdió 1.200 millones de euros")] == ["€1.2 billion"]
+    assert [f.text for f in parse_figures("7.000 vuelos cancelados")] == ["7,000"]
+
+
+def test_a_number_inside_a_name_is_not_a_count() -> None:
+    assert parse_figures("Most US Fortune 500 companies were hit") == []
+    assert parse_figures("a faulty Config File 117 update") == []
+    assert parse_figures("and Route 66 motels, as Windows 11 laptops") == []
+    assert [f.text for f in parse_figures("Brightloaf recalled 30,000 loaves")] == ["30,000"]
+
+
+def test_each_figure_goes_to_the_claim_it_fits_best() -> None:
+    got = figure_changes("Brightloaf said the recall cost the bakery $12 million in losses, and shops hit by "
+                         "the recall may take the miller to court to seek damages. "
+                         "The bakery recalled 31,000 loaves from its shops in all.")
+    assert got.get("recall-cost") == ["$12 million"]
+    assert got.get("loaves") == ["31,000"]
+    assert "supplier-suit" not in got and "hearing" not in got  # a sum is proposed to one claim only
+
+
+def test_a_claim_without_a_figure_takes_only_the_kinds_its_statement_names() -> None:
+    # the hearing claim names no quantity: a share or a sum read beside it is not its figure
+    got = figure_changes("Brightloaf's owner will testify at the county health board hearing, where 62% of "
+                         "the board's members voted for an inquiry.")
+    assert "hearing" not in got
+
+
+def test_a_sum_written_as_the_attribute_of_another_thing_is_not_the_claims_figure() -> None:
+    got = figure_changes("Shops hit by the recall filed a $30 million lawsuit against the flour miller, "
+                         "Brightloaf said, as the recall will cost the bakery heavily.")
+    assert "recall-cost" not in got and "supplier-suit" not in got
+
+
+def test_a_figure_another_claim_states_is_not_a_new_value() -> None:
+    # "20,000 loaves" is the loaves claim's own figure, read in a sentence about the cost
+    got = figure_changes("The recall of 20,000 loaves will cost Brightloaf heavily, the bakery said.")
+    assert got == {}
+
+
+def test_a_count_of_another_thing_does_not_replace_the_claims_count() -> None:
+    got = figure_changes("Brightloaf recalled loaves from its shops; 45 trucks carried them back.")
+    assert "loaves" not in got
+
+
+def test_an_accepted_figure_replaces_the_stored_one() -> None:
+    e = entry("Brightloaf recall widens", "Brightloaf has now recalled 31,000 loaves from its shops.")
+    result = next(r for r in Matcher([BAKERY], TH).match(e) if r.topic_key == BAKERY.key)
+    change = next(c for c in detect_changes(BAKERY, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    assert change.before == "20,000 loaves"  # as stored, so that accepting it replaces it
+    claim = next(c for c in BAKERY.claims if c.key == "loaves")
+    assert apply_change(claim, change).figures == ("31,000",)
