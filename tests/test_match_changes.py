@@ -105,3 +105,75 @@ def test_an_accepted_figure_replaces_the_stored_one() -> None:
     assert change.before == "20,000 loaves"  # as stored, so that accepting it replaces it
     claim = next(c for c in BAKERY.claims if c.key == "loaves")
     assert apply_change(claim, change).figures == ("31,000",)
+
+
+# --- status cues: which claim a cue moves -------------------------------------------------------
+
+COURT = TopicState(
+    key="brightloaf-court", title="Brightloaf's recall in court",
+    keywords=(("brightloaf",), ("recall", "lawsuit", "sued", "investigation")),
+    claims=(
+        ClaimState("recall-cost", "The recall will cost Brightloaf heavily; the bakery has not put a figure "
+                   "on its losses yet.", Status.ALLEGED),
+        ClaimState("supplier-suit", "Shops hit by the recall may take the flour miller to court to seek damages.",
+                   Status.ALLEGED),
+        ClaimState("investor-suit", "Brightloaf's shareholders are expected to sue the bakery over the recall.",
+                   Status.ALLEGED),
+        ClaimState("health-probe", "The county health board has opened an investigation into Brightloaf's ovens.",
+                   Status.ONGOING),
+        ClaimState("oven-fault", "A faulty thermostat in a Brightloaf oven caused the mould contamination.",
+                   Status.ALLEGED),
+    ),
+)
+
+
+def status_changes(text: str, title: str = "Brightloaf recall in court") -> dict[str, tuple[str, bool]]:
+    e = entry(title, text)
+    result = next(r for r in Matcher([COURT], TH).match(e) if r.topic_key == COURT.key)
+    return {c.claim_key or "": (c.after or "", c.confident) for c in detect_changes(COURT, e, result, TH)
+            if c.kind is ChangeKind.STATUS_CHANGE}
+
+
+def matched(text: str, title: str = "Brightloaf recall in court") -> set[str]:
+    e = entry(title, text)
+    return {m.claim_key for m in next(r for r in Matcher([COURT], TH).match(e) if r.topic_key == COURT.key).matches}
+
+
+def test_a_ruling_on_a_lawsuit_moves_no_claim_about_an_inquiry_or_about_losses() -> None:
+    text = ("A judge dismissed the shops' lawsuit against the flour miller over the Brightloaf recall, "
+            "which will cost the bakery heavily; the county health board's investigation into "
+            "Brightloaf's ovens goes on.")
+    assert {"recall-cost", "health-probe", "supplier-suit"} <= matched(text)
+    got = status_changes(text)
+    assert got.get("supplier-suit", ("",))[0] == "concluded"
+    assert "health-probe" not in got and "recall-cost" not in got
+
+
+def test_a_cue_goes_to_the_claim_its_subject_names() -> None:
+    text = ("Brightloaf's shareholders sued the bakery on Monday over the recall. Shops hit by the recall "
+            "may take the flour miller to court to seek damages.")
+    assert {"investor-suit", "supplier-suit"} <= matched(text)
+    got = status_changes(text)
+    assert got.get("investor-suit", ("",))[0] == "ongoing"
+    assert "supplier-suit" not in got
+
+
+def test_a_modal_hedges_the_verb_after_it_not_the_whole_sentence() -> None:
+    from bot.match.changes import _cue_hits
+
+    assert not any(h.hedged for h in _cue_hits(["The shareholders sued the bakery, which could delay its sale."]))
+    assert all(h.hedged for h in _cue_hits(["The shareholders' suit could be dismissed next week."]))
+    assert all(h.hedged for h in _cue_hits(["Die Klage könnte abgewiesen werden."]))
+
+
+def test_a_fact_cue_naming_one_word_of_a_claim_is_proposed_not_applied() -> None:
+    passing = ("Brightloaf recall: a faulty thermostat in a Brightloaf oven caused the mould contamination, "
+               "the union says. The bakery confirmed the contamination on Monday.")
+    full = ("Brightloaf recall: the bakery confirmed that a faulty thermostat in one of its ovens "
+            "caused the mould contamination.")
+    assert "oven-fault" in matched(passing) and "oven-fault" in matched(full)
+    assert status_changes(passing).get("oven-fault") == ("confirmed", False)
+    assert status_changes(full).get("oven-fault") == ("confirmed", True)
+    # the shareholders' suit named by its plaintiffs and its proceeding: applied
+    suit = "Brightloaf's shareholders sued the bakery over the recall on Monday, their lawyers said."
+    assert status_changes(suit).get("investor-suit") == ("ongoing", True)

@@ -32,6 +32,7 @@ from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, E
 
 _DIGIT = re.compile(r"\d")
 _NO_NOUN = frozenset(concepts("items"))  # what `parse_figure_text` reads a bare stored count as
+MODAL_CHARS = 24  # how far before a cue a modal word hedges it ("is expected to be dismissed")
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -46,6 +47,7 @@ class _ClaimInfo:
     stored: tuple[str, ...] = ()  # its figures as stored, beside `figures` (what a change replaces)
     counted: frozenset[str] = frozenset()  # what its counts count ("flight" for "5,000 flights")
     quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
+    kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -74,7 +76,8 @@ def _topic_cached(topic: TopicState) -> tuple[TopicState, dict[str, _ClaimInfo],
 
 
 def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
-    terms = {c.key: frozenset(claim_terms(" ".join((c.statement, *c.aliases)))) for c in topic.claims}
+    wording = {c.key: " ".join((c.statement, *c.aliases)) for c in topic.claims}
+    terms = {c.key: frozenset(claim_terms(wording[c.key])) for c in topic.claims}
     df: dict[str, int] = {}
     for ts in terms.values():
         for t in ts:
@@ -91,7 +94,8 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 figs, stated, frozenset(t for t in terms[c.key] if df[t] == 1),
                                 frozenset(f.unit for f in (*figs, *stated)),
                                 tuple(x for x, f in parsed if f is not None), counted,
-                                frozenset(k for k, words in quantity_words.items() if words & terms[c.key]))
+                                frozenset(k for k, words in quantity_words.items() if words & terms[c.key]),
+                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))))
     return out
 
 
@@ -125,6 +129,8 @@ class _Cue:
     negated: bool
     hedged: bool
     about: bool  # next to a term of this claim that no other claim of the topic has
+    sole: bool = True  # this claim alone fits the cue best among the claims it could move
+    evidence: int = 0  # its distinctive terms next to the cue, +1 when the cue names its proceeding
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,8 @@ class _CueHit:
     negated: bool
     hedged: bool
     family: str
+    moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
+    kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
 
 
 @cache
@@ -176,22 +184,46 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
             obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
             negated = bool(book.negation.search(folded[max(0, start - 30): start]))
+            # a modal hedges the verb it comes before ("could be dismissed"), not the sentence
+            modal = book.modal is not None and bool(
+                book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
+            kinds = book.process_kinds(set(concepts(folded[clause_start + 1: end + 80]))) if family.about \
+                else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
             clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
             subordinate = bool(book.subordinate.search(clause))
             out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
-                               hedged or subordinate, family.name))
+                               hedged or subordinate or modal, family.name, family.about, kinds))
     return out
 
 
-def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
-                 window: Sequence[int]) -> list[_Cue]:
-    """The cues about this claim: in the sentences its score came from, or naming one of its
-    distinctive terms next to the cue (subject or object)."""
-    status, distinctive = claim.status, info.distinctive
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique)) for h in hits
-            if h.status != status and status in h.froms
-            and (h.sentence in window or not h.about.isdisjoint(distinctive))]
+def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[int]) -> bool:
+    """Can this cue move this claim? It announces another status the claim may move from; it is
+    in the sentences the claim's score came from (or the lead) or names one of its distinctive
+    terms; and a cue of a proceeding (a suit filed, a ruling, a hearing held) needs a claim about
+    a proceeding of a kind it moves, and of the kind its own clause names ("dismissed the
+    lawsuit" concludes no investigation, and nothing about the losses a suit is over)."""
+    if hit.status == claim.status or claim.status not in hit.froms:
+        return False
+    if not (hit.sentence in window or not hit.about.isdisjoint(info.distinctive)):
+        return False
+    return not (hit.moves and (info.kinds.isdisjoint(hit.moves)
+                               or (hit.kinds and info.kinds.isdisjoint(hit.kinds))))
+
+
+def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
+                infos: dict[str, _ClaimInfo]) -> dict[int, frozenset[str]]:
+    """Each cue goes to the claims it fits whose distinctive terms its subject and object name
+    most ("shareholders sued" is the investors' suit, not the customers'); ties keep them all."""
+    scored: dict[int, list[tuple[int, str]]] = {}
+    for key, indices in fitting.items():
+        for hi in indices:
+            scored.setdefault(hi, []).append((len(hits[hi].about & infos[key].distinctive), key))
+    out = {}
+    for hi, pairs in scored.items():
+        best = max(a for a, _ in pairs)
+        out[hi] = frozenset(k for a, k in pairs if a == best)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -266,6 +298,8 @@ def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
                for f in info.statement_figures)
 
 
+CLAUSE = 3  # the affinity one distinctive term in a figure's own clause gives
+
 CLAUSE_END = re.compile(r"[;:()\u2014\u2013]| - |, (?:but|while|and|which|who)\b")
 NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually named this close
 
@@ -289,7 +323,7 @@ def _figure_affinity(folded: str, fig: Figure, info: _ClaimInfo) -> int:
     clause_after = after[: m.start()] if m else after
     clause = _words(clause_before) | _words(clause_after)
     whole = _words(folded)
-    score = 3 * len(clause & info.distinctive) + len((whole - clause) & info.distinctive)
+    score = CLAUSE * len(clause & info.distinctive) + len((whole - clause) & info.distinctive)
     if fig.unit in info.units and fig.unit in ("%", "TB"):
         score += 1  # a claim that tracks a share or a size (money and counts say too little alone)
     if fig.unit == "" and info.counted and set(fig.nouns) & info.counted:
@@ -329,10 +363,9 @@ def detect_changes(
     changed: set[str] = set()
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
     folded_of = cache(lambda si: fold(sentences[si]))
-    figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int]] = []
+    figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
-    movable_by: dict[Status, list[_CueHit]] = {}
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
@@ -347,6 +380,20 @@ def detect_changes(
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
         cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
+    # the lead (title, or first sentence) states the news: its cue applies to every matched
+    # claim it can move, as a proposal only
+    lead = (*range(lead_sentences),)
+    windows_of: dict[str, list[int]] = {}
+    fitting: dict[str, list[int]] = {}
+    for match in result.matches:
+        claim = claims.get(match.claim_key)
+        if claim is None or match.score < thresholds.low:
+            continue
+        window = windows_of[claim.key] = _evidence_sentences(result, match, sentences)
+        if cue_hits:
+            fitting[claim.key] = [hi for hi, h in enumerate(cue_hits)
+                                  if _fits(h, infos[claim.key], claim, (*window, *lead))]
+    owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -354,15 +401,11 @@ def detect_changes(
         info = infos[claim.key]
         strong = match.score >= thresholds.high
         # status
-        window = _evidence_sentences(result, match, sentences)
-        # the lead (title, or first sentence) states the news: its cue applies to every matched
-        # claim it can move, as a proposal only
-        lead = (*range(lead_sentences),)
-        movable = movable_by.get(claim.status)
-        if movable is None:  # the cues that can move a claim of this status, once per status
-            movable = movable_by[claim.status] = [h for h in cue_hits
-                                                  if h.status != claim.status and claim.status in h.froms]
-        cues = _status_cues(movable, info, claim, (*window, *lead))
+        window = windows_of[claim.key]
+        cues = [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique),
+                     len(owners[hi]) == 1,
+                     len(h.about & info.distinctive) + (not h.kinds.isdisjoint(info.kinds)))
+                for hi in fitting.get(claim.key, ()) if claim.key in owners[hi] for h in (cue_hits[hi],)]
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
@@ -372,7 +415,11 @@ def detect_changes(
             # subject or object names a term no other claim of the topic has): a cue merely in
             # the claim's evidence, or next to a name several claims share ("Delta"), may be
             # about another claim told in the same sentence
-            confident = strong and not conflict and not cue.hedged and cue.about
+            # and with two signs that it is this claim's: two of its terms, or one and the kind
+            # of proceeding it is about ("Officials confirmed the decision" names one word of a
+            # claim that mentions a decision in passing)
+            confident = (strong and not conflict and not cue.hedged and cue.about and cue.sole
+                         and cue.evidence >= 2)
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
@@ -382,10 +429,10 @@ def detect_changes(
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
             affinity = _figure_affinity(folded_of(si), fig, info)
-            figure_candidates.append((claim, match, si, fig, affinity))
+            figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
     restated = {(si, fig.start): max((_figure_affinity(folded_of(si), fig, i) + RESTATED
                                       for i in infos.values() if _states(i, fig)), default=-1)
-                for _, _, si, fig, _ in figure_candidates}
+                for _, _, si, fig, _, _ in figure_candidates}
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
@@ -422,7 +469,7 @@ RESTATED = 2  # a figure another claim states is that claim's, unless it fits th
 
 
 def _attributed_figures(
-    candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int]], infos: dict[str, _ClaimInfo],
+    candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
     sentences: Sequence[str], restated: dict[tuple[int, int], int],
 ) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool]]:
     """One figure change per claim, each figure given only to the claims it fits best.
@@ -431,28 +478,30 @@ def _attributed_figures(
     says the outage cost it $500 million"): a figure read by every claim whose evidence holds it
     would be proposed to each. It goes to the claims with the highest `_figure_affinity`; each
     claim then takes its best figure (the first on a tie). Confident (if the match is strong):
-    one new value for the claim, replacing a figure of the same unit, not hedged, and not
-    contradicting a confirmed claim. A figure that restates another claim's ("8.5 million
+    one new value for the claim, replacing a figure of the same unit, in the claim's evidence with
+    one of its distinctive terms in the figure's own clause, not hedged, and not contradicting a
+    confirmed claim. A figure that restates another claim's ("8.5 million
     Windows devices" for the crash claim, read in a sentence about kernel access) goes to none
     when that claim fits it as well (`restated`: its affinity + RESTATED)."""
     best: dict[tuple[int, int], int] = {}
-    for _, _, si, fig, affinity in candidates:
+    for _, _, si, fig, affinity, _ in candidates:
         key = (si, fig.start)
         best[key] = max(best.get(key, affinity), affinity)
-    kept: dict[str, list[tuple[ClaimState, ClaimMatch, int, Figure, int]]] = {}
+    kept: dict[str, list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]]] = {}
     for cand in candidates:
-        claim, _, si, fig, affinity = cand
+        claim, _, si, fig, affinity, _ = cand
         if affinity == best[(si, fig.start)] and affinity > restated.get((si, fig.start), -1):
             kept.setdefault(claim.key, []).append(cand)
     out = []
     for mine in kept.values():
-        claim, match, si, fig, _ = max(mine, key=lambda c: c[4])
+        claim, match, si, fig, _, attached = max(mine, key=lambda c: c[4])
         info = infos[claim.key]
         old = next((f for f in info.figures if f.unit == fig.unit), None)
-        distinct = {(f.unit, f.bounds or f.value) for _, _, _, f, _ in mine}
+        distinct = {(f.unit, f.bounds or f.value) for _, _, _, f, _, _ in mine}
         hedged = bool(cue_book().hedging.search(fold(sentences[si])))
         contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
-        confident = len(distinct) == 1 and old is not None and not hedged and not contradicts_confirmed
+        confident = (attached and len(distinct) == 1 and old is not None and not hedged
+                     and not contradicts_confirmed)
         out.append((claim, match, si, fig, old, confident))
     return out
 

@@ -29,6 +29,7 @@ class CueFamily:
     phrases: tuple[str, ...]
     regex: re.Pattern[str]
     words: frozenset[str]  # the longest word of each phrase: a sentence without any has no cue
+    about: frozenset[str] = frozenset()  # kinds of proceeding it moves (`processes`); empty: any claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,12 @@ class CueBook:
     subordinate: re.Pattern[str]
     words: frozenset[str]
     quantities: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+    modal: re.Pattern[str] | None = None  # hedges the verb right after it only
+    processes: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+
+    def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
+        """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
+        return frozenset(kind for kind, names in self.processes.items() if not names.isdisjoint(words))
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -59,7 +66,7 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 def _all_languages(block: dict[str, list[str]]) -> list[str]:
     out = []
     for lang, phrases in block.items():
-        if lang in ("doc", "to", "from"):
+        if lang in ("doc", "to", "from", "about"):
             continue
         for p in phrases or ():
             if not isinstance(p, str):  # YAML reads a bare `no` as False: quote it
@@ -84,8 +91,9 @@ def parse_cues(data: dict) -> CueBook:
         phrases = tuple(fold(p) for p in _all_languages(block))
         if not phrases:
             raise ValueError(f"cue family {name!r} has no cues")
+        about = frozenset(block.get("about") or ())
         families.append(CueFamily(name, to, froms, phrases, _alternation(list(phrases)),
-                                  frozenset(_longest_word(p) for p in phrases)))
+                                  frozenset(_longest_word(p) for p in phrases), about))
     if not families:
         raise ValueError("no cue families")
 
@@ -100,8 +108,16 @@ def parse_cues(data: dict) -> CueBook:
         if kind not in QUANTITY_KINDS:
             raise ValueError(f"quantity kind {kind!r} is not one of {', '.join(QUANTITY_KINDS)}")
         quantities[kind] = frozenset(c for p in _all_languages(block) for c in concepts(fold(p)))
+    processes = {kind: frozenset(c for p in _all_languages(block) for c in concepts(fold(p)))
+                 for kind, block in (data.get("processes") or {}).items()}
+    for family in families:
+        if not family.about <= processes.keys():
+            raise ValueError(f"cue family {family.name!r} is about unknown kinds "
+                             f"{sorted(family.about - processes.keys())}")
+    modal = pattern("modal") if data.get("modal") else None
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
-                   pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities)
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
+                   modal, processes)
 
 
 QUANTITY_KINDS = ("money", "share", "size")
