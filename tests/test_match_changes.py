@@ -177,3 +177,17 @@ def test_a_fact_cue_naming_one_word_of_a_claim_is_proposed_not_applied() -> None
     # the shareholders' suit named by its plaintiffs and its proceeding: applied
     suit = "Brightloaf's shareholders sued the bakery over the recall on Monday, their lawyers said."
     assert status_changes(suit).get("investor-suit") == ("ongoing", True)
+
+
+def test_a_share_that_now_stands_for_a_count_is_proposed_in_its_place() -> None:
+    topic = TopicState(
+        key="bakers-petition", title="Bakers' petition", keywords=(("brightloaf",), ("petition", "vote")),
+        claims=(ClaimState("petition", "More than 40 bakers signed a petition asking Brightloaf to audit "
+                           "its flour suppliers.", Status.ONGOING, figures=("40",)),),
+    )
+    e = entry("Brightloaf vote", "The Brightloaf petition asking for an audit of its flour suppliers "
+                                 "won 31% of the votes at the bakers' meeting.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    change = next(c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    assert (change.before, change.after, change.confident) == ("40", "31%", False)
+    assert apply_change(topic.claims[0], change).figures == ("31%",)

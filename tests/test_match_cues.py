@@ -266,3 +266,16 @@ def test_an_unknown_language_stops_the_start_with_its_code() -> None:
     assert load_settings({"DOSSIER_LANGUAGES": "en,de,fr,es"}, dotenv=False)
     with pytest.raises(SettingsError, match="xx"):
         load_settings({"DOSSIER_LANGUAGES": "en,xx"}, dotenv=False)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The bakery faces growing challenges in its export markets.",
+    "Its files were shared with the regulator's staff.",
+    "The appeals of two shops were heard together.",
+])
+def test_a_cue_word_read_as_a_noun_announces_nothing(sentence: str) -> None:
+    assert _cue_hits([sentence]) == []
+
+
+def test_the_same_word_as_a_verb_is_still_a_cue() -> None:
+    assert {h.family for h in _cue_hits(["The bakery challenges the ruling."])} == {"dispute"}

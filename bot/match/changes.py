@@ -144,6 +144,7 @@ class _CueHit:
     family: str
     moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
+    context: frozenset[str] = frozenset()  # concepts of its clause, up to 80 characters after it
 
 
 @cache
@@ -180,6 +181,10 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
             before = folded[:start]
+            if book.determiners and " " not in folded[start:end]:
+                prev = before.rstrip().rsplit(None, 1)
+                if prev and prev[-1] in book.determiners and folded[start:end].endswith("s"):
+                    continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
             subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
             obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
@@ -187,13 +192,13 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             # a modal hedges the verb it comes before ("could be dismissed"), not the sentence
             modal = book.modal is not None and bool(
                 book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
-            kinds = book.process_kinds(set(concepts(folded[clause_start + 1: end + 80]))) if family.about \
-                else frozenset()
+            context = frozenset(concepts(folded[clause_start + 1: end + 80]))
+            kinds = book.process_kinds(context) if family.about else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
             clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
             subordinate = bool(book.subordinate.search(clause))
             out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
-                               hedged or subordinate or modal, family.name, family.about, kinds))
+                               hedged or subordinate or modal, family.name, family.about, kinds, context))
     return out
 
 
@@ -213,12 +218,15 @@ def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[in
 
 def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
                 infos: dict[str, _ClaimInfo]) -> dict[int, frozenset[str]]:
-    """Each cue goes to the claims it fits whose distinctive terms its subject and object name
-    most ("shareholders sued" is the investors' suit, not the customers'); ties keep them all."""
+    """Each cue goes to the claims it fits whose distinctive terms its subject and object (twice)
+    and its clause name most ("shareholders sued" is the investors' suit, not the customers');
+    ties keep them all."""
     scored: dict[int, list[tuple[int, str]]] = {}
     for key, indices in fitting.items():
         for hi in indices:
-            scored.setdefault(hi, []).append((len(hits[hi].about & infos[key].distinctive), key))
+            hit, distinctive = hits[hi], infos[key].distinctive
+            fit = 2 * len(hit.about & distinctive) + len(hit.context & distinctive)
+            scored.setdefault(hi, []).append((fit, key))
     out = {}
     for hi, pairs in scored.items():
         best = max(a for a, _ in pairs)
@@ -497,10 +505,13 @@ def _attributed_figures(
         claim, match, si, fig, _, attached = max(mine, key=lambda c: c[4])
         info = infos[claim.key]
         old = next((f for f in info.figures if f.unit == fig.unit), None)
+        same_unit = old is not None
+        if old is None and fig.unit == "%":  # a share now stands for the count ("60" -> "26%")
+            old = next((f for f in info.figures if f.unit == ""), None)
         distinct = {(f.unit, f.bounds or f.value) for _, _, _, f, _, _ in mine}
         hedged = bool(cue_book().hedging.search(fold(sentences[si])))
-        contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
-        confident = (attached and len(distinct) == 1 and old is not None and not hedged
+        contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
+        confident = (attached and len(distinct) == 1 and same_unit and not hedged
                      and not contradicts_confirmed)
         out.append((claim, match, si, fig, old, confident))
     return out

@@ -44,6 +44,7 @@ class CueBook:
     words: frozenset[str]
     quantities: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
     modal: re.Pattern[str] | None = None  # hedges the verb right after it only
+    determiners: frozenset[str] = frozenset()  # before a one-word cue, they make it a noun
     processes: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
@@ -117,7 +118,8 @@ def parse_cues(data: dict) -> CueBook:
     modal = pattern("modal") if data.get("modal") else None
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
-                   modal, processes)
+                   modal=modal, processes=processes,
+                   determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})))
 
 
 QUANTITY_KINDS = ("money", "share", "size")
