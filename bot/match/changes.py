@@ -144,7 +144,13 @@ class _CueHit:
     family: str
     moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
-    context: frozenset[str] = frozenset()  # concepts of its clause, up to 80 characters after it
+    context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
+
+
+@lru_cache(maxsize=1024)
+def _phrase_kinds(cue: str) -> frozenset[str]:
+    """The kinds of proceeding a cue's own words name ("testified": a hearing)."""
+    return cue_book().process_kinds(frozenset(concepts(cue)))
 
 
 @cache
@@ -181,19 +187,21 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
             before = folded[:start]
-            if book.determiners and " " not in folded[start:end]:
+            cue = folded[start:end]
+            if cue[-1] == "s" and " " not in cue and book.determiners:
                 prev = before.rstrip().rsplit(None, 1)
-                if prev and prev[-1] in book.determiners and folded[start:end].endswith("s"):
+                if prev and prev[-1] in book.determiners:
                     continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
-            subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
-            obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
+            told = concepts(folded[clause_start + 1: start])
+            after = concepts(folded[end: end + 80])
+            subject, obj = told[-SUBJECT_WINDOW:], after[:SUBJECT_WINDOW]
             negated = bool(book.negation.search(folded[max(0, start - 30): start]))
             # a modal hedges the verb it comes before ("could be dismissed"), not the sentence
-            modal = book.modal is not None and bool(
+            modal = not hedged and book.modal is not None and bool(
                 book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
-            context = frozenset(concepts(folded[clause_start + 1: end + 80]))
-            kinds = book.process_kinds(context) if family.about else frozenset()
+            context = (*told, *after)
+            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if family.about else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
             clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
             subordinate = bool(book.subordinate.search(clause))
@@ -207,7 +215,8 @@ def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[in
     in the sentences the claim's score came from (or the lead) or names one of its distinctive
     terms; and a cue of a proceeding (a suit filed, a ruling, a hearing held) needs a claim about
     a proceeding of a kind it moves, and of the kind its own clause names ("dismissed the
-    lawsuit" concludes no investigation, and nothing about the losses a suit is over)."""
+    lawsuit" concludes no investigation, and nothing about the losses a suit is over).
+    (`detect_changes` runs this test inlined.)"""
     if hit.status == claim.status or claim.status not in hit.froms:
         return False
     if not (hit.sentence in window or not hit.about.isdisjoint(info.distinctive)):
@@ -221,16 +230,20 @@ def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
     """Each cue goes to the claims it fits whose distinctive terms its subject and object (twice)
     and its clause name most ("shareholders sued" is the investors' suit, not the customers');
     ties keep them all."""
-    scored: dict[int, list[tuple[int, str]]] = {}
+    claims_of: dict[int, list[str]] = {}
     for key, indices in fitting.items():
         for hi in indices:
-            hit, distinctive = hits[hi], infos[key].distinctive
-            fit = 2 * len(hit.about & distinctive) + len(hit.context & distinctive)
-            scored.setdefault(hi, []).append((fit, key))
+            claims_of.setdefault(hi, []).append(key)
     out = {}
-    for hi, pairs in scored.items():
-        best = max(a for a, _ in pairs)
-        out[hi] = frozenset(k for a, k in pairs if a == best)
+    for hi, keys in claims_of.items():
+        if len(keys) == 1:
+            out[hi] = frozenset(keys)
+            continue
+        hit = hits[hi]
+        context = frozenset(hit.context)
+        fit = {k: 2 * len(hit.about & (d := infos[k].distinctive)) + len(context & d) for k in keys}
+        best = max(fit.values())
+        out[hi] = frozenset(k for k in keys if fit[k] == best)
     return out
 
 
@@ -258,8 +271,8 @@ _HEAD = re.compile(r" ([^\W\d_]{3,})")
 
 
 def _window_figures(
-    figures_of: Callable[[int], Sequence[Figure]], folded_of: Callable[[int], str], indices: Sequence[int],
-    info: _ClaimInfo,
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    indices: Sequence[int], info: _ClaimInfo,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
@@ -283,8 +296,8 @@ def _window_figures(
             elif not units and _unit_kind(f.unit) not in info.quantities:
                 continue
             if f.unit != "":
-                head = _head_noun(folded_of(si), f)
-                if head and not head & info.terms:
+                head = head_of(si, f)
+                if head and head.isdisjoint(info.terms):
                     continue
             out.append((si, f))
     if shares and not any(f.unit == "" for _, f in out):
@@ -292,8 +305,22 @@ def _window_figures(
     return out
 
 
-def _states(info: _ClaimInfo, fig: Figure) -> bool:
-    return any(f.same_as(fig) for f in (*info.figures, *info.statement_figures))
+_STATING: dict[int, tuple[TopicState, dict[tuple[str, float], tuple[str, ...]]]] = {}
+
+
+def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
+    """(unit, value) -> the claims of `topic` that state that figure; cached like `_topic_cached`."""
+    hit = _STATING.get(id(topic))
+    if hit is not None and hit[0] is topic:
+        return hit[1]
+    out: dict[tuple[str, float], tuple[str, ...]] = {}
+    for key, info in _claim_info(topic).items():
+        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures)}:
+            out[f] = (*out.get(f, ()), key)
+    if len(_STATING) >= _INFO_CACHE_SIZE:
+        _STATING.clear()
+    _STATING[id(topic)] = (topic, out)
+    return out
 
 
 def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
@@ -318,11 +345,8 @@ def _words(text: str) -> set[str]:
     return {c for c in concepts(text) if not _DIGIT.search(c) and c not in SCALE_WORDS}
 
 
-def _figure_affinity(folded: str, fig: Figure, info: _ClaimInfo) -> int:
-    """How much the words around a figure are this claim's: its distinctive terms in the figure's
-    clause (within NEAR_CHARS) count three times, those elsewhere in the sentence once; +1 when
-    the claim tracks a share or a size already, +2 for a count of what the claim counts. The
-    figure goes to the claim it fits best."""
+def _figure_context(folded: str, fig: Figure) -> tuple[set[str], set[str]]:
+    """The concepts of a figure's own clause (within NEAR_CHARS) and of the rest of its sentence."""
     before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
     after = folded[fig.end: fig.end + NEAR_CHARS // 2]
     cut = [m.end() for m in CLAUSE_END.finditer(before)]
@@ -330,8 +354,16 @@ def _figure_affinity(folded: str, fig: Figure, info: _ClaimInfo) -> int:
     m = CLAUSE_END.search(after)
     clause_after = after[: m.start()] if m else after
     clause = _words(clause_before) | _words(clause_after)
-    whole = _words(folded)
-    score = CLAUSE * len(clause & info.distinctive) + len((whole - clause) & info.distinctive)
+    return clause, _words(folded) - clause
+
+
+def _figure_affinity(context: tuple[set[str], set[str]], fig: Figure, info: _ClaimInfo) -> int:
+    """How much the words around a figure are this claim's: its distinctive terms in the figure's
+    clause (within NEAR_CHARS) count three times, those elsewhere in the sentence once; +1 when
+    the claim tracks a share or a size already, +2 for a count of what the claim counts. The
+    figure goes to the claim it fits best."""
+    clause, rest = context
+    score = CLAUSE * len(clause & info.distinctive) + len(rest & info.distinctive)
     if fig.unit in info.units and fig.unit in ("%", "TB"):
         score += 1  # a claim that tracks a share or a size (money and counts say too little alone)
     if fig.unit == "" and info.counted and set(fig.nouns) & info.counted:
@@ -371,6 +403,8 @@ def detect_changes(
     changed: set[str] = set()
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
     folded_of = cache(lambda si: fold(sentences[si]))
+    head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
+    context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
@@ -392,6 +426,7 @@ def detect_changes(
     # claim it can move, as a proposal only
     lead = (*range(lead_sentences),)
     windows_of: dict[str, list[int]] = {}
+    movable_by: dict[Status, list[int]] = {}
     fitting: dict[str, list[int]] = {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -399,8 +434,17 @@ def detect_changes(
             continue
         window = windows_of[claim.key] = _evidence_sentences(result, match, sentences)
         if cue_hits:
-            fitting[claim.key] = [hi for hi, h in enumerate(cue_hits)
-                                  if _fits(h, infos[claim.key], claim, (*window, *lead))]
+            movable = movable_by.get(claim.status)
+            if movable is None:  # the cues that can move a claim of this status, once per status
+                movable = movable_by[claim.status] = [hi for hi, h in enumerate(cue_hits)
+                                                      if h.status != claim.status and claim.status in h.froms]
+            info = infos[claim.key]
+            near, distinctive, kinds = {*window, *lead}, info.distinctive, info.kinds
+            # `_fits`, inlined: the same test for every claim and cue of a cycle
+            fitting[claim.key] = [
+                hi for hi in movable
+                if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
+                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -433,13 +477,14 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        for si, fig in _window_figures(figures_of, folded_of, idx, info):
+        for si, fig in _window_figures(figures_of, head_of, idx, info):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
-            affinity = _figure_affinity(folded_of(si), fig, info)
+            affinity = _figure_affinity(context_of(si, fig), fig, info)
             figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
-    restated = {(si, fig.start): max((_figure_affinity(folded_of(si), fig, i) + RESTATED
-                                      for i in infos.values() if _states(i, fig)), default=-1)
+    stating = _stating(topic)
+    restated = {(si, fig.start): max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
+                                      for k in stating.get((fig.unit, fig.value), ())), default=-1)
                 for _, _, si, fig, _, _ in figure_candidates}
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
