@@ -191,3 +191,27 @@ def test_a_share_that_now_stands_for_a_count_is_proposed_in_its_place() -> None:
     change = next(c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
     assert (change.before, change.after, change.confident) == ("40", "31%", False)
     assert apply_change(topic.claims[0], change).figures == ("31%",)
+
+
+def test_a_shared_term_and_the_claims_kind_of_proceeding_apply_a_cue_no_other_claim_fits() -> None:
+    others = tuple(ClaimState(f"other{i}", s, Status.CONFIRMED) for i, s in enumerate((
+        "Brightloaf sells rye bread in forty towns.", "The mayor opened a new market hall in May.",
+        "Flour prices rose sharply over the winter.", "A storm closed the harbour road for two days.",
+        "The football club signed a young striker.", "Tram fares will rise in January.")))
+    topic = TopicState(
+        key="brightloaf-probes", title="Brightloaf probes", keywords=(("brightloaf",), ("recall", "investigation")),
+        claims=(ClaimState("board-probe", "The county health board's investigation into the Brightloaf recall and "
+                           "its ovens will report in the autumn.", Status.ONGOING),
+                ClaimState("union-probe", "The bakers' union has asked for an investigation into night shifts at "
+                           "Brightloaf.", Status.ALLEGED),
+                *others),
+    )
+    # the cue names only "investigation" (both probes have it) and an inquiry; one probe is matched
+    e = entry("Brightloaf ovens blamed", "The county health board's investigation into the Brightloaf recall "
+              "blamed its ovens. Officials said they have published the investigation in full on their "
+              "website this morning.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    assert [m.claim_key for m in result.matches] == ["board-probe"]
+    got = [(c.claim_key, c.after, c.confident) for c in detect_changes(topic, e, result, TH)
+           if c.kind is ChangeKind.STATUS_CHANGE]
+    assert got == [("board-probe", "concluded", True)]

@@ -131,6 +131,7 @@ class _Cue:
     about: bool  # next to a term of this claim that no other claim of the topic has
     sole: bool = True  # this claim alone fits the cue best among the claims it could move
     evidence: int = 0  # its distinctive terms next to the cue, +1 when the cue names its proceeding
+    proceeding: bool = False  # the cue's clause names a proceeding of the claim's kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +457,8 @@ def detect_changes(
         window = windows_of[claim.key]
         cues = [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique),
                      len(owners[hi]) == 1,
-                     len(h.about & info.distinctive) + (not h.kinds.isdisjoint(info.kinds)))
+                     len(h.about & info.distinctive) + (not h.kinds.isdisjoint(info.kinds)),
+                     not h.kinds.isdisjoint(info.kinds))
                 for hi in fitting.get(claim.key, ()) if claim.key in owners[hi] for h in (cue_hits[hi],)]
         positive = [c for c in cues if not c.negated]
         if positive:
@@ -470,8 +472,10 @@ def detect_changes(
             # and with two signs that it is this claim's: two of its terms, or one and the kind
             # of proceeding it is about ("Officials confirmed the decision" names one word of a
             # claim that mentions a decision in passing)
-            confident = (strong and not conflict and not cue.hedged and cue.about and cue.sole
-                         and cue.evidence >= 2)
+            # (a term the claim shares with another, "investigation", does when the cue names
+            # the claim's kind of proceeding and no other matched claim fits the cue as well)
+            confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
+                         and (cue.about or cue.proceeding))
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
