@@ -215,3 +215,20 @@ def test_a_shared_term_and_the_claims_kind_of_proceeding_apply_a_cue_no_other_cl
     got = [(c.claim_key, c.after, c.confident) for c in detect_changes(topic, e, result, TH)
            if c.kind is ChangeKind.STATUS_CHANGE]
     assert got == [("board-probe", "concluded", True)]
+
+
+def test_a_figure_tenfold_off_a_claims_own_goes_to_the_claim_without_one_on_a_tie() -> None:
+    topic = TopicState(
+        key="brightloaf-money", title="Brightloaf recall money", keywords=(("brightloaf",), ("recall",)),
+        claims=(ClaimState("recall-cost", "The recall will cost the Brightloaf bakery heavily; it has not put a "
+                           "figure on its losses yet.", Status.ALLEGED),
+                ClaimState("sector-cost", "Analysts estimate the recall will cost the bread sector $900 million "
+                           "in losses.", Status.ALLEGED, figures=("$900 million",))),
+    )
+    # the clause names two terms of each claim: a tie, broken by the sector's far larger figure
+    e = entry("Brightloaf recall", "Analysts estimate the recall will cost the Brightloaf bakery $30 million "
+                                   "in losses, more than it had said.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    assert {m.claim_key for m in result.matches} == {"recall-cost", "sector-cost"}
+    got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert got == [("recall-cost", "$30 million")]
