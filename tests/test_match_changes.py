@@ -42,12 +42,12 @@ def figure_changes(text: str, title: str = "Brightloaf recall update") -> dict[s
 
 def test_a_figure_is_quoted_as_the_article_writes_it_and_reads_back() -> None:
     said = {f.said for f in parse_figures("Die Panne kostete 550 Millionen Dollar und 7.000 Flüge fielen aus.")}
-    assert said == {"550 millionen dollar", "7.000"}
+    assert said == {"550 Millionen Dollar", "7.000"}  # as written, capitals kept
     rng = parse_figures("Costs of $35 million to $50 million are expected.")
     assert [f.said for f in rng] == ["$35 million to $50 million"] * 2 and rng[0].bounds == (35e6, 50e6)
     spanish = parse_figures("entre 350 y 500 millones de dólares")
-    assert spanish[0].said == "350 y 500 millones de dolares" and spanish[0].unit == "$"
-    for text in ("550 millionen dollar", "7.000", "$35 million to $50 million"):
+    assert spanish[0].said == "350 y 500 millones de dólares" and spanish[0].unit == "$"
+    for text in ("550 Millionen Dollar", "350 y 500 millones de dólares", "7.000", "$35 million to $50 million"):
         assert parse_figure_text(text) is not None  # a stored quote is read back as a figure
     assert parse_figure_text("5.4 billion") is not None  # a bare stored number with a scale word
 

@@ -262,8 +262,9 @@ def _unit_kind(unit: str) -> str:
 def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
     """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
     lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
-    at = folded.find(fig.wording, fig.start, fig.start + len(fig.wording) + 2) if fig.wording else -1
-    m = _HEAD.match(folded, at + len(fig.wording) if at >= 0 else fig.end)
+    wording = fold(fig.wording)
+    at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
+    m = _HEAD.match(folded, at + len(wording) if at >= 0 else fig.end)
     if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
         return frozenset()
     return frozenset(concepts(m.group(1)))

@@ -79,7 +79,7 @@ class Figure:
     nouns: tuple[str, ...]  # concepts of the words after a plain count ("shareholder"): what it counts
     start: int  # offsets in the folded text
     end: int
-    wording: str = ""  # the figure as the text writes it (folded): "550 millones de dolares", "7.000"
+    wording: str = ""  # the figure as the text writes it: "550 millones de dólares", "7.000"
     bounds: tuple[float, float] | None = None  # both values of the range it is a bound of
 
     @property
@@ -204,7 +204,8 @@ def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
     for i, is_range in enumerate(joined):  # both bounds say the whole range
         left, right = figures[i], figures[i + 1]
         if is_range and left is not None and right is not None and left.unit == right.unit:
-            wording = t[_wording_start(matches[i]): _wording_start(matches[i + 1]) + len(right.wording)]
+            end = _wording_start(matches[i + 1]) + len(right.wording)
+            wording = (cased or t)[_wording_start(matches[i]): end]
             bounds = (left.value, right.value)
             figures[i] = replace(left, wording=wording, bounds=bounds)
             figures[i + 1] = replace(right, wording=wording, bounds=bounds)
@@ -245,7 +246,7 @@ def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
     raw = m.group("num")
     value = _number_value(raw, tail)
     start = _wording_start(m)
-    wording = t[start:end].strip()
+    wording = (cased or t)[start:end].strip()  # as written, capitals and accents kept
     prev = _prev_word(t, m.start("num"))
     if prev in _LABELS or prev in _MONTHS:
         return None
