@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import wordfreq
 from rapidfuzz import fuzz, process
 
 from bot.match.gate import Gate
@@ -63,6 +65,13 @@ FEW_DISTINCTIVE_FACTOR = 0.6
 IDF_FLOOR = 0.1
 FUZZY_MIN_LEN = 7
 FUZZY_CUTOFF = 90.0
+# Cognates: a word English does not know ("cancelaciones", "Departamento", "défectueuse") meets
+# the claim word it shares a long prefix with ("cancel", "department", "defect"): European
+# languages share Latin/Greek stems, and prefix truncation is the classic cross-language
+# matching of IR (McNamee & Mayfield 2004). English words keep their own lemma.
+COGNATE_PREFIX = 6  # shared leading letters at least ...
+COGNATE_SHARE = 0.6  # ... and this share of the claim word's letters
+FOREIGN_ZIPF = 2.0  # a word below this English Zipf frequency is not an English word
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,30 +262,61 @@ class FuzzyVocabulary:
     """Map an unknown long word onto the claims' vocabulary with rapidfuzz (cached).
 
     Catches misspellings and spelling variants the stemmer misses ("surveilance"). Only words
-    of 7+ characters at ratio >= 90 are mapped, so short words never collide.
+    of 7+ characters at ratio >= 90 are mapped, so short words never collide. A word that is no
+    English word at all is mapped onto the claim words it shares a long prefix with (`cognates`).
     """
 
     def __init__(self, vocabulary: Iterable[str], max_cache: int = 50_000) -> None:
         self.words = sorted({w for w in vocabulary if len(w) >= FUZZY_MIN_LEN and not is_number(w)})
+        self.stems = sorted({w for w in vocabulary if len(w) >= COGNATE_PREFIX and w.isalpha()})
         self.known = frozenset(vocabulary)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, tuple[str, ...] | None] = {}
         self._max = max_cache
 
     def lookup(self, word: str) -> str | None:
+        """The one vocabulary word `word` stands for (itself, or a close spelling), or None."""
+        found = self.lookup_all(word)
+        return found[0] if found else None
+
+    def lookup_all(self, word: str) -> tuple[str, ...] | None:
+        """The vocabulary words `word` stands for: itself, a close spelling, or its cognates."""
         if word in self.known:
-            return word
-        if len(word) < FUZZY_MIN_LEN or not self.words or is_number(word):
+            return (word,)
+        if len(word) < COGNATE_PREFIX or is_number(word) or not (self.words or self.stems):
             return None
         try:
             return self._cache[word]
         except KeyError:
             pass
-        found = process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        result = found[0] if found else None
+        found = (process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+                 if len(word) >= FUZZY_MIN_LEN and self.words else None)
+        result = (found[0],) if found else self.cognates(word)
         if len(self._cache) >= self._max:
             self._cache = {}
         self._cache[word] = result
         return result
+
+    def cognates(self, word: str) -> tuple[str, ...] | None:
+        """The claim words sharing the longest prefix with a word English does not know (at
+        least COGNATE_PREFIX letters and COGNATE_SHARE of the claim word), or None."""
+        if not word.isalpha() or wordfreq.zipf_frequency(word, "en") >= FOREIGN_ZIPF:
+            return None
+        stems = self.stems
+        at = bisect_left(stems, word[:COGNATE_PREFIX])
+        best = 0
+        out: list[str] = []
+        while at < len(stems) and stems[at].startswith(word[:COGNATE_PREFIX]):
+            cand = stems[at]
+            n = COGNATE_PREFIX
+            while n < min(len(cand), len(word)) and cand[n] == word[n]:
+                n += 1
+            if n >= COGNATE_SHARE * len(cand):
+                if n > best:
+                    best, out = n, [cand]
+                elif n == best:
+                    out.append(cand)
+            at += 1
+        return tuple(out) or None
 
 
 class _TokenConcepts(dict[str, tuple[str, ...]]):
@@ -296,8 +336,8 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
         if norm in STOPWORDS:
             out: tuple[str, ...] = ()
         else:
-            lookup = self.vocab.lookup
-            out = tuple(dict.fromkeys(m if (m := lookup(c)) is not None else c for c in concept(norm)))
+            lookup = self.vocab.lookup_all
+            out = tuple(dict.fromkeys(w for c in concept(norm) for w in (lookup(c) or (c,))))
         self[tok] = out
         return out
 
