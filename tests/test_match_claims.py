@@ -44,3 +44,13 @@ def test_a_spanish_follow_up_reaches_a_claim_through_cognates_of_its_words():
                     content_hash="es")
     result = Matcher([topic], TH).match(spanish)[0]
     assert [m.claim_key for m in result.matches] == ["cancelled"]
+
+
+def test_numbers_read_alike_whatever_the_languages_separators():
+    from bot.match.normalise import number_token, raw_tokens
+
+    assert number_token("8,5") == number_token("8.5") == "8.5"  # German/French/Spanish decimal comma
+    assert number_token("8.000") == number_token("8,000") == "8000"  # thousands, either way
+    assert number_token("1.234,5") == number_token("1,234.5") == "1234.5"
+    assert number_token("2.0") == "2"
+    assert raw_tokens("8,5 Millionen Rechner") == ["8.5", "millionen", "rechner"]

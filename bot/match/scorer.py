@@ -35,6 +35,7 @@ from bot.match.normalise import (
     concepts,
     fold,
     is_number,
+    number_token,
     rarity,
     raw_tokens,
 )
@@ -327,12 +328,7 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
         self.vocab = vocab
 
     def __missing__(self, tok: str) -> tuple[str, ...]:
-        if tok[0].isdigit():
-            norm = tok.replace(",", "")
-            if norm.endswith(".0"):
-                norm = norm[:-2]
-        else:
-            norm = tok
+        norm = number_token(tok) if tok[0].isdigit() else tok
         if norm in STOPWORDS:
             out: tuple[str, ...] = ()
         else:
