@@ -54,3 +54,41 @@ def test_numbers_read_alike_whatever_the_languages_separators():
     assert number_token("1.234,5") == number_token("1,234.5") == "1234.5"
     assert number_token("2.0") == "2"
     assert raw_tokens("8,5 Millionen Rechner") == ["8.5", "millionen", "rechner"]
+
+
+def test_a_claim_that_denies_something_is_about_what_it_denies():
+    from bot.match.scorer import main_verb, negated_term
+
+    assert negated_term("Harbourview said its audit found no evidence that the pumps leaked oil.") == "evidence"
+    assert negated_term("The ferry line has offered passengers no compensation.") == "compensation"
+    assert main_verb("Harbourview said its audit found no evidence that the pumps leaked oil.") == "evidence"
+    # a light verb carries little of the denial: the noun after it does
+    assert negated_term("The council did not make a decision on the tunnel.") == "decision"
+    # not a denial: a name, a contrast after a comma, something pending
+    assert negated_term("Dockers joined the No Tolls for Ferries campaign.") is None
+    assert main_verb("The leak was a valve defect, not sabotage; crews sealed it.") == "seal"
+    assert negated_term("The port has not yet put a figure on its losses.") is None
+
+
+def test_a_sentence_asserting_what_a_claim_denies_lacks_the_claims_act():
+    topic = TopicState(
+        key="pumps", title="Harbourview pump leak",
+        keywords=(("harbourview",), ("pump", "pumps", "leak")),
+        claims=(ClaimState("no-leak", "Harbourview said its audit found no evidence that the pumps leaked oil "
+                           "into the bay.", Status.DISPUTED),
+                ClaimState("fine", "Regulators fined Harbourview 2 million euros over the pumps.", Status.ONGOING)),
+    )
+
+    def result(text: str):
+        e = Entry(identity=text, url="https://news.example/p", title="Harbourview", summary="", content=text,
+                  published=None, source="Bay News", content_hash=text)
+        return Matcher([topic], TH).match(e)[0]
+
+    def no_leak(text: str):
+        return next(m for m in result(text).scores if m.claim_key == "no-leak")
+
+    denial = no_leak("Harbourview repeated that its audit found no evidence the pumps leaked oil into the bay.")
+    assert denial.score >= TH.high and denial.features["verb"] == 1.0
+    # the same words without the denial: the claim's act ("no evidence") is missing
+    assertion = no_leak("Divers filmed Harbourview pumps that leaked oil into the bay.")
+    assert assertion.features["verb"] < 1.0 and assertion.score < TH.high

@@ -129,12 +129,49 @@ def claim_terms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# lower case: "No Azure for Apartheid" is a name; after a comma it contrasts ("a defect, not a
+# cyberattack" asserts the defect); "not yet" tells what is pending, the status a follow-up changes
+_NEGATOR = re.compile(r"(?<![,;:]\s)\b(?:no|not|never)\b(?!\s+yet\b)")
+NEGATED_REACH = 4  # the denied word is among the next four words ("not yet put a figure")
+
+
+LIGHT_ZIPF = 5.5  # a word this common ("put", "make", "take", "give") is a light verb, not the content
+
+
+def negated_term(text: str) -> str | None:
+    """The concept a claim denies ("found *no evidence*", "offered *no compensation*"): the
+    first content word after a lower-case "no", "not" or "never" (within NEGATED_REACH words)
+    that is not a light verb.
+
+    A claim that denies something is about the denial: "Microsoft found no evidence its tools
+    were used to harm people" is not told by a sentence saying the tools were used to harm
+    people (that is what another claim alleges). A light verb ("put a figure on", "make a
+    statement") carries little of what is denied, the noun after it does (wordfreq: the most
+    common words of the language). A capitalised "No" starts a name ("the No Azure for
+    Apartheid campaign"), a "not" after a comma contrasts ("a defect, not a cyberattack"
+    asserts the defect), and "not yet" tells what is pending ("has not yet put a figure on its
+    losses": the follow-up that puts one is about the claim): none denies the claim's content.
+    """
+    for match in _NEGATOR.finditer(text):
+        for tok in raw_tokens(text[match.end():])[:NEGATED_REACH]:
+            if tok in STOPWORDS or tok in STATUS_WORDS or is_number(tok):
+                continue
+            term = concept(tok)[0]
+            if wordfreq.zipf_frequency(term, "en") < LIGHT_ZIPF:
+                return term
+    return None
+
+
 def main_verb(text: str) -> str | None:
-    """The concept of a claim's action: its first past-tense verb ("fired", "moved", "ceased").
+    """The concept of a claim's act: what it denies (`negated_term`), else its first past-tense
+    verb ("fired", "moved", "ceased").
 
     Past participles used as adjectives ("the intercepted calls") are skipped; a claim with no
     such verb ("the review is ongoing") has none and is not penalised.
     """
+    denied = negated_term(text)
+    if denied is not None:
+        return denied
     prev = ""
     for tok in raw_tokens(text):
         if (tok.endswith("ed") and len(tok) > 4 and tok not in STATUS_WORDS and tok != "used"
