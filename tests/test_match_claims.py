@@ -92,3 +92,26 @@ def test_a_sentence_asserting_what_a_claim_denies_lacks_the_claims_act():
     # the same words without the denial: the claim's act ("no evidence") is missing
     assertion = no_leak("Divers filmed Harbourview pumps that leaked oil into the bay.")
     assert assertion.features["verb"] < 1.0 and assertion.score < TH.high
+
+
+def test_a_mention_without_the_claims_date_and_figure_is_not_weaker_for_it():
+    def topic(statement: str) -> TopicState:
+        return TopicState(
+            key="pier", title="Pier 9 valve leak", keywords=(("pier 9", "harbour crews"),),
+            claims=(ClaimState("sealed", statement, Status.CONFIRMED),
+                    ClaimState("inquiry", "The port authority opened an inquiry into the harbour pumps.",
+                               Status.ONGOING)))
+
+    def sealed(statement: str, text: str) -> float:
+        e = Entry(identity=text, url="https://news.example/v", title="Harbour", summary="", content=text,
+                  published=None, source="Bay News", content_hash=text)
+        result = Matcher([topic(statement)], TH).match(e)[0]
+        return next(m.score for m in result.scores if m.claim_key == "sealed")
+
+    mention = "Crews sealed a valve at Pier 9, the port said."
+    dated = "Harbour crews sealed the leaking valve at Pier 9 on March 3, 2025, after 40 hours."
+    plain = "Harbour crews sealed the leaking valve at Pier 9 after hours."
+    assert sealed(dated, mention) == sealed(plain, mention)
+    # the date and the figure still add to a window that carries them
+    assert sealed(dated, mention) < 100.0
+    assert sealed(dated, "Crews sealed a valve at Pier 9 on March 3, the port said.") > sealed(dated, mention)

@@ -88,7 +88,7 @@ class Variant:
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
     own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
-    norm: float = 1.0  # total ** SIZE_EXPONENT: raw = 100 * hit / norm
+    norm: float = 1.0  # (weight of non-date, non-number terms) ** SIZE_EXPONENT: raw = 100 * hit / norm
 
 
 @dataclass(slots=True)
@@ -244,8 +244,13 @@ class CompiledTopic:
                 vmask = sum(1 << i for i, t in enumerate(terms) if t == verb)
                 omask = sum(1 << i for i, t in enumerate(terms) if t in actors)
                 total = sum(weights)
+                # a claim's dates and figures are the details a follow-up updates or leaves out
+                # ("a faulty update crashed Windows" for "... pushed on July 19, 2024 ..."): they
+                # add to a window that has them, and a window is not weaker for lacking them
+                content = sum(w for t, w in zip(terms, weights, strict=True)
+                              if not (is_number(t) or t in _CALENDAR)) or total
                 variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
-                                        total ** SIZE_EXPONENT if total else 1.0))
+                                        content ** SIZE_EXPONENT if content else 1.0))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
