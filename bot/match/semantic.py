@@ -29,6 +29,7 @@ import math
 import os
 import struct
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7
 # story is fairly close to it; it counts as a wording of its claim only for sentences that say
 # the same thing (a near-paraphrase; all-MiniLM-L6-v2 cosine), not for the subject at large.
 EXAMPLE_SAME = 0.80
+RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every start (file_stamp)
 BATCH_TOKENS = 1024  # rows x length per batch: bounds the attention matrices of long sentences
 
 FloatArray = npt.NDArray[np.float32]
@@ -371,12 +373,39 @@ class MiniLM:
         return (pooled / norms).astype(np.float32)
 
 
-_LOADED: dict[Path, tuple[MiniLM, str | None]] = {}  # one model per directory per process
+_LOADED: dict[Path, tuple[MiniLM, str | None, str | None]] = {}  # one model per directory per process
 _LOAD_LOCK = threading.Lock()
 
 
-def _load(model_dir: Path, *, verify_package: bool) -> tuple[MiniLM, str | None]:
-    """Read (once per process) and check the model in `model_dir`; (model, sha256 of the weights)."""
+def file_stamp(path: Path) -> dict[str, int | str]:
+    """What identifies a file's current bytes without reading them: its path, inode, size and
+    change times. `ctime` cannot be set back from user space (any write or `touch -d` moves it),
+    so an unchanged stamp means the file was not rewritten since it was hashed."""
+    st = path.stat()
+    return {"path": str(path.resolve()), "ino": st.st_ino, "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns}
+
+
+def remembered_sha256(weights: Path, verified: str | None) -> str | None:
+    """The sha256 recorded in `verified` (a `weights_stamp` JSON from an earlier start) when it
+    still describes `weights` exactly; None (hash the file again) otherwise or when unreadable."""
+    if not verified:
+        return None
+    try:
+        stamp = json.loads(verified)
+        digest = stamp.pop("sha256")
+        if stamp != file_stamp(weights) or not isinstance(digest, str) or len(digest) != 64:
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError, OSError):
+        return None
+    return digest
+
+
+def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
+          ) -> tuple[MiniLM, str | None, str | None]:
+    """Read (once per process) and check the model in `model_dir`: (model, sha256 of the
+    weights, their stamp as JSON). `verified`: a stamp from an earlier start; while the weights
+    file is unchanged its sha256 is taken from there instead of hashing 91 MB (~0.15 s)."""
     key = model_dir.resolve()
     with _LOAD_LOCK:
         if key in _LOADED:
@@ -386,15 +415,20 @@ def _load(model_dir: Path, *, verify_package: bool) -> tuple[MiniLM, str | None]
             if not needed.is_file():
                 raise ModelUnavailableError(f"{needed} is missing")
         try:
-            digest = sha256_of(weights)
+            stamp = file_stamp(weights)
+            digest = remembered_sha256(weights, verified) or sha256_of(weights)
             if verify_package and digest != KNOWN_WEIGHTS_SHA256:
                 raise ModelUnavailableError(
                     f"{weights}: sha256 {digest} is not the published all-MiniLM-L6-v2 weights")
             model = MiniLM(model_dir)
         except (OSError, ValueError, KeyError, IndexError) as exc:
             raise ModelUnavailableError(f"{model_dir}: cannot read the model: {exc}") from exc
-        _LOADED[key] = (model, digest)
-        return model, digest
+        # a file written in the last seconds could be written again within the clock's
+        # granularity without its times moving ("racy" as git calls it): not remembered then
+        settled = time.time_ns() - int(stamp["mtime_ns"]) > RACY_NS
+        remembered = json.dumps({**stamp, "sha256": digest}, sort_keys=True) if settled else None
+        _LOADED[key] = (model, digest, remembered)
+        return _LOADED[key]
 
 
 class Embedder:
@@ -412,16 +446,27 @@ class Embedder:
         self._model: MiniLM | None = None
         self.source: str | None = None  # where the model was loaded from, for logs and health
         self.weights_sha256: str | None = None
+        # the weights file's stamp and sha256 (JSON, see `file_stamp`): given before loading
+        # (`verified`, kept by the caller from an earlier start) it spares the hashing
+        self.verified: str | None = None
+        self.weights_stamp: str | None = None
 
     def load(self) -> MiniLM:
         """The model, loading it on first use; raises ModelUnavailableError with the reason."""
         if self._model is None:
             explicit = self._model_dir is not None or bool((os.environ.get(MODEL_ENV) or "").strip())
             model_dir = self._model_dir or default_model_dir()
-            model, digest = _load(model_dir, verify_package=not explicit)
-            self.source, self.weights_sha256 = str(model_dir), digest
+            model, digest, stamp = _load(model_dir, verify_package=not explicit, verified=self.verified)
+            self.source, self.weights_sha256, self.weights_stamp = str(model_dir), digest, stamp
             self._model = model
         return self._model
+
+    @property
+    def model_key(self) -> str:
+        """What an embedding depends on besides its text: the weights and the token limit.
+        Persisted embeddings (storage/wording_vectors.py) are keyed by it."""
+        model = self.load()
+        return f"{self.weights_sha256}:{model.max_tokens}:{model.dim}"
 
     @property
     def dim(self) -> int:
@@ -484,11 +529,25 @@ class ClaimEmbeddings:
     is bounded; when full it is cleared (a cheap re-embed of a few hundred short texts).
     """
 
-    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000, track_fresh: bool = False) -> None:
         self.embedder = embedder
         self.max_entries = max_entries
+        self.track_fresh = track_fresh  # keep what was computed for `take_fresh` (to persist it)
         self._cache: dict[str, FloatArray] = {}
+        self._fresh: dict[str, FloatArray] = {}  # embedded here since the last `take_fresh`
         self._lock = threading.Lock()
+
+    def preload(self, vectors: Mapping[str, FloatArray]) -> None:
+        """Embeddings computed earlier (another process, the same model): used as if computed here."""
+        with self._lock:
+            room = max(0, self.max_entries - len(self._cache))
+            self._cache.update(list(vectors.items())[:room])
+
+    def take_fresh(self) -> dict[str, FloatArray]:
+        """The embeddings computed since the last call (for the caller to persist)."""
+        with self._lock:
+            fresh, self._fresh = self._fresh, {}
+        return fresh
 
     def get(self, texts: Sequence[str]) -> FloatArray:
         """(len(texts), dim) embeddings, computing only the ones not cached."""
@@ -500,6 +559,8 @@ class ClaimEmbeddings:
                 if len(self._cache) + len(missing) > self.max_entries:
                     self._cache.clear()
                 self._cache.update(zip(missing, fresh, strict=True))
+                if self.track_fresh:
+                    self._fresh.update(zip(missing, fresh, strict=True))
                 found = {t: self._cache[t] for t in texts if t in self._cache}
             found.update(zip(missing, fresh, strict=True))
         else:
@@ -599,7 +660,7 @@ class SemanticScorer:
     def __init__(self, *, enabled: bool = True, embedder: Embedder | None = None) -> None:
         self.enabled = enabled
         self.embedder = embedder or Embedder()
-        self.claims = ClaimEmbeddings(self.embedder)
+        self.claims = ClaimEmbeddings(self.embedder, track_fresh=True)  # persisted (fresh_wordings)
         # Candidate sentences too: syndicated copies of a story and re-polled revisions repeat them.
         self.sentences = ClaimEmbeddings(self.embedder, max_entries=SENTENCE_CACHE)
         self._error: str | None = None
@@ -620,6 +681,27 @@ class SemanticScorer:
                     self._error = str(exc)
                     log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
         return self._error is None
+
+    def preload_wordings(self, stored: Mapping[str, bytes]) -> int:
+        """Claim-wording embeddings persisted by an earlier start (storage/wording_vectors.py),
+        as raw float32 bytes: the ones of the right size, finite and of unit length go into the
+        cache (how many is returned); a damaged row is skipped and simply embedded again."""
+        if not self.available():
+            return 0
+        dim = self.embedder.dim
+        good: dict[str, FloatArray] = {}
+        for text, blob in stored.items():
+            if len(blob) != 4 * dim:
+                continue
+            vector = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+            if np.isfinite(vector).all() and abs(float(vector @ vector) - 1.0) < 1e-3:
+                good[text] = vector
+        self.claims.preload(good)
+        return len(good)
+
+    def fresh_wordings(self) -> dict[str, bytes]:
+        """Claim-wording embeddings computed since the last call, as float32 bytes to persist."""
+        return {text: np.asarray(v, dtype="<f4").tobytes() for text, v in self.claims.take_fresh().items()}
 
     @property
     def status(self) -> str:
