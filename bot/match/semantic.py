@@ -53,14 +53,17 @@ MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 # first 128 pieces say what it is about. Costs are linear in tokens, so this bounds the worst
 # entry; embeddings of sentences up to 128 pieces are unchanged (docs/decisions.md).
 EMBED_TOKENS = 128
-BATCH = 32
 SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7.7 MB)
 # A learnt example is a sentence from the news, on the story's subject, so every sentence of the
 # story is fairly close to it; it counts as a wording of its claim only for sentences that say
 # the same thing (a near-paraphrase; all-MiniLM-L6-v2 cosine), not for the subject at large.
 EXAMPLE_SAME = 0.80
 RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every start (file_stamp)
-BATCH_TOKENS = 1024  # rows x length per batch: bounds the attention matrices of long sentences
+# One forward batch: at most this many word pieces (the dense layers' rows) and attention cells
+# (rows x longest^2): bounds the temporaries (see `pack`; ~33 MB at the peak), while batches stay
+# large enough for BLAS to run near its peak (2,048 / 350,000: the same CPU, twice the memory).
+PACK_PIECES = 1024
+ATTENTION_CELLS = 131_072
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -336,28 +339,46 @@ class MiniLM:
             ))
         self.dim = self.position.shape[1]
 
-    def forward(self, ids: npt.NDArray[np.int64], mask: FloatArray) -> FloatArray:
-        """(batch, tokens) ids and 0/1 mask -> mean-pooled, L2-normalised (batch, dim)."""
-        batch, length = ids.shape
+    def forward(self, tokens: Sequence[Sequence[int]]) -> FloatArray:
+        """Token id lists (each [CLS] ... [SEP]) -> mean-pooled, L2-normalised (len(tokens), dim).
+
+        Packed, not padded: the dense layers (three quarters of the cost) run on the sentences'
+        token rows back to back, one BLAS call per layer, so no padding is ever multiplied;
+        only the attention, which mixes the tokens of one sentence, sees them padded to the
+        longest (its keys masked). Padding a batch of sentences sorted by length cost a third
+        more word pieces on a poll cycle's candidates (docs/decisions.md, "Semantic cost").
+        """
+        n = len(tokens)
         heads, head_dim, dim = self.heads, self.dim // self.heads, self.dim
-        # Token rows stay 2-D (batch * tokens, dim): each dense layer is then one BLAS call
-        # instead of one per sentence.
-        x = (self.word[ids] + self.position[:length] + self.token_type0).reshape(-1, dim)
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=n)
+        total, length = int(lengths.sum()), int(lengths.max())
+        ids = np.fromiter((i for t in tokens for i in t), dtype=np.int64, count=total)
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        positions = np.arange(total) - np.repeat(starts, lengths)
+        real = np.arange(length)[None, :] < lengths[:, None]  # (n, length): which cells hold a token
+        # token row of each cell of the padded layout; padding cells read an all-zero row (`total`)
+        cells = np.full((n, length), total, dtype=np.int64)
+        cells[real] = np.arange(total)
+        bias = np.where(real, np.float32(0.0), np.finfo(np.float32).min).astype(np.float32)[:, None, None, :]
+        x = self.word[ids] + self.position[positions] + self.token_type0  # (total, dim)
         x = _layer_norm(x, *self.emb_ln, self.eps)
-        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padding gets no attention
         scale = np.float32(1.0 / math.sqrt(head_dim))
+        qkv = np.zeros((total + 1, 3 * dim), dtype=np.float32)  # its last row stays 0: padding
         for layer in self.layers:
-            qkv = x @ layer.qkv_w  # (b*t, 3*dim); biases added in place: no extra array per layer
-            qkv += layer.qkv_b
-            qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, t, head_dim)
+            np.matmul(x, layer.qkv_w, out=qkv[:total])
+            qkv[:total] += layer.qkv_b
+            grouped = qkv[cells].reshape(n, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = grouped[0], grouped[1], grouped[2]  # (n, heads, length, head_dim)
             scores = q @ k.transpose(0, 1, 3, 2)
             scores *= scale
             scores += bias
             scores -= scores.max(-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            attended = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim) @ layer.out_w
+            context = (scores @ v).transpose(0, 2, 1, 3)[real]  # (total, heads, head_dim), x's row order
+            del scores, grouped, q, k, v
+            attended = context.reshape(total, dim) @ layer.out_w
             attended += layer.out_b
             attended += x
             x = _layer_norm(attended, layer.ln1_w, layer.ln1_b, self.eps)
@@ -367,8 +388,7 @@ class MiniLM:
             out += layer.down_b
             out += x
             x = _layer_norm(out, layer.ln2_w, layer.ln2_b, self.eps)
-        x = x.reshape(batch, length, dim)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        pooled = np.add.reduceat(x, starts, axis=0) / lengths[:, None].astype(np.float32)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return (pooled / norms).astype(np.float32)
 
@@ -472,35 +492,42 @@ class Embedder:
     def dim(self) -> int:
         return self.load().dim
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = BATCH) -> FloatArray:
+    def encode(self, texts: Sequence[str]) -> FloatArray:
         """Unit-length embeddings, one row per text (same order); cosine = dot product."""
         model = self.load()
         out = np.zeros((len(texts), model.dim), dtype=np.float32)
         if not texts:
             return out
         tokens = [model.tokenizer.encode(t, model.max_tokens) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-
-        def _longest(start: int, size: int) -> int:
-            return len(tokens[order[min(start + size, len(order)) - 1]])
-
         with _one_blas_thread():
-            start = 0
-            while start < len(order):
-                # sorted by length: the batch's last row is its longest
-                size = batch_size
-                while size > 1 and size * _longest(start, size) > BATCH_TOKENS:
-                    size //= 2
-                rows = order[start:start + size]
-                start += size
-                length = len(tokens[rows[-1]])
-                ids = np.zeros((len(rows), length), dtype=np.int64)
-                mask = np.zeros((len(rows), length), dtype=np.float32)
-                for r, i in enumerate(rows):
-                    ids[r, : len(tokens[i])] = tokens[i]
-                    mask[r, : len(tokens[i])] = 1.0
-                out[rows] = model.forward(ids, mask)
+            for rows in pack(tokens):
+                out[rows] = model.forward([tokens[i] for i in rows])
         return out
+
+
+def pack(tokens: Sequence[Sequence[int]], *, pieces: int = PACK_PIECES,
+         cells: int = ATTENTION_CELLS) -> list[list[int]]:
+    """Batches of text indices for `MiniLM.forward`, shortest texts first.
+
+    A batch holds at most `pieces` word pieces (its dense layers' rows: bounds their
+    temporaries, ~6 MB for the widest at 1,024) and at most `cells` attention cells
+    (rows x longest^2 per head: ~6 MB of scores at 131,072). Sorted by length, each batch's
+    texts are of similar length, so the attention's padding stays small.
+    """
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    size = 0
+    for i in order:
+        n = len(tokens[i])
+        if batch and (size + n > pieces or (len(batch) + 1) * n * n > cells):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(i)
+        size += n
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 _DEFAULT: Embedder | None = None
