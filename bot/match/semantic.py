@@ -60,10 +60,10 @@ SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7
 EXAMPLE_SAME = 0.80
 RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every start (file_stamp)
 # One forward batch: at most this many word pieces (the dense layers' rows) and attention cells
-# (rows x longest^2): bounds the temporaries (see `pack`; ~33 MB at the peak), while batches stay
-# large enough for BLAS to run near its peak (2,048 / 350,000: the same CPU, twice the memory).
-PACK_PIECES = 1024
-ATTENTION_CELLS = 131_072
+# (rows x longest^2): bounds the temporaries (see `pack`; ~17 MB at the peak), while batches stay
+# large enough for BLAS to run near its peak (1,024 / 131,072: the same CPU, twice the memory).
+PACK_PIECES = 512
+ATTENTION_CELLS = 65_536
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -510,8 +510,8 @@ def pack(tokens: Sequence[Sequence[int]], *, pieces: int = PACK_PIECES,
     """Batches of text indices for `MiniLM.forward`, shortest texts first.
 
     A batch holds at most `pieces` word pieces (its dense layers' rows: bounds their
-    temporaries, ~6 MB for the widest at 1,024) and at most `cells` attention cells
-    (rows x longest^2 per head: ~6 MB of scores at 131,072). Sorted by length, each batch's
+    temporaries, ~3 MB for the widest at 512) and at most `cells` attention cells
+    (rows x longest^2 per head: ~3 MB of scores at 65,536). Sorted by length, each batch's
     texts are of similar length, so the attention's padding stays small.
     """
     order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
