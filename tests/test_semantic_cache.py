@@ -204,3 +204,13 @@ def test_a_just_written_weights_file_is_not_remembered(embedder, tmp_path):
     fresh.load()
     assert fresh.weights_sha256 == semantic.KNOWN_WEIGHTS_SHA256
     assert fresh.weights_stamp is None  # written a moment ago: hashed again next time
+
+
+async def test_the_table_keeps_a_bounded_number_of_rows_per_model(db):
+    vector = np.zeros(384, dtype="<f4")
+    vector[0] = 1.0
+    blob = vector.tobytes()
+    await wording_vectors.store(db, "m", {f"wording {i}": blob for i in range(5)}, keep=3)
+    await wording_vectors.store(db, "m", {}, keep=3)  # nothing new: no transaction at all
+    assert len(await wording_vectors.load(db, "m")) == 3
+    assert len(await wording_vectors.load(db, "m", limit=2)) == 2
