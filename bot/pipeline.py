@@ -23,6 +23,7 @@ from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
 from bot.match.explain import explain
+from bot.match.learnt import match_checks
 from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
@@ -388,6 +389,8 @@ class Pipeline:
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
         changes = detect_changes(state, entry, result, thresholds)
+        # the matches it is least sure of become questions in the review queue (learnt.py)
+        changes.extend(match_checks(state, entry, result, thresholds.low, changes))
         if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:

@@ -17,7 +17,7 @@ import aiosqlite
 
 from bot.models import ClaimState, Status, TopicState
 from storage.db import Database, from_db_time, to_db_time, utcnow
-from storage.examples import NEGATIVE, POSITIVE, texts_for_claims
+from storage.examples import texts_for_claims
 
 CONFIG_ACTOR = "feeds.yaml"
 
@@ -197,8 +197,9 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
         for c in claim_rows:
             state = _claim_state(c)
             if c["id"] in learnt:
-                state = replace(state, examples=learnt[c["id"]][POSITIVE],
-                                negatives=learnt[c["id"]][NEGATIVE])
+                taught = learnt[c["id"]]
+                state = replace(state, examples=taught.positive, negatives=taught.negative,
+                                labels=taught.labels)
             claims.append(state)
         state = TopicState(
             key=t["key"], title=t["title"],

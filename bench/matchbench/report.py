@@ -97,6 +97,11 @@ def learning_block(result: LearningResult, out: Out = print, *, verbose: bool = 
         f"({result.accepted} accepted, {result.unrelated} not related); claim F1 on the other "
         f"{result.second_half}: before {_counts(result.before)} -> after {_counts(result.after)} "
         f"({result.seconds:.1f} s)")
+    b, a = result.before, result.after
+    out(f"    TP/FP/FN before {b.tp}/{b.fp}/{b.fn}, after {a.tp}/{a.fp}/{a.fn}; "
+        f"articles changed: {len(result.changed)}")
+    for line in result.changed:
+        out(f"      {line}")
     if verbose:
         for line in result.decisions:
             out(f"      {line}")
