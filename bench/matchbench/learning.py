@@ -147,7 +147,8 @@ def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
         result.accepted, result.unrelated = len(after.decisions.accepted), len(after.decisions.unrelated)
         decided = (("accept", after.decisions.accepted), ("unrelated", after.decisions.unrelated))
         result.decisions = [
-            f"{verb} {p.claim_key} {p.kind} at {p.score:g} ({after.record_id(p.article_url)}): {p.evidence[:160]}"
+            f"{verb} {p.claim_key} {p.kind} at {p.score:g} ({after.record_id(p.article_url)}): "
+            f"{p.evidence[:160]}"
             for verb, group in decided for p in group
         ]
     result.available = True
