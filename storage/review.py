@@ -133,7 +133,7 @@ async def decide_proposal(
     db: Database, guild_id: int, proposal_id: int, *, state: str, decided_by: str,
     apply: Callable[[ProposalRow, ClaimState], tuple[ClaimState, str]] | None = None,
     actor: str = "", unmatch: bool = False, audit: AuditEntry | None = None,
-    learn: str | None = None, match: bool = False,
+    learn: str | None = None, match: bool = False, label: bool = False,
 ) -> Decided:
     """Record a decision; with `apply` (accept), write the claim's next state as a revision.
 
@@ -141,7 +141,8 @@ async def decide_proposal(
     transaction, on the claim as it is now, not as it was when the proposal was made.
     `learn` ("positive" | "negative") stores the proposal's evidence as an example of its
     claim, in the same transaction, so a decision and what it taught cannot part. `match`
-    (a "yes" to a match check) records the article as a match of the claim if it was not one.
+    (a "yes" to a match check) records the article as a match of the claim if it was not one;
+    `label` keeps the proposal's score with the example (a label for the claim's match bar).
     """
     if state not in DECIDED_STATES:
         raise ValueError(f"unknown decision state {state!r}")
@@ -189,7 +190,7 @@ async def decide_proposal(
             if await cur.fetchone() is not None:
                 example_id = await add_example(conn, proposal.claim_id, learn, proposal.evidence,
                                                proposal_id=proposal.id, article_id=proposal.article_id,
-                                               actor=actor, score=proposal.score)
+                                               actor=actor, score=proposal.score if label else None)
         if audit:
             await write_audit(conn, audit)
     return Decided(proposal, before, after, rev, unmatched, example_id)

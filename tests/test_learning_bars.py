@@ -169,12 +169,12 @@ async def test_no_to_a_question_and_undo_remove_the_label(db):
     assert state.labels == ()
 
 
-async def test_a_change_proposals_decision_is_a_label_at_its_score(db):
+async def test_a_change_proposals_decision_teaches_an_example_but_is_no_label(db):
     await setup_two_guilds(db)
     _, proposal_id = await article_with_proposal(db, GUILD_A)  # scored 55
     await review.decide(db, GUILD_A, proposal_id, "unrelated", actor_id=7, actor_name="bob")
     state = next(c for c in (await topics.get_topic(db, GUILD_A, "msft")).state.claims if c.key == "storage")
-    assert state.labels == ((55.0, False),)
+    assert state.negatives and state.labels == ()
 
 
 from bot.service import browse  # noqa: E402  (kept beside the tests that read /claim)

@@ -31,6 +31,10 @@ DECISIONS = {"accept": "accepted", "reject": "rejected", "unrelated": "unrelated
 # A match check (ChangeKind.MATCH_CHECK) is a question, not a change: accept = "yes, it is about
 # the claim" (the article becomes a match, nothing is applied or posted), "not related" = no;
 # either answer is a label for the claim's match bar (bot/match/learnt.py). Reject = skip.
+# Only questions are labels for the bar: a change proposal is decided on its change (a status
+# accepted at 94 says nothing about where the bar lies; "not related" to a proposed source may
+# mean the change belongs to another claim), and with their decisions counted, the bars moved
+# by the simulated admin lowered story3's second-half claim F1 (docs/decisions.md).
 # What each decision teaches the matcher about the proposal's claim (storage/examples.py):
 # accepted evidence is another wording of the claim; "not related" evidence is a negative
 # example. A rejection says the proposed value was wrong, not that the article is off-topic,
@@ -172,7 +176,7 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             db, guild_id, int(proposal_id), state=state, decided_by=f"{actor_name} ({actor_id})",
             apply=_accept(actor_name) if decision == "accept" and not question else None,
             actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
-            learn=LEARNS.get(decision), match=question and decision == "accept",
+            learn=LEARNS.get(decision), match=question and decision == "accept", label=question,
         )
     except ProposalNotFoundError:
         raise NotFoundError(
