@@ -106,8 +106,10 @@ class Pipeline:
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
+        questions: bool = True,
     ) -> None:
         self.db = db
+        self.questions = questions  # ask admins about the matches it is least sure of (learnt.py)
         self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
@@ -389,8 +391,8 @@ class Pipeline:
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
         changes = detect_changes(state, entry, result, thresholds)
-        # the matches it is least sure of become questions in the review queue (learnt.py)
-        changes.extend(match_checks(state, entry, result, thresholds.low, changes))
+        if self.questions:  # the matches it is least sure of become review questions (learnt.py)
+            changes.extend(match_checks(state, entry, result, thresholds.low, changes))
         if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:
