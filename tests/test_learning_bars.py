@@ -120,13 +120,13 @@ def test_match_checks_ask_about_uncertain_claims_as_review_proposals():
 
 # --- the review queue: a question's answer is a label -------------------------------------------
 
-async def _question(db, score: float = 37.0) -> tuple[int, int]:
+async def _question(db, score: float = 37.0, identity: str = "q1") -> tuple[int, int]:
     """A stored match-check proposal for claim "storage" of GUILD_A; (article id, proposal id)."""
     from storage import articles
     from storage.outcomes import Post, TopicOutcome, record_outcomes
     from tests.test_service_browse import FEED_A, detail, entry, feed_id
 
-    stored = await articles.store_entries(db, await feed_id(db, FEED_A), [entry("q1", url="https://news.example/q")])
+    stored = await articles.store_entries(db, await feed_id(db, FEED_A), [entry(identity, url=f"https://news.example/{identity}")])
     record = await topics.get_topic(db, GUILD_A, "msft")
     claim_id = record.claim_ids["storage"]
     post = Post(kind="match_check", claim_id=claim_id, payload={"change": "match_check", "topic": "msft",
@@ -178,3 +178,72 @@ async def test_a_change_proposals_decision_teaches_an_example_but_is_no_label(db
 
 
 from bot.service import browse  # noqa: E402  (kept beside the tests that read /claim)
+
+# --- settings, the poll cycle, /claim and /why ----------------------------------------------------
+
+def test_questions_can_be_turned_off_by_setting_or_feeds_yaml(tmp_path):
+    from bot.config import ConfigError, parse_config
+    from bot.settings import load_settings
+    from bot.startup import match_questions
+
+    path = tmp_path / "feeds.yaml"
+    on, off = load_settings({}, dotenv=False), load_settings({"DOSSIER_MATCH_QUESTIONS": "off"}, dotenv=False)
+    plain = parse_config({}, path)
+    assert match_questions(on, plain) and not match_questions(off, plain)
+    assert not match_questions(on, parse_config({"matching": {"questions": "off"}}, path))
+    assert match_questions(on, parse_config({"matching": {"questions": "on"}}, path))
+    with pytest.raises(ConfigError, match=r"matching\.questions: must be on or off"):
+        parse_config({"matching": {"questions": "sometimes"}}, path)
+
+
+async def test_a_poll_cycle_asks_about_an_uncertain_match_once(db, server, fetcher):
+    from bot.pipeline import Pipeline
+    from storage import outbox
+    from tests.test_pipeline import rss, setup
+
+    # "units" scores ~53 here (lexical): just below a bar of 60, a match the bot is unsure of
+    unsure = ("g-9", "https://news.example/acme-canada", "Acme widgets news",
+              "Regulators asked Acme about the widgets it sold in Canada.")
+    server.route("/a", body=rss(unsure), etag='"q1"')
+    await setup(db, server, "/a")
+    low = 60.0
+    await Pipeline(db, fetcher, thresholds=Thresholds(low=low, high=90), guard=False).run_cycle(force=True)
+    rows = await db.fetchall("SELECT c.key, p.score FROM proposals p JOIN claims c ON c.id = p.claim_id "
+                             "WHERE p.kind = 'match_check'")
+    assert [r["key"] for r in rows] == ["units"] and abs(rows[0]["score"] - low) < learnt.ASK_WITHIN
+    printed = [r.payload for r in await outbox.pending(db, 0) if r.payload["change"] == "match_check"]
+    assert {p["claim"] for p in printed} == {r["key"] for r in rows} and not any(p["confident"] for p in printed)
+    # the same article seen again asks nothing more
+    server.route("/a", body=rss(unsure), etag='"q2"')
+    await Pipeline(db, fetcher, thresholds=Thresholds(low=low, high=90), guard=False).run_cycle(force=True)
+    again = await db.fetchall("SELECT id FROM proposals WHERE kind = 'match_check'")
+    assert len(again) == len(rows)
+
+
+async def test_with_questions_off_the_cycle_asks_nothing(db, server, fetcher):
+    from bot.pipeline import Pipeline
+    from tests.test_pipeline import rss, setup
+
+    unsure = ("g-9", "https://news.example/acme-canada", "Acme widgets news",
+              "Regulators asked Acme about the widgets it sold in Canada.")
+    server.route("/a", body=rss(unsure), etag='"q1"')
+    await setup(db, server, "/a")
+    await Pipeline(db, fetcher, thresholds=Thresholds(low=60, high=90), guard=False,
+                   questions=False).run_cycle(force=True)
+    assert (await db.fetchone("SELECT COUNT(*) FROM proposals WHERE kind = 'match_check'"))[0] == 0
+
+
+async def test_claim_shows_the_learnt_bar_and_why_names_it(db):
+    from bot.discord_bot.format import claim_embed, features_text
+
+    await setup_two_guilds(db)
+    for score in (44.0, 45.0):
+        _, proposal_id = await _question(db, score=score, identity=f"q{score:g}")
+        await db.executemany("UPDATE proposals SET evidence = ? WHERE id = ?", [(f"sentence {score}", proposal_id)])
+        await review.decide(db, GUILD_A, proposal_id, "unrelated", actor_id=7, actor_name="bob")
+    detail = await browse.claim_detail(db, GUILD_A, "msft", "storage")
+    assert detail.low == LOW and detail.bar == claim_bar([(44.0, False), (45.0, False)], LOW) > LOW
+    shown = str(claim_embed(detail).to_dict())
+    assert f"Match bar', 'value': '{detail.bar:g} (this server's is 40" in shown.replace('"', "'")
+    assert "(at 44)" in shown
+    assert "learnt bar 43.5" in features_text({"learnt_bar": 43.5})
