@@ -96,9 +96,11 @@ def test_a_claims_learnt_bar_decides_its_match_and_why_shows_it():
         [(m.claim_key, m.score) for m in plain.scores if m.claim_key == "audit"]
 
 
-def test_labels_that_agree_with_low_change_nothing():
-    plain, same = _result(_topic()), _result(_topic(labels=()))
-    assert plain == same
+def test_without_enough_answers_matching_is_exactly_as_before():
+    score = next(m.score for m in _result(_topic()).scores if m.claim_key == "suspension")
+    low = score - 2
+    assert _result(_topic(), low) == _result(_topic(labels=((score + 1, False),)), low)  # one answer only
+    assert Matcher([_topic()], Thresholds()).bars == ({"suspension": LOW, "audit": LOW},)
 
 
 def test_match_checks_ask_about_uncertain_claims_as_review_proposals():
