@@ -249,3 +249,18 @@ async def test_claim_shows_the_learnt_bar_and_why_names_it(db):
     assert f"Match bar', 'value': '{detail.bar:g} (this server's is 40" in shown.replace('"', "'")
     assert "(at 44)" in shown
     assert "learnt bar 43.5" in features_text({"learnt_bar": 43.5})
+
+
+def test_a_question_reads_as_one_in_the_review_channel_and_the_terminal():
+    from bot.diff import build_diff
+    from bot.render.embed import QUESTION_NOTE, render_embed
+    from bot.render.terminal import render_terminal
+
+    topic = _topic()
+    low = next(m.score for m in _result(topic).scores if m.claim_key == "suspension") - 5
+    change = match_checks(topic, ENTRY, _result(topic, low), low)[0]
+    change = replace(change, diff=build_diff(change))
+    embed = render_embed(change)
+    assert embed["title"].startswith("About this claim?") and embed["description"].startswith(QUESTION_NOTE)
+    assert change.evidence in change.diff
+    assert "[question: about this claim?]" in render_terminal(change).splitlines()[0]
