@@ -78,6 +78,7 @@ class ClaimState:
     # The same decisions as labels at the score the claim had when they were made: (score,
     # about the claim). They move the claim's own match bar (bot/match/learnt.py).
     labels: tuple[tuple[float, bool], ...] = ()
+    asked: int = 0  # questions about this claim put in the review queue so far, answered or not
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,9 +115,11 @@ def test_match_checks_ask_about_uncertain_claims_as_review_proposals():
     assert change.score == scores["suspension"] and change.article.url == ENTRY.url and change.evidence
     # a claim with a change already proposed for this article is not asked about twice
     assert match_checks(topic, ENTRY, result, low, proposed=[replace(change)]) == []
-    # nor one that has had enough decisions
+    # nor one that has had enough answers, or was asked about often enough (answered or not)
     enough = _topic(labels=((low + 30, True), (low - 30, False)) * (learnt.ASK_UNTIL // 2))
     assert match_checks(enough, ENTRY, _result(enough, low), low) == []
+    assert match_checks(_topic(asked=learnt.ASK_UNTIL), ENTRY, result, low) == []
+    assert match_checks(topic, ENTRY, result, low, asked={"suspension": learnt.ASK_UNTIL}) == []
 
 
 # --- the review queue: a question's answer is a label -------------------------------------------
@@ -153,7 +155,7 @@ async def test_yes_to_a_question_matches_the_article_and_labels_the_claim(db):
     assert (await db.fetchone("SELECT COUNT(*) FROM outbox WHERE kind = 'match_check' AND "
                               "payload LIKE '%accepted_by%'"))[0] == 0  # nothing posted as news
     state = next(c for c in (await topics.get_topic(db, GUILD_A, "msft")).state.claims if c.key == "storage")
-    assert state.labels == ((37.0, True),)
+    assert state.labels == ((37.0, True),) and state.asked == 1
     row = (await examples.examples_of_claim(db, (await topics.get_topic(db, GUILD_A, "msft")).claim_ids["storage"]))
     assert row[0].score == 37.0
 
@@ -264,3 +266,16 @@ def test_a_question_reads_as_one_in_the_review_channel_and_the_terminal():
     assert embed["title"].startswith("About this claim?") and embed["description"].startswith(QUESTION_NOTE)
     assert change.evidence in change.diff
     assert "[question: about this claim?]" in render_terminal(change).splitlines()[0]
+
+
+async def test_one_cycle_over_a_backlog_asks_no_more_than_the_cap(db, server, fetcher, monkeypatch):
+    from bot.pipeline import Pipeline
+    from tests.test_pipeline import rss, setup
+
+    monkeypatch.setattr(learnt, "ASK_UNTIL", 1)
+    items = [(f"g-{i}", f"https://news.example/acme-{i}", "Acme widgets news",
+              f"Regulators asked Acme about the widgets it sold in Canada (report {i}).") for i in range(3)]
+    server.route("/a", body=rss(*items), etag='"b1"')
+    await setup(db, server, "/a")
+    await Pipeline(db, fetcher, thresholds=Thresholds(low=60, high=90), guard=False).run_cycle(force=True)
+    assert (await db.fetchone("SELECT COUNT(*) FROM proposals WHERE kind = 'match_check'"))[0] == 1

@@ -15,7 +15,8 @@ as it was. Labels are the scores the matcher gave when the bot asked, read again
 
 `questions` is the other half: the bot asks about the matches it is least sure of, those within
 ASK_WITHIN points of the claim's bar, at most ASK_PER_ARTICLE per article and topic, and only
-for claims with fewer than ASK_UNTIL decisions (after that the bar has what it needs). The
+for claims asked about fewer than ASK_UNTIL times, answered or not (a bar has what it needs by
+then, and a backlog cannot flood the queue). The
 answers are decisions in the same review queue; each one is a label.
 """
 
@@ -36,7 +37,7 @@ GRID = 0.1  # points
 
 ASK_WITHIN = 15.0  # points from the claim's bar: the matches the bot is unsure of
 ASK_PER_ARTICLE = 3  # questions per article and topic, the closest to the bar first
-ASK_UNTIL = 10  # a claim with this many decisions is no longer asked about
+ASK_UNTIL = 10  # a claim asked about this often (answered or not) is not asked again
 
 Label = tuple[float, bool]  # (score when decided, about the claim)
 
@@ -97,12 +98,15 @@ def questions(scores: Sequence[object], bars: dict[str, float], decided: dict[st
 
 
 def match_checks(topic: TopicState, entry: Entry, result: object, low: float,
-                 proposed: Iterable[Change] = ()) -> list[Change]:
+                 proposed: Iterable[Change] = (), *, asked: dict[str, int] | None = None) -> list[Change]:
     """The questions one relevant article raises for one topic, as review proposals (kind
     MATCH_CHECK, never confident). `proposed`: the article's changes, whose claims are already
-    in the queue through them. The claims' bars come from their labels, as the matcher's do."""
+    in the queue through them. `asked`: questions per claim so far, answered or not (default:
+    each claim's `asked`): a claim asked about ASK_UNTIL times is not asked again, so a backlog
+    of new feeds cannot flood the queue. Bars come from the claims' labels, as the matcher's do."""
     bars = {c.key: claim_bar(c.labels, low) for c in topic.claims}
-    decided = {c.key: len(c.labels) for c in topic.claims}
+    asked = asked if asked is not None else {c.key: c.asked for c in topic.claims}
+    decided = {c.key: max(len(c.labels), asked.get(c.key, 0)) for c in topic.claims}
     skip = frozenset(c.claim_key for c in proposed if c.claim_key)
     claims = {c.key: c for c in topic.claims}
     article = ArticleRef(entry.url, entry.title, entry.source, entry.published)
