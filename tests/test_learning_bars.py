@@ -35,6 +35,10 @@ def test_not_related_above_the_bar_raises_it_and_yes_below_lowers_it():
     assert claim_bar([(1.0, True)] * 40, LOW) == LOW - CAP
 
 
+def test_answers_that_cancel_out_leave_any_low_exactly():
+    assert claim_bar([(37.33 + 8, True), (37.33 - 8, False)], 37.33) == 37.33
+
+
 def test_the_bar_follows_the_topics_low_and_ignores_label_order():
     labels = [(52.0, False), (49.0, False), (61.0, True)]
     assert claim_bar(labels, 50.0) - 50.0 == pytest.approx(claim_bar([(s - 10, y) for s, y in labels], LOW) - LOW)

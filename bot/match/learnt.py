@@ -60,7 +60,7 @@ def _fit(labels: tuple[Label, ...], low: float) -> float:
         tie = abs(value - best_value) <= 1e-9
         if value > best_value + 1e-9 or (tie and abs(bar - low) < abs(best - low)):
             best, best_value = bar, value
-    return round(best, 1)
+    return low + round(best - low, 1)  # the offset is rounded, so an unmoved bar is exactly `low`
 
 
 def claim_bar(labels: Iterable[Label], low: float) -> float:
