@@ -23,6 +23,7 @@ from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
 from bot.match.explain import explain
+from bot.match.learnt import match_checks
 from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
@@ -77,7 +78,7 @@ def _matcher_key(topic: TopicState) -> TopicState:
     """What a Matcher is compiled from: the topic without what recording an article changes
     (claims' status, figures and sources, which matching does not read), so the matcher
     is reused from one chunk to the next. Any other field (a wording, an example) counts."""
-    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=())
+    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=(), asked=0)
                                        for c in topic.claims))
 
 
@@ -106,8 +107,10 @@ class Pipeline:
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
+        questions: bool = True,
     ) -> None:
         self.db = db
+        self.questions = questions  # ask admins about the matches it is least sure of (learnt.py)
         self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
@@ -323,6 +326,7 @@ class Pipeline:
         whose matching raises is returned in `failed` (article id -> error) and stays queued.
         """
         states = {r.id: r.state for scope in scopes for r in scope.records}
+        asked: dict[tuple[int, str], int] = {}  # (topic id, claim key): questions added this cycle
         out = []
         failed: dict[int, str] = {}
         matched = {scope.guild_id: self._match_scope(scope, [
@@ -345,7 +349,7 @@ class Pipeline:
                         if result is not None:
                             outcomes.append(self._decide_topic(
                                 job, record, states[record.id], result,
-                                previously.get(job.article_id), scope.thresholds,
+                                previously.get(job.article_id), scope.thresholds, asked,
                             ))
             except Exception as exc:  # a bug in matching must not block the queue behind it
                 log.exception("matching article %d failed; it stays queued", job.article_id)
@@ -388,6 +392,7 @@ class Pipeline:
         result: TopicResult,
         previous_claims: set[int] | None,
         thresholds: Thresholds,
+        asked: dict[tuple[int, str], int] | None = None,
     ) -> TopicOutcome:
         entry = job.entry
         detail = explain(result)
@@ -398,6 +403,13 @@ class Pipeline:
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
         changes = detect_changes(state, entry, result, thresholds)
+        if self.questions:  # the matches it is least sure of become review questions (learnt.py)
+            asked = {} if asked is None else asked
+            so_far = {c.key: c.asked + asked.get((record.id, c.key), 0) for c in state.claims}
+            questions = match_checks(state, entry, result, thresholds.low, changes, asked=so_far)
+            for q in questions:
+                asked[(record.id, q.claim_key or "")] = asked.get((record.id, q.claim_key or ""), 0) + 1
+            changes.extend(questions)
         if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:

@@ -21,6 +21,7 @@ from bot.shutdown import sleep_unless_stopped, stop_on_signals
 from bot.startup import (
     make_fetcher,
     make_reader,
+    match_questions,
     semantic_scorer,
     start_semantic,
     thresholds_for,
@@ -73,7 +74,7 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 batch_feeds=settings.batch_feeds, semantic=scorer,
-                                articles=reader, stop=stop)
+                                articles=reader, stop=stop, questions=match_questions(settings, config))
             settle_memory()
             with stop_on_signals(stop):
                 return await _console_loop(db, pipeline, sink, once=once, stop=stop)

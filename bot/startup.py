@@ -62,6 +62,11 @@ def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
                       model_dir=settings.semantic_model)
 
 
+def match_questions(settings: Settings, config: Config) -> bool:
+    """On unless DOSSIER_MATCH_QUESTIONS=off or feeds.yaml `matching: {questions: off}`."""
+    return settings.match_questions and config.matching.questions is not False
+
+
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 

@@ -15,6 +15,7 @@ from bot.shutdown import GRACE_SECONDS, stop_on_signals
 from bot.startup import (
     make_fetcher,
     make_reader,
+    match_questions,
     semantic_scorer,
     start_semantic,
     thresholds_for,
@@ -41,7 +42,8 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
-                                semantic=scorer, articles=reader, stop=stop)
+                                semantic=scorer, articles=reader, stop=stop,
+                                questions=match_questions(settings, config))
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             async with bot:
