@@ -292,7 +292,10 @@ class Pipeline:
             key = (tuple(_matcher_key(t) for t in states), thresholds)
             matcher = self._matchers.get(key)
             if matcher is None:
-                matcher = Matcher(states, thresholds, semantic=self.semantic)
+                # off the event loop: the first one loads word frequencies and compiles the
+                # topics' patterns (~0.25 s of CPU), a stall for every other task otherwise
+                matcher = await asyncio.to_thread(Matcher, states, thresholds,
+                                                  semantic=self.semantic)
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {key: matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))

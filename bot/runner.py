@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     semantic_scorer,
+    settle_memory,
     start_semantic,
     thresholds_for,
     with_initial_figures,
@@ -52,13 +52,6 @@ def log_report(report: CycleReport) -> None:
         report.polled, report.not_modified, report.failed, report.new_articles,
         report.revised_articles, len(report.outbox_ids),
     )
-
-
-def settle_memory() -> None:
-    """After start-up: move what start-up allocated (modules, compiled topics) out of the
-    collector's reach, so a full collection scans only what the cycles allocate."""
-    gc.collect()
-    gc.freeze()
 
 
 async def run_console(settings: Settings, config: Config, *, once: bool, fmt: str) -> int:

@@ -9,6 +9,7 @@ other way round.
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 
 from bot.config import Config
@@ -63,3 +64,12 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """
     await asyncio.to_thread(scorer.available)
     await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
+
+
+def settle_memory() -> None:
+    """After start-up (imports, config, database, the model when on): move every object alive
+    now out of the cyclic collector's reach, so a full collection scans only what the cycles
+    allocate. Without a `gc.collect()` first: a full collection of the start-up heap costs
+    80-150 ms on the event loop (the worst stall a cold start had), while the cyclic garbage
+    the imports leave is ~1,600 objects, kept for good. `gc.freeze()` itself is O(1)."""
+    gc.freeze()

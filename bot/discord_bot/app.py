@@ -16,6 +16,7 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     semantic_scorer,
+    settle_memory,
     start_semantic,
     thresholds_for,
     with_initial_figures,
@@ -44,6 +45,7 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
                                 semantic=scorer, articles=reader, stop=stop)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
+            settle_memory()
             async with bot:
                 with stop_on_signals(stop):
                     await _run_until_stopped(bot, settings.discord_token, stop)
