@@ -156,8 +156,8 @@ class Pipeline:
                 checkpoint("fetch")
                 if index + 1 < len(batches):
                     fetching = self._fetch(batches[index + 1])
-                await self._store_batch(batch, results, now, report, quiet)
-                await self.process_pending(report)
+                if await self._store_batch(batch, results, now, report, quiet):
+                    await self.process_pending(report)  # (the queue was left empty before)
         finally:
             if fetching is not None:
                 fetching.cancel()
@@ -188,8 +188,12 @@ class Pipeline:
         return None
 
     async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
-                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> None:
-        parsed = await asyncio.to_thread(_parse_all, feeds, results)
+                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> bool:
+        """Store a fetched batch; whether it queued any article for matching."""
+        if any(_has_body(r) for r in results):
+            parsed = await asyncio.to_thread(_parse_all, feeds, results)
+        else:  # all 304 or failed: no trip to a worker thread
+            parsed = [(None, None)] * len(results)
         changed: list[tuple[int, Sequence[Entry]]] = []
         changed_polls: list[PollRecord] = []
         for feed, result, (feed_parsed, digests) in zip(feeds, results, parsed, strict=True):
@@ -204,12 +208,15 @@ class Pipeline:
                 quiet.append(record)
         del results, parsed  # bodies are dropped once parsed
         if not changed:
-            return
+            return False
         stored = await article_store.store_feeds(self.db, changed, changed_polls)
         checkpoint("stored")
+        queued = 0
         for items in stored:
+            queued += sum(1 for i in items if i.seen in (Seen.NEW, Seen.REVISED))
             report.new_articles += sum(1 for i in items if i.seen is Seen.NEW)
             report.revised_articles += sum(1 for i in items if i.seen is Seen.REVISED)
+        return queued > 0
 
     def _poll_record(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed | None,
                      now: datetime, report: CycleReport) -> PollRecord:
@@ -422,10 +429,13 @@ def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult],
     """Parse the bodies of a batch: (entries, the digests of the document's items) per feed,
     (None, None) where there was no new body. Runs in a worker thread."""
     return [
-        _parse_new_items(f, r) if r.ok and not r.not_modified and r.body is not None
-        else (None, None)
+        _parse_new_items(f, r) if _has_body(r) else (None, None)
         for f, r in zip(feeds, results, strict=True)
     ]
+
+
+def _has_body(result: FetchResult) -> bool:
+    return result.ok and not result.not_modified and result.body is not None
 
 
 def _parse_new_items(feed: FeedRow, result: FetchResult) -> tuple[ParsedFeed, tuple[str, ...]]:
