@@ -264,3 +264,23 @@ def test_feedparser_is_not_asked_for_sax_drivers_that_are_not_installed():
     assert parse_feed(rss(CONCLUDED), feed_url="https://news.example/feed").entries
     preferred = feedparser.api.PREFERRED_XML_PARSERS
     assert all(importlib.util.find_spec(name) is not None for name in preferred)
+
+
+async def test_a_cycle_of_unchanged_feeds_does_no_parsing_and_one_queue_query(db, server, fetcher,
+                                                                             monkeypatch):
+    """All 304: no trip to the parse thread, and the queue is read once (at the start), not
+    after every batch that queued nothing."""
+    for n in range(3):
+        server.route(f"/f{n}", body=rss(UNRELATED, title=f"W{n}"), etag=f'"v{n}"')
+    await setup(db, server, *(f"/f{n}" for n in range(3)))
+    pipe = make(db, fetcher)
+    pipe.batch_feeds = 1
+    await pipe.run_cycle(force=True)
+    queries, parses = [], []
+    real_pending, real_parse = articles.pending_articles, pipeline_module._parse_all
+    monkeypatch.setattr(articles, "pending_articles",
+                        lambda *a, **k: queries.append(1) or real_pending(*a, **k))
+    monkeypatch.setattr(pipeline_module, "_parse_all", lambda *a: parses.append(1) or real_parse(*a))
+    report = await pipe.run_cycle(force=True)
+    assert report.not_modified == 3
+    assert queries == [1] and parses == []
