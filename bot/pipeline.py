@@ -88,7 +88,10 @@ class Pipeline:
     A cycle is a stream of bounded batches: fetch -> parse -> store (one transaction per batch,
     each new or revised article queued with the feed's new validators) -> match -> record (one
     transaction per chunk of the queue, which removes the recorded articles from it). The queue
-    left by a crash is matched first. `stop`, once set, ends the cycle at the next batch boundary.
+    is matched whenever it holds a full chunk and once the feeds are fetched, so a cycle with a
+    few new entries matches them together; the matchers are built in a worker thread meanwhile.
+    The queue left by a crash is matched first. `stop`, once set, ends the cycle at the next
+    batch boundary.
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class Pipeline:
         self.batch_feeds = max(1, batch_feeds)
         self.stop = stop or asyncio.Event()
         self._matchers: dict[tuple[object, ...], Matcher] = {}
+        self._building = asyncio.Lock()  # one build per matcher, also when warmed in advance
 
     def _thresholds_for(self, override: tuple[float | None, float | None] | None) -> Thresholds:
         if override is None:
@@ -144,6 +148,8 @@ class Pipeline:
         # the next batch is fetched while this one is parsed, stored and matched (at most two
         # batches of bodies in memory)
         fetching = self._fetch(batches[0]) if batches else None
+        queued = 0  # articles queued since the queue was last matched
+        warming: asyncio.Task[list[_Scope]] | None = None
         try:
             for index, batch in enumerate(batches):
                 assert fetching is not None
@@ -156,13 +162,24 @@ class Pipeline:
                 checkpoint("fetch")
                 if index + 1 < len(batches):
                     fetching = self._fetch(batches[index + 1])
-                if await self._store_batch(batch, results, now, report, quiet):
-                    await self.process_pending(report)  # (the queue was left empty before)
+                queued += await self._store_batch(batch, results, now, report, quiet)
+                if queued and warming is None:
+                    # the matchers (word frequencies, compiled topics) are built in a worker
+                    # thread while the next batches are fetched
+                    warming = asyncio.create_task(self._scopes())
+                if queued >= PENDING_CHUNK:  # a full chunk: match it now (bounded queue)
+                    await self.process_pending(report)
+                    queued = 0
+            if queued and not self.stop.is_set():
+                await self.process_pending(report)
         finally:
             if fetching is not None:
                 fetching.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
+            if warming is not None:
+                with contextlib.suppress(Exception):  # a failure shows where the scopes are used
+                    await warming
         # a crash before this line costs these feeds one more conditional GET, nothing else
         await feed_store.record_polls(self.db, quiet)
         return report
@@ -188,8 +205,8 @@ class Pipeline:
         return None
 
     async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
-                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> bool:
-        """Store a fetched batch; whether it queued any article for matching."""
+                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> int:
+        """Store a fetched batch; how many articles it queued for matching."""
         if any(_has_body(r) for r in results):
             parsed = await asyncio.to_thread(_parse_all, feeds, results)
         else:  # all 304 or failed: no trip to a worker thread
@@ -208,7 +225,7 @@ class Pipeline:
                 quiet.append(record)
         del results, parsed  # bodies are dropped once parsed
         if not changed:
-            return False
+            return 0
         stored = await article_store.store_feeds(self.db, changed, changed_polls)
         checkpoint("stored")
         queued = 0
@@ -216,7 +233,7 @@ class Pipeline:
             queued += sum(1 for i in items if i.seen in (Seen.NEW, Seen.REVISED))
             report.new_articles += sum(1 for i in items if i.seen is Seen.NEW)
             report.revised_articles += sum(1 for i in items if i.seen is Seen.REVISED)
-        return queued > 0
+        return queued
 
     def _poll_record(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed | None,
                      now: datetime, report: CycleReport) -> PollRecord:
@@ -285,6 +302,10 @@ class Pipeline:
 
     async def _scopes(self) -> list[_Scope]:
         """Each scope's topics, with its matcher built for its own thresholds."""
+        async with self._building:
+            return await self._scopes_unlocked()
+
+    async def _scopes_unlocked(self) -> list[_Scope]:
         records = await topic_store.all_topics(self.db)
         overrides = await guild_store.threshold_overrides(self.db)
         by_scope: dict[int, list[topic_store.TopicRecord]] = {}
