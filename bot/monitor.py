@@ -7,6 +7,12 @@ it also times the garbage collector through `gc.callbacks`, the usual cause of l
 a process holding many objects. Memory stays constant however long it runs: lags go into a
 fixed log-scaled histogram, so quantiles are upper bounds within ~10 %.
 
+On a shared machine a wake-up is also late when the OS did not schedule the process, which
+says nothing about the code. So each lag is also counted as *busy*: the part of it the loop's
+own thread spent on the CPU (`time.thread_time`, at most the lag). A stall by a long callback
+is busy; a process kept waiting by other programs is not. (Waiting for the GIL held by a
+worker thread is not busy either: that shows in the plain lag.)
+
 `DOSSIER_LOOP_STATS=1` prints one JSON line of statistics to stderr when `dossier run` ends;
 `DOSSIER_LOOP_STATS=/some/file` appends it to that file instead.
 """
@@ -55,6 +61,7 @@ class LoopLagMonitor:
         self.interval = interval
         self.samples = 0
         self.worst = 0.0  # seconds
+        self.worst_busy = 0.0  # seconds: the longest lag the loop's thread spent computing
         self.total_lag = 0.0
         self._counts = [0] * _BUCKETS
         self._task: asyncio.Task[None] | None = None
@@ -105,12 +112,15 @@ class LoopLagMonitor:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         interval = self.interval
+        cpu = time.thread_time()
         while True:
             due = self._due if self._due is not None else loop.time() + interval
             self._due = due
             await asyncio.sleep(max(0.0, due - loop.time()))
             now = loop.time()
-            self.record(max(0.0, now - due))
+            lag = max(0.0, now - due)
+            used, cpu = time.thread_time() - cpu, time.thread_time()
+            self.record(lag, busy=min(lag, used))
             self._due = now + interval
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
@@ -127,8 +137,11 @@ class LoopLagMonitor:
 
     # -- statistics -------------------------------------------------------------------------
 
-    def record(self, lag: float) -> None:
-        """Add one lag sample (seconds). Public so tests and other samplers can feed it."""
+    def record(self, lag: float, busy: float | None = None) -> None:
+        """Add one lag sample (seconds) and how much of it the loop's thread was computing
+        (None: unknown). Public so tests and other samplers can feed it."""
+        if busy is not None:
+            self.worst_busy = max(self.worst_busy, busy)
         self.samples += 1
         self.total_lag += lag
         self.worst = max(self.worst, lag)
@@ -161,6 +174,7 @@ class LoopLagMonitor:
             "lag_p50_ms": ms(self.quantile(0.50)),
             "lag_p99_ms": ms(self.quantile(0.99)),
             "lag_max_ms": ms(self.worst),
+            "lag_busy_max_ms": ms(self.worst_busy),
             "gc_collections": list(self.gc_collections),
             "gc_max_ms": [ms(s) for s in self.gc_worst],
             "gc_total_ms": ms(self.gc_total),

@@ -91,3 +91,22 @@ async def test_a_stall_at_the_very_end_is_counted_when_stopping(sampler_ran):
     await monitor.stop()
     assert monitor.samples == 1
     assert monitor.worst >= 0.07
+
+
+async def test_a_computing_stall_is_busy_and_a_descheduled_one_is_not():
+    """Busy lag separates a long callback from a process the OS (other programs) kept waiting."""
+    computing = LoopLagMonitor(interval=0.01)
+    async with computing:
+        await asyncio.sleep(0.03)
+        end = time.thread_time() + 0.2
+        while time.thread_time() < end:  # a long CPU-bound callback on the loop
+            pass
+        await asyncio.sleep(0.03)
+    waiting = LoopLagMonitor(interval=0.01)
+    async with waiting:
+        await asyncio.sleep(0.03)
+        time.sleep(0.2)  # noqa: ASYNC251 - blocks without computing, as a descheduled process would
+        await asyncio.sleep(0.03)
+    assert computing.snapshot()["lag_busy_max_ms"] >= 150
+    assert waiting.snapshot()["lag_max_ms"] >= 150
+    assert waiting.snapshot()["lag_busy_max_ms"] < 50
