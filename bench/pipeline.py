@@ -613,6 +613,8 @@ def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
                     busy = [x["lag_busy_max_ms"] for x in loops if "lag_busy_max_ms" in x]
                     row[program]["loop_busy_max_ms"] = med(busy) if busy else None
                     row[program]["gc_max_ms"] = med([max(x["gc_max_ms"]) for x in loops])
+                    cpu = [max(x["gc_cpu_max_ms"]) for x in loops if "gc_cpu_max_ms" in x]
+                    row[program]["gc_cpu_max_ms"] = med(cpu) if cpu else None
         out["workloads"][name] = row
     return out
 

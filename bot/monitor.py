@@ -4,8 +4,9 @@ A stalled event loop is the bot's worst failure short of a crash: Discord heartb
 fetches and the poll cycle all wait on it. `LoopLagMonitor` wakes every `interval` seconds
 and records how late it woke (the lag any other callback would have seen at that moment);
 it also times the garbage collector through `gc.callbacks`, the usual cause of long stalls in
-a process holding many objects. Memory stays constant however long it runs: lags go into a
-fixed log-scaled histogram, so quantiles are upper bounds within ~10 %.
+a process holding many objects (wall time, and the collecting thread's CPU time). Memory
+stays constant however long it runs: lags go into a fixed log-scaled histogram, so quantiles
+are upper bounds within ~10 %.
 
 On a shared machine a wake-up is also late when the OS did not schedule the process, which
 says nothing about the code. So each lag is also counted as *busy*: the part of it the loop's
@@ -70,8 +71,10 @@ class LoopLagMonitor:
         self._stopped: float | None = None
         self.gc_collections = [0, 0, 0]
         self.gc_worst = [0.0, 0.0, 0.0]  # seconds, per generation
+        self.gc_worst_cpu = [0.0, 0.0, 0.0]  # seconds of the collecting thread's CPU
         self.gc_total = 0.0
         self._gc_start: float | None = None
+        self._gc_cpu_start = 0.0
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -126,13 +129,16 @@ class LoopLagMonitor:
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_start = time.perf_counter()
+            self._gc_cpu_start = time.thread_time()
         elif self._gc_start is not None:
             took = time.perf_counter() - self._gc_start
+            cpu = time.thread_time() - self._gc_cpu_start
             self._gc_start = None
             generation = info.get("generation", 0)
             if 0 <= generation < 3:
                 self.gc_collections[generation] += 1
                 self.gc_worst[generation] = max(self.gc_worst[generation], took)
+                self.gc_worst_cpu[generation] = max(self.gc_worst_cpu[generation], cpu)
             self.gc_total += took
 
     # -- statistics -------------------------------------------------------------------------
@@ -177,6 +183,7 @@ class LoopLagMonitor:
             "lag_busy_max_ms": ms(self.worst_busy),
             "gc_collections": list(self.gc_collections),
             "gc_max_ms": [ms(s) for s in self.gc_worst],
+            "gc_cpu_max_ms": [ms(s) for s in self.gc_worst_cpu],  # the same, CPU of the thread
             "gc_total_ms": ms(self.gc_total),
             "peak_rss_mb": round(_peak_rss_bytes() / 2**20, 1),
         }

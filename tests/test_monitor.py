@@ -33,6 +33,7 @@ async def test_garbage_collections_are_timed():
         gc.collect()
     assert monitor.gc_collections[2] >= 1
     assert monitor.snapshot()["gc_max_ms"][2] > 0
+    assert monitor.snapshot()["gc_cpu_max_ms"][2] > 0
     assert monitor._on_gc not in gc.callbacks
 
 
