@@ -610,6 +610,8 @@ def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
                 if loops:
                     row[program]["loop_p99_ms"] = med([x["lag_p99_ms"] for x in loops])
                     row[program]["loop_max_ms"] = med([x["lag_max_ms"] for x in loops])
+                    runs_cpu = [x["cpu_s"] for x in loops if "cpu_s" in x]
+                    row[program]["run_cpu_s"] = round(med(runs_cpu), 3) if runs_cpu else None
                     busy = [x["lag_busy_max_ms"] for x in loops if "lag_busy_max_ms" in x]
                     row[program]["loop_busy_max_ms"] = med(busy) if busy else None
                     row[program]["gc_max_ms"] = med([max(x["gc_max_ms"]) for x in loops])
@@ -625,7 +627,7 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 
 def table(summary: dict[str, Any]) -> str:
     with_reader = any("reader" in row for row in summary["workloads"].values())
-    head = ("| workload | Dossier run (process) | entries/s | CPU | peak RSS | loop p99 / max (busy) |"
+    head = ("| workload | Dossier run (process) | entries/s | CPU (run) | peak RSS | loop p99 / max (busy) |"
             + (" reader run (process) | entries/s | CPU | peak RSS | Dossier/reader run, CPU |"
                if with_reader else ""))
     lines = [
@@ -639,7 +641,8 @@ def table(summary: dict[str, Any]) -> str:
                 + (f" ({fmt(d['loop_busy_max_ms'], '.0f')})" if d.get("loop_busy_max_ms") is not None else "")
                 if d else "–")
         line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
-                f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
+                f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s"
+                + (f" ({fmt(d['run_cpu_s'])} s)" if d.get("run_cpu_s") is not None else "") + " "
                 f"| {rss(d)} | {loop} |")
         if with_reader and not r:
             line += " – | – | – | – | – |"

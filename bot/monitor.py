@@ -69,6 +69,8 @@ class LoopLagMonitor:
         self._due: float | None = None  # loop time the pending wake-up is due
         self._started = 0.0
         self._stopped: float | None = None
+        self._cpu_started = 0.0  # process CPU (all threads) at start, and at stop
+        self._cpu_stopped: float | None = None
         self.gc_collections = [0, 0, 0]
         self.gc_worst = [0.0, 0.0, 0.0]  # seconds, per generation
         self.gc_worst_cpu = [0.0, 0.0, 0.0]  # seconds of the collecting thread's CPU
@@ -83,6 +85,7 @@ class LoopLagMonitor:
         if self._task is not None:
             raise RuntimeError("monitor already started")
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
         loop = asyncio.get_running_loop()
         # The first wake-up is due one interval from now, even if the task first runs later
         # (code that blocks the loop right after start is a stall like any other).
@@ -104,6 +107,7 @@ class LoopLagMonitor:
             await self._task
         self._task = None
         self._stopped = time.perf_counter()
+        self._cpu_stopped = time.process_time()
 
     async def __aenter__(self) -> LoopLagMonitor:
         self.start()
@@ -168,6 +172,7 @@ class LoopLagMonitor:
     def snapshot(self) -> dict[str, Any]:
         """Statistics so far, in milliseconds, JSON-ready."""
         end = self._stopped if self._stopped is not None else time.perf_counter()
+        cpu_end = self._cpu_stopped if self._cpu_stopped is not None else time.process_time()
 
         def ms(seconds: float) -> float:
             return round(seconds * 1000, 2)
@@ -175,6 +180,9 @@ class LoopLagMonitor:
         return {
             "interval_ms": ms(self.interval),
             "duration_s": round(end - self._started, 3) if self._started else 0.0,
+            # the process's CPU (every thread) over the same span: on a shared machine the
+            # duration swings with the load, this much less
+            "cpu_s": round(cpu_end - self._cpu_started, 3) if self._started else 0.0,
             "samples": self.samples,
             "lag_mean_ms": ms(self.total_lag / self.samples) if self.samples else 0.0,
             "lag_p50_ms": ms(self.quantile(0.50)),

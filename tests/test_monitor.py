@@ -111,3 +111,14 @@ async def test_a_computing_stall_is_busy_and_a_descheduled_one_is_not():
     assert computing.snapshot()["lag_busy_max_ms"] >= 150
     assert waiting.snapshot()["lag_max_ms"] >= 150
     assert waiting.snapshot()["lag_busy_max_ms"] < 50
+
+
+async def test_the_process_cpu_of_the_monitored_span_is_reported():
+    monitor = LoopLagMonitor(interval=0.01)
+    async with monitor:
+        end = time.process_time() + 0.1
+        while time.process_time() < end:
+            pass
+        await asyncio.sleep(0.2)  # waiting costs no CPU
+    stats = monitor.snapshot()
+    assert 0.1 <= stats["cpu_s"] < stats["duration_s"]
