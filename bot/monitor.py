@@ -127,7 +127,8 @@ class LoopLagMonitor:
             now = loop.time()
             lag = max(0.0, now - due)
             used, cpu = time.thread_time() - cpu, time.thread_time()
-            self.record(lag, busy=min(lag, used))
+            self.worst_busy = max(self.worst_busy, min(lag, used))
+            self.record(lag)
             self._due = now + interval
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
@@ -147,11 +148,9 @@ class LoopLagMonitor:
 
     # -- statistics -------------------------------------------------------------------------
 
-    def record(self, lag: float, busy: float | None = None) -> None:
-        """Add one lag sample (seconds) and how much of it the loop's thread was computing
-        (None: unknown). Public so tests and other samplers can feed it."""
-        if busy is not None:
-            self.worst_busy = max(self.worst_busy, busy)
+    def record(self, lag: float) -> None:
+        """Add one lag sample (seconds). Public so tests and other samplers can feed it (and
+        subclasses extend it: bot.metrics observes each sample)."""
         self.samples += 1
         self.total_lag += lag
         self.worst = max(self.worst, lag)
