@@ -29,6 +29,7 @@ from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
+from bot.startup import settle_memory
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import guilds as guild_store
@@ -108,8 +109,10 @@ class Pipeline:
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
+        settle: bool = False,
     ) -> None:
         self.db = db
+        self.settle = settle  # freeze the heap once the first matcher is built (the run modes)
         self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
@@ -320,10 +323,13 @@ class Pipeline:
             key = (tuple(_matcher_key(t) for t in states), thresholds)
             matcher = self._matchers.get(key)
             if matcher is None:
+                first = not self._matchers
                 # off the event loop: the first one loads word frequencies and compiles the
                 # topics' patterns (~0.25 s of CPU), a stall for every other task otherwise
                 matcher = await asyncio.to_thread(Matcher, states, thresholds,
                                                   semantic=self.semantic)
+                if first and self.settle:  # what it loaded stays for good: out of the GC's way
+                    settle_memory()
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {key: matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))

@@ -66,7 +66,7 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 batch_feeds=settings.batch_feeds, semantic=scorer,
-                                articles=reader, stop=stop)
+                                articles=reader, stop=stop, settle=True)
             settle_memory()
             with stop_on_signals(stop):
                 return await _console_loop(db, pipeline, sink, once=once, stop=stop)

@@ -16,6 +16,7 @@ import bot.pipeline as pipeline_module
 from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
 from bot.parse.items import item_digest, split_items, without_known_items
+from bot.pipeline import Pipeline
 from bot.service.browse import why
 from bot.startup import settle_memory
 from storage import articles, feeds, outbox, topics
@@ -284,3 +285,21 @@ async def test_a_cycle_of_unchanged_feeds_does_no_parsing_and_one_queue_query(db
     report = await pipe.run_cycle(force=True)
     assert report.not_modified == 3
     assert queries == [1] and parses == []
+
+
+async def test_the_run_modes_freeze_the_heap_again_once_the_first_matcher_is_built(
+        db, server, fetcher, monkeypatch):
+    """The first matcher loads word lists (tracked lists the collector would scan every full
+    collection): with `settle`, the heap is frozen once after that build, not after later ones."""
+    frozen = []
+    monkeypatch.setattr(pipeline_module, "settle_memory", lambda: frozen.append(1))
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"v1"')
+    await setup(db, server, "/a")
+    pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, settle=True)
+    await pipe.run_cycle(force=True)
+    assert frozen == [1]
+    server.route("/a", body=rss(CONCLUDED, UNRELATED, NO_WIDGET), etag='"v2"')
+    await pipe.run_cycle(force=True)
+    assert frozen == [1]
+    await make(db, fetcher).run_cycle(force=True)  # tests and tools: no freezing by default
+    assert frozen == [1]

@@ -42,7 +42,7 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
-                                semantic=scorer, articles=reader, stop=stop)
+                                semantic=scorer, articles=reader, stop=stop, settle=True)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
             settle_memory()
