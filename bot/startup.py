@@ -67,8 +67,8 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
 
 
 def settle_memory() -> None:
-    """After start-up (imports, config, database, the model when on), and again once the first
-    matcher has loaded the word lists and dictionaries (bot.pipeline): move every object alive
+    """Before reading feeds.yaml (the imports), after start-up (config, database, the model when
+    on), and once the first matcher has loaded the word lists (bot.pipeline): move every object alive
     now out of the cyclic collector's reach, so a full collection scans only what the cycles
     allocate (after the first matcher: 6 ms less per full collection). Without a `gc.collect()`
     first: a full collection of the start-up heap costs 80-150 ms on the event loop (the worst
