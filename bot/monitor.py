@@ -71,6 +71,7 @@ class LoopLagMonitor:
         self._stopped: float | None = None
         self._cpu_started = 0.0  # process CPU (all threads) at start, and at stop
         self._cpu_stopped: float | None = None
+        self._loop_cpu = 0.0
         self.gc_collections = [0, 0, 0]
         self.gc_worst = [0.0, 0.0, 0.0]  # seconds, per generation
         self.gc_worst_cpu = [0.0, 0.0, 0.0]  # seconds of the collecting thread's CPU
@@ -86,6 +87,7 @@ class LoopLagMonitor:
             raise RuntimeError("monitor already started")
         self._started = time.perf_counter()
         self._cpu_started = time.process_time()
+        self._loop_cpu = time.thread_time()  # the loop thread's CPU at the last wake-up
         loop = asyncio.get_running_loop()
         # The first wake-up is due one interval from now, even if the task first runs later
         # (code that blocks the loop right after start is a stall like any other).
@@ -100,6 +102,7 @@ class LoopLagMonitor:
             gc.callbacks.remove(self._on_gc)
         # A wake-up already overdue is a stall too (a short run may have had no sample yet).
         if self._due is not None and (late := asyncio.get_running_loop().time() - self._due) > 0:
+            self.worst_busy = max(self.worst_busy, min(late, time.thread_time() - self._loop_cpu))
             self.record(late)
             self._due = None
         self._task.cancel()
@@ -119,15 +122,15 @@ class LoopLagMonitor:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         interval = self.interval
-        cpu = time.thread_time()
         while True:
             due = self._due if self._due is not None else loop.time() + interval
             self._due = due
             await asyncio.sleep(max(0.0, due - loop.time()))
             now = loop.time()
             lag = max(0.0, now - due)
-            used, cpu = time.thread_time() - cpu, time.thread_time()
-            self.worst_busy = max(self.worst_busy, min(lag, used))
+            cpu = time.thread_time()
+            self.worst_busy = max(self.worst_busy, min(lag, cpu - self._loop_cpu))
+            self._loop_cpu = cpu
             self.record(lag)
             self._due = now + interval
 

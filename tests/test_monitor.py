@@ -122,3 +122,19 @@ async def test_the_process_cpu_of_the_monitored_span_is_reported():
         await asyncio.sleep(0.2)  # waiting costs no CPU
     stats = monitor.snapshot()
     assert 0.1 <= stats["cpu_s"] < stats["duration_s"]
+
+
+@pytest.mark.parametrize("sampler_ran", [True, False])
+async def test_computing_right_after_start_or_before_stop_is_busy(sampler_ran):
+    """The loop's CPU is counted from `start()`, not from the sampler's first step: code that
+    computes right after start (reading feeds.yaml) is a busy stall too."""
+    monitor = LoopLagMonitor(interval=0.01)
+    monitor.start()
+    if sampler_ran:
+        await asyncio.sleep(0)
+    end = time.thread_time() + 0.15
+    while time.thread_time() < end:
+        pass
+    await asyncio.sleep(0.03)
+    await monitor.stop()
+    assert monitor.snapshot()["lag_busy_max_ms"] >= 100
