@@ -99,7 +99,7 @@ def test_new_figure_is_a_figure_change_and_restated_figure_is_not():
                 "The harbour camera footage stored on Orion servers in Norway reached 4,200 terabytes of video.")
     r = orion_result(new)
     figs = [c for c in detect_changes(ORION, new, r, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
-    assert [(c.claim_key, c.before, c.after) for c in figs] == [("storage", "3,000 TB", "4,200 TB")]
+    assert [(c.claim_key, c.before, c.after) for c in figs] == [("storage", "3,000 TB", "4,200 terabytes")]  # as the article writes it
     same = entry("Orion suspends harbour analytics",
                  "Orion suspended the Port Authority's video analytics subscriptions. The harbour camera footage "
                  "was stored on Orion servers in Norway, 3 petabytes of video.")

@@ -137,6 +137,43 @@ def test_a_malformed_resource_is_refused_clearly() -> None:
                     "negation": {"en": ["not"]}, "hedging": {"en": ["may"]}, "background": {"en": ["earlier"]}})
     with pytest.raises(ValueError, match="bad `to`"):
         parse_cues({"families": {"x": {"to": "finished", "from": ["ongoing"], "en": ["ended"]}}})
+    base = {"negation": {"en": ["not"]}, "hedging": {"en": ["may"]}, "background": {"en": ["earlier"]},
+            "subordinate": {"en": ["after"]}}
+    with pytest.raises(ValueError, match="unknown kinds"):
+        parse_cues({**base, "families": {"x": {"to": "concluded", "from": ["ongoing"], "about": ["trial"],
+                                               "en": ["ended"]}}, "processes": {"legal": {"en": ["suit"]}}})
+    with pytest.raises(ValueError, match="quantity kind"):
+        parse_cues({**base, "families": {"x": {"to": "concluded", "from": ["ongoing"], "en": ["ended"]}},
+                    "quantities": {"weight": {"en": ["kilos"]}}})
+
+
+# process kind -> statements naming such a proceeding, in several languages
+PROCESSES = {
+    "legal": ["Tenants may take the landlord to court.", "Die Mieter haben Klage eingereicht.",
+              "Les locataires ont porté plainte.", "Los inquilinos presentaron una demanda."],
+    "inquiry": ["The regulator opened an investigation.", "Die Untersuchung dauert an.",
+                "Une enquête est ouverte.", "La investigación sigue abierta."],
+    "hearing": ["The senate panel asked the chief to testify.", "Der Ausschuss lud den Chef vor.",
+                "La commission a convoqué le patron.", "La comisión citó al director."],
+    "vote": ["Shareholders will vote on the proposal.", "Die Abstimmung findet im Mai statt.",
+             "Le scrutin a lieu en mai.", "La votación será en mayo."],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROCESSES))
+def test_each_kind_of_proceeding_is_recognised_in_several_languages(kind: str) -> None:
+    from bot.match.normalise import concepts, fold
+
+    book = cue_book()
+    for sentence in PROCESSES[kind]:
+        assert kind in book.process_kinds(set(concepts(fold(sentence)))), sentence
+
+
+def test_every_kind_of_proceeding_and_quantity_of_the_resource_has_a_test() -> None:
+    book = cue_book()
+    assert set(book.processes) == set(PROCESSES)
+    assert {f.name for f in book.families if f.about} == {"conclusion", "ruling", "start", "reopening"}
+    assert set(book.quantities) == {"money", "share", "size"}
 
 
 @pytest.mark.parametrize(("text", "figures"), [
@@ -229,3 +266,16 @@ def test_an_unknown_language_stops_the_start_with_its_code() -> None:
     assert load_settings({"DOSSIER_LANGUAGES": "en,de,fr,es"}, dotenv=False)
     with pytest.raises(SettingsError, match="xx"):
         load_settings({"DOSSIER_LANGUAGES": "en,xx"}, dotenv=False)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The bakery faces growing challenges in its export markets.",
+    "Its files were shared with the regulator's staff.",
+    "The appeals of two shops were heard together.",
+])
+def test_a_cue_word_read_as_a_noun_announces_nothing(sentence: str) -> None:
+    assert _cue_hits([sentence]) == []
+
+
+def test_the_same_word_as_a_verb_is_still_a_cue() -> None:
+    assert {h.family for h in _cue_hits(["The bakery challenges the ruling."])} == {"dispute"}

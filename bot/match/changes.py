@@ -22,15 +22,17 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from bot.match.cues import cue_book
-from bot.match.figures import Figure, parse_figure_text, parse_figures
+from bot.match.figures import SCALE_WORDS, Figure, parse_figure_text, parse_figures
 from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
-from bot.match.normalise import concepts, fold
+from bot.match.normalise import STOPWORDS, concepts, fold
 from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
 _DIGIT = re.compile(r"\d")
+_NO_NOUN = frozenset(concepts("items"))  # what `parse_figure_text` reads a bare stored count as
+MODAL_CHARS = 24  # how far before a cue a modal word hedges it ("is expected to be dismissed")
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -42,6 +44,10 @@ class _ClaimInfo:
     statement_figures: tuple[Figure, ...]
     unique: frozenset[str] = frozenset()  # terms no other claim of the topic has
     units: frozenset[str] = frozenset()  # units of its figures and statement figures
+    stored: tuple[str, ...] = ()  # its figures as stored, beside `figures` (what a change replaces)
+    counted: frozenset[str] = frozenset()  # what its counts count ("flight" for "5,000 flights")
+    quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
+    kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -70,20 +76,36 @@ def _topic_cached(topic: TopicState) -> tuple[TopicState, dict[str, _ClaimInfo],
 
 
 def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
-    terms = {c.key: frozenset(claim_terms(" ".join((c.statement, *c.aliases)))) for c in topic.claims}
+    wording = {c.key: " ".join((c.statement, *c.aliases)) for c in topic.claims}
+    terms = {c.key: frozenset(claim_terms(wording[c.key])) for c in topic.claims}
     df: dict[str, int] = {}
     for ts in terms.values():
         for t in ts:
             df[t] = df.get(t, 0) + 1
     limit = max(1, len(topic.claims) // 4)
+    quantity_words = cue_book().quantities
     out = {}
     for c in topic.claims:
-        figs = tuple(f for f in (parse_figure_text(x) for x in c.figures) if f is not None)
         stated = tuple(parse_figures(c.statement))
+        parsed = [(x, _stored_figure(x, stated)) for x in c.figures]
+        figs = tuple(f for _, f in parsed if f is not None)
+        counted = frozenset(n for f in (*figs, *stated) if f.unit == "" for n in f.nouns) - _NO_NOUN
         out[c.key] = _ClaimInfo(terms[c.key], frozenset(t for t in terms[c.key] if df[t] <= limit),
                                 figs, stated, frozenset(t for t in terms[c.key] if df[t] == 1),
-                                frozenset(f.unit for f in (*figs, *stated)))
+                                frozenset(f.unit for f in (*figs, *stated)),
+                                tuple(x for x, f in parsed if f is not None), counted,
+                                frozenset(k for k, words in quantity_words.items() if words & terms[c.key]),
+                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))))
     return out
+
+
+def _stored_figure(text: str, stated: Sequence[Figure]) -> Figure | None:
+    """A stored figure read back; one written without its unit ("5.4 billion") takes the unit of
+    the statement's figure of that value ("$5.4 billion")."""
+    fig = parse_figure_text(text)
+    if fig is not None and fig.unit == "" and set(fig.nouns) <= _NO_NOUN:
+        return next((s for s in stated if abs(s.value - fig.value) <= 1e-9 * max(1.0, fig.value)), fig)
+    return fig
 
 
 def _ref(entry: Entry) -> ArticleRef:
@@ -107,6 +129,9 @@ class _Cue:
     negated: bool
     hedged: bool
     about: bool  # next to a term of this claim that no other claim of the topic has
+    sole: bool = True  # this claim alone fits the cue best among the claims it could move
+    evidence: int = 0  # its distinctive terms next to the cue, +1 when the cue names its proceeding
+    proceeding: bool = False  # the cue's clause names a proceeding of the claim's kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +143,15 @@ class _CueHit:
     negated: bool
     hedged: bool
     family: str
+    moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
+    kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
+    context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
+
+
+@lru_cache(maxsize=1024)
+def _phrase_kinds(cue: str) -> frozenset[str]:
+    """The kinds of proceeding a cue's own words name ("testified": a hearing)."""
+    return cue_book().process_kinds(frozenset(concepts(cue)))
 
 
 @cache
@@ -154,26 +188,64 @@ def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> l
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
             before = folded[:start]
+            cue = folded[start:end]
+            if cue[-1] == "s" and " " not in cue and book.determiners:
+                prev = before.rstrip().rsplit(None, 1)
+                if prev and prev[-1] in book.determiners:
+                    continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
-            subject = concepts(folded[clause_start + 1: start])[-SUBJECT_WINDOW:]
-            obj = concepts(folded[end: end + 80])[:SUBJECT_WINDOW]
+            told = concepts(folded[clause_start + 1: start])
+            after = concepts(folded[end: end + 80])
+            subject, obj = told[-SUBJECT_WINDOW:], after[:SUBJECT_WINDOW]
             negated = bool(book.negation.search(folded[max(0, start - 30): start]))
+            # a modal hedges the verb it comes before ("could be dismissed"), not the sentence
+            modal = not hedged and book.modal is not None and bool(
+                book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
+            context = (*told, *after)
+            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if family.about else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
             clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
             subordinate = bool(book.subordinate.search(clause))
             out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
-                               hedged or subordinate, family.name))
+                               hedged or subordinate or modal, family.name, family.about, kinds, context))
     return out
 
 
-def _status_cues(hits: Sequence[_CueHit], info: _ClaimInfo, claim: ClaimState,
-                 window: Sequence[int]) -> list[_Cue]:
-    """The cues about this claim: in the sentences its score came from, or naming one of its
-    distinctive terms next to the cue (subject or object)."""
-    status, distinctive = claim.status, info.distinctive
-    return [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique)) for h in hits
-            if h.status != status and status in h.froms
-            and (h.sentence in window or not h.about.isdisjoint(distinctive))]
+def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[int]) -> bool:
+    """Can this cue move this claim? It announces another status the claim may move from; it is
+    in the sentences the claim's score came from (or the lead) or names one of its distinctive
+    terms; and a cue of a proceeding (a suit filed, a ruling, a hearing held) needs a claim about
+    a proceeding of a kind it moves, and of the kind its own clause names ("dismissed the
+    lawsuit" concludes no investigation, and nothing about the losses a suit is over).
+    (`detect_changes` runs this test inlined.)"""
+    if hit.status == claim.status or claim.status not in hit.froms:
+        return False
+    if not (hit.sentence in window or not hit.about.isdisjoint(info.distinctive)):
+        return False
+    return not (hit.moves and (info.kinds.isdisjoint(hit.moves)
+                               or (hit.kinds and info.kinds.isdisjoint(hit.kinds))))
+
+
+def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
+                infos: dict[str, _ClaimInfo]) -> dict[int, frozenset[str]]:
+    """Each cue goes to the claims it fits whose distinctive terms its subject and object (twice)
+    and its clause name most ("shareholders sued" is the investors' suit, not the customers');
+    ties keep them all."""
+    claims_of: dict[int, list[str]] = {}
+    for key, indices in fitting.items():
+        for hi in indices:
+            claims_of.setdefault(hi, []).append(key)
+    out = {}
+    for hi, keys in claims_of.items():
+        if len(keys) == 1:
+            out[hi] = frozenset(keys)
+            continue
+        hit = hits[hi]
+        context = frozenset(hit.context)
+        fit = {k: 2 * len(hit.about & (d := infos[k].distinctive)) + len(context & d) for k in keys}
+        best = max(fit.values())
+        out[hi] = frozenset(k for k in keys if fit[k] == best)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -183,20 +255,137 @@ def _sentence_figures(sentence: str) -> tuple[Figure, ...]:
     return tuple(parse_figures(sentence))
 
 
+def _unit_kind(unit: str) -> str:
+    return {"%": "share", "TB": "size", "": "count"}.get(unit, "money")
+
+
+def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
+    """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
+    lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
+    wording = fold(fig.wording)
+    at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
+    m = _HEAD.match(folded, at + len(wording) if at >= 0 else fig.end)
+    if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
+        return frozenset()
+    return frozenset(concepts(m.group(1)))
+
+
+_HEAD = re.compile(r" ([^\W\d_]{3,})")
+
+
 def _window_figures(
-    figures_of: Callable[[int], Sequence[Figure]], indices: Sequence[int], info: _ClaimInfo
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    indices: Sequence[int], info: _ClaimInfo,
 ) -> list[tuple[int, Figure]]:
-    """Figures in the claim's evidence sentences that are of a kind the claim tracks."""
+    """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
+    (a claim that tracks a count is not updated by a sum of money); a count of the same thing
+    ("7,000 flights" for "5,000 flights", not "291 updates" for "8.5 million devices"), or a
+    share of it when no such count is there ("26% of votes" for "60 shareholders"). A claim that
+    tracks no figure yet takes the kinds its statement names (`quantities` in cues.yaml: "will
+    cost" takes money) and counts of what it names. A sum written as the attribute of a thing
+    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure."""
     units = info.units
     out = []
+    shares = []
     for si in indices:
         for f in figures_of(si):
-            if f.unit == "" and not (set(f.nouns) & info.terms):
-                continue  # a count of something the claim does not talk about
-            if f.unit not in units and (units or f.unit == ""):
-                continue  # a claim that tracks a count is not updated by a sum of money
+            if f.unit == "":
+                if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
+                    continue  # a count of something the claim does not count
+            elif units and f.unit not in units:
+                if f.unit == "%" and "" in units:
+                    shares.append((si, f))
+                continue
+            elif not units and _unit_kind(f.unit) not in info.quantities:
+                continue
+            if f.unit != "":
+                head = head_of(si, f)
+                if head and head.isdisjoint(info.terms):
+                    continue
             out.append((si, f))
+    if shares and not any(f.unit == "" for _, f in out):
+        out.extend(shares)
     return out
+
+
+_STATING: dict[int, tuple[TopicState, dict[tuple[str, float], tuple[str, ...]]]] = {}
+
+
+def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
+    """(unit, value) -> the claims of `topic` that state that figure; cached like `_topic_cached`."""
+    hit = _STATING.get(id(topic))
+    if hit is not None and hit[0] is topic:
+        return hit[1]
+    out: dict[tuple[str, float], tuple[str, ...]] = {}
+    for key, info in _claim_info(topic).items():
+        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures)}:
+            out[f] = (*out.get(f, ()), key)
+    if len(_STATING) >= _INFO_CACHE_SIZE:
+        _STATING.clear()
+    _STATING[id(topic)] = (topic, out)
+    return out
+
+
+def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
+    """The figure restates the claim: one of its values, or inside a range it states ("$0.54-1.08
+    billion" within "$0.4 billion to $1.5 billion")."""
+    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures)):
+        return True
+    lo, hi = fig.bounds or (fig.value, fig.value)
+    return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
+               for f in info.statement_figures)
+
+
+CLAUSE = 3  # the affinity one distinctive term in a figure's own clause gives
+
+CLAUSE_END = re.compile(r"[;:()\u2014\u2013]| - |, (?:but|while|and|which|who)\b")
+NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually named this close
+
+
+def _words(text: str) -> set[str]:
+    """Concepts of a figure's neighbourhood, without numbers and scale words: another figure
+    ("to $500 million") says nothing of what this one is about."""
+    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in SCALE_WORDS}
+
+
+FAR_OFF = 10.0  # a new value this many times above or below the claim's is likelier another quantity
+
+
+def _far_off(fig: Figure, info: _ClaimInfo) -> int:
+    """1 when the claim tracks a figure of this unit and the new one is FAR_OFF times larger or
+    smaller: estimates are revised, rarely tenfold ("$350-500 million" is one airline's loss, not
+    a revision of a $5.4 billion industry estimate). Breaks ties between claims only."""
+    old = next((f for f in info.figures if f.unit == fig.unit and f.value > 0), None)
+    if old is None or fig.value <= 0:
+        return 0
+    ratio = fig.value / old.value
+    return int(ratio >= FAR_OFF or ratio <= 1 / FAR_OFF)
+
+
+def _figure_context(folded: str, fig: Figure) -> tuple[set[str], set[str]]:
+    """The concepts of a figure's own clause (within NEAR_CHARS) and of the rest of its sentence."""
+    before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
+    after = folded[fig.end: fig.end + NEAR_CHARS // 2]
+    cut = [m.end() for m in CLAUSE_END.finditer(before)]
+    clause_before = before[cut[-1]:] if cut else before
+    m = CLAUSE_END.search(after)
+    clause_after = after[: m.start()] if m else after
+    clause = _words(clause_before) | _words(clause_after)
+    return clause, _words(folded) - clause
+
+
+def _figure_affinity(context: tuple[set[str], set[str]], fig: Figure, info: _ClaimInfo) -> int:
+    """How much the words around a figure are this claim's: its distinctive terms in the figure's
+    clause (within NEAR_CHARS) count three times, those elsewhere in the sentence once; +1 when
+    the claim tracks a share or a size already, +2 for a count of what the claim counts. The
+    figure goes to the claim it fits best."""
+    clause, rest = context
+    score = CLAUSE * len(clause & info.distinctive) + len(rest & info.distinctive)
+    if fig.unit in info.units and fig.unit in ("%", "TB"):
+        score += 1  # a claim that tracks a share or a size (money and counts say too little alone)
+    if fig.unit == "" and info.counted and set(fig.nouns) & info.counted:
+        score += 2
+    return score
 
 
 ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
@@ -230,10 +419,12 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
-    concepts_of = cache(lambda si: concepts(sentences[si]))
+    folded_of = cache(lambda si: fold(sentences[si]))
+    head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
+    context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
+    figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
-    movable_by: dict[Status, list[_CueHit]] = {}
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
@@ -248,6 +439,30 @@ def detect_changes(
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
         cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
+    # the lead (title, or first sentence) states the news: its cue applies to every matched
+    # claim it can move, as a proposal only
+    lead = (*range(lead_sentences),)
+    windows_of: dict[str, list[int]] = {}
+    movable_by: dict[Status, list[int]] = {}
+    fitting: dict[str, list[int]] = {}
+    for match in result.matches:
+        claim = claims.get(match.claim_key)
+        if claim is None or match.score < thresholds.low:
+            continue
+        window = windows_of[claim.key] = _evidence_sentences(result, match, sentences)
+        if cue_hits:
+            movable = movable_by.get(claim.status)
+            if movable is None:  # the cues that can move a claim of this status, once per status
+                movable = movable_by[claim.status] = [hi for hi, h in enumerate(cue_hits)
+                                                      if h.status != claim.status and claim.status in h.froms]
+            info = infos[claim.key]
+            near, distinctive, kinds = {*window, *lead}, info.distinctive, info.kinds
+            # `_fits`, inlined: the same test for every claim and cue of a cycle
+            fitting[claim.key] = [
+                hi for hi in movable
+                if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
+                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))]
+    owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
@@ -255,15 +470,12 @@ def detect_changes(
         info = infos[claim.key]
         strong = match.score >= thresholds.high
         # status
-        window = _evidence_sentences(result, match, sentences)
-        # the lead (title, or first sentence) states the news: its cue applies to every matched
-        # claim it can move, as a proposal only
-        lead = (*range(lead_sentences),)
-        movable = movable_by.get(claim.status)
-        if movable is None:  # the cues that can move a claim of this status, once per status
-            movable = movable_by[claim.status] = [h for h in cue_hits
-                                                  if h.status != claim.status and claim.status in h.froms]
-        cues = _status_cues(movable, info, claim, (*window, *lead))
+        window = windows_of[claim.key]
+        cues = [_Cue(h.status, h.sentence, h.negated, h.hedged, not h.about.isdisjoint(info.unique),
+                     len(owners[hi]) == 1,
+                     len(h.about & info.distinctive) + (not h.kinds.isdisjoint(info.kinds)),
+                     not h.kinds.isdisjoint(info.kinds))
+                for hi in fitting.get(claim.key, ()) if claim.key in owners[hi] for h in (cue_hits[hi],)]
         positive = [c for c in cues if not c.negated]
         if positive:
             targets = {c.status for c in positive}
@@ -273,31 +485,33 @@ def detect_changes(
             # subject or object names a term no other claim of the topic has): a cue merely in
             # the claim's evidence, or next to a name several claims share ("Delta"), may be
             # about another claim told in the same sentence
-            confident = strong and not conflict and not cue.hedged and cue.about
+            # and with two signs that it is this claim's: two of its terms, or one and the kind
+            # of proceeding it is about ("Officials confirmed the decision" names one word of a
+            # claim that mentions a decision in passing)
+            # (a term the claim shares with another, "investigation", does when the cue names
+            # the claim's kind of proceeding and no other matched claim fits the cue as well)
+            confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
+                         and (cue.about or cue.proceeding))
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
-        # figures
+        # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        candidates = []
-        for si, fig in _window_figures(figures_of, idx, info):
-            same_kind = [f for f in info.figures if f.unit == fig.unit]
-            if any(f.same_as(fig) for f in same_kind) or any(f.same_as(fig) for f in info.statement_figures):
+        for si, fig in _window_figures(figures_of, head_of, idx, info):
+            if _within_stated(fig, info):
                 continue  # background: the figure we already have
-            candidates.append((si, fig, same_kind[0] if same_kind else None))
-        if candidates:
-            # the figure of the sentence that is most about this claim ("Proposal 9, on human
-            # rights due diligence, won 26%" over "Proposal 8 won 27%" for a due-diligence claim)
-            about = {i: len(info.distinctive.intersection(concepts_of(i))) for i, _, _ in candidates}
-            si, fig, old = max(candidates, key=lambda c: about[c[0]])  # the first on a tie
-            distinct = {(f.unit, f.value) for _, f, _ in candidates}
-            hedged = bool(cue_book().hedging.search(fold(sentences[si])))
-            contradicts_confirmed = old is not None and claim.status is Status.CONFIRMED
-            confident = (strong and len(distinct) == 1 and old is not None and not hedged
-                         and not contradicts_confirmed)
-            changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score,
-                                   sentences[si], old.text if old else None, fig.text, confident))
-            changed.add(claim.key)
+            affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
+            figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
+    stating = _stating(topic)
+    restated = {(si, fig.start): max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
+                                      for k in stating.get((fig.unit, fig.value), ())), default=-1)
+                for _, _, si, fig, _, _ in figure_candidates}
+    for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
+                                                                      restated):
+        before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
+        changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               before, fig.said, confident and match.score >= thresholds.high))
+        changed.add(claim.key)
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -322,6 +536,50 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+RESTATED = 2  # a figure another claim states is that claim's, unless it fits this one far better
+
+
+def _attributed_figures(
+    candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
+    sentences: Sequence[str], restated: dict[tuple[int, int], int],
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool]]:
+    """One figure change per claim, each figure given only to the claims it fits best.
+
+    A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
+    says the outage cost it $500 million"): a figure read by every claim whose evidence holds it
+    would be proposed to each. It goes to the claims with the highest `_figure_affinity`; each
+    claim then takes its best figure (the first on a tie). Confident (if the match is strong):
+    one new value for the claim, replacing a figure of the same unit, in the claim's evidence with
+    one of its distinctive terms in the figure's own clause, not hedged, and not contradicting a
+    confirmed claim. A figure that restates another claim's ("8.5 million
+    Windows devices" for the crash claim, read in a sentence about kernel access) goes to none
+    when that claim fits it as well (`restated`: its affinity + RESTATED)."""
+    best: dict[tuple[int, int], int] = {}
+    for _, _, si, fig, affinity, _ in candidates:
+        key = (si, fig.start)
+        best[key] = max(best.get(key, affinity), affinity)
+    kept: dict[str, list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]]] = {}
+    for cand in candidates:
+        claim, _, si, fig, affinity, _ = cand
+        if affinity == best[(si, fig.start)] and affinity > restated.get((si, fig.start), -1):
+            kept.setdefault(claim.key, []).append(cand)
+    out = []
+    for mine in kept.values():
+        claim, match, si, fig, _, attached = max(mine, key=lambda c: c[4])
+        info = infos[claim.key]
+        old = next((f for f in info.figures if f.unit == fig.unit), None)
+        same_unit = old is not None
+        if old is None and fig.unit == "%":  # a share now stands for the count ("60" -> "26%")
+            old = next((f for f in info.figures if f.unit == ""), None)
+        distinct = {(f.unit, f.bounds or f.value) for _, _, _, f, _, _ in mine}
+        hedged = bool(cue_book().hedging.search(fold(sentences[si])))
+        contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
+        confident = (attached and len(distinct) == 1 and same_unit and not hedged
+                     and not contradicts_confirmed)
+        out.append((claim, match, si, fig, old, confident))
+    return out
 
 
 def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:

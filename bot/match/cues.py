@@ -9,13 +9,13 @@ or a language is added without touching the code. Read once, on first use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import yaml
 
-from bot.match.normalise import fold
+from bot.match.normalise import concepts, fold
 from bot.models import Status
 
 
@@ -29,6 +29,7 @@ class CueFamily:
     phrases: tuple[str, ...]
     regex: re.Pattern[str]
     words: frozenset[str]  # the longest word of each phrase: a sentence without any has no cue
+    about: frozenset[str] = frozenset()  # kinds of proceeding it moves (`processes`); empty: any claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,14 @@ class CueBook:
     background: re.Pattern[str]
     subordinate: re.Pattern[str]
     words: frozenset[str]
+    quantities: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+    modal: re.Pattern[str] | None = None  # hedges the verb right after it only
+    determiners: frozenset[str] = frozenset()  # before a one-word cue, they make it a noun
+    processes: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+
+    def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
+        """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
+        return frozenset(kind for kind, names in self.processes.items() if not names.isdisjoint(words))
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -58,7 +67,7 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 def _all_languages(block: dict[str, list[str]]) -> list[str]:
     out = []
     for lang, phrases in block.items():
-        if lang in ("doc", "to", "from"):
+        if lang in ("doc", "to", "from", "about"):
             continue
         for p in phrases or ():
             if not isinstance(p, str):  # YAML reads a bare `no` as False: quote it
@@ -83,8 +92,9 @@ def parse_cues(data: dict) -> CueBook:
         phrases = tuple(fold(p) for p in _all_languages(block))
         if not phrases:
             raise ValueError(f"cue family {name!r} has no cues")
+        about = frozenset(block.get("about") or ())
         families.append(CueFamily(name, to, froms, phrases, _alternation(list(phrases)),
-                                  frozenset(_longest_word(p) for p in phrases)))
+                                  frozenset(_longest_word(p) for p in phrases), about))
     if not families:
         raise ValueError("no cue families")
 
@@ -94,8 +104,25 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue resource has no {key!r} phrases")
         return _alternation(phrases)
 
+    quantities = {}
+    for kind, block in (data.get("quantities") or {}).items():
+        if kind not in QUANTITY_KINDS:
+            raise ValueError(f"quantity kind {kind!r} is not one of {', '.join(QUANTITY_KINDS)}")
+        quantities[kind] = frozenset(c for p in _all_languages(block) for c in concepts(fold(p)))
+    processes = {kind: frozenset(c for p in _all_languages(block) for c in concepts(fold(p)))
+                 for kind, block in (data.get("processes") or {}).items()}
+    for family in families:
+        if not family.about <= processes.keys():
+            raise ValueError(f"cue family {family.name!r} is about unknown kinds "
+                             f"{sorted(family.about - processes.keys())}")
+    modal = pattern("modal") if data.get("modal") else None
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
-                   pattern("subordinate"), frozenset().union(*(f.words for f in families)))
+                   pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
+                   modal=modal, processes=processes,
+                   determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})))
+
+
+QUANTITY_KINDS = ("money", "share", "size")
 
 
 @cache

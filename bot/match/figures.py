@@ -36,6 +36,7 @@ _MULTIPLIERS = {
     "millon": 1e6, "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "milliard": 1e9, "milliards": 1e9,
     "md": 1e9, "mds": 1e9, "billionen": 1e12, "billones": 1e12, "billon": 1e12,
 }
+SCALE_WORDS = frozenset(_MULTIPLIERS)
 _MULTIPLIER_TAIL = ("thousand|tausend|millions?|millionen|millones|millon|mio|billions?|billionen|billones|"
                     "billon|milliarden?|milliards?|mrd|mds?|trillion|bn|mn|mln|tn|k|m|b")
 _CURRENCY = {"$": "$", "us$": "$", "usd": "$", "€": "€", "eur": "€", "£": "£", "gbp": "£", "₪": "₪",
@@ -78,6 +79,14 @@ class Figure:
     nouns: tuple[str, ...]  # concepts of the words after a plain count ("shareholder"): what it counts
     start: int  # offsets in the folded text
     end: int
+    wording: str = ""  # the figure as the text writes it: "550 millones de dólares", "7.000"
+    bounds: tuple[float, float] | None = None  # both values of the range it is a bound of
+
+    @property
+    def said(self) -> str:
+        """What a change reports: the text's own wording (a range whole), else the canonical form.
+        Quoting the article keeps "7.000" and "550 millones" comparable with what it says."""
+        return self.wording or self.text
 
     @property
     def text(self) -> str:
@@ -119,8 +128,17 @@ def _prev_word(text: str, pos: int) -> str:
     return words[-1] if words else ""
 
 
-def _number_value(raw: str) -> float:
-    """"8,000" and "8.000" (three-digit groups) -> 8000; "8.5" and "8,5" (a decimal) -> 8.5."""
+# Scale words only English writes: before them a dot is a decimal point ("$1.938 billion"), not
+# the thousands separator of "7.000" or "1.200 millones".
+_ENGLISH_SCALES = frozenset(("thousand", "million", "millions", "billion", "billions", "trillion",
+                             "bn", "mn", "mln", "tn", "k", "m", "b"))
+
+
+def _number_value(raw: str, tail: str = "") -> float:
+    """"8,000" and "8.000" (three-digit groups) -> 8000; "8.5" and "8,5" (a decimal) -> 8.5;
+    "1.938" before an English scale word ("1.938 billion") -> 1.938."""
+    if "." in raw and "," not in raw and raw.count(".") == 1 and tail in _ENGLISH_SCALES:
+        return float(raw)
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
         return float(raw.replace(",", "").replace(".", ""))
     if "," in raw and "." in raw:
@@ -128,15 +146,23 @@ def _number_value(raw: str) -> float:
     return float(raw.replace(",", "."))
 
 
-def _currency_after(t: str, pos: int) -> str | None:
-    """A currency word right after a figure, or after "de"/"of" ("millions de dollars")."""
-    words = _next_words(t, pos, 3)
-    for i, w in enumerate(words):
+_WORD_AT = re.compile(r"\W*([^\W\d_]+)")
+
+
+def _currency_after(t: str, pos: int) -> tuple[str | None, int]:
+    """A currency word right after a figure, or after "de"/"of" ("millions de dollars"), and
+    where it ends."""
+    for i in range(3):
+        m = _WORD_AT.match(t, pos)
+        if m is None or m.end() - pos > 24:
+            return None, pos
+        w = m.group(1)
         if w in _CURRENCY_WORDS:
-            return _CURRENCY_WORDS[w]
+            return _CURRENCY_WORDS[w], m.end()
         if w not in _CURRENCY_LINKS or i == 2:
-            return None
-    return None
+            return None, pos
+        pos = m.end()
+    return None, pos
 
 
 def _joined(t: str, left: re.Match[str], right: re.Match[str]) -> bool:
@@ -145,11 +171,15 @@ def _joined(t: str, left: re.Match[str], right: re.Match[str]) -> bool:
     return between in _RANGE_JOINERS
 
 
-def _read(t: str, m: re.Match[str]) -> tuple[str, str | None]:
-    """(tail, currency) of one number: its unit words, and a currency sign or word."""
+def _read(t: str, m: re.Match[str]) -> tuple[str, str | None, int]:
+    """(tail, currency, end) of one number: its unit words, a currency sign or word, and where
+    its wording ends (after a currency word that follows it)."""
     tail = (m.group("tail") or "").strip().replace(" ", "")
-    cur = _CURRENCY.get(m.group("cur") or "") or _currency_after(t, m.end())
-    return tail, cur
+    sign = _CURRENCY.get(m.group("cur") or "")
+    if sign:
+        return tail, sign, m.end()
+    cur, end = _currency_after(t, m.end())
+    return tail, cur, end if cur else m.end()
 
 
 def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
@@ -159,49 +189,93 @@ def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
         return []
     if "mil" in t:
         t = _THOUSAND_MILLION.sub(lambda x: "milliard" + " " * (len(x.group()) - 8), t)  # same length
-    out: list[Figure] = []
     matches = list(_NUMBER.finditer(t))
     read = [_read(t, m) for m in matches]
-    for i in range(len(matches) - 1):  # a range's bounds share what only one of them names
-        if _joined(t, matches[i], matches[i + 1]):
-            (lt, lc), (rt, rc) = read[i], read[i + 1]
-            read[i] = (lt or rt, lc or rc)
-            read[i + 1] = (rt or lt, rc or lc)
-    for m, (tail, cur) in zip(matches, read, strict=True):
-        raw = m.group("num")
-        value = _number_value(raw)
-        tail_of = m
-        prev = _prev_word(t, m.start("num"))
-        if prev in _LABELS or prev in _MONTHS:
-            continue
-        if tail in ("%", "percent", "prozent") or tail.startswith(("per", "pour", "por")):
-            out.append(Figure(value, "%", (), m.start("num"), m.end()))
-            continue
-        if tail in _DATA_UNITS:
-            out.append(Figure(value * _DATA_UNITS[tail], "TB", (), m.start("num"), m.end()))
-            continue
-        mult = _MULTIPLIERS.get(tail, 1.0)
-        after = _next_words(t, tail_of.end(), 2)
-        if cur is None and tail == "b":
-            continue  # "5b" without a currency is more likely a label than a billion
-        if cur is not None:
-            out.append(Figure(value * mult, cur, (), m.start(), m.end()))
-            continue
-        if ("." in raw or "," in raw) and value != int(value) and mult == 1.0:
-            continue  # "3.5" alone: a rating or version more often than a count
-        if mult == 1.0 and "," not in raw and 1900 <= value <= 2100:
-            continue  # a year
-        if after and after[0] in _MONTHS:
-            continue  # "5 December"
-        if after and after[0] in ("am", "pm", "utc", "gmt", "st", "nd", "rd", "th", "year", "years",
-                                  "day", "days", "hour", "hours", "week", "weeks", "month", "months",
-                                  "minute", "minutes", "km", "miles", "hectares", "acres", "degrees"):
-            continue  # times, ordinals, durations and distances are context, not tracked counts
-        nouns = tuple(c for w in after if w not in STOPWORDS for c in concept(w))
-        if not nouns:
-            continue
-        out.append(Figure(value * mult, "", nouns, m.start("num"), m.end()))
-    return out
+    joined = [_joined(t, matches[i], matches[i + 1]) for i in range(len(matches) - 1)]
+    for i, is_range in enumerate(joined):  # a range's bounds share what only one of them names
+        if is_range:
+            (lt, lc, le), (rt, rc, re_) = read[i], read[i + 1]
+            read[i] = (lt or rt, lc or rc, le)
+            read[i + 1] = (rt or lt, rc or lc, re_)
+    # the text as written, where folding kept the offsets: capitals tell a name from a word
+    cased = None if folded else _cased(text, t)
+    figures = [_figure(t, m, tail, cur, end, cased)
+               for m, (tail, cur, end) in zip(matches, read, strict=True)]
+    for i, is_range in enumerate(joined):  # both bounds say the whole range
+        left, right = figures[i], figures[i + 1]
+        if is_range and left is not None and right is not None and left.unit == right.unit:
+            end = _wording_start(matches[i + 1]) + len(right.wording)
+            wording = (cased or t)[_wording_start(matches[i]): end]
+            bounds = (left.value, right.value)
+            figures[i] = replace(left, wording=wording, bounds=bounds)
+            figures[i + 1] = replace(right, wording=wording, bounds=bounds)
+    return [f for f in figures if f is not None]
+
+
+def _wording_start(m: re.Match[str]) -> int:
+    return m.start("cur") if m.group("cur") else m.start("num")
+
+
+def _cased(text: str, folded: str) -> str | None:
+    """`text` with the offsets of its folded form (each character folded alone where folding
+    changed the length), or None when that cannot be had."""
+    if len(text) == len(folded):
+        return text
+    cased = "".join(ch if len(f := fold(ch)) == 1 else f for ch in text)
+    return cased if len(cased) == len(folded) else None
+
+
+_CASED_WORD = re.compile(r"([^\W\d_][\w&'-]*)\s+$")
+
+
+def _named(cased: str | None, pos: int) -> bool:
+    """A number right after a capitalised word inside a sentence is part of a name ("Fortune
+    500 companies", "Channel File 291", "Windows 11"), not a count."""
+    if cased is None:
+        return False
+    m = _CASED_WORD.search(cased, max(0, pos - 40), pos)
+    if m is None or not m.group(1)[0].isupper():
+        return False
+    before = cased[: m.start()].rstrip()
+    return bool(before) and not before.endswith((".", "!", "?", ":", ";", '"', "\u201c"))
+
+
+def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
+            cased: str | None = None) -> Figure | None:
+    """One number read as a figure, or None when it is a year, a date, a label, a rating..."""
+    raw = m.group("num")
+    value = _number_value(raw, tail)
+    start = _wording_start(m)
+    wording = (cased or t)[start:end].strip()  # as written, capitals and accents kept
+    prev = _prev_word(t, m.start("num"))
+    if prev in _LABELS or prev in _MONTHS:
+        return None
+    if tail in ("%", "percent", "prozent") or tail.startswith(("per", "pour", "por")):
+        return Figure(value, "%", (), m.start("num"), m.end(), wording)
+    if tail in _DATA_UNITS:
+        return Figure(value * _DATA_UNITS[tail], "TB", (), m.start("num"), m.end(), wording)
+    mult = _MULTIPLIERS.get(tail, 1.0)
+    after = _next_words(t, m.end(), 2)
+    if cur is None and tail == "b":
+        return None  # "5b" without a currency is more likely a label than a billion
+    if cur is not None:
+        return Figure(value * mult, cur, (), m.start(), m.end(), wording)
+    if ("." in raw or "," in raw) and value != int(value) and mult == 1.0:
+        return None  # "3.5" alone: a rating or version more often than a count
+    if mult == 1.0 and "," not in raw and 1900 <= value <= 2100:
+        return None  # a year
+    if mult == 1.0 and _named(cased, m.start("num")):
+        return None
+    if after and after[0] in _MONTHS:
+        return None  # "5 December"
+    if after and after[0] in ("am", "pm", "utc", "gmt", "st", "nd", "rd", "th", "year", "years",
+                              "day", "days", "hour", "hours", "week", "weeks", "month", "months",
+                              "minute", "minutes", "km", "miles", "hectares", "acres", "degrees"):
+        return None  # times, ordinals, durations and distances are context, not tracked counts
+    nouns = tuple(c for w in after if w not in STOPWORDS for c in concept(w))
+    if not nouns:
+        return None
+    return Figure(value * mult, "", nouns, m.start("num"), m.end(), wording)
 
 
 def extract_figures(text: str) -> tuple[str, ...]:
@@ -220,6 +294,8 @@ def parse_figure_text(text: str) -> Figure | None:
     """A stored figure string ("8,000 TB", "26%", "60") read back as a Figure."""
     t = fold(text).strip()
     figs = parse_figures(t + " items", folded=True) if re.fullmatch(r"[\d,.]+", t) else parse_figures(t)
+    if not figs and re.fullmatch(r"[\d,.]+\s?(?:" + _MULTIPLIER_TAIL + ")", t):
+        figs = parse_figures(t + " items", folded=True)  # "5.4 billion": a number of no stated unit
     if figs:
         return figs[0]
     return None

@@ -1,0 +1,234 @@
+"""Change detection pinned on invented examples (no corpus text): which claim a figure belongs
+to, what a claim without a figure may be given, figures quoted as the article writes them."""
+
+from __future__ import annotations
+
+from bot.apply import apply_change
+from bot.match import Matcher, Thresholds, detect_changes
+from bot.match.figures import parse_figure_text, parse_figures
+from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
+
+TH = Thresholds()
+BAKERY = TopicState(
+    key="brightloaf-recall", title="Brightloaf's bread recall",
+    keywords=(("brightloaf",), ("recall", "recalled", "flour")),
+    claims=(
+        ClaimState("recall-cost", "The recall will cost Brightloaf heavily; the bakery has not put a figure "
+                   "on its losses yet.", Status.ALLEGED),
+        ClaimState("supplier-suit", "Shops hit by the recall may take the flour miller to court to seek damages.",
+                   Status.ALLEGED),
+        ClaimState("loaves", "Brightloaf recalled more than 20,000 loaves from its shops.", Status.ONGOING,
+                   figures=("20,000 loaves",)),
+        ClaimState("hearing", "The county health board has asked Brightloaf's owner to testify at a hearing.",
+                   Status.ONGOING),
+    ),
+)
+
+
+def entry(title: str, content: str) -> Entry:
+    return Entry(identity=title, url="https://news.example/b", title=title, summary="", content=content,
+                 published=None, source="Bakers Weekly", content_hash=title)
+
+
+def figure_changes(text: str, title: str = "Brightloaf recall update") -> dict[str, list[str]]:
+    e = entry(title, text)
+    result = next(r for r in Matcher([BAKERY], TH).match(e) if r.topic_key == BAKERY.key)
+    out: dict[str, list[str]] = {}
+    for c in detect_changes(BAKERY, e, result, TH):
+        if c.kind is ChangeKind.FIGURE_CHANGE:
+            out.setdefault(c.claim_key or "", []).append(c.after or "")
+    return out
+
+
+def test_a_figure_is_quoted_as_the_article_writes_it_and_reads_back() -> None:
+    said = {f.said for f in parse_figures("Die Panne kostete 550 Millionen Dollar und 7.000 Flüge fielen aus.")}
+    assert said == {"550 Millionen Dollar", "7.000"}  # as written, capitals kept
+    rng = parse_figures("Costs of $35 million to $50 million are expected.")
+    assert [f.said for f in rng] == ["$35 million to $50 million"] * 2 and rng[0].bounds == (35e6, 50e6)
+    spanish = parse_figures("entre 350 y 500 millones de dólares")
+    assert spanish[0].said == "350 y 500 millones de dólares" and spanish[0].unit == "$"
+    for text in ("550 Millionen Dollar", "350 y 500 millones de dólares", "7.000", "$35 million to $50 million"):
+        assert parse_figure_text(text) is not None  # a stored quote is read back as a figure
+    assert parse_figure_text("5.4 billion") is not None  # a bare stored number with a scale word
+
+
+def test_a_dot_before_an_english_scale_word_is_a_decimal_point() -> None:
+    assert [f.text for f in parse_figures("healthcare lost $1.938 billion")] == ["$1.938 billion"]
+    assert [f.text for f in parse_figures("perdió 1.200 millones de euros")] == ["€1.2 billion"]
+    assert [f.text for f in parse_figures("7.000 vuelos cancelados")] == ["7,000"]
+
+
+def test_a_number_inside_a_name_is_not_a_count() -> None:
+    assert parse_figures("Most US Fortune 500 companies were hit") == []
+    assert parse_figures("a faulty Config File 117 update") == []
+    assert parse_figures("and Route 66 motels, as Windows 11 laptops") == []
+    assert [f.text for f in parse_figures("Brightloaf recalled 30,000 loaves")] == ["30,000"]
+
+
+def test_each_figure_goes_to_the_claim_it_fits_best() -> None:
+    got = figure_changes("Brightloaf said the recall cost the bakery $12 million in losses, and shops hit by "
+                         "the recall may take the miller to court to seek damages. "
+                         "The bakery recalled 31,000 loaves from its shops in all.")
+    assert got.get("recall-cost") == ["$12 million"]
+    assert got.get("loaves") == ["31,000"]
+    assert "supplier-suit" not in got and "hearing" not in got  # a sum is proposed to one claim only
+
+
+def test_a_claim_without_a_figure_takes_only_the_kinds_its_statement_names() -> None:
+    # the hearing claim names no quantity: a share or a sum read beside it is not its figure
+    got = figure_changes("Brightloaf's owner will testify at the county health board hearing, where 62% of "
+                         "the board's members voted for an inquiry.")
+    assert "hearing" not in got
+
+
+def test_a_sum_written_as_the_attribute_of_another_thing_is_not_the_claims_figure() -> None:
+    got = figure_changes("Shops hit by the recall filed a $30 million lawsuit against the flour miller, "
+                         "Brightloaf said, as the recall will cost the bakery heavily.")
+    assert "recall-cost" not in got and "supplier-suit" not in got
+
+
+def test_a_figure_another_claim_states_is_not_a_new_value() -> None:
+    # "20,000 loaves" is the loaves claim's own figure, read in a sentence about the cost
+    got = figure_changes("The recall of 20,000 loaves will cost Brightloaf heavily, the bakery said.")
+    assert got == {}
+
+
+def test_a_count_of_another_thing_does_not_replace_the_claims_count() -> None:
+    got = figure_changes("Brightloaf recalled loaves from its shops; 45 trucks carried them back.")
+    assert "loaves" not in got
+
+
+def test_an_accepted_figure_replaces_the_stored_one() -> None:
+    e = entry("Brightloaf recall widens", "Brightloaf has now recalled 31,000 loaves from its shops.")
+    result = next(r for r in Matcher([BAKERY], TH).match(e) if r.topic_key == BAKERY.key)
+    change = next(c for c in detect_changes(BAKERY, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    assert change.before == "20,000 loaves"  # as stored, so that accepting it replaces it
+    claim = next(c for c in BAKERY.claims if c.key == "loaves")
+    assert apply_change(claim, change).figures == ("31,000",)
+
+
+# --- status cues: which claim a cue moves -------------------------------------------------------
+
+COURT = TopicState(
+    key="brightloaf-court", title="Brightloaf's recall in court",
+    keywords=(("brightloaf",), ("recall", "lawsuit", "sued", "investigation")),
+    claims=(
+        ClaimState("recall-cost", "The recall will cost Brightloaf heavily; the bakery has not put a figure "
+                   "on its losses yet.", Status.ALLEGED),
+        ClaimState("supplier-suit", "Shops hit by the recall may take the flour miller to court to seek damages.",
+                   Status.ALLEGED),
+        ClaimState("investor-suit", "Brightloaf's shareholders are expected to sue the bakery over the recall.",
+                   Status.ALLEGED),
+        ClaimState("health-probe", "The county health board has opened an investigation into Brightloaf's ovens.",
+                   Status.ONGOING),
+        ClaimState("oven-fault", "A faulty thermostat in a Brightloaf oven caused the mould contamination.",
+                   Status.ALLEGED),
+    ),
+)
+
+
+def status_changes(text: str, title: str = "Brightloaf recall in court") -> dict[str, tuple[str, bool]]:
+    e = entry(title, text)
+    result = next(r for r in Matcher([COURT], TH).match(e) if r.topic_key == COURT.key)
+    return {c.claim_key or "": (c.after or "", c.confident) for c in detect_changes(COURT, e, result, TH)
+            if c.kind is ChangeKind.STATUS_CHANGE}
+
+
+def matched(text: str, title: str = "Brightloaf recall in court") -> set[str]:
+    e = entry(title, text)
+    return {m.claim_key for m in next(r for r in Matcher([COURT], TH).match(e) if r.topic_key == COURT.key).matches}
+
+
+def test_a_ruling_on_a_lawsuit_moves_no_claim_about_an_inquiry_or_about_losses() -> None:
+    text = ("A judge dismissed the shops' lawsuit against the flour miller over the Brightloaf recall, "
+            "which will cost the bakery heavily; the county health board's investigation into "
+            "Brightloaf's ovens goes on.")
+    assert {"recall-cost", "health-probe", "supplier-suit"} <= matched(text)
+    got = status_changes(text)
+    assert got.get("supplier-suit", ("",))[0] == "concluded"
+    assert "health-probe" not in got and "recall-cost" not in got
+
+
+def test_a_cue_goes_to_the_claim_its_subject_names() -> None:
+    text = ("Brightloaf's shareholders sued the bakery on Monday over the recall. Shops hit by the recall "
+            "may take the flour miller to court to seek damages.")
+    assert {"investor-suit", "supplier-suit"} <= matched(text)
+    got = status_changes(text)
+    assert got.get("investor-suit", ("",))[0] == "ongoing"
+    assert "supplier-suit" not in got
+
+
+def test_a_modal_hedges_the_verb_after_it_not_the_whole_sentence() -> None:
+    from bot.match.changes import _cue_hits
+
+    assert not any(h.hedged for h in _cue_hits(["The shareholders sued the bakery, which could delay its sale."]))
+    assert all(h.hedged for h in _cue_hits(["The shareholders' suit could be dismissed next week."]))
+    assert all(h.hedged for h in _cue_hits(["Die Klage könnte abgewiesen werden."]))
+
+
+def test_a_fact_cue_naming_one_word_of_a_claim_is_proposed_not_applied() -> None:
+    passing = ("Brightloaf recall: a faulty thermostat in a Brightloaf oven caused the mould contamination, "
+               "the union says. The bakery confirmed the contamination on Monday.")
+    full = ("Brightloaf recall: the bakery confirmed that a faulty thermostat in one of its ovens "
+            "caused the mould contamination.")
+    assert "oven-fault" in matched(passing) and "oven-fault" in matched(full)
+    assert status_changes(passing).get("oven-fault") == ("confirmed", False)
+    assert status_changes(full).get("oven-fault") == ("confirmed", True)
+    # the shareholders' suit named by its plaintiffs and its proceeding: applied
+    suit = "Brightloaf's shareholders sued the bakery over the recall on Monday, their lawyers said."
+    assert status_changes(suit).get("investor-suit") == ("ongoing", True)
+
+
+def test_a_share_that_now_stands_for_a_count_is_proposed_in_its_place() -> None:
+    topic = TopicState(
+        key="bakers-petition", title="Bakers' petition", keywords=(("brightloaf",), ("petition", "vote")),
+        claims=(ClaimState("petition", "More than 40 bakers signed a petition asking Brightloaf to audit "
+                           "its flour suppliers.", Status.ONGOING, figures=("40",)),),
+    )
+    e = entry("Brightloaf vote", "The Brightloaf petition asking for an audit of its flour suppliers "
+                                 "won 31% of the votes at the bakers' meeting.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    change = next(c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    assert (change.before, change.after, change.confident) == ("40", "31%", False)
+    assert apply_change(topic.claims[0], change).figures == ("31%",)
+
+
+def test_a_shared_term_and_the_claims_kind_of_proceeding_apply_a_cue_no_other_claim_fits() -> None:
+    others = tuple(ClaimState(f"other{i}", s, Status.CONFIRMED) for i, s in enumerate((
+        "Brightloaf sells rye bread in forty towns.", "The mayor opened a new market hall in May.",
+        "Flour prices rose sharply over the winter.", "A storm closed the harbour road for two days.",
+        "The football club signed a young striker.", "Tram fares will rise in January.")))
+    topic = TopicState(
+        key="brightloaf-probes", title="Brightloaf probes", keywords=(("brightloaf",), ("recall", "investigation")),
+        claims=(ClaimState("board-probe", "The county health board's investigation into the Brightloaf recall and "
+                           "its ovens will report in the autumn.", Status.ONGOING),
+                ClaimState("union-probe", "The bakers' union has asked for an investigation into night shifts at "
+                           "Brightloaf.", Status.ALLEGED),
+                *others),
+    )
+    # the cue names only "investigation" (both probes have it) and an inquiry; one probe is matched
+    e = entry("Brightloaf ovens blamed", "The county health board's investigation into the Brightloaf recall "
+              "blamed its ovens. Officials said they have published the investigation in full on their "
+              "website this morning.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    assert [m.claim_key for m in result.matches] == ["board-probe"]
+    got = [(c.claim_key, c.after, c.confident) for c in detect_changes(topic, e, result, TH)
+           if c.kind is ChangeKind.STATUS_CHANGE]
+    assert got == [("board-probe", "concluded", True)]
+
+
+def test_a_figure_tenfold_off_a_claims_own_goes_to_the_claim_without_one_on_a_tie() -> None:
+    topic = TopicState(
+        key="brightloaf-money", title="Brightloaf recall money", keywords=(("brightloaf",), ("recall",)),
+        claims=(ClaimState("recall-cost", "The recall will cost the Brightloaf bakery heavily; it has not put a "
+                           "figure on its losses yet.", Status.ALLEGED),
+                ClaimState("sector-cost", "Analysts estimate the recall will cost the bread sector $900 million "
+                           "in losses.", Status.ALLEGED, figures=("$900 million",))),
+    )
+    # the clause names two terms of each claim: a tie, broken by the sector's far larger figure
+    e = entry("Brightloaf recall", "Analysts estimate the recall will cost the Brightloaf bakery $30 million "
+                                   "in losses, more than it had said.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    assert {m.claim_key for m in result.matches} == {"recall-cost", "sector-cost"}
+    got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert got == [("recall-cost", "$30 million")]
