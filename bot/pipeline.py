@@ -35,6 +35,7 @@ from storage import feeds as feed_store
 from storage import guilds as guild_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
+from storage import wording_vectors
 from storage.articles import PendingArticle, Seen
 from storage.db import Database, utcnow
 from storage.feeds import FeedRow, PollRecord
@@ -185,7 +186,16 @@ class Pipeline:
                     await warming
         # a crash before this line costs these feeds one more conditional GET, nothing else
         await feed_store.record_polls(self.db, quiet)
+        await self._keep_wording_vectors()
         return report
+
+    async def _keep_wording_vectors(self) -> None:
+        """Persist the claim wordings the semantic scorer embedded this cycle, so the next
+        start reads them instead of embedding them again (bot.startup.start_semantic)."""
+        if self.semantic is not None and self.semantic.available():
+            fresh = self.semantic.fresh_wordings()
+            if fresh:
+                await wording_vectors.store(self.db, self.semantic.embedder.model_key, fresh)
 
     def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
         return asyncio.gather(*(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from dataclasses import replace
 
 from bot.config import Config
@@ -21,8 +22,13 @@ from bot.match.figures import seed_claim_figures
 from bot.match.semantic import SemanticScorer, scorer_for
 from bot.service.browse import SEMANTIC_STATUS_KEY
 from bot.settings import Settings
+from storage import wording_vectors
 from storage.db import Database
-from storage.delivery import set_meta
+from storage.delivery import get_meta, set_meta
+
+log = logging.getLogger(__name__)
+
+SEMANTIC_WEIGHTS_KEY = "semantic.weights"  # the verified weights file's stamp and sha256 (JSON)
 
 
 def thresholds_for(settings: Settings) -> Thresholds:
@@ -61,9 +67,23 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 
     A model that cannot load is logged once (by the scorer) and matching goes on lexical-only.
+    What an earlier start computed is reused: the weights' sha256 while the file is unchanged
+    (`semantic.weights`, see semantic.file_stamp) and the claim wordings' embeddings
+    (storage/wording_vectors.py; the pipeline stores new ones after each cycle).
     """
+    if scorer.enabled:
+        scorer.embedder.verified = await get_meta(db, SEMANTIC_WEIGHTS_KEY)
     await asyncio.to_thread(scorer.available)
     await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
+    if not scorer.available():
+        return
+    stamp = scorer.embedder.weights_stamp
+    if stamp is not None and stamp != scorer.embedder.verified:
+        await set_meta(db, SEMANTIC_WEIGHTS_KEY, stamp)
+    stored = await wording_vectors.load(db, scorer.embedder.model_key)
+    kept = await asyncio.to_thread(scorer.preload_wordings, stored)
+    if kept < len(stored):
+        log.warning("%d stored wording embeddings were damaged; they are computed again", len(stored) - kept)
 
 
 def settle_memory() -> None:
