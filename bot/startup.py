@@ -9,6 +9,7 @@ other way round.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import replace
 
@@ -62,6 +63,17 @@ def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
                       model_dir=settings.semantic_model)
 
 
+def match_questions(settings: Settings, config: Config, *, console: bool = False) -> bool:
+    """Ask admins about uncertain matches? off wins (DOSSIER_MATCH_QUESTIONS=off or feeds.yaml
+    `matching: {questions: off}`), then an explicit on; unset, ask on Discord only: the console
+    has no review queue to answer in, and its JSON lines stay updates only (a stable interface)."""
+    if settings.match_questions is False or config.matching.questions is False:
+        return False
+    if settings.match_questions or config.matching.questions:
+        return True
+    return not console
+
+
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 
@@ -83,3 +95,15 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     kept = await asyncio.to_thread(scorer.preload_wordings, stored)
     if kept < len(stored):
         log.warning("%d stored wording embeddings were damaged; they are computed again", len(stored) - kept)
+
+
+def settle_memory() -> None:
+    """Before reading feeds.yaml (the imports), after start-up (config, database, the model when
+    on), and once the first matcher has loaded the word lists (bot.pipeline): move every object alive
+    now out of the cyclic collector's reach, so a full collection scans only what the cycles
+    allocate (after the first matcher: 6 ms less per full collection). Without a `gc.collect()`
+    first: a full collection of the start-up heap costs 80-150 ms on the event loop (the worst
+    stall a cold start had), while the cyclic garbage the imports leave is ~1,600 objects, kept
+    for good; the second freeze may keep a batch's cyclic garbage, once. `gc.freeze()` itself
+    is O(1)."""
+    gc.freeze()
