@@ -20,12 +20,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import compress
 
 from bot.match.cues import cue_book
 from bot.match.figures import SCALE_WORDS, Figure, parse_figure_text, parse_figures
-from bot.match.gate import word_set
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import STOPWORDS, concepts, fold
+from bot.match.reading import EntryText
 from bot.match.scorer import claim_terms
 from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
@@ -162,24 +163,36 @@ def _families_by_word() -> dict[str, tuple[int, ...]]:
     return {w: tuple(i for i, f in enumerate(book.families) if w in f.words) for w in book.words}
 
 
-def _cue_hits(sentences: Sequence[str], only: frozenset[int] | None = None) -> list[_CueHit]:
+def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
     A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
     gives way to the longer one. (One regex of every family was tried: with some 250
-    alternatives it is several times slower than one pass per family.)
+    alternatives it is several times slower than one pass per family.) `sentences` may be the
+    entry as the matcher read it (`EntryText`: its folded sentences and word sets are reused).
     """
+    text = sentences if isinstance(sentences, EntryText) else EntryText(sentences)
     out: list[_CueHit] = []
     book = cue_book()
+    # the cue words of the whole entry (its word set is the gates'): a sentence has no others
+    entry_words = book.words.intersection(text.words)
+    if not entry_words:
+        return out
     by_word = _families_by_word()
-    # the other sentences are not even folded: most of a long entry is skipped here
-    indices = range(len(sentences)) if only is None else sorted(i for i in only if 0 <= i < len(sentences))
+    n = len(text.sentences)
+    # the other sentences are not read: most of a long entry is skipped here
+    indices = range(n) if only is None else sorted(i for i in only if 0 <= i < n)
+    lines = text.lines
+    hedging_words = book.hedging_words
     for si in indices:
-        folded = fold(sentences[si])
-        here = book.words.intersection(word_set(folded))
+        words = text.words_of(si)
+        here = entry_words.intersection(words)
         if not here:
             continue
-        hedged = bool(book.hedging.search(folded))
+        folded = lines[si]
+        # no hedging phrase without its longest word (cues.required_words): most sentences
+        hedged = ((hedging_words is None or not hedging_words.isdisjoint(words))
+                  and book.hedging.search(folded) is not None)
         # a family can match only if the longest word of one of its cues is a word here
         families = sorted({i for word in here for i in by_word[word]})  # in the book's order
         found = [(m.start(), m.end(), family) for family in (book.families[i] for i in families)
@@ -414,12 +427,16 @@ def detect_changes(
     if not result.relevant:
         return []
     sentences = list(result.sentences) or entry_sentences(entry)[0]
+    text = result.text  # the entry as the matcher read it (folded sentences, word sets)
+    if text is None or not text.same_sentences(sentences):
+        text = EntryText(sentences, result.title_sentences)
     _, infos, claims = _topic_cached(topic)
     article = _ref(entry)  # frozen: one for all the entry's changes
     changes: list[Change] = []
     changed: set[str] = set()
-    figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
-    folded_of = cache(lambda si: fold(sentences[si]))
+    # matched claims share sentences; one without a digit has no figure (parse_figures' own test)
+    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ())
+    folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
     head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
     context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
@@ -428,7 +445,7 @@ def detect_changes(
     numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
-        numeric = [i for i, sentence in enumerate(sentences) if _DIGIT.search(sentence)]
+        numeric = list(compress(range(len(sentences)), map(_DIGIT.search, sentences)))
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
         # a cue counts only in a matched claim's window or next to one of its distinctive terms:
@@ -438,7 +455,7 @@ def detect_changes(
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        cue_hits = _cue_hits(sentences, readable if result.claim_windows else None)
+        cue_hits = _cue_hits(text, readable if result.claim_windows else None)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
     lead = (*range(lead_sentences),)

@@ -46,6 +46,9 @@ class CueBook:
     modal: re.Pattern[str] | None = None  # hedges the verb right after it only
     determiners: frozenset[str] = frozenset()  # before a one-word cue, they make it a noun
     processes: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+    # the longest word of each hedging phrase (see `required_words`): a sentence with none of
+    # them is not hedged, without running the regex; None: always run it
+    hedging_words: frozenset[str] | None = None
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -78,6 +81,23 @@ def _all_languages(block: dict[str, list[str]]) -> list[str]:
 
 def _longest_word(phrase: str) -> str:
     return max(re.findall(r"\w+", fold(phrase)) or [""], key=len)
+
+
+def required_words(phrases: list[str]) -> frozenset[str] | None:
+    """The longest word of each phrase, when every phrase is plain text (no written pattern).
+
+    A match of the phrases' `_alternation` is one phrase whose words are joined by whitespace and
+    bounded by non-word characters, so each word of it is a whole word (`gate.word_set`) of the
+    text: a text without any of these words cannot match. None when a phrase is a pattern or has
+    no word: no such guarantee.
+    """
+    words = set()
+    for phrase in phrases:
+        word = _longest_word(phrase)
+        if "\\" in phrase or not word:
+            return None
+        words.add(word)
+    return frozenset(words)
 
 
 def parse_cues(data: dict) -> CueBook:
@@ -119,7 +139,8 @@ def parse_cues(data: dict) -> CueBook:
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
                    modal=modal, processes=processes,
-                   determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})))
+                   determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})),
+                   hedging_words=required_words(_all_languages(data.get("hedging") or {})))
 
 
 QUANTITY_KINDS = ("money", "share", "size")

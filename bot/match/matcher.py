@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
-from bot.match.gate import GateResult, word_set
+from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
 from bot.match.normalise import fold
+from bot.match.reading import EntryText
 from bot.match.scorer import (
     SCALE,
     SHORT_TEXT_BOOST,
@@ -70,6 +71,9 @@ class TopicResult:
     # the concepts of each sentence as the scorer read them (change detection reuses them)
     sentence_concepts: tuple[frozenset[str], ...] = ()
     scored: bool = True  # False: the gate failed and scoring was skipped (`why` scores on demand)
+    # the entry as read once (folded sentences, word sets), shared by the entry's topic results
+    # and reused by change detection; None for a result built by hand
+    text: EntryText | None = field(default=None, repr=False, compare=False)
 
 
 def entry_sentences(entry: Entry) -> tuple[list[str], int]:
@@ -133,13 +137,12 @@ class Matcher:
         requests: list[tuple[int, int, list[int]]] = []  # (entry, topic, candidate sentences)
         for ei, entry in enumerate(entries):
             sentences, n_title = entry_sentences(entry)
-            folded = fold("\n".join(sentences))
-            words = word_set(folded)
-            gates = [ct.gate.check(folded, words) for ct in self.compiled]
+            text = EntryText(sentences, n_title)
+            gates = [ct.gate.check(text.folded, text.words) for ct in self.compiled]
             # an entry no gate lets through is not read further (unless it is to be scored)
-            concept_sets = (self.reader.sentence_sets(sentences, folded)
+            concept_sets = (self.reader.sentence_sets(sentences, text.folded)
                             if score_failed or any(g.passed for g in gates) else [])
-            read.append((sentences, n_title, concept_sets, gates))
+            read.append((sentences, n_title, concept_sets, gates, text))
             if self.semantic is not None:
                 for ti, gate in enumerate(gates):
                     cand = self._candidates(ti, n_title, concept_sets) if gate.passed else []
@@ -147,11 +150,11 @@ class Matcher:
                         requests.append((ei, ti, cand))
         semantic = self._similarities(requests, read)
         out = []
-        for ei, (sentences, n_title, concept_sets, gates) in enumerate(read):
+        for ei, (sentences, n_title, concept_sets, gates, text) in enumerate(read):
             topics = zip(self.compiled, self.window_scorers, gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self.bars[ti])
+                                   self.bars[ti], text)
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
@@ -185,7 +188,8 @@ class Matcher:
     def _topic_result(self, ct: CompiledTopic, scorer: WindowScorer, gate: GateResult, sentences: list[str],
                       n_title: int, concept_sets: list[frozenset[str]],
                       semantic: tuple[list[int], Sequence[Similarity]] | None = None,
-                      bars: dict[str, float] | None = None) -> TopicResult:
+                      bars: dict[str, float] | None = None,
+                      text: EntryText | None = None) -> TopicResult:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
@@ -242,15 +246,17 @@ class Matcher:
             scores = _with_learnt_bars(scores, bars, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
         matches = tuple(m for m in ranked if m.score >= (bars or {}).get(m.claim_key, low) and m.score > 0)
-        relevant = gate.passed and bool(matches or self._topical(ct, sentences, n_title))
+        if text is None or not text.same_sentences(sentences):
+            text = EntryText(sentences, n_title)
+        relevant = gate.passed and bool(matches or self._topical(ct, text.lines))
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
-            sentences=tuple(sentences), claim_windows=windows, title_sentences=n_title,
-            sentence_concepts=tuple(concept_sets),
+            sentences=text.sentences, claim_windows=windows, title_sentences=n_title,
+            sentence_concepts=tuple(concept_sets), text=text,
         )
 
     @staticmethod
-    def _topical(ct: CompiledTopic, sentences: list[str], n_title: int) -> bool:
+    def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
         """No claim matched: is the entry still about the topic (a new development)?
 
         Yes when every keyword group is hit within one sentence or two adjacent ones, or in the
@@ -260,8 +266,7 @@ class Matcher:
         if groups == 0:
             return True
         prev: set[int] = set()
-        for s in sentences:
-            folded = fold(s)
+        for folded in folded_sentences:
             cur = {i for i, g in enumerate(ct.gate.groups) if g.regex is not None and g.regex.search(folded)}
             if len(cur | prev) == groups:
                 return True

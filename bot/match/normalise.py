@@ -163,7 +163,10 @@ def number_token(tok: str) -> str:
 
 def raw_tokens(text: str) -> list[str]:
     """Folded word and number tokens; possessives dropped, hyphens split, "8,000" -> "8000"."""
-    text = _POSSESSIVE.sub("", fold(text)).replace("-", " ")
+    text = fold(text)
+    if "'" in text:  # the possessive regex cannot match without one, and its scan is slow
+        text = _POSSESSIVE.sub("", text)
+    text = text.replace("-", " ")
     out = []
     for tok in _TOKEN.findall(text):
         out.append(number_token(tok) if tok[0].isdigit() else tok)

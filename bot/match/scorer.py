@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import wordfreq
 from rapidfuzz import fuzz, process
@@ -381,8 +382,8 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
 
 
 # For ASCII text: every character but a letter, a digit or a line break becomes a space.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _NON_ALNUM_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "\n"})
-_NO_CONCEPTS: frozenset[str] = frozenset()
 
 
 def _readable(folded: str) -> str:
@@ -404,8 +405,9 @@ def _line_tokens(lines: Sequence[str]) -> list[list[str]]:
     if not lines or not text.isascii():
         return [TOKEN_RE.findall(line) for line in lines]
     spaced = text.translate(_NON_ALNUM_ASCII).split("\n")
-    return [runs if all(map(str.isalpha, runs)) else TOKEN_RE.findall(line)
-            for line, runs in zip(lines, map(str.split, spaced), strict=True)]
+    digit = _ASCII_DIGIT.search  # an ASCII line's runs are all letters unless it holds a digit
+    return [runs.split() if digit(line) is None else TOKEN_RE.findall(line)
+            for line, runs in zip(lines, spaced, strict=True)]
 
 
 class ConceptReader:
@@ -432,13 +434,15 @@ class ConceptReader:
         if len(cache) > self._max:
             cache = self._cache = _TokenConcepts(self.vocab)
         get = cache.__getitem__
-        union = _NO_CONCEPTS.union
+        # frozenset(chain(...)) adds the same concepts in the same order as
+        # frozenset().union(*...), without unpacking every token's tuple as an argument
+        flat = chain.from_iterable
         tokenised = _line_tokens(lines)
         if self.spelled is None:
-            return [union(*map(get, tokens)) for tokens in tokenised]
+            return [frozenset(flat(map(get, tokens))) for tokens in tokenised]
         out = []
         for line, tokens in zip(lines, tokenised, strict=True):
-            found = union(*map(get, tokens))
+            found = frozenset(flat(map(get, tokens)))
             extra = self.spelled.found_in(line, tokens)
             out.append(found | extra if extra else found)
         return out

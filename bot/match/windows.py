@@ -160,32 +160,47 @@ class WindowScorer:
         counts = product[:, 1].astype(self.count_type)
         bits, field = self.bits, (1 << self.bits) - 1
         n_hit = counts & field
-        distinctive = (counts >> (_DISTINCTIVE * bits)) & field
-        no_anchor = (counts & (field << (_ANCHOR * bits))) == 0
-        verb_hit = (counts & (field << (_VERB * bits))) != 0
-        own = (counts[:n_sent] & (field << (_OWN * bits))) != 0
+        shape = n_hit.shape
 
-        # foreign actor: a sentence naming another organisation and none of the variant's own
-        # actors; in a pair only such a sentence that carries the act (hits the verb, or the
-        # variant has none) counts: the act belongs to whoever is named where it is told
-        foreign_sent = foreign_in[:, None] & ~own
-        acting = foreign_sent & verb_hit[:n_sent]
+        # keep only windows the reference has: a sentence that hits the variant, and a pair that
+        # adds a term to each of its sentences (else one sentence already has all the pair has).
+        # Only these are scored (about a tenth of the windows x variants matrix on long entries):
+        # every one scores > 0 (weights are positive), the others 0.
+        valid = np.empty(shape, dtype=bool)
+        np.not_equal(n_hit[:n_sent], 0, out=valid[:n_sent])
+        np.greater(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=valid[n_sent:])
+        # flat indices: cell (r, c) of a windows x variants matrix is r * n_var + c; in `product`
+        # (windows x 2 x variants) its hit weight is at r * 2 * n_var + c
+        flat = valid.ravel().nonzero()[0]
+        rows = flat // n_var
+        packed = counts.ravel().take(flat)
+        distinctive = (packed >> (_DISTINCTIVE * bits)) & field
+        no_anchor = (packed & (field << (_ANCHOR * bits))) == 0
+        verb_hit = (packed & (field << (_VERB * bits))) != 0
         code = (distinctive < MIN_DISTINCTIVE).view(np.uint8) * np.uint8(_FEW)
         code |= (no_anchor & (distinctive < ANCHOR_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_ANCHOR)
         # a window with VERB_WAIVER_DISTINCTIVE distinctive terms names the act otherwise
         code |= (~verb_hit & (distinctive < VERB_WAIVER_DISTINCTIVE)).view(np.uint8) * np.uint8(_NO_VERB)
-        code[:n_sent] |= foreign_sent.view(np.uint8) * np.uint8(_FOREIGN)
-        code[n_sent:] |= (acting[:-1] | acting[1:]).view(np.uint8) * np.uint8(_FOREIGN) | np.uint8(_PAIR)
-        scores = hit * self.scale[variants]
-        scores *= _FACTOR_OF.take(code)
-
-        # keep only windows the reference has: a sentence that hits the variant, and a pair that
-        # adds a term to each of its sentences (else one sentence already has all the pair has).
-        # Every valid window scores > 0 (weights are positive): the others are set to 0.
-        invalid = np.empty(scores.shape, dtype=bool)
-        np.equal(n_hit[:n_sent], 0, out=invalid[:n_sent])
-        np.less_equal(n_hit[n_sent:], np.maximum(n_hit[: n_sent - 1], n_hit[1:n_sent]), out=invalid[n_sent:])
-        scores[invalid] = 0.0
+        code |= (rows >= n_sent).view(np.uint8) * np.uint8(_PAIR)
+        if foreign_in.any():
+            # foreign actor: a sentence naming another organisation and none of the variant's own
+            # actors; in a pair only such a sentence that carries the act (hits the verb, or the
+            # variant has none) counts: the act belongs to whoever is named where it is told
+            sent = counts[:n_sent]
+            foreign_sent = foreign_in[:, None] & ~((sent & (field << (_OWN * bits))) != 0)
+            acting = foreign_sent & ((sent & (field << (_VERB * bits))) != 0)
+            foreign = np.concatenate((foreign_sent, acting[:-1] | acting[1:]))
+            code |= foreign.ravel().take(flat).view(np.uint8) * np.uint8(_FOREIGN)
+        valid_scores = product.ravel().take(flat + rows * n_var)
+        valid_scores *= self.scale.take(variants).take(flat - rows * n_var)
+        valid_scores *= _FACTOR_OF.take(code)
+        scores = np.zeros(shape)
+        scores.ravel()[flat] = valid_scores
+        # the fields `_objects` reads at each winning (valid) window
+        window_code = np.zeros(shape, dtype=np.uint8)
+        window_code.ravel()[flat] = code
+        window_distinctive = np.zeros(shape, dtype=distinctive.dtype)
+        window_distinctive.ravel()[flat] = distinctive
 
         # best window per variant: argmax keeps the first maximum, and rows are ordered sentences
         # first, then pairs, each by start: ties go to the single sentence, then the earliest
@@ -193,7 +208,8 @@ class WindowScorer:
         best_row = scores.argmax(axis=0)
         best_score = scores[best_row, cols]
         win = self._claim_winners(variants, best_row, best_score)
-        return _Winners(win, variants, best_row, best_score, hit, n_hit, distinctive, code, n_sent)
+        return _Winners(win, variants, best_row, best_score, hit, n_hit, window_distinctive, window_code,
+                        n_sent)
 
     def best(self, sentence_concepts: Sequence[frozenset[str]]) -> list[WindowScore | None]:
         """Best window per claim (index = claim index), None for a claim none of whose terms occur.
@@ -219,7 +235,7 @@ class WindowScorer:
         if w is None:
             return []
         score = w.best_score[w.win]
-        order = np.argsort(-score, kind="stable")
+        order = (-score).argsort(kind="stable")
         n = keep + int(np.count_nonzero(score >= floor))
         chosen = w.win[order[:n]]
         claims = self.claim_of[w.variants[chosen]].tolist()
@@ -268,7 +284,7 @@ class WindowScorer:
             return None
         gids = np.fromiter(map(self.term_id.__getitem__, chain.from_iterable(present)), np.int64, n_found)
         term_ids, cols = _renumber(gids, len(self.term_id))
-        rows = np.repeat(np.arange(len(present)), per_sentence)
+        rows = np.arange(len(present)).repeat(per_sentence)  # methods: no fromnumeric wrapper
         x = np.zeros((len(present), len(term_ids) + 1), dtype=np.float64)
         x[rows, cols] = 1.0
         x[:, -1] = 1.0  # the pseudo-term (see `always`): in every sentence, so in every window
@@ -283,9 +299,9 @@ class WindowScorer:
         starts = self.indptr[term_ids]
         lengths = self.indptr[term_ids + 1] - starts
         n_terms = len(term_ids)
-        post_row = np.repeat(np.arange(n_terms), lengths)
+        post_row = np.arange(n_terms).repeat(lengths)
         # positions of the postings: each term's slice start, then 0, 1, 2... within the slice
-        pos = np.arange(post_row.size) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        pos = np.arange(post_row.size) + (starts - (lengths.cumsum() - lengths)).repeat(lengths)
         variants, col = _renumber(self.post_var[pos], len(self.claim_of))
         n_var = len(variants)
         tv = np.zeros((n_terms + 1, 2, n_var), dtype=np.float64)
@@ -305,8 +321,8 @@ def _renumber(ids: IntArray, size: int) -> tuple[IntArray, IntArray]:
     """
     seen = np.zeros(size, dtype=bool)
     seen[ids] = True
-    index = np.cumsum(seen) - 1
-    return np.flatnonzero(seen), index[ids]
+    index = seen.cumsum() - 1
+    return seen.nonzero()[0], index[ids]
 
 
 __all__ = ["WindowScorer"]
