@@ -193,9 +193,10 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
             "SELECT * FROM claims WHERE topic_id = ? AND retired_at IS NULL ORDER BY id", (t["id"],)
         )
         learnt = await texts_for_claims(db, (c["id"] for c in claim_rows))
+        held = await _held_before(db, [c["id"] for c in claim_rows])
         claims = []
         for c in claim_rows:
-            state = _claim_state(c)
+            state = _former(_claim_state(c), *held.get(c["id"], ((), ())))
             if c["id"] in learnt:
                 state = replace(state, examples=learnt[c["id"]][POSITIVE],
                                 negatives=learnt[c["id"]][NEGATIVE])
@@ -212,6 +213,45 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
             updated_at=from_db_time(t["updated_at"]),
         ))
     return out
+
+
+async def _held_before(db: Database, claim_ids: Sequence[int],
+                       ) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """claim id -> (statuses, figure lists as JSON) its revisions recorded, oldest first, each
+    once: one query for a topic's claims."""
+    if not claim_ids:
+        return {}
+    marks = ",".join("?" * len(claim_ids))
+    rows = await db.fetchall(
+        f"""SELECT claim_id, status, figures, MIN(rev) AS first FROM claim_revisions
+            WHERE claim_id IN ({marks}) GROUP BY claim_id, status, figures
+            ORDER BY claim_id, first""",  # noqa: S608 - placeholders only
+        tuple(claim_ids),
+    )
+    out: dict[int, tuple[list[str], list[str]]] = {}
+    for r in rows:
+        statuses, figures = out.setdefault(r["claim_id"], ([], []))
+        statuses.append(r["status"])
+        figures.append(r["figures"])
+    return {k: (tuple(s), tuple(f)) for k, (s, f) in out.items()}
+
+
+def _former(state: ClaimState, statuses: Sequence[str], figure_lists: Sequence[str]) -> ClaimState:
+    """The claim with the values its revisions held that it no longer holds (what
+    bot.apply.apply_change keeps within a cycle)."""
+    former_statuses = []
+    for value in dict.fromkeys(statuses):
+        try:
+            status = Status(value)
+        except ValueError:
+            continue
+        if status != state.status:
+            former_statuses.append(status)
+    figures = dict.fromkeys(f for js in figure_lists for f in json.loads(js))
+    former_figures = tuple(f for f in figures if f not in state.figures)
+    if not former_statuses and not former_figures:
+        return state
+    return replace(state, former_figures=former_figures, former_statuses=tuple(former_statuses))
 
 
 async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:

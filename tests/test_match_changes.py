@@ -232,3 +232,52 @@ def test_a_figure_tenfold_off_a_claims_own_goes_to_the_claim_without_one_on_a_ti
     assert {m.claim_key for m in result.matches} == {"recall-cost", "sector-cost"}
     got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
     assert got == [("recall-cost", "$30 million")]
+
+
+# --- what a claim held before ---------------------------------------------------------------------
+
+
+def _with_claim(topic: TopicState, key: str, **changes: object) -> TopicState:
+    from dataclasses import replace
+
+    return replace(topic, claims=tuple(replace(c, **changes) if c.key == key else c for c in topic.claims))
+
+
+def test_a_figure_the_claim_held_before_is_history_not_a_change() -> None:
+    text = ("Brightloaf, which first recalled 26,000 loaves from its shops, said the recall will cost the "
+            "bakery heavily.")
+    e = entry("Brightloaf recall update", text)
+    for held, expected in (((), ["26,000"]), (("26,000 loaves",), [])):
+        topic = _with_claim(BAKERY, "loaves", figures=("31,000 loaves",), former_figures=held)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        got = [c.after for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+        assert got == expected  # and no other claim takes it either
+
+
+def test_a_status_the_claim_held_before_is_proposed_not_applied() -> None:
+    suit = "Brightloaf's shareholders sued the bakery over the recall on Monday, their lawyers said."
+    e = entry("Brightloaf recall in court", suit)
+    for held, confident in (((), True), ((Status.ONGOING,), False)):
+        topic = _with_claim(COURT, "investor-suit", former_statuses=held)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        got = [(c.claim_key, c.after, c.confident) for c in detect_changes(topic, e, result, TH)
+               if c.kind is ChangeKind.STATUS_CHANGE]
+        assert got == [("investor-suit", "ongoing", confident)]
+
+
+def test_accepting_a_change_keeps_the_value_it_replaces_as_former() -> None:
+    claim = ClaimState("loaves", "Brightloaf recalled loaves.", Status.ONGOING, figures=("20,000 loaves",))
+    e = entry("Brightloaf recall widens", "Brightloaf has now recalled 31,000 loaves from its shops.")
+    topic = _with_claim(BAKERY, "loaves", figures=claim.figures)
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    figure = next(c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    after = apply_change(claim, figure)
+    assert (after.figures, after.former_figures) == (("31,000",), ("20,000 loaves",))
+    from dataclasses import replace
+
+    concluded = apply_change(after, replace(figure, kind=ChangeKind.STATUS_CHANGE, before="ongoing",
+                                            after="concluded"))
+    assert (concluded.status, concluded.former_statuses) == (Status.CONCLUDED, (Status.ONGOING,))
+    reopened = apply_change(concluded, replace(figure, kind=ChangeKind.STATUS_CHANGE, before="concluded",
+                                               after="ongoing"))
+    assert (reopened.status, reopened.former_statuses) == (Status.ONGOING, (Status.CONCLUDED,))

@@ -48,6 +48,8 @@ class _ClaimInfo:
     counted: frozenset[str] = frozenset()  # what its counts count ("flight" for "5,000 flights")
     quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
+    former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
+    former_statuses: frozenset[Status] = frozenset()  # statuses it held before its current one
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -95,7 +97,10 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 frozenset(f.unit for f in (*figs, *stated)),
                                 tuple(x for x, f in parsed if f is not None), counted,
                                 frozenset(k for k, words in quantity_words.items() if words & terms[c.key]),
-                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))))
+                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))),
+                                tuple(f for x in c.former_figures
+                                      if (f := _stored_figure(x, stated)) is not None),
+                                frozenset(c.former_statuses))
     return out
 
 
@@ -318,7 +323,7 @@ def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
         return hit[1]
     out: dict[tuple[str, float], tuple[str, ...]] = {}
     for key, info in _claim_info(topic).items():
-        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures)}:
+        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures, *info.former)}:
             out[f] = (*out.get(f, ()), key)
     if len(_STATING) >= _INFO_CACHE_SIZE:
         _STATING.clear()
@@ -327,9 +332,10 @@ def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
 
 
 def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
-    """The figure restates the claim: one of its values, or inside a range it states ("$0.54-1.08
-    billion" within "$0.4 billion to $1.5 billion")."""
-    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures)):
+    """The figure restates the claim: one of its values, one it held before (history told again:
+    "the $500 million suit" once the claim says $550 million), or inside a range it states
+    ("$0.54-1.08 billion" within "$0.4 billion to $1.5 billion")."""
+    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures, *info.former)):
         return True
     lo, hi = fig.bounds or (fig.value, fig.value)
     return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
@@ -490,8 +496,10 @@ def detect_changes(
             # claim that mentions a decision in passing)
             # (a term the claim shares with another, "investigation", does when the cue names
             # the claim's kind of proceeding and no other matched claim fits the cue as well)
+            # a status the claim held before (a suit dismissed, then revived on appeal) may be
+            # the story turning back, or its history told again: an admin decides
             confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
-                         and (cue.about or cue.proceeding))
+                         and (cue.about or cue.proceeding) and cue.status not in info.former_statuses)
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
