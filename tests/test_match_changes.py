@@ -281,3 +281,42 @@ def test_accepting_a_change_keeps_the_value_it_replaces_as_former() -> None:
     reopened = apply_change(concluded, replace(figure, kind=ChangeKind.STATUS_CHANGE, before="concluded",
                                                after="ongoing"))
     assert (reopened.status, reopened.former_statuses) == (Status.ONGOING, (Status.CONCLUDED,))
+
+
+def test_a_rate_is_not_a_new_total_unless_the_claim_tracks_a_rate() -> None:
+    from bot.match.changes import _is_rate
+    from bot.match.normalise import fold
+
+    def rates(text: str) -> list[bool]:
+        return [_is_rate(fold(text), f) for f in parse_figures(text)]
+
+    assert rates("The bakery threw away 1,300 loaves daily") == [True]
+    assert rates("Shops lost $3 million per store on average") == [True]
+    assert rates("the two mills paid $4 million each") == [True]
+    assert rates("Die Bäckerei warf 900 Brote täglich weg") == [True]
+    assert rates("perdió 5 millones de euros por la retirada") == [False]  # "por": for, not per
+    assert rates("Brightloaf recalled 31,000 loaves a week later") == [False]  # a point in time
+    assert rates("just over 500 on Monday, per the board") == [False]  # "per" of another clause
+    # a total claim is not given a rate; the same figure is news for a claim that tracks one
+    got = figure_changes("Brightloaf said it has now recalled 1,300 loaves daily from its shops.")
+    assert "loaves" not in got
+    quota = TopicState(
+        key="brightloaf-quota", title="Brightloaf quota", keywords=(("brightloaf",), ("loaves",)),
+        claims=(ClaimState("quota", "Brightloaf must bake 900 gluten-free loaves a week for the county.",
+                           Status.ONGOING, figures=("900",)),),
+    )
+    e = entry("Brightloaf quota raised", "Brightloaf must now bake 1,200 gluten-free loaves a week for the county.")
+    result = next(r for r in Matcher([quota], TH).match(e) if r.topic_key == quota.key)
+    assert [c.after for c in detect_changes(quota, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE] == ["1,200"]
+
+
+def test_a_finding_ends_an_inquiry_but_not_a_lawsuit() -> None:
+    # a verb with a "that" clause reports what someone found: an inquiry's result, a court's reasoning
+    reasoning = ("In the shops' lawsuit against the flour miller over the Brightloaf recall, the judge "
+                 "concluded that the miller's contracts were unclear, and the case goes on.")
+    assert "supplier-suit" in matched(reasoning)
+    assert "supplier-suit" not in status_changes(reasoning)
+    finding = ("The county health board's investigation into Brightloaf's ovens found that a thermostat "
+               "had failed.")
+    assert "health-probe" in matched(finding)
+    assert status_changes(finding).get("health-probe", ("",))[0] == "concluded"

@@ -50,6 +50,7 @@ class _ClaimInfo:
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
     former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
     former_statuses: frozenset[Status] = frozenset()  # statuses it held before its current one
+    rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -100,7 +101,9 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 cue_book().process_kinds(set(concepts(fold(wording[c.key])))),
                                 tuple(f for x in c.former_figures
                                       if (f := _stored_figure(x, stated)) is not None),
-                                frozenset(c.former_statuses))
+                                frozenset(c.former_statuses),
+                                any(_is_rate(fold(text), f) for text in (c.statement, *c.figures)
+                                    for f in parse_figures(text)))
     return out
 
 
@@ -264,6 +267,30 @@ def _unit_kind(unit: str) -> str:
     return {"%": "share", "TB": "size", "": "count"}.get(unit, "money")
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w'-]*)")  # a word; punctuation or a number ends the phrase
+RATE_WORDS = 3  # words between a figure and its rate word ("1,100 flights daily", "$2 million in fines each")
+
+
+def _is_rate(folded: str, fig: Figure) -> bool:
+    """The figure is a rate: a word of `rates` (cues.yaml) follows it within RATE_WORDS words of
+    its phrase ("1,100 flights daily", "$4 million per shop"). Such a figure is no new total of a
+    claim whose own figure is not a rate."""
+    rates = cue_book().rates
+    if rates is None:
+        return False
+    wording = fold(fig.wording)
+    at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
+    pos = at + len(wording) if at >= 0 else fig.end
+    for _ in range(RATE_WORDS + 1):
+        m = _NEXT_WORD.match(folded, pos)
+        if m is None:
+            return False
+        if rates.match(folded, m.start(1)):
+            return True
+        pos = m.end()
+    return False
+
+
 def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
     """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
     lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
@@ -280,7 +307,7 @@ _HEAD = re.compile(r" ([^\W\d_]{3,})")
 
 def _window_figures(
     figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
-    indices: Sequence[int], info: _ClaimInfo,
+    indices: Sequence[int], info: _ClaimInfo, rate_of: Callable[[int, Figure], bool] | None = None,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
@@ -288,7 +315,8 @@ def _window_figures(
     share of it when no such count is there ("26% of votes" for "60 shareholders"). A claim that
     tracks no figure yet takes the kinds its statement names (`quantities` in cues.yaml: "will
     cost" takes money) and counts of what it names. A sum written as the attribute of a thing
-    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure."""
+    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure,
+    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total."""
     units = info.units
     out = []
     shares = []
@@ -302,6 +330,8 @@ def _window_figures(
                     shares.append((si, f))
                 continue
             elif not units and _unit_kind(f.unit) not in info.quantities:
+                continue
+            if rate_of is not None and not info.rate and rate_of(si, f):
                 continue
             if f.unit != "":
                 head = head_of(si, f)
@@ -427,6 +457,7 @@ def detect_changes(
     figures_of = cache(lambda si: _sentence_figures(sentences[si]))  # matched claims share sentences
     folded_of = cache(lambda si: fold(sentences[si]))
     head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
+    rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
     context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
@@ -505,7 +536,7 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        for si, fig in _window_figures(figures_of, head_of, idx, info):
+        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)

@@ -46,6 +46,7 @@ class CueBook:
     modal: re.Pattern[str] | None = None  # hedges the verb right after it only
     determiners: frozenset[str] = frozenset()  # before a one-word cue, they make it a noun
     processes: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> concepts naming it
+    rates: re.Pattern[str] | None = None  # right after a figure, it makes the figure a rate
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -116,9 +117,10 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue family {family.name!r} is about unknown kinds "
                              f"{sorted(family.about - processes.keys())}")
     modal = pattern("modal") if data.get("modal") else None
+    rates = pattern("rates") if data.get("rates") else None
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
-                   modal=modal, processes=processes,
+                   modal=modal, processes=processes, rates=rates,
                    determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})))
 
 
