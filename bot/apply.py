@@ -10,7 +10,7 @@ from bot.models import Change, ChangeKind, ClaimState, Status
 
 def apply_change(claim: ClaimState, change: Change) -> ClaimState:
     """The claim after accepting `change`: new status or figure, and the article as a source.
-    A value replaced joins the claim's former values, as reloading it from its revisions would
+    A figure replaced joins the claim's former figures, as reloading it from its revisions would
     (storage.topics): the next article of the same cycle is read against both."""
     status = claim.status
     figures = list(claim.figures)
@@ -27,14 +27,10 @@ def apply_change(claim: ClaimState, change: Change) -> ClaimState:
     outlet = change.article.source
     if outlet and outlet not in sources:
         sources.append(outlet)
-    former_statuses = claim.former_statuses
-    if status != claim.status and claim.status not in former_statuses:
-        former_statuses = (*former_statuses, claim.status)
     former_figures = tuple(
         f for f in dict.fromkeys((*claim.former_figures, *claim.figures)) if f not in figures)
     return replace(claim, status=status, figures=tuple(figures), sources=tuple(sources),
-                   former_figures=former_figures,
-                   former_statuses=tuple(s for s in former_statuses if s != status))
+                   former_figures=former_figures)
 
 
 def describe(change: Change) -> str:

@@ -72,10 +72,9 @@ class ClaimState:
     # lowers matches that resemble it. Newest last, at most storage.examples.MAX_PER_KIND each.
     examples: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
-    # What the claim held before its current values (from its revisions, storage/topics.py):
+    # Figures the claim held before its current ones (from its revisions, storage/topics.py):
     # a later article restating one of them tells history, not news (bot.match.changes).
     former_figures: tuple[str, ...] = ()
-    former_statuses: tuple[Status, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,7 @@ def _matcher_key(topic: TopicState) -> TopicState:
     (claims' status, figures, sources and former values, which matching does not read), so the matcher
     is reused from one chunk to the next. Any other field (a wording, an example) counts."""
     return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=(),
-                                               former_figures=(), former_statuses=())
+                                               former_figures=())
                                        for c in topic.claims))
 
 

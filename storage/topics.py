@@ -196,7 +196,7 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
         held = await _held_before(db, [c["id"] for c in claim_rows])
         claims = []
         for c in claim_rows:
-            state = _former(_claim_state(c), *held.get(c["id"], ((), ())))
+            state = _former(_claim_state(c), held.get(c["id"], ()))
             if c["id"] in learnt:
                 state = replace(state, examples=learnt[c["id"]][POSITIVE],
                                 negatives=learnt[c["id"]][NEGATIVE])
@@ -215,43 +215,30 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
     return out
 
 
-async def _held_before(db: Database, claim_ids: Sequence[int],
-                       ) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """claim id -> (statuses, figure lists as JSON) its revisions recorded, oldest first, each
-    once: one query for a topic's claims."""
+async def _held_before(db: Database, claim_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """claim id -> the figure lists (JSON) its revisions recorded, oldest first, each once: one
+    query for a topic's claims."""
     if not claim_ids:
         return {}
     marks = ",".join("?" * len(claim_ids))
     rows = await db.fetchall(
-        f"""SELECT claim_id, status, figures, MIN(rev) AS first FROM claim_revisions
-            WHERE claim_id IN ({marks}) GROUP BY claim_id, status, figures
+        f"""SELECT claim_id, figures, MIN(rev) AS first FROM claim_revisions
+            WHERE claim_id IN ({marks}) GROUP BY claim_id, figures
             ORDER BY claim_id, first""",  # noqa: S608 - placeholders only
         tuple(claim_ids),
     )
-    out: dict[int, tuple[list[str], list[str]]] = {}
+    out: dict[int, list[str]] = {}
     for r in rows:
-        statuses, figures = out.setdefault(r["claim_id"], ([], []))
-        statuses.append(r["status"])
-        figures.append(r["figures"])
-    return {k: (tuple(s), tuple(f)) for k, (s, f) in out.items()}
+        out.setdefault(r["claim_id"], []).append(r["figures"])
+    return {k: tuple(v) for k, v in out.items()}
 
 
-def _former(state: ClaimState, statuses: Sequence[str], figure_lists: Sequence[str]) -> ClaimState:
-    """The claim with the values its revisions held that it no longer holds (what
+def _former(state: ClaimState, figure_lists: Sequence[str]) -> ClaimState:
+    """The claim with the figures its revisions held that it no longer holds (what
     bot.apply.apply_change keeps within a cycle)."""
-    former_statuses = []
-    for value in dict.fromkeys(statuses):
-        try:
-            status = Status(value)
-        except ValueError:
-            continue
-        if status != state.status:
-            former_statuses.append(status)
     figures = dict.fromkeys(f for js in figure_lists for f in json.loads(js))
-    former_figures = tuple(f for f in figures if f not in state.figures)
-    if not former_statuses and not former_figures:
-        return state
-    return replace(state, former_figures=former_figures, former_statuses=tuple(former_statuses))
+    former = tuple(f for f in figures if f not in state.figures)
+    return replace(state, former_figures=former) if former else state
 
 
 async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:

@@ -49,7 +49,6 @@ class _ClaimInfo:
     quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
     former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
-    former_statuses: frozenset[Status] = frozenset()  # statuses it held before its current one
     rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
 
 
@@ -101,7 +100,6 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 cue_book().process_kinds(set(concepts(fold(wording[c.key])))),
                                 tuple(f for x in c.former_figures
                                       if (f := _stored_figure(x, stated)) is not None),
-                                frozenset(c.former_statuses),
                                 any(_is_rate(fold(text), f) for text in (c.statement, *c.figures)
                                     for f in parse_figures(text)))
     return out
@@ -527,10 +525,8 @@ def detect_changes(
             # claim that mentions a decision in passing)
             # (a term the claim shares with another, "investigation", does when the cue names
             # the claim's kind of proceeding and no other matched claim fits the cue as well)
-            # a status the claim held before (a suit dismissed, then revived on appeal) may be
-            # the story turning back, or its history told again: an admin decides
             confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
-                         and (cue.about or cue.proceeding) and cue.status not in info.former_statuses)
+                         and (cue.about or cue.proceeding))
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
