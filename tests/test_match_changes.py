@@ -304,3 +304,15 @@ def test_a_finding_ends_an_inquiry_but_not_a_lawsuit() -> None:
                "had failed.")
     assert "health-probe" in matched(finding)
     assert status_changes(finding).get("health-probe", ("",))[0] == "concluded"
+
+
+def test_a_count_tenfold_below_the_claims_is_a_part_of_it_not_a_new_total() -> None:
+    # one day's tally of what the claim counts in all
+    text = "On Tuesday morning Brightloaf had recalled 300 loaves from its shops, the bakery said."
+    assert "loaves" not in figure_changes(text)
+    # a sum of money may be cut tenfold: an estimate revised, still proposed
+    topic = _with_claim(BAKERY, "recall-cost", figures=("$40 million",))
+    e = entry("Brightloaf recall update", "Brightloaf now says the recall will cost the bakery $3 million in losses.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert got == [("recall-cost", "$3 million")]

@@ -396,6 +396,16 @@ def _far_off(fig: Figure, info: _ClaimInfo) -> int:
     return int(ratio >= FAR_OFF or ratio <= 1 / FAR_OFF)
 
 
+def _part_of_count(fig: Figure, info: _ClaimInfo) -> bool:
+    """A count FAR_OFF times below the claim's own count: the claim's count is a running total
+    (flights cancelled, people affected), and such a number is a part of it (one day's, one
+    place's), not a new total. Sums of money are not judged so: estimates may be cut."""
+    if fig.unit != "":
+        return False
+    old = next((f for f in info.figures if f.unit == "" and f.value > 0), None)
+    return old is not None and fig.value * FAR_OFF <= old.value
+
+
 def _figure_context(folded: str, fig: Figure) -> tuple[set[str], set[str]]:
     """The concepts of a figure's own clause (within NEAR_CHARS) and of the rest of its sentence."""
     before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
@@ -535,6 +545,8 @@ def detect_changes(
         for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
+            if _part_of_count(fig, info):
+                continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
             figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
     stating = _stating(topic)
