@@ -141,16 +141,32 @@ def rarity(term: str) -> float:
     return min(1.5, max(0.25, (6.5 - zipf) / 2))
 
 
+_GROUPS = re.compile(r"[.,]")
+
+
+def number_token(tok: str) -> str:
+    """A number as one form whatever the language's separators: "8,000" and "8.000" -> "8000",
+    "8,5" and "8.5" -> "8.5" ("1.234,5" -> "1234.5"). A separator followed by exactly three
+    digits groups thousands, any other is the decimal mark (English writes "8.5", German,
+    French and Spanish "8,5"); "2.0" -> "2"."""
+    if "," not in tok and "." not in tok:
+        return tok
+    parts = _GROUPS.split(tok)
+    out = parts[0]
+    for i, part in enumerate(parts[1:], 1):
+        last = i == len(parts) - 1
+        out += part if len(part) == 3 and not (last and "." in out) else "." + part
+    if out.endswith(".0"):
+        out = out[:-2]
+    return out
+
+
 def raw_tokens(text: str) -> list[str]:
     """Folded word and number tokens; possessives dropped, hyphens split, "8,000" -> "8000"."""
     text = _POSSESSIVE.sub("", fold(text)).replace("-", " ")
     out = []
     for tok in _TOKEN.findall(text):
-        if tok[0].isdigit():
-            tok = tok.replace(",", "")
-            if tok.endswith(".0"):
-                tok = tok[:-2]
-        out.append(tok)
+        out.append(number_token(tok) if tok[0].isdigit() else tok)
     return out
 
 

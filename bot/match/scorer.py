@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import wordfreq
 from rapidfuzz import fuzz, process
 
 from bot.match.gate import Gate
@@ -33,6 +35,7 @@ from bot.match.normalise import (
     concepts,
     fold,
     is_number,
+    number_token,
     rarity,
     raw_tokens,
 )
@@ -63,6 +66,13 @@ FEW_DISTINCTIVE_FACTOR = 0.6
 IDF_FLOOR = 0.1
 FUZZY_MIN_LEN = 7
 FUZZY_CUTOFF = 90.0
+# Cognates: a word English does not know ("cancelaciones", "Departamento", "défectueuse") meets
+# the claim word it shares a long prefix with ("cancel", "department", "defect"): European
+# languages share Latin/Greek stems, and prefix truncation is the classic cross-language
+# matching of IR (McNamee & Mayfield 2004). English words keep their own lemma.
+COGNATE_PREFIX = 6  # shared leading letters at least ...
+COGNATE_SHARE = 0.6  # ... and this share of the claim word's letters
+FOREIGN_ZIPF = 2.0  # a word below this English Zipf frequency is not an English word
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +88,7 @@ class Variant:
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
     own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
-    norm: float = 1.0  # total ** SIZE_EXPONENT: raw = 100 * hit / norm
+    norm: float = 1.0  # (weight of non-date, non-number terms) ** SIZE_EXPONENT: raw = 100 * hit / norm
 
 
 @dataclass(slots=True)
@@ -119,12 +129,49 @@ def claim_terms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# lower case: "No Azure for Apartheid" is a name; after a comma it contrasts ("a defect, not a
+# cyberattack" asserts the defect); "not yet" tells what is pending, the status a follow-up changes
+_NEGATOR = re.compile(r"(?<![,;:]\s)\b(?:no|not|never)\b(?!\s+yet\b)")
+NEGATED_REACH = 4  # the denied word is among the next four words ("not yet put a figure")
+
+
+LIGHT_ZIPF = 5.5  # a word this common ("put", "make", "take", "give") is a light verb, not the content
+
+
+def negated_term(text: str) -> str | None:
+    """The concept a claim denies ("found *no evidence*", "offered *no compensation*"): the
+    first content word after a lower-case "no", "not" or "never" (within NEGATED_REACH words)
+    that is not a light verb.
+
+    A claim that denies something is about the denial: "Microsoft found no evidence its tools
+    were used to harm people" is not told by a sentence saying the tools were used to harm
+    people (that is what another claim alleges). A light verb ("put a figure on", "make a
+    statement") carries little of what is denied, the noun after it does (wordfreq: the most
+    common words of the language). A capitalised "No" starts a name ("the No Azure for
+    Apartheid campaign"), a "not" after a comma contrasts ("a defect, not a cyberattack"
+    asserts the defect), and "not yet" tells what is pending ("has not yet put a figure on its
+    losses": the follow-up that puts one is about the claim): none denies the claim's content.
+    """
+    for match in _NEGATOR.finditer(text):
+        for tok in raw_tokens(text[match.end():])[:NEGATED_REACH]:
+            if tok in STOPWORDS or tok in STATUS_WORDS or is_number(tok):
+                continue
+            term = concept(tok)[0]
+            if wordfreq.zipf_frequency(term, "en") < LIGHT_ZIPF:
+                return term
+    return None
+
+
 def main_verb(text: str) -> str | None:
-    """The concept of a claim's action: its first past-tense verb ("fired", "moved", "ceased").
+    """The concept of a claim's act: what it denies (`negated_term`), else its first past-tense
+    verb ("fired", "moved", "ceased").
 
     Past participles used as adjectives ("the intercepted calls") are skipped; a claim with no
     such verb ("the review is ongoing") has none and is not penalised.
     """
+    denied = negated_term(text)
+    if denied is not None:
+        return denied
     prev = ""
     for tok in raw_tokens(text):
         if (tok.endswith("ed") and len(tok) > 4 and tok not in STATUS_WORDS and tok != "used"
@@ -197,8 +244,13 @@ class CompiledTopic:
                 vmask = sum(1 << i for i, t in enumerate(terms) if t == verb)
                 omask = sum(1 << i for i, t in enumerate(terms) if t in actors)
                 total = sum(weights)
+                # a claim's dates and figures are the details a follow-up updates or leaves out
+                # ("a faulty update crashed Windows" for "... pushed on July 19, 2024 ..."): they
+                # add to a window that has them, and a window is not weaker for lacking them
+                content = sum(w for t, w in zip(terms, weights, strict=True)
+                              if not (is_number(t) or t in _CALENDAR)) or total
                 variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
-                                        total ** SIZE_EXPONENT if total else 1.0))
+                                        content ** SIZE_EXPONENT if content else 1.0))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
@@ -253,30 +305,61 @@ class FuzzyVocabulary:
     """Map an unknown long word onto the claims' vocabulary with rapidfuzz (cached).
 
     Catches misspellings and spelling variants the stemmer misses ("surveilance"). Only words
-    of 7+ characters at ratio >= 90 are mapped, so short words never collide.
+    of 7+ characters at ratio >= 90 are mapped, so short words never collide. A word that is no
+    English word at all is mapped onto the claim words it shares a long prefix with (`cognates`).
     """
 
     def __init__(self, vocabulary: Iterable[str], max_cache: int = 50_000) -> None:
         self.words = sorted({w for w in vocabulary if len(w) >= FUZZY_MIN_LEN and not is_number(w)})
+        self.stems = sorted({w for w in vocabulary if len(w) >= COGNATE_PREFIX and w.isalpha()})
         self.known = frozenset(vocabulary)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, tuple[str, ...] | None] = {}
         self._max = max_cache
 
     def lookup(self, word: str) -> str | None:
+        """The one vocabulary word `word` stands for (itself, or a close spelling), or None."""
+        found = self.lookup_all(word)
+        return found[0] if found else None
+
+    def lookup_all(self, word: str) -> tuple[str, ...] | None:
+        """The vocabulary words `word` stands for: itself, a close spelling, or its cognates."""
         if word in self.known:
-            return word
-        if len(word) < FUZZY_MIN_LEN or not self.words or is_number(word):
+            return (word,)
+        if len(word) < COGNATE_PREFIX or is_number(word) or not (self.words or self.stems):
             return None
         try:
             return self._cache[word]
         except KeyError:
             pass
-        found = process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        result = found[0] if found else None
+        found = (process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+                 if len(word) >= FUZZY_MIN_LEN and self.words else None)
+        result = (found[0],) if found else self.cognates(word)
         if len(self._cache) >= self._max:
             self._cache = {}
         self._cache[word] = result
         return result
+
+    def cognates(self, word: str) -> tuple[str, ...] | None:
+        """The claim words sharing the longest prefix with a word English does not know (at
+        least COGNATE_PREFIX letters and COGNATE_SHARE of the claim word), or None."""
+        if not word.isalpha() or wordfreq.zipf_frequency(word, "en") >= FOREIGN_ZIPF:
+            return None
+        stems = self.stems
+        at = bisect_left(stems, word[:COGNATE_PREFIX])
+        best = 0
+        out: list[str] = []
+        while at < len(stems) and stems[at].startswith(word[:COGNATE_PREFIX]):
+            cand = stems[at]
+            n = COGNATE_PREFIX
+            while n < min(len(cand), len(word)) and cand[n] == word[n]:
+                n += 1
+            if n >= COGNATE_SHARE * len(cand):
+                if n > best:
+                    best, out = n, [cand]
+                elif n == best:
+                    out.append(cand)
+            at += 1
+        return tuple(out) or None
 
 
 class _TokenConcepts(dict[str, tuple[str, ...]]):
@@ -287,17 +370,12 @@ class _TokenConcepts(dict[str, tuple[str, ...]]):
         self.vocab = vocab
 
     def __missing__(self, tok: str) -> tuple[str, ...]:
-        if tok[0].isdigit():
-            norm = tok.replace(",", "")
-            if norm.endswith(".0"):
-                norm = norm[:-2]
-        else:
-            norm = tok
+        norm = number_token(tok) if tok[0].isdigit() else tok
         if norm in STOPWORDS:
             out: tuple[str, ...] = ()
         else:
-            lookup = self.vocab.lookup
-            out = tuple(dict.fromkeys(m if (m := lookup(c)) is not None else c for c in concept(norm)))
+            lookup = self.vocab.lookup_all
+            out = tuple(dict.fromkeys(w for c in concept(norm) for w in (lookup(c) or (c,))))
         self[tok] = out
         return out
 
