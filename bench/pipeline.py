@@ -17,7 +17,9 @@ one process of reader (update_feeds + the same keyword gate) on its own database
   W4  500 new SHORT entries (title + ~300-character summary, no content) whose links lead to
       local HTML news pages: what article fetching adds, where Dossier fetches articles
 For each: wall time, entries/s, CPU, peak RSS (the process's own ru_maxrss via wait4), and for
-Dossier the event-loop lag p99 / worst stall (DOSSIER_LOOP_STATS, bot/monitor.py). Medians of
+Dossier the event-loop lag p99 / worst stall (DOSSIER_LOOP_STATS, bot/monitor.py) and, in
+brackets, the worst *busy* stall (the part of a lag the loop's thread spent computing: on a
+shared machine, the plain lag also counts the time other programs held the CPU). Medians of
 `--repeat` runs. reader is installed in a throwaway venv under bench/.cache (not a dependency).
 """
 
@@ -608,7 +610,13 @@ def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
                 if loops:
                     row[program]["loop_p99_ms"] = med([x["lag_p99_ms"] for x in loops])
                     row[program]["loop_max_ms"] = med([x["lag_max_ms"] for x in loops])
+                    runs_cpu = [x["cpu_s"] for x in loops if "cpu_s" in x]
+                    row[program]["run_cpu_s"] = round(med(runs_cpu), 3) if runs_cpu else None
+                    busy = [x["lag_busy_max_ms"] for x in loops if "lag_busy_max_ms" in x]
+                    row[program]["loop_busy_max_ms"] = med(busy) if busy else None
                     row[program]["gc_max_ms"] = med([max(x["gc_max_ms"]) for x in loops])
+                    cpu = [max(x["gc_cpu_max_ms"]) for x in loops if "gc_cpu_max_ms" in x]
+                    row[program]["gc_cpu_max_ms"] = med(cpu) if cpu else None
         out["workloads"][name] = row
     return out
 
@@ -619,7 +627,7 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 
 def table(summary: dict[str, Any]) -> str:
     with_reader = any("reader" in row for row in summary["workloads"].values())
-    head = ("| workload | Dossier run (process) | entries/s | CPU | peak RSS | loop p99 / max |"
+    head = ("| workload | Dossier run (process) | entries/s | CPU (run) | peak RSS | loop p99 / max (busy) |"
             + (" reader run (process) | entries/s | CPU | peak RSS | Dossier/reader run, CPU |"
                if with_reader else ""))
     lines = [
@@ -629,9 +637,12 @@ def table(summary: dict[str, Any]) -> str:
     for name, row in summary["workloads"].items():
         d = row.get("dossier", {})
         r = row.get("reader", {})
-        loop = f"{fmt(d.get('loop_p99_ms'), '.0f')} / {fmt(d.get('loop_max_ms'), '.0f')} ms" if d else "–"
+        loop = (f"{fmt(d.get('loop_p99_ms'), '.0f')} / {fmt(d.get('loop_max_ms'), '.0f')} ms"
+                + (f" ({fmt(d['loop_busy_max_ms'], '.0f')})" if d.get("loop_busy_max_ms") is not None else "")
+                if d else "–")
         line = (f"| {name} {row['title']} | {fmt(d.get('run_s'))} s ({fmt(d.get('wall_s'))} s) "
-                f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s "
+                f"| {fmt(d.get('entries_per_s'), ',.0f')} | {fmt(d.get('cpu_s'))} s"
+                + (f" ({fmt(d['run_cpu_s'])} s)" if d.get("run_cpu_s") is not None else "") + " "
                 f"| {rss(d)} | {loop} |")
         if with_reader and not r:
             line += " – | – | – | – | – |"

@@ -40,5 +40,6 @@ def describe(change: Change) -> str:
         ChangeKind.FIGURE_CHANGE: f"figure {change.before or '(none)'} -> {change.after}",
         ChangeKind.NEW_SOURCE: f"new source {change.after or change.article.source}",
         ChangeKind.DETAIL_CHANGE: "new detail",
+        ChangeKind.MATCH_CHECK: "about the claim (answered)",
     }.get(change.kind, change.kind.value)
     return f"{what} (score {change.score:.0f}, {change.article.source})"

@@ -29,7 +29,7 @@ FEED_KEYS = {"url", "name", "interval", "fetch_article"}
 FETCH_ARTICLE_MODES = ("auto", "always", "never")  # storage.article_pages.FETCH_MODES
 TOPIC_KEYS = {"key", "title", "keywords", "exclude", "claims"}
 CLAIM_KEYS = {"key", "statement", "status", "aliases", "figures", "sources"}
-MATCHING_KEYS = {"semantic"}
+MATCHING_KEYS = {"semantic", "questions"}
 TOP_KEYS = {"feeds", "topics", "matching"}
 
 
@@ -69,6 +69,7 @@ class MatchingConfig:
     """`matching:` in feeds.yaml; None means "not set here" (the environment decides)."""
 
     semantic: bool | None = None
+    questions: bool | None = None  # ask admins about uncertain matches (bot/match/learnt.py)
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,8 @@ def _matching(raw: Any, w: _Where) -> MatchingConfig:
     if not isinstance(raw, dict):
         raise w.fail("matching", "must be a mapping, e.g. {semantic: off}")
     _unknown_keys(raw, MATCHING_KEYS, "matching", w)
-    return MatchingConfig(semantic=_on_off(raw.get("semantic"), "matching.semantic", w))
+    return MatchingConfig(semantic=_on_off(raw.get("semantic"), "matching.semantic", w),
+                          questions=_on_off(raw.get("questions"), "matching.questions", w))
 
 
 def _topic(raw: Any, where: str, w: _Where) -> TopicConfig:

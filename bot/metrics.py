@@ -65,16 +65,19 @@ class Metrics:
                                   registry=r)
 
     async def observe_cycle(self, db: Database, record: CycleRecord, report: Any) -> None:
+        # every query first, then every metric with no await in between: a scrape sees a
+        # cycle whole or not at all (it saw the cycle counted and its updates not yet, under load)
+        kinds = await metrics_store.update_kinds(db, report.outbox_ids)
+        errors = await metrics_store.fetch_errors_since(db, record.started_at) if record.failed else []
+        pending, held = await health_store.outbox_backlog(db)
         self.cycle_seconds.observe(record.duration.total_seconds())
         self.cycles.inc()
         self.last_cycle.set(record.finished_at.timestamp())
         self.entries.inc(record.entries)
-        for kind, n in (await metrics_store.update_kinds(db, report.outbox_ids)).items():
+        for kind, n in kinds.items():
             self.updates.labels(kind=kind).inc(n)
-        if record.failed:
-            for message in await metrics_store.fetch_errors_since(db, record.started_at):
-                self.fetch_errors.labels(kind=error_kind(message)).inc()
-        pending, held = await health_store.outbox_backlog(db)
+        for message in errors:
+            self.fetch_errors.labels(kind=error_kind(message)).inc()
         self.backlog.labels(state="pending").set(pending)
         self.backlog.labels(state="held").set(held)
 

@@ -32,6 +32,9 @@ class ChangeKind(StrEnum):
     DETAIL_CHANGE = "detail_change"
     NEW_DEVELOPMENT = "new_development"
     ARTICLE_REVISED = "article_revised"
+    # Not a change: the bot asks an admin whether an article it was unsure of is about the
+    # claim (bot/match/learnt.py). Only ever a review proposal; the answer teaches the matcher.
+    MATCH_CHECK = "match_check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,10 @@ class ClaimState:
     # lowers matches that resemble it. Newest last, at most storage.examples.MAX_PER_KIND each.
     examples: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
+    # The same decisions as labels at the score the claim had when they were made: (score,
+    # about the claim). They move the claim's own match bar (bot/match/learnt.py).
+    labels: tuple[tuple[float, bool], ...] = ()
+    asked: int = 0  # questions about this claim put in the review queue so far, answered or not
     # Figures the claim held before its current ones (from its revisions, storage/topics.py):
     # a later article restating one of them tells history, not news (bot.match.changes).
     former_figures: tuple[str, ...] = ()

@@ -4,8 +4,15 @@ A stalled event loop is the bot's worst failure short of a crash: Discord heartb
 fetches and the poll cycle all wait on it. `LoopLagMonitor` wakes every `interval` seconds
 and records how late it woke (the lag any other callback would have seen at that moment);
 it also times the garbage collector through `gc.callbacks`, the usual cause of long stalls in
-a process holding many objects. Memory stays constant however long it runs: lags go into a
-fixed log-scaled histogram, so quantiles are upper bounds within ~10 %.
+a process holding many objects (wall time, and the collecting thread's CPU time). Memory
+stays constant however long it runs: lags go into a fixed log-scaled histogram, so quantiles
+are upper bounds within ~10 %.
+
+On a shared machine a wake-up is also late when the OS did not schedule the process, which
+says nothing about the code. So each lag is also counted as *busy*: the part of it the loop's
+own thread spent on the CPU (`time.thread_time`, at most the lag). A stall by a long callback
+is busy; a process kept waiting by other programs is not. (Waiting for the GIL held by a
+worker thread is not busy either: that shows in the plain lag.)
 
 `DOSSIER_LOOP_STATS=1` prints one JSON line of statistics to stderr when `dossier run` ends;
 `DOSSIER_LOOP_STATS=/some/file` appends it to that file instead.
@@ -55,16 +62,22 @@ class LoopLagMonitor:
         self.interval = interval
         self.samples = 0
         self.worst = 0.0  # seconds
+        self.worst_busy = 0.0  # seconds: the longest lag the loop's thread spent computing
         self.total_lag = 0.0
         self._counts = [0] * _BUCKETS
         self._task: asyncio.Task[None] | None = None
         self._due: float | None = None  # loop time the pending wake-up is due
         self._started = 0.0
         self._stopped: float | None = None
+        self._cpu_started = 0.0  # process CPU (all threads) at start, and at stop
+        self._cpu_stopped: float | None = None
+        self._loop_cpu = 0.0
         self.gc_collections = [0, 0, 0]
         self.gc_worst = [0.0, 0.0, 0.0]  # seconds, per generation
+        self.gc_worst_cpu = [0.0, 0.0, 0.0]  # seconds of the collecting thread's CPU
         self.gc_total = 0.0
         self._gc_start: float | None = None
+        self._gc_cpu_start = 0.0
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -73,6 +86,8 @@ class LoopLagMonitor:
         if self._task is not None:
             raise RuntimeError("monitor already started")
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
+        self._loop_cpu = time.thread_time()  # the loop thread's CPU at the last wake-up
         loop = asyncio.get_running_loop()
         # The first wake-up is due one interval from now, even if the task first runs later
         # (code that blocks the loop right after start is a stall like any other).
@@ -87,6 +102,7 @@ class LoopLagMonitor:
             gc.callbacks.remove(self._on_gc)
         # A wake-up already overdue is a stall too (a short run may have had no sample yet).
         if self._due is not None and (late := asyncio.get_running_loop().time() - self._due) > 0:
+            self.worst_busy = max(self.worst_busy, min(late, time.thread_time() - self._loop_cpu))
             self.record(late)
             self._due = None
         self._task.cancel()
@@ -94,6 +110,7 @@ class LoopLagMonitor:
             await self._task
         self._task = None
         self._stopped = time.perf_counter()
+        self._cpu_stopped = time.process_time()
 
     async def __aenter__(self) -> LoopLagMonitor:
         self.start()
@@ -110,25 +127,33 @@ class LoopLagMonitor:
             self._due = due
             await asyncio.sleep(max(0.0, due - loop.time()))
             now = loop.time()
-            self.record(max(0.0, now - due))
+            lag = max(0.0, now - due)
+            cpu = time.thread_time()
+            self.worst_busy = max(self.worst_busy, min(lag, cpu - self._loop_cpu))
+            self._loop_cpu = cpu
+            self.record(lag)
             self._due = now + interval
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_start = time.perf_counter()
+            self._gc_cpu_start = time.thread_time()
         elif self._gc_start is not None:
             took = time.perf_counter() - self._gc_start
+            cpu = time.thread_time() - self._gc_cpu_start
             self._gc_start = None
             generation = info.get("generation", 0)
             if 0 <= generation < 3:
                 self.gc_collections[generation] += 1
                 self.gc_worst[generation] = max(self.gc_worst[generation], took)
+                self.gc_worst_cpu[generation] = max(self.gc_worst_cpu[generation], cpu)
             self.gc_total += took
 
     # -- statistics -------------------------------------------------------------------------
 
     def record(self, lag: float) -> None:
-        """Add one lag sample (seconds). Public so tests and other samplers can feed it."""
+        """Add one lag sample (seconds). Public so tests and other samplers can feed it (and
+        subclasses extend it: bot.metrics observes each sample)."""
         self.samples += 1
         self.total_lag += lag
         self.worst = max(self.worst, lag)
@@ -149,6 +174,7 @@ class LoopLagMonitor:
     def snapshot(self) -> dict[str, Any]:
         """Statistics so far, in milliseconds, JSON-ready."""
         end = self._stopped if self._stopped is not None else time.perf_counter()
+        cpu_end = self._cpu_stopped if self._cpu_stopped is not None else time.process_time()
 
         def ms(seconds: float) -> float:
             return round(seconds * 1000, 2)
@@ -156,13 +182,18 @@ class LoopLagMonitor:
         return {
             "interval_ms": ms(self.interval),
             "duration_s": round(end - self._started, 3) if self._started else 0.0,
+            # the process's CPU (every thread) over the same span: on a shared machine the
+            # duration swings with the load, this much less
+            "cpu_s": round(cpu_end - self._cpu_started, 3) if self._started else 0.0,
             "samples": self.samples,
             "lag_mean_ms": ms(self.total_lag / self.samples) if self.samples else 0.0,
             "lag_p50_ms": ms(self.quantile(0.50)),
             "lag_p99_ms": ms(self.quantile(0.99)),
             "lag_max_ms": ms(self.worst),
+            "lag_busy_max_ms": ms(self.worst_busy),
             "gc_collections": list(self.gc_collections),
             "gc_max_ms": [ms(s) for s in self.gc_worst],
+            "gc_cpu_max_ms": [ms(s) for s in self.gc_worst_cpu],  # the same, CPU of the thread
             "gc_total_ms": ms(self.gc_total),
             "peak_rss_mb": round(_peak_rss_bytes() / 2**20, 1),
         }

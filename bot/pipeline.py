@@ -23,17 +23,20 @@ from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match import Matcher, Thresholds, TopicResult, detect_changes
 from bot.match.explain import explain
+from bot.match.learnt import match_checks
 from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
+from bot.startup import settle_memory
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import guilds as guild_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
+from storage import wording_vectors
 from storage.articles import PendingArticle, Seen
 from storage.db import Database, utcnow
 from storage.feeds import FeedRow, PollRecord
@@ -76,7 +79,7 @@ def _matcher_key(topic: TopicState) -> TopicState:
     """What a Matcher is compiled from: the topic without what recording an article changes
     (claims' status, figures, sources and former values, which matching does not read), so the matcher
     is reused from one chunk to the next. Any other field (a wording, an example) counts."""
-    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=(),
+    return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=(), asked=0,
                                                former_figures=())
                                        for c in topic.claims))
 
@@ -89,7 +92,10 @@ class Pipeline:
     A cycle is a stream of bounded batches: fetch -> parse -> store (one transaction per batch,
     each new or revised article queued with the feed's new validators) -> match -> record (one
     transaction per chunk of the queue, which removes the recorded articles from it). The queue
-    left by a crash is matched first. `stop`, once set, ends the cycle at the next batch boundary.
+    is matched whenever it holds a full chunk and once the feeds are fetched, so a cycle with a
+    few new entries matches them together; the matchers are built in a worker thread meanwhile.
+    The queue left by a crash is matched first. `stop`, once set, ends the cycle at the next
+    batch boundary.
     """
 
     def __init__(
@@ -106,8 +112,12 @@ class Pipeline:
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
+        questions: bool = True,
+        settle: bool = False,
     ) -> None:
         self.db = db
+        self.questions = questions  # ask admins about the matches it is least sure of (learnt.py)
+        self.settle = settle  # freeze the heap once the first matcher is built (the run modes)
         self.semantic = semantic  # sentence embeddings for the matcher; None or off: lexical-only
         self.articles = articles  # reads the page behind short entries (None: never)
         self.fetcher = fetcher
@@ -119,6 +129,7 @@ class Pipeline:
         self.batch_feeds = max(1, batch_feeds)
         self.stop = stop or asyncio.Event()
         self._matchers: dict[tuple[object, ...], Matcher] = {}
+        self._building = asyncio.Lock()  # one build per matcher, also when warmed in advance
 
     def _thresholds_for(self, override: tuple[float | None, float | None] | None) -> Thresholds:
         if override is None:
@@ -145,6 +156,8 @@ class Pipeline:
         # the next batch is fetched while this one is parsed, stored and matched (at most two
         # batches of bodies in memory)
         fetching = self._fetch(batches[0]) if batches else None
+        queued = 0  # articles queued since the queue was last matched
+        warming: asyncio.Task[list[_Scope]] | None = None
         try:
             for index, batch in enumerate(batches):
                 assert fetching is not None
@@ -157,16 +170,36 @@ class Pipeline:
                 checkpoint("fetch")
                 if index + 1 < len(batches):
                     fetching = self._fetch(batches[index + 1])
-                await self._store_batch(batch, results, now, report, quiet)
+                queued += await self._store_batch(batch, results, now, report, quiet)
+                if queued and warming is None:
+                    # the matchers (word frequencies, compiled topics) are built in a worker
+                    # thread while the next batches are fetched
+                    warming = asyncio.create_task(self._scopes())
+                if queued >= PENDING_CHUNK:  # a full chunk: match it now (bounded queue)
+                    await self.process_pending(report)
+                    queued = 0
+            if queued and not self.stop.is_set():
                 await self.process_pending(report)
         finally:
             if fetching is not None:
                 fetching.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
+            if warming is not None:
+                with contextlib.suppress(Exception):  # a failure shows where the scopes are used
+                    await warming
         # a crash before this line costs these feeds one more conditional GET, nothing else
         await feed_store.record_polls(self.db, quiet)
+        await self._keep_wording_vectors()
         return report
+
+    async def _keep_wording_vectors(self) -> None:
+        """Persist the claim wordings the semantic scorer embedded this cycle, so the next
+        start reads them instead of embedding them again (bot.startup.start_semantic)."""
+        if self.semantic is not None and self.semantic.available():
+            fresh = self.semantic.fresh_wordings()
+            if fresh:
+                await wording_vectors.store(self.db, self.semantic.embedder.model_key, fresh)
 
     def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
         return asyncio.gather(*(
@@ -189,8 +222,12 @@ class Pipeline:
         return None
 
     async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
-                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> None:
-        parsed = await asyncio.to_thread(_parse_all, feeds, results)
+                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> int:
+        """Store a fetched batch; how many articles it queued for matching."""
+        if any(_has_body(r) for r in results):
+            parsed = await asyncio.to_thread(_parse_all, feeds, results)
+        else:  # all 304 or failed: no trip to a worker thread
+            parsed = [(None, None)] * len(results)
         changed: list[tuple[int, Sequence[Entry]]] = []
         changed_polls: list[PollRecord] = []
         for feed, result, (feed_parsed, digests) in zip(feeds, results, parsed, strict=True):
@@ -205,12 +242,15 @@ class Pipeline:
                 quiet.append(record)
         del results, parsed  # bodies are dropped once parsed
         if not changed:
-            return
+            return 0
         stored = await article_store.store_feeds(self.db, changed, changed_polls)
         checkpoint("stored")
+        queued = 0
         for items in stored:
+            queued += sum(1 for i in items if i.seen in (Seen.NEW, Seen.REVISED))
             report.new_articles += sum(1 for i in items if i.seen is Seen.NEW)
             report.revised_articles += sum(1 for i in items if i.seen is Seen.REVISED)
+        return queued
 
     def _poll_record(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed | None,
                      now: datetime, report: CycleReport) -> PollRecord:
@@ -279,6 +319,10 @@ class Pipeline:
 
     async def _scopes(self) -> list[_Scope]:
         """Each scope's topics, with its matcher built for its own thresholds."""
+        async with self._building:
+            return await self._scopes_unlocked()
+
+    async def _scopes_unlocked(self) -> list[_Scope]:
         records = await topic_store.all_topics(self.db)
         overrides = await guild_store.threshold_overrides(self.db)
         by_scope: dict[int, list[topic_store.TopicRecord]] = {}
@@ -293,7 +337,13 @@ class Pipeline:
             key = (tuple(_matcher_key(t) for t in states), thresholds)
             matcher = self._matchers.get(key)
             if matcher is None:
-                matcher = Matcher(states, thresholds, semantic=self.semantic)
+                first = not self._matchers
+                # off the event loop: the first one loads word frequencies and compiles the
+                # topics' patterns (~0.25 s of CPU), a stall for every other task otherwise
+                matcher = await asyncio.to_thread(Matcher, states, thresholds,
+                                                  semantic=self.semantic)
+                if first and self.settle:  # what it loaded stays for good: out of the GC's way
+                    settle_memory()
                 recent = dict(list(self._matchers.items())[:31])
                 self._matchers = {key: matcher, **recent}
             out.append(_Scope(guild_id, topic_records, matcher, thresholds))
@@ -314,6 +364,7 @@ class Pipeline:
         whose matching raises is returned in `failed` (article id -> error) and stays queued.
         """
         states = {r.id: r.state for scope in scopes for r in scope.records}
+        asked: dict[tuple[int, str], int] = {}  # (topic id, claim key): questions added this cycle
         out = []
         failed: dict[int, str] = {}
         matched = {scope.guild_id: self._match_scope(scope, [
@@ -336,7 +387,7 @@ class Pipeline:
                         if result is not None:
                             outcomes.append(self._decide_topic(
                                 job, record, states[record.id], result,
-                                previously.get(job.article_id), scope.thresholds,
+                                previously.get(job.article_id), scope.thresholds, asked,
                             ))
             except Exception as exc:  # a bug in matching must not block the queue behind it
                 log.exception("matching article %d failed; it stays queued", job.article_id)
@@ -379,6 +430,7 @@ class Pipeline:
         result: TopicResult,
         previous_claims: set[int] | None,
         thresholds: Thresholds,
+        asked: dict[tuple[int, str], int] | None = None,
     ) -> TopicOutcome:
         entry = job.entry
         detail = explain(result)
@@ -389,6 +441,13 @@ class Pipeline:
         if not result.relevant:
             return TopicOutcome(record.id, record.guild_id, False, detail)
         changes = detect_changes(state, entry, result, thresholds)
+        if self.questions:  # the matches it is least sure of become review questions (learnt.py)
+            asked = {} if asked is None else asked
+            so_far = {c.key: c.asked + asked.get((record.id, c.key), 0) for c in state.claims}
+            questions = match_checks(state, entry, result, thresholds.low, changes, asked=so_far)
+            for q in questions:
+                asked[(record.id, q.claim_key or "")] = asked.get((record.id, q.claim_key or ""), 0) + 1
+            changes.extend(questions)
         if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
             if touched:
@@ -420,10 +479,13 @@ def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult],
     """Parse the bodies of a batch: (entries, the digests of the document's items) per feed,
     (None, None) where there was no new body. Runs in a worker thread."""
     return [
-        _parse_new_items(f, r) if r.ok and not r.not_modified and r.body is not None
-        else (None, None)
+        _parse_new_items(f, r) if _has_body(r) else (None, None)
         for f, r in zip(feeds, results, strict=True)
     ]
+
+
+def _has_body(result: FetchResult) -> bool:
+    return result.ok and not result.not_modified and result.body is not None
 
 
 def _parse_new_items(feed: FeedRow, result: FetchResult) -> tuple[ParsedFeed, tuple[str, ...]]:

@@ -36,6 +36,7 @@ class ExampleRow:
     article_title: str | None
     actor: str
     created_at: datetime | None
+    score: float | None = None  # the claim's score when decided (a label for its match bar)
 
 
 def clip(text: str) -> str:
@@ -47,17 +48,20 @@ def clip(text: str) -> str:
 
 
 async def add_example(conn: aiosqlite.Connection, claim_id: int, kind: str, text: str, *,
-                      proposal_id: int | None, article_id: int | None, actor: str) -> int | None:
-    """Inside the caller's transaction; the id of the new row, None when it was already known."""
+                      proposal_id: int | None, article_id: int | None, actor: str,
+                      score: float | None = None) -> int | None:
+    """Inside the caller's transaction; the id of the new row, None when it was already known.
+    `score`: the claim's score when the decision was made, kept as a label (bot/match/learnt.py)."""
     if kind not in KINDS:
         raise ValueError(f"unknown example kind {kind!r}")
     text = clip(text)
     if not text:
         return None
     cur = await conn.execute(
-        """INSERT INTO claim_examples (claim_id, kind, text, proposal_id, article_id, actor, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id, kind, text) DO NOTHING""",
-        (claim_id, kind, text, proposal_id, article_id, actor, to_db_time(utcnow())),
+        """INSERT INTO claim_examples (claim_id, kind, text, proposal_id, article_id, actor, created_at,
+                                        score)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id, kind, text) DO NOTHING""",
+        (claim_id, kind, text, proposal_id, article_id, actor, to_db_time(utcnow()), score),
     )
     return int(cur.lastrowid) if cur.rowcount > 0 and cur.lastrowid else None
 
@@ -72,6 +76,7 @@ def _row(r: aiosqlite.Row) -> ExampleRow:
         id=r["id"], claim_id=r["claim_id"], kind=r["kind"], text=r["text"],
         proposal_id=r["proposal_id"], article_id=r["article_id"], article_url=r["article_url"],
         article_title=r["article_title"], actor=r["actor"], created_at=from_db_time(r["created_at"]),
+        score=r["score"],
     )
 
 
@@ -81,16 +86,26 @@ async def examples_of_claim(db: Database, claim_id: int) -> list[ExampleRow]:
     return [_row(r) for r in rows]
 
 
-async def texts_for_claims(db: Database, claim_ids: Iterable[int]) -> dict[int, dict[str, tuple[str, ...]]]:
-    """{claim id: {"positive": texts, "negative": texts}}, the newest MAX_PER_KIND of each, oldest first."""
+@dataclass(frozen=True)
+class Learnt:
+    """What the matcher reads of one claim's examples."""
+
+    positive: tuple[str, ...]  # texts, oldest first
+    negative: tuple[str, ...]
+    labels: tuple[tuple[float, bool], ...]  # (score, positive) of the examples with a score
+
+
+async def texts_for_claims(db: Database, claim_ids: Iterable[int]) -> dict[int, Learnt]:
+    """{claim id: Learnt}, from the newest MAX_PER_KIND examples of each kind, oldest first."""
     ids = sorted(set(claim_ids))
     out: dict[int, dict[str, list[str]]] = defaultdict(lambda: {POSITIVE: [], NEGATIVE: []})
+    labels: dict[int, list[tuple[float, bool]]] = defaultdict(list)
     for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         rows = await db.fetchall(
-            f"""SELECT claim_id, kind, text FROM (
-                    SELECT claim_id, kind, text, id, ROW_NUMBER() OVER (
+            f"""SELECT claim_id, kind, text, score FROM (
+                    SELECT claim_id, kind, text, score, id, ROW_NUMBER() OVER (
                         PARTITION BY claim_id, kind ORDER BY id DESC) AS newest
                     FROM claim_examples WHERE claim_id IN ({marks}))
                 WHERE newest <= ? ORDER BY id""",  # noqa: S608 - only "?" marks are formatted in
@@ -98,7 +113,10 @@ async def texts_for_claims(db: Database, claim_ids: Iterable[int]) -> dict[int, 
         )
         for r in rows:
             out[r["claim_id"]][r["kind"]].append(r["text"])
-    return {cid: {k: tuple(v) for k, v in kinds.items()} for cid, kinds in out.items()}
+            if r["score"] is not None:
+                labels[r["claim_id"]].append((float(r["score"]), r["kind"] == POSITIVE))
+    return {cid: Learnt(tuple(kinds[POSITIVE]), tuple(kinds[NEGATIVE]), tuple(labels[cid]))
+            for cid, kinds in out.items()}
 
 
 async def remove_example(db: Database, claim_id: int, example_id: int, *,

@@ -133,14 +133,16 @@ async def decide_proposal(
     db: Database, guild_id: int, proposal_id: int, *, state: str, decided_by: str,
     apply: Callable[[ProposalRow, ClaimState], tuple[ClaimState, str]] | None = None,
     actor: str = "", unmatch: bool = False, audit: AuditEntry | None = None,
-    learn: str | None = None,
+    learn: str | None = None, match: bool = False, label: bool = False,
 ) -> Decided:
     """Record a decision; with `apply` (accept), write the claim's next state as a revision.
 
     `apply(proposal, current claim)` returns (new state, reason); it runs inside the
     transaction, on the claim as it is now, not as it was when the proposal was made.
     `learn` ("positive" | "negative") stores the proposal's evidence as an example of its
-    claim, in the same transaction, so a decision and what it taught cannot part.
+    claim, in the same transaction, so a decision and what it taught cannot part. `match`
+    (a "yes" to a match check) records the article as a match of the claim if it was not one;
+    `label` keeps the proposal's score with the example (a label for the claim's match bar).
     """
     if state not in DECIDED_STATES:
         raise ValueError(f"unknown decision state {state!r}")
@@ -175,13 +177,20 @@ async def decide_proposal(
             cur = await conn.execute("DELETE FROM matches WHERE article_id = ? AND claim_id = ?",
                                      (proposal.article_id, proposal.claim_id))
             unmatched = cur.rowcount > 0
+        if match and proposal.article_id is not None and proposal.claim_id is not None:
+            await conn.execute(
+                """INSERT INTO matches (article_id, claim_id, score, evidence, created_at)
+                   SELECT ?, id, ?, ?, ? FROM claims WHERE id = ?
+                   ON CONFLICT(article_id, claim_id) DO NOTHING""",
+                (proposal.article_id, proposal.score, proposal.evidence, to_db_time(utcnow()),
+                 proposal.claim_id))
         example_id = None
         if learn and proposal.claim_id is not None:
             cur = await conn.execute("SELECT 1 FROM claims WHERE id = ?", (proposal.claim_id,))
             if await cur.fetchone() is not None:
                 example_id = await add_example(conn, proposal.claim_id, learn, proposal.evidence,
                                                proposal_id=proposal.id, article_id=proposal.article_id,
-                                               actor=actor)
+                                               actor=actor, score=proposal.score if label else None)
         if audit:
             await write_audit(conn, audit)
     return Decided(proposal, before, after, rev, unmatched, example_id)

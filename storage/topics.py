@@ -17,7 +17,7 @@ import aiosqlite
 
 from bot.models import ClaimState, Status, TopicState
 from storage.db import Database, from_db_time, to_db_time, utcnow
-from storage.examples import NEGATIVE, POSITIVE, texts_for_claims
+from storage.examples import texts_for_claims
 
 CONFIG_ACTOR = "feeds.yaml"
 
@@ -193,13 +193,19 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
             "SELECT * FROM claims WHERE topic_id = ? AND retired_at IS NULL ORDER BY id", (t["id"],)
         )
         learnt = await texts_for_claims(db, (c["id"] for c in claim_rows))
+        asked = {r[0]: r[1] for r in await db.fetchall(
+            "SELECT claim_id, COUNT(*) FROM proposals WHERE topic_id = ? AND kind = 'match_check' "
+            "GROUP BY claim_id", (t["id"],))}
         held = await _held_before(db, [c["id"] for c in claim_rows])
         claims = []
         for c in claim_rows:
             state = _former(_claim_state(c), held.get(c["id"], ()))
+            if c["id"] in asked:
+                state = replace(state, asked=asked[c["id"]])
             if c["id"] in learnt:
-                state = replace(state, examples=learnt[c["id"]][POSITIVE],
-                                negatives=learnt[c["id"]][NEGATIVE])
+                taught = learnt[c["id"]]
+                state = replace(state, examples=taught.positive, negatives=taught.negative,
+                                labels=taught.labels)
             claims.append(state)
         state = TopicState(
             key=t["key"], title=t["title"],

@@ -3,14 +3,25 @@ before scoring with `why` scoring on demand, one state per article, poll results
 
 from __future__ import annotations
 
+import gc
+import importlib.util
+import itertools
 import json
+import random
+import re
+import threading
 from datetime import UTC, datetime
+
+import pytest
 
 import bot.pipeline as pipeline_module
 from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
 from bot.parse.items import item_digest, split_items, without_known_items
+from bot.pipeline import Pipeline
 from bot.service.browse import why
+from bot.settings import load_settings
+from bot.startup import settle_memory
 from storage import articles, feeds, outbox, topics
 from storage.db import Database
 from storage.feeds import PollRecord
@@ -174,3 +185,143 @@ async def test_a_changed_feed_parses_only_its_new_and_changed_items(db, server, 
     assert parsed_items == [2]  # the revised item and the new one, not the unchanged one
     assert report.new_articles == 1 and report.revised_articles == 1
     assert len(await articles.sightings(db, 1)) == 1
+
+
+def _reference_split(body: bytes) -> tuple[bytes, list[bytes], bytes] | None:
+    """split_items as first written (one lazy regex over the whole document): the faster
+    scanner must split every document exactly as this did."""
+    item = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))(?=[\s>])[^>]*>.*?</\1\s*>", re.DOTALL)
+    matches = list(item.finditer(body))
+    if not matches:
+        return None
+    for prev, cur in itertools.pairwise(matches):
+        if body[prev.end():cur.start()].strip():
+            return None
+    items = [m.group(0) for m in matches]
+    for raw, m in zip(items, matches, strict=True):
+        name = m.group(1)
+        if raw.count(b"<![CDATA[") != raw.count(b"]]>") or raw.count(b"<" + name) != 1:
+            return None
+    head, tail = body[:matches[0].start()], body[matches[-1].end():]
+    if item.search(tail) or b"<![CDATA[" in head:
+        return None
+    return head, items, tail
+
+
+def test_the_item_scanner_splits_exactly_as_the_regex_did():
+    pieces = [b"<item>", b"</item>", b"</item >", b"</item\n>", b"</itemx>", b"<itemx>", b"<item a='1'>",
+              b"<entry>", b"</entry>", b"<atom:entry>", b"</atom:entry>", b"<a:b:item>", b"<![CDATA[",
+              b"]]>", b"<title>t</title>", b"text ", b"\n", b"<!-- c -->", b"</item", b">", b"<",
+              b"<channel>", b"</channel>", b"<item\t>", b"</ item>"]
+    rng = random.Random(14)
+    split_some = 0
+    for _ in range(4000):
+        body = b"<rss>" + b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) + b"</rss>"
+        assert split_items(body) == _reference_split(body), body
+        split_some += split_items(body) is not None
+    assert split_some > 100  # the generator does reach documents that split
+    for doc in (rss(CONCLUDED, UNRELATED), rss(CONCLUDED, UNRELATED, NO_WIDGET, title="x")):
+        assert split_items(doc) == _reference_split(doc) is not None
+
+
+async def test_the_first_matcher_is_built_off_the_event_loop(db, server, fetcher, monkeypatch):
+    """Building a matcher loads word frequencies and compiles the topics (~0.25 s the first
+    time): on the event loop that was a stall for every other task (Discord's heartbeat)."""
+    built_on = []
+
+    class Recording(Matcher):
+        def __init__(self, *args, **kwargs):
+            built_on.append(threading.get_ident())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "Matcher", Recording)
+    server.route("/a", body=rss(CONCLUDED, UNRELATED))
+    await setup(db, server, "/a")
+    await make(db, fetcher).run_cycle(force=True)
+    assert built_on and threading.get_ident() not in built_on
+
+
+def test_settling_memory_freezes_without_a_full_collection():
+    """A full collection of the start-up heap was the longest stall of a cold start."""
+    generations = []
+
+    def seen(phase, info):
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
+    assert 2 not in generations
+
+
+def test_feedparser_is_not_asked_for_sax_drivers_that_are_not_installed():
+    """feedparser prefers drv_libxml2: where it is missing, every parse paid a failed import."""
+    import feedparser.api
+
+    from bot.parse import parse_feed
+
+    assert parse_feed(rss(CONCLUDED), feed_url="https://news.example/feed").entries
+    preferred = feedparser.api.PREFERRED_XML_PARSERS
+    assert all(importlib.util.find_spec(name) is not None for name in preferred)
+
+
+async def test_a_cycle_of_unchanged_feeds_does_no_parsing_and_one_queue_query(db, server, fetcher,
+                                                                             monkeypatch):
+    """All 304: no trip to the parse thread, and the queue is read once (at the start), not
+    after every batch that queued nothing."""
+    for n in range(3):
+        server.route(f"/f{n}", body=rss(UNRELATED, title=f"W{n}"), etag=f'"v{n}"')
+    await setup(db, server, *(f"/f{n}" for n in range(3)))
+    pipe = make(db, fetcher)
+    pipe.batch_feeds = 1
+    await pipe.run_cycle(force=True)
+    queries, parses = [], []
+    real_pending, real_parse = articles.pending_articles, pipeline_module._parse_all
+    monkeypatch.setattr(articles, "pending_articles",
+                        lambda *a, **k: queries.append(1) or real_pending(*a, **k))
+    monkeypatch.setattr(pipeline_module, "_parse_all", lambda *a: parses.append(1) or real_parse(*a))
+    report = await pipe.run_cycle(force=True)
+    assert report.not_modified == 3
+    assert queries == [1] and parses == []
+
+
+async def test_the_run_modes_freeze_the_heap_again_once_the_first_matcher_is_built(
+        db, server, fetcher, monkeypatch):
+    """The first matcher loads word lists (tracked lists the collector would scan every full
+    collection): with `settle`, the heap is frozen once after that build, not after later ones."""
+    frozen = []
+    monkeypatch.setattr(pipeline_module, "settle_memory", lambda: frozen.append(1))
+    server.route("/a", body=rss(CONCLUDED, UNRELATED), etag='"v1"')
+    await setup(db, server, "/a")
+    pipe = Pipeline(db, fetcher, thresholds=Thresholds(), guard=False, settle=True)
+    await pipe.run_cycle(force=True)
+    assert frozen == [1]
+    server.route("/a", body=rss(CONCLUDED, UNRELATED, NO_WIDGET), etag='"v2"')
+    await pipe.run_cycle(force=True)
+    assert frozen == [1]
+    await make(db, fetcher).run_cycle(force=True)  # tests and tools: no freezing by default
+    assert frozen == [1]
+
+
+async def test_the_imports_are_frozen_before_feeds_yaml_is_read(monkeypatch, tmp_path):
+    """Reading a large feeds.yaml sets off full collections; without the freeze they scanned
+    the whole import heap (60-100 ms of CPU each at 3,000 feeds) on the event loop."""
+    import bot.runner as runner
+
+    calls = []
+    monkeypatch.setattr(runner, "settle_memory", lambda: calls.append("freeze"))
+
+    def reading(path):
+        calls.append("config")
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(runner, "load_config", reading)
+    settings = load_settings({"DOSSIER_CONFIG": str(tmp_path / "feeds.yaml")}, dotenv=False)
+    with pytest.raises(RuntimeError, match="stop here"):
+        await runner.run(settings, once=True, fmt="jsonl", demo=False)
+    assert calls == ["freeze", "config"]

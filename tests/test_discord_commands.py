@@ -218,8 +218,10 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
         settings = Settings(db_path=tmp_path / "dossier.db", discord_token=TOKEN, admin_role=ADMIN_ROLE)
         async with Fetcher(allow_private=True) as fetcher:
             # The concluded review (score 100) is applied; the grown figure is proposed for review.
+            # questions about uncertain matches off: these tests count the change proposals
+            # (tests/test_learning_bars.py covers the questions)
             pipeline = Pipeline(db, fetcher, thresholds=Thresholds(low=20, high=90), guard=False,
-                                include_console_scope=False)
+                                include_console_scope=False, questions=False)
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db, pipeline=pipeline)
             async with (DiscordStandIn(guilds=[a.world.guild, b.world.guild], bot_user=app_user,
                                        token=TOKEN) as standin,

@@ -91,3 +91,38 @@ def test_fetch_error_kinds_are_a_small_fixed_set() -> None:
     assert error_kind("timed out after 30s") == "timeout" and error_kind("cannot resolve host x") == "dns"
     assert error_kind("blocked: 10.0.0.1 is a private address") == "blocked"
     assert error_kind("body exceeds 10 MB") == "too_large" and error_kind("anything else") == "other"
+
+
+async def test_a_scrape_during_the_cycle_observer_sees_the_cycle_whole_or_not_at_all(monkeypatch) -> None:
+    """The observer queries the database before touching any metric: a scrape while it waits
+    must not see the cycle counted without its updates (the run test saw that under load)."""
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    import bot.metrics as metrics_module
+    from storage.health import CycleRecord
+
+    metrics = metrics_module.Metrics()
+    seen = []
+
+    async def kinds(db, ids):
+        seen.append(metrics.registry.get_sample_value("dossier_cycles_total"))
+        return {"status_change": 2}
+
+    async def nothing(*args):
+        seen.append(metrics.registry.get_sample_value("dossier_cycles_total"))
+        return []
+
+    async def backlog(db):
+        return 0, 0
+
+    monkeypatch.setattr(metrics_module.metrics_store, "update_kinds", kinds)
+    monkeypatch.setattr(metrics_module.metrics_store, "fetch_errors_since", nothing)
+    monkeypatch.setattr(metrics_module.health_store, "outbox_backlog", backlog)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    record = CycleRecord(started_at=now, finished_at=now + timedelta(seconds=1), polled=2, failed=1,
+                         entries=3, updates=2)
+    await metrics.observe_cycle(None, record, SimpleNamespace(outbox_ids=[1, 2]))
+    assert seen == [0.0, 0.0]
+    assert metrics.registry.get_sample_value("dossier_cycles_total") == 1
+    assert metrics.registry.get_sample_value("dossier_updates_total", {"kind": "status_change"}) == 2

@@ -33,6 +33,7 @@ async def test_garbage_collections_are_timed():
         gc.collect()
     assert monitor.gc_collections[2] >= 1
     assert monitor.snapshot()["gc_max_ms"][2] > 0
+    assert monitor.snapshot()["gc_cpu_max_ms"][2] > 0
     assert monitor._on_gc not in gc.callbacks
 
 
@@ -91,3 +92,49 @@ async def test_a_stall_at_the_very_end_is_counted_when_stopping(sampler_ran):
     await monitor.stop()
     assert monitor.samples == 1
     assert monitor.worst >= 0.07
+
+
+async def test_a_computing_stall_is_busy_and_a_descheduled_one_is_not():
+    """Busy lag separates a long callback from a process the OS (other programs) kept waiting."""
+    computing = LoopLagMonitor(interval=0.01)
+    async with computing:
+        await asyncio.sleep(0.03)
+        end = time.thread_time() + 0.2
+        while time.thread_time() < end:  # a long CPU-bound callback on the loop
+            pass
+        await asyncio.sleep(0.03)
+    waiting = LoopLagMonitor(interval=0.01)
+    async with waiting:
+        await asyncio.sleep(0.03)
+        time.sleep(0.2)  # noqa: ASYNC251 - blocks without computing, as a descheduled process would
+        await asyncio.sleep(0.03)
+    assert computing.snapshot()["lag_busy_max_ms"] >= 150
+    assert waiting.snapshot()["lag_max_ms"] >= 150
+    assert waiting.snapshot()["lag_busy_max_ms"] < 50
+
+
+async def test_the_process_cpu_of_the_monitored_span_is_reported():
+    monitor = LoopLagMonitor(interval=0.01)
+    async with monitor:
+        end = time.process_time() + 0.1
+        while time.process_time() < end:
+            pass
+        await asyncio.sleep(0.2)  # waiting costs no CPU
+    stats = monitor.snapshot()
+    assert 0.1 <= stats["cpu_s"] < stats["duration_s"]
+
+
+@pytest.mark.parametrize("sampler_ran", [True, False])
+async def test_computing_right_after_start_or_before_stop_is_busy(sampler_ran):
+    """The loop's CPU is counted from `start()`, not from the sampler's first step: code that
+    computes right after start (reading feeds.yaml) is a busy stall too."""
+    monitor = LoopLagMonitor(interval=0.01)
+    monitor.start()
+    if sampler_ran:
+        await asyncio.sleep(0)
+    end = time.thread_time() + 0.15
+    while time.thread_time() < end:
+        pass
+    await asyncio.sleep(0.03)
+    await monitor.stop()
+    assert monitor.snapshot()["lag_busy_max_ms"] >= 100

@@ -59,6 +59,7 @@ VALUES: dict[ChangeKind, tuple[str | None, str | None]] = {
     ChangeKind.DETAIL_CHANGE: (STATEMENT, EVIDENCE),
     ChangeKind.NEW_DEVELOPMENT: (None, None),
     ChangeKind.ARTICLE_REVISED: ("Old headline", "New headline"),
+    ChangeKind.MATCH_CHECK: (None, None),
 }
 
 HOSTILE = (
@@ -441,7 +442,8 @@ def test_every_kind_renders_in_terminal(kind: ChangeKind) -> None:
     text = render_terminal(change)
     lines = text.splitlines()
     where = "microsoft-imod" if kind is ChangeKind.NEW_DEVELOPMENT else "microsoft-imod / review"
-    assert lines[0] == f"[{kind}] {where}  (score 87)"
+    asked = "  [question: about this claim?]" if kind is ChangeKind.MATCH_CHECK else ""
+    assert lines[0] == f"[{kind}] {where}  (score 87){asked}"
     assert lines[1] == f"The Guardian — {ARTICLE.title} — {ARTICLE.url} — 2025-09-25"
     for diff_line in change.diff.splitlines():
         assert diff_line in lines

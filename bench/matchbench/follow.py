@@ -58,6 +58,7 @@ class Decisions:
     rejected: list[review.ProposalView] = field(default_factory=list)
     unrelated: list[review.ProposalView] = field(default_factory=list)
     left: int = 0  # pending when the replay ended (the policy did not decide them)
+    questions_left: int = 0  # of which questions about uncertain matches (match_check)
 
 
 class Follower:
@@ -135,9 +136,17 @@ class Follower:
                     {"accept": self.decisions.accepted, "reject": self.decisions.rejected,
                      "unrelated": self.decisions.unrelated}[decision].append(proposal)
 
-    async def _pending_count(self) -> int:
+    async def _pending_count(self) -> tuple[int, int]:
+        """(proposals pending, of which match-check questions)."""
         async with await Database.open(self.db_path) as db:
-            return (await review.pending(db, CONSOLE_SCOPE, limit=1)).total
+            total, questions, offset = 0, 0, 0
+            while True:
+                page = await review.pending(db, CONSOLE_SCOPE, offset=offset, limit=50)
+                total = page.total
+                questions += sum(p.kind == "match_check" for p in page.proposals)
+                offset += len(page.proposals)
+                if not page.proposals or offset >= page.total:
+                    return total, questions
 
     def play(self, records: Sequence[dict[str, Any]], policy: AdminPolicy | None = None,
              per_snapshot: int = PER_SNAPSHOT) -> None:
@@ -147,7 +156,7 @@ class Follower:
             self.run_once()
             if policy is not None:
                 asyncio.run(self._decide(policy))
-        self.decisions.left = asyncio.run(self._pending_count())
+        self.decisions.left, self.decisions.questions_left = asyncio.run(self._pending_count())
 
     def read(self, reader: Callable[[Database], Any]) -> Any:
         """Run an async storage read against the database (after the runs)."""

@@ -51,6 +51,8 @@ class LearningResult:
     unrelated: int = 0
     seconds: float = 0.0
     decisions: list[str] = field(default_factory=list)  # "accept claim (article): evidence"
+    # second-half articles whose matched claims differ: "id: +claim (right|wrong) -claim (...)"
+    changed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         if not self.available:
@@ -59,7 +61,7 @@ class LearningResult:
         return {"available": True, "first_half": self.first_half, "second_half": self.second_half,
                 "accepted": self.accepted, "unrelated": self.unrelated,
                 "claim_before": self.before.as_dict(), "claim_after": self.after.as_dict(),
-                "decisions": self.decisions,
+                "decisions": self.decisions, "changed_articles": self.changed,
                 "seconds": round(self.seconds, 1)}
 
 
@@ -75,20 +77,45 @@ def learning_admin(follower: Follower, labels: dict[str, set[str]]) -> AdminPoli
     return decide
 
 
-def stored_claims(follower: Follower, story: Story, records: Sequence[dict[str, Any]]) -> Counts:
-    """Claim P/R/F1 over `records` from what the bot stored: each article's matched claims."""
+def stored_matches(follower: Follower, story: Story,
+                   records: Sequence[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each record's matched main-topic claims, as the bot stored them."""
 
-    async def read(db: Database) -> Counts:
+    async def read(db: Database) -> dict[str, set[str]]:
         topic = await topic_store.get_topic(db, CONSOLE_SCOPE, story.main_topic)
         key_of = {cid: key for key, cid in topic.claim_ids.items()}
-        counts = Counts()
+        out = {}
         for record in records:
             hit = await find_article(db, [follower.server.article_url(record["id"]), record["id"]])
             ids = await outcome_store.matched_claim_ids(db, hit.article_id) if hit else set()
-            counts.add({key_of[i] for i in ids if i in key_of}, set(record["expected"].get("claims") or ()))
-        return counts
+            out[record["id"]] = {key_of[i] for i in ids if i in key_of}
+        return out
 
     return follower.read(read)
+
+
+def counts_of(matched: dict[str, set[str]], records: Sequence[dict[str, Any]]) -> Counts:
+    """Claim P/R/F1 over `records` from each article's matched claims."""
+    counts = Counts()
+    for record in records:
+        counts.add(matched.get(record["id"], set()), set(record["expected"].get("claims") or ()))
+    return counts
+
+
+def changed_articles(before: dict[str, set[str]], after: dict[str, set[str]],
+                     records: Sequence[dict[str, Any]]) -> list[str]:
+    """The articles whose matches learning changed, each gained (+) or lost (-) claim marked
+    right or wrong against the labels: is a rise real or one lucky article?"""
+    out = []
+    for record in records:
+        rid, labels = record["id"], set(record["expected"].get("claims") or ())
+        old, new = before.get(rid, set()), after.get(rid, set())
+        if old == new:
+            continue
+        parts = [f"+{c} ({'right' if c in labels else 'wrong'})" for c in sorted(new - old)]
+        parts += [f"-{c} ({'wrong' if c in labels else 'right'})" for c in sorted(old - new)]
+        out.append(f"{rid}: {' '.join(parts)}")
+    return out
 
 
 async def _probe() -> bool:
@@ -109,15 +136,19 @@ def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
     with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as before:
         before.play(first)
         before.play(second)
-        result.before = stored_claims(before, story, second)
+        matched_before = stored_matches(before, story, second)
+        result.before = counts_of(matched_before, second)
     with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as after:
         after.play(first, learning_admin(after, labels))
         after.play(second)
-        result.after = stored_claims(after, story, second)
+        matched_after = stored_matches(after, story, second)
+        result.after = counts_of(matched_after, second)
+        result.changed = changed_articles(matched_before, matched_after, second)
         result.accepted, result.unrelated = len(after.decisions.accepted), len(after.decisions.unrelated)
         decided = (("accept", after.decisions.accepted), ("unrelated", after.decisions.unrelated))
         result.decisions = [
-            f"{verb} {p.claim_key} {p.kind} ({after.record_id(p.article_url)}): {p.evidence[:160]}"
+            f"{verb} {p.claim_key} {p.kind} at {p.score:g} ({after.record_id(p.article_url)}): "
+            f"{p.evidence[:160]}"
             for verb, group in decided for p in group
         ]
     result.available = True

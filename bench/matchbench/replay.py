@@ -94,9 +94,10 @@ class ReplayResult:
     claims: list[ClaimOutcome]
     accepted: list[str]  # "topic/claim kind -> value (article id)"
     rejected: list[str]
-    left_pending: int
+    left_pending: int  # change proposals the simulated admin left (questions not counted)
     updates: int
     seconds: float
+    questions_left: int = 0  # match-check questions left unanswered (the replay's admin answers none)
 
     @property
     def moved(self) -> list[ClaimOutcome]:
@@ -116,7 +117,7 @@ class ReplayResult:
             "proposals_accepted": len(self.accepted), "proposals_rejected": len(self.rejected),
             "proposals_accepted_not_on_their_article": sum(a.endswith("*") for a in self.accepted),
             "accepted": self.accepted, "rejected": self.rejected,
-            "proposals_left_pending": self.left_pending,
+            "proposals_left_pending": self.left_pending, "questions_left_pending": self.questions_left,
             "unmoved_claims": len(unmoved), "unmoved_left_alone": sum(c.right for c in unmoved),
             "false_assertions": [a for c in self.claims for a in c.false_assertions],
             "updates_printed": self.updates, "seconds": round(self.seconds, 1),
@@ -227,12 +228,13 @@ def replay(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
             return f"{p.topic_key}/{p.claim_key} {p.kind} -> {p.after} ({rid}){'' if own else ' *'}"
 
         decisions = follower.decisions
-        runs, updates = follower.runs, len(follower.updates)
+        runs = follower.runs
+        updates = sum(u.get("change") != "match_check" for u in follower.updates)  # questions are not updates
     claims = [judge(t, c, gold[(t, c)], histories[(t, c)]) for (t, c) in gold if (t, c) in histories]
     return ReplayResult(story.name, kind.label, len(ordered),
                         runs, claims, [described(p) for p in decisions.accepted],
-                        [described(p) for p in decisions.rejected], decisions.left,
-                        updates, time.perf_counter() - t0)
+                        [described(p) for p in decisions.rejected], decisions.left - decisions.questions_left,
+                        updates, time.perf_counter() - t0, decisions.questions_left)
 
 
 __all__ = ["FEED_KINDS", "FeedKind", "Gold", "ReplayResult", "gold_states", "judge", "replay", "snapshots"]

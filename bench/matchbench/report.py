@@ -71,7 +71,8 @@ def replay_block(result: ReplayResult, out: Out = print, *, verbose: bool = Fals
         f"({s['moved_right_without_admin']} without admin); admin workload: {s['proposals_accepted']} "
         f"proposals accepted ({s['proposals_accepted_not_on_their_article']} on a value their own article "
         f"is not labelled with); wrong proposals (rejected): {s['proposals_rejected']}; "
-        f"other proposals left pending: {s['proposals_left_pending']}")
+        f"other proposals left pending: {s['proposals_left_pending']} "
+        f"(and {s['questions_left_pending']} questions about uncertain matches)")
     out(f"    claims never moved left alone: {s['unmoved_left_alone']} of {s['unmoved_claims']}; "
         f"false assertions: {len(s['false_assertions'])}")
     for c in result.claims:
@@ -97,6 +98,11 @@ def learning_block(result: LearningResult, out: Out = print, *, verbose: bool = 
         f"({result.accepted} accepted, {result.unrelated} not related); claim F1 on the other "
         f"{result.second_half}: before {_counts(result.before)} -> after {_counts(result.after)} "
         f"({result.seconds:.1f} s)")
+    b, a = result.before, result.after
+    out(f"    TP/FP/FN before {b.tp}/{b.fp}/{b.fn}, after {a.tp}/{a.fp}/{a.fn}; "
+        f"articles changed: {len(result.changed)}")
+    for line in result.changed:
+        out(f"      {line}")
     if verbose:
         for line in result.decisions:
             out(f"      {line}")

@@ -60,6 +60,8 @@ def build_diff(change: Change) -> str:
         lines = _pair("", None, change.evidence or change.article.title)
     elif kind is ChangeKind.ARTICLE_REVISED:
         lines = _pair("", change.before, change.after)
+    elif kind is ChangeKind.MATCH_CHECK:  # a question: the sentence it is about
+        lines = _pair("", None, change.evidence or change.article.title)
     else:  # detail_change, and any kind added later: show the reworded claim
         lines = _wording(change)
     if not lines:

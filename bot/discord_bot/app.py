@@ -15,7 +15,9 @@ from bot.shutdown import GRACE_SECONDS, stop_on_signals
 from bot.startup import (
     make_fetcher,
     make_reader,
+    match_questions,
     semantic_scorer,
+    settle_memory,
     start_semantic,
     thresholds_for,
     with_initial_figures,
@@ -41,9 +43,11 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
-                                semantic=scorer, articles=reader, stop=stop)
+                                semantic=scorer, articles=reader, stop=stop, settle=True,
+                                questions=match_questions(settings, config))
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
                              pipeline=pipeline, run_once=once)
+            settle_memory()
             async with bot:
                 with stop_on_signals(stop):
                     await _run_until_stopped(bot, settings.discord_token, stop)

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
 from bot.match.gate import GateResult, word_set
+from bot.match.learnt import claim_bar
 from bot.match.normalise import fold
 from bot.match.scorer import (
     SCALE,
@@ -107,6 +108,9 @@ class Matcher:
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         self.window_scorers = tuple(WindowScorer(c) for c in self.compiled)
+        # each claim's match bar: `low`, moved by what review decisions taught (bot/match/learnt.py)
+        self.bars = tuple({c.key: claim_bar(c.labels, self.thresholds.low) for c in t.claims}
+                          for t in self.topics)
         vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
@@ -146,7 +150,8 @@ class Matcher:
         for ei, (sentences, n_title, concept_sets, gates) in enumerate(read):
             topics = zip(self.compiled, self.window_scorers, gates, strict=True)
             out.append([
-                self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)))
+                self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
+                                   self.bars[ti])
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
@@ -179,7 +184,8 @@ class Matcher:
 
     def _topic_result(self, ct: CompiledTopic, scorer: WindowScorer, gate: GateResult, sentences: list[str],
                       n_title: int, concept_sets: list[frozenset[str]],
-                      semantic: tuple[list[int], Sequence[Similarity]] | None = None) -> TopicResult:
+                      semantic: tuple[list[int], Sequence[Similarity]] | None = None,
+                      bars: dict[str, float] | None = None) -> TopicResult:
         low = self.thresholds.low
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
@@ -232,8 +238,10 @@ class Matcher:
         if semantic is not None:
             scores = _with_semantic(ct, scores, windows, *semantic, sentences)
         scores = _explained_elsewhere(scores, windows, low)
+        if bars and any(bar != low for bar in bars.values()):
+            scores = _with_learnt_bars(scores, bars, low)
         ranked = sorted(scores, key=lambda m: (-m.score, m.claim_key))
-        matches = tuple(m for m in ranked if m.score >= low and m.score > 0)
+        matches = tuple(m for m in ranked if m.score >= (bars or {}).get(m.claim_key, low) and m.score > 0)
         relevant = gate.passed and bool(matches or self._topical(ct, sentences, n_title))
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
@@ -292,6 +300,12 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         out.append(ClaimMatch(claim.key, score, evidence, features))
     out.extend(by_key.values())  # claims the semantic side did not report (none, normally)
     return out
+
+
+def _with_learnt_bars(scores: list[ClaimMatch], bars: dict[str, float], low: float) -> list[ClaimMatch]:
+    """Each claim whose bar review decisions moved shows it (`learnt_bar`, for `why`)."""
+    return [replace(m, features={**m.features, "learnt_bar": bars[m.claim_key]})
+            if bars.get(m.claim_key, low) != low else m for m in scores]
 
 
 def negative_factor(evidence: str, negatives: Sequence[str], wordings: Sequence[str]) -> tuple[float, float]:

@@ -29,6 +29,7 @@ import math
 import os
 import struct
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,13 +53,17 @@ MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 # first 128 pieces say what it is about. Costs are linear in tokens, so this bounds the worst
 # entry; embeddings of sentences up to 128 pieces are unchanged (docs/decisions.md).
 EMBED_TOKENS = 128
-BATCH = 32
 SENTENCE_CACHE = 5_000  # candidate sentences kept embedded (384 floats each: ~7.7 MB)
 # A learnt example is a sentence from the news, on the story's subject, so every sentence of the
 # story is fairly close to it; it counts as a wording of its claim only for sentences that say
 # the same thing (a near-paraphrase; all-MiniLM-L6-v2 cosine), not for the subject at large.
 EXAMPLE_SAME = 0.80
-BATCH_TOKENS = 1024  # rows x length per batch: bounds the attention matrices of long sentences
+RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every start (file_stamp)
+# One forward batch: at most this many word pieces (the dense layers' rows) and attention cells
+# (rows x longest^2): bounds the temporaries (see `pack`; ~17 MB at the peak), while batches stay
+# large enough for BLAS to run near its peak (1,024 / 131,072: the same CPU, twice the memory).
+PACK_PIECES = 512
+ATTENTION_CELLS = 65_536
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -334,28 +339,46 @@ class MiniLM:
             ))
         self.dim = self.position.shape[1]
 
-    def forward(self, ids: npt.NDArray[np.int64], mask: FloatArray) -> FloatArray:
-        """(batch, tokens) ids and 0/1 mask -> mean-pooled, L2-normalised (batch, dim)."""
-        batch, length = ids.shape
+    def forward(self, tokens: Sequence[Sequence[int]]) -> FloatArray:
+        """Token id lists (each [CLS] ... [SEP]) -> mean-pooled, L2-normalised (len(tokens), dim).
+
+        Packed, not padded: the dense layers (three quarters of the cost) run on the sentences'
+        token rows back to back, one BLAS call per layer, so no padding is ever multiplied;
+        only the attention, which mixes the tokens of one sentence, sees them padded to the
+        longest (its keys masked). Padding a batch of sentences sorted by length cost a third
+        more word pieces on a poll cycle's candidates (docs/decisions.md, "Semantic cost").
+        """
+        n = len(tokens)
         heads, head_dim, dim = self.heads, self.dim // self.heads, self.dim
-        # Token rows stay 2-D (batch * tokens, dim): each dense layer is then one BLAS call
-        # instead of one per sentence.
-        x = (self.word[ids] + self.position[:length] + self.token_type0).reshape(-1, dim)
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=n)
+        total, length = int(lengths.sum()), int(lengths.max())
+        ids = np.fromiter((i for t in tokens for i in t), dtype=np.int64, count=total)
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        positions = np.arange(total) - np.repeat(starts, lengths)
+        real = np.arange(length)[None, :] < lengths[:, None]  # (n, length): which cells hold a token
+        # token row of each cell of the padded layout; padding cells read an all-zero row (`total`)
+        cells = np.full((n, length), total, dtype=np.int64)
+        cells[real] = np.arange(total)
+        bias = np.where(real, np.float32(0.0), np.finfo(np.float32).min).astype(np.float32)[:, None, None, :]
+        x = self.word[ids] + self.position[positions] + self.token_type0  # (total, dim)
         x = _layer_norm(x, *self.emb_ln, self.eps)
-        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padding gets no attention
         scale = np.float32(1.0 / math.sqrt(head_dim))
+        qkv = np.zeros((total + 1, 3 * dim), dtype=np.float32)  # its last row stays 0: padding
         for layer in self.layers:
-            qkv = x @ layer.qkv_w  # (b*t, 3*dim); biases added in place: no extra array per layer
-            qkv += layer.qkv_b
-            qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, t, head_dim)
+            np.matmul(x, layer.qkv_w, out=qkv[:total])
+            qkv[:total] += layer.qkv_b
+            grouped = qkv[cells].reshape(n, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = grouped[0], grouped[1], grouped[2]  # (n, heads, length, head_dim)
             scores = q @ k.transpose(0, 1, 3, 2)
             scores *= scale
             scores += bias
             scores -= scores.max(-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            attended = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, dim) @ layer.out_w
+            context = (scores @ v).transpose(0, 2, 1, 3)[real]  # (total, heads, head_dim), x's row order
+            del scores, grouped, q, k, v
+            attended = context.reshape(total, dim) @ layer.out_w
             attended += layer.out_b
             attended += x
             x = _layer_norm(attended, layer.ln1_w, layer.ln1_b, self.eps)
@@ -365,18 +388,44 @@ class MiniLM:
             out += layer.down_b
             out += x
             x = _layer_norm(out, layer.ln2_w, layer.ln2_b, self.eps)
-        x = x.reshape(batch, length, dim)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        pooled = np.add.reduceat(x, starts, axis=0) / lengths[:, None].astype(np.float32)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return (pooled / norms).astype(np.float32)
 
 
-_LOADED: dict[Path, tuple[MiniLM, str | None]] = {}  # one model per directory per process
+_LOADED: dict[Path, tuple[MiniLM, str | None, str | None]] = {}  # one model per directory per process
 _LOAD_LOCK = threading.Lock()
 
 
-def _load(model_dir: Path, *, verify_package: bool) -> tuple[MiniLM, str | None]:
-    """Read (once per process) and check the model in `model_dir`; (model, sha256 of the weights)."""
+def file_stamp(path: Path) -> dict[str, int | str]:
+    """What identifies a file's current bytes without reading them: its path, inode, size and
+    change times. `ctime` cannot be set back from user space (any write or `touch -d` moves it),
+    so an unchanged stamp means the file was not rewritten since it was hashed."""
+    st = path.stat()
+    return {"path": str(path.resolve()), "ino": st.st_ino, "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns}
+
+
+def remembered_sha256(weights: Path, verified: str | None) -> str | None:
+    """The sha256 recorded in `verified` (a `weights_stamp` JSON from an earlier start) when it
+    still describes `weights` exactly; None (hash the file again) otherwise or when unreadable."""
+    if not verified:
+        return None
+    try:
+        stamp = json.loads(verified)
+        digest = stamp.pop("sha256")
+        if stamp != file_stamp(weights) or not isinstance(digest, str) or len(digest) != 64:
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError, OSError):
+        return None
+    return digest
+
+
+def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
+          ) -> tuple[MiniLM, str | None, str | None]:
+    """Read (once per process) and check the model in `model_dir`: (model, sha256 of the
+    weights, their stamp as JSON). `verified`: a stamp from an earlier start; while the weights
+    file is unchanged its sha256 is taken from there instead of hashing 91 MB (~0.15 s)."""
     key = model_dir.resolve()
     with _LOAD_LOCK:
         if key in _LOADED:
@@ -386,15 +435,20 @@ def _load(model_dir: Path, *, verify_package: bool) -> tuple[MiniLM, str | None]
             if not needed.is_file():
                 raise ModelUnavailableError(f"{needed} is missing")
         try:
-            digest = sha256_of(weights)
+            stamp = file_stamp(weights)
+            digest = remembered_sha256(weights, verified) or sha256_of(weights)
             if verify_package and digest != KNOWN_WEIGHTS_SHA256:
                 raise ModelUnavailableError(
                     f"{weights}: sha256 {digest} is not the published all-MiniLM-L6-v2 weights")
             model = MiniLM(model_dir)
         except (OSError, ValueError, KeyError, IndexError) as exc:
             raise ModelUnavailableError(f"{model_dir}: cannot read the model: {exc}") from exc
-        _LOADED[key] = (model, digest)
-        return model, digest
+        # a file written in the last seconds could be written again within the clock's
+        # granularity without its times moving ("racy" as git calls it): not remembered then
+        settled = time.time_ns() - int(stamp["mtime_ns"]) > RACY_NS
+        remembered = json.dumps({**stamp, "sha256": digest}, sort_keys=True) if settled else None
+        _LOADED[key] = (model, digest, remembered)
+        return _LOADED[key]
 
 
 class Embedder:
@@ -412,50 +466,68 @@ class Embedder:
         self._model: MiniLM | None = None
         self.source: str | None = None  # where the model was loaded from, for logs and health
         self.weights_sha256: str | None = None
+        # the weights file's stamp and sha256 (JSON, see `file_stamp`): given before loading
+        # (`verified`, kept by the caller from an earlier start) it spares the hashing
+        self.verified: str | None = None
+        self.weights_stamp: str | None = None
 
     def load(self) -> MiniLM:
         """The model, loading it on first use; raises ModelUnavailableError with the reason."""
         if self._model is None:
             explicit = self._model_dir is not None or bool((os.environ.get(MODEL_ENV) or "").strip())
             model_dir = self._model_dir or default_model_dir()
-            model, digest = _load(model_dir, verify_package=not explicit)
-            self.source, self.weights_sha256 = str(model_dir), digest
+            model, digest, stamp = _load(model_dir, verify_package=not explicit, verified=self.verified)
+            self.source, self.weights_sha256, self.weights_stamp = str(model_dir), digest, stamp
             self._model = model
         return self._model
+
+    @property
+    def model_key(self) -> str:
+        """What an embedding depends on besides its text: the weights and the token limit.
+        Persisted embeddings (storage/wording_vectors.py) are keyed by it."""
+        model = self.load()
+        return f"{self.weights_sha256}:{model.max_tokens}:{model.dim}"
 
     @property
     def dim(self) -> int:
         return self.load().dim
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = BATCH) -> FloatArray:
+    def encode(self, texts: Sequence[str]) -> FloatArray:
         """Unit-length embeddings, one row per text (same order); cosine = dot product."""
         model = self.load()
         out = np.zeros((len(texts), model.dim), dtype=np.float32)
         if not texts:
             return out
         tokens = [model.tokenizer.encode(t, model.max_tokens) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-
-        def _longest(start: int, size: int) -> int:
-            return len(tokens[order[min(start + size, len(order)) - 1]])
-
         with _one_blas_thread():
-            start = 0
-            while start < len(order):
-                # sorted by length: the batch's last row is its longest
-                size = batch_size
-                while size > 1 and size * _longest(start, size) > BATCH_TOKENS:
-                    size //= 2
-                rows = order[start:start + size]
-                start += size
-                length = len(tokens[rows[-1]])
-                ids = np.zeros((len(rows), length), dtype=np.int64)
-                mask = np.zeros((len(rows), length), dtype=np.float32)
-                for r, i in enumerate(rows):
-                    ids[r, : len(tokens[i])] = tokens[i]
-                    mask[r, : len(tokens[i])] = 1.0
-                out[rows] = model.forward(ids, mask)
+            for rows in pack(tokens):
+                out[rows] = model.forward([tokens[i] for i in rows])
         return out
+
+
+def pack(tokens: Sequence[Sequence[int]], *, pieces: int = PACK_PIECES,
+         cells: int = ATTENTION_CELLS) -> list[list[int]]:
+    """Batches of text indices for `MiniLM.forward`, shortest texts first.
+
+    A batch holds at most `pieces` word pieces (its dense layers' rows: bounds their
+    temporaries, ~3 MB for the widest at 512) and at most `cells` attention cells
+    (rows x longest^2 per head: ~3 MB of scores at 65,536). Sorted by length, each batch's
+    texts are of similar length, so the attention's padding stays small.
+    """
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    size = 0
+    for i in order:
+        n = len(tokens[i])
+        if batch and (size + n > pieces or (len(batch) + 1) * n * n > cells):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(i)
+        size += n
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 _DEFAULT: Embedder | None = None
@@ -484,11 +556,25 @@ class ClaimEmbeddings:
     is bounded; when full it is cleared (a cheap re-embed of a few hundred short texts).
     """
 
-    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000, track_fresh: bool = False) -> None:
         self.embedder = embedder
         self.max_entries = max_entries
+        self.track_fresh = track_fresh  # keep what was computed for `take_fresh` (to persist it)
         self._cache: dict[str, FloatArray] = {}
+        self._fresh: dict[str, FloatArray] = {}  # embedded here since the last `take_fresh`
         self._lock = threading.Lock()
+
+    def preload(self, vectors: Mapping[str, FloatArray]) -> None:
+        """Embeddings computed earlier (another process, the same model): used as if computed here."""
+        with self._lock:
+            room = max(0, self.max_entries - len(self._cache))
+            self._cache.update(list(vectors.items())[:room])
+
+    def take_fresh(self) -> dict[str, FloatArray]:
+        """The embeddings computed since the last call (for the caller to persist)."""
+        with self._lock:
+            fresh, self._fresh = self._fresh, {}
+        return fresh
 
     def get(self, texts: Sequence[str]) -> FloatArray:
         """(len(texts), dim) embeddings, computing only the ones not cached."""
@@ -500,6 +586,8 @@ class ClaimEmbeddings:
                 if len(self._cache) + len(missing) > self.max_entries:
                     self._cache.clear()
                 self._cache.update(zip(missing, fresh, strict=True))
+                if self.track_fresh:
+                    self._fresh.update(zip(missing, fresh, strict=True))
                 found = {t: self._cache[t] for t in texts if t in self._cache}
             found.update(zip(missing, fresh, strict=True))
         else:
@@ -599,7 +687,7 @@ class SemanticScorer:
     def __init__(self, *, enabled: bool = True, embedder: Embedder | None = None) -> None:
         self.enabled = enabled
         self.embedder = embedder or Embedder()
-        self.claims = ClaimEmbeddings(self.embedder)
+        self.claims = ClaimEmbeddings(self.embedder, track_fresh=True)  # persisted (fresh_wordings)
         # Candidate sentences too: syndicated copies of a story and re-polled revisions repeat them.
         self.sentences = ClaimEmbeddings(self.embedder, max_entries=SENTENCE_CACHE)
         self._error: str | None = None
@@ -620,6 +708,27 @@ class SemanticScorer:
                     self._error = str(exc)
                     log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
         return self._error is None
+
+    def preload_wordings(self, stored: Mapping[str, bytes]) -> int:
+        """Claim-wording embeddings persisted by an earlier start (storage/wording_vectors.py),
+        as raw float32 bytes: the ones of the right size, finite and of unit length go into the
+        cache (how many is returned); a damaged row is skipped and simply embedded again."""
+        if not self.available():
+            return 0
+        dim = self.embedder.dim
+        good: dict[str, FloatArray] = {}
+        for text, blob in stored.items():
+            if len(blob) != 4 * dim:
+                continue
+            vector = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+            if np.isfinite(vector).all() and abs(float(vector @ vector) - 1.0) < 1e-3:
+                good[text] = vector
+        self.claims.preload(good)
+        return len(good)
+
+    def fresh_wordings(self) -> dict[str, bytes]:
+        """Claim-wording embeddings computed since the last call, as float32 bytes to persist."""
+        return {text: np.asarray(v, dtype="<f4").tobytes() for text, v in self.claims.take_fresh().items()}
 
     @property
     def status(self) -> str:

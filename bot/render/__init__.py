@@ -12,6 +12,7 @@ KIND_LABELS: dict[str, str] = {
     "detail_change": "Detail change",
     "new_development": "New development",
     "article_revised": "Article revised",
+    "match_check": "About this claim?",
 }
 
 

@@ -36,6 +36,8 @@ URL_LIMIT = 2048
 EMPTY = "\u200b"  # Discord rejects empty field names/values; this shows as blank
 FENCE = "```"
 PROPOSED_NOTE = "*Proposed: confidence too low to apply, awaiting review.*"
+QUESTION_NOTE = ("*Question: is this article about the claim? Accept = yes, Not related = no "
+                 "(either answer teaches the matcher); Reject = skip.*")
 
 COLORS: dict[ChangeKind, int] = {
     ChangeKind.STATUS_CHANGE: 0xE67E22,  # orange: the claim's standing moved
@@ -44,6 +46,7 @@ COLORS: dict[ChangeKind, int] = {
     ChangeKind.DETAIL_CHANGE: 0x9B59B6,  # purple
     ChangeKind.NEW_DEVELOPMENT: 0xF1C40F,  # yellow: not tied to a claim yet
     ChangeKind.ARTICLE_REVISED: 0x95A5A6,  # grey: a source edited itself
+    ChangeKind.MATCH_CHECK: 0x1ABC9C,  # teal: a question to the admins, not news
 }
 DEFAULT_COLOR = 0x5865F2
 
@@ -129,7 +132,8 @@ def render_embed(change: Change) -> dict[str, Any]:
     title = clean(f"{kind_label(kind)}: {article.title or '(untitled)'}", TITLE_LIMIT)
     proposed = not change.confident and kind not in _UNAPPLIED
     block = _diff_block(change.diff or build_diff(change), 3000)  # room left for the fields
-    description = f"{PROPOSED_NOTE}\n{block}" if proposed else block
+    note = QUESTION_NOTE if kind is ChangeKind.MATCH_CHECK else PROPOSED_NOTE
+    description = f"{note}\n{block}" if proposed else block
 
     fields = [_field("Topic", f"{clean(change.topic_title, 200)} ({clean(change.topic_key, 100)})",
                      inline=True)]

@@ -79,7 +79,9 @@ def render_terminal(change: Change, *, color: bool = False) -> str:
     if change.claim_key:
         where += " / " + safe(change.claim_key, 80)
     header = f"[{safe(str(change.kind), 40)}] {where}  (score {_score(change.score)})"
-    if not change.confident and change.kind not in _UNAPPLIED:
+    if change.kind is ChangeKind.MATCH_CHECK:
+        header += "  [question: about this claim?]"
+    elif not change.confident and change.kind not in _UNAPPLIED:
         header += "  [proposed]"
     article = change.article
     parts = [safe(article.source, 80) or "unknown source", safe(article.title, 300) or "(untitled)"]

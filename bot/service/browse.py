@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from bot.match import Matcher, Thresholds
 from bot.match.combine import SemanticSide
 from bot.match.explain import explain
+from bot.match.learnt import claim_bar
 from bot.models import Status
 from bot.service.errors import InvalidInputError, NotFoundError, shown
 from storage import article_pages, articles, claims_admin, examples, guilds, topics
@@ -109,6 +110,7 @@ class LearntExample:
     proposal_id: int | None
     actor: str  # admin:<user id>
     created_at: datetime | None
+    score: float | None = None  # the claim's score when an admin answered a match check (a label)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,9 @@ class ClaimDetail:
     revisions: list[Revision]  # the last N, oldest first
     total_revisions: int
     examples: list[LearntExample] = field(default_factory=list)  # learnt from reviews, oldest first
+    # the score this claim needs to match: the server's `low`, moved by answers to match checks
+    bar: float | None = None
+    low: float | None = None
 
 
 @dataclass(frozen=True)
@@ -354,24 +359,27 @@ def _revisions(history: list[topics.ClaimRevision]) -> list[Revision]:
 
 
 async def claim_detail(db: Database, guild_id: int, topic_key: str, claim_key: str, *,
-                       last: int = 5) -> ClaimDetail:
+                       last: int = 5, default_low: float = DEFAULT_LOW) -> ClaimDetail:
     """A claim with its last `last` revisions; retired claims can still be looked at."""
     c = await require_claim(db, guild_id, topic_key, claim_key, active=False)
     revisions = _revisions(await topics.claim_history(db, c.id))
+    learnt = await learnt_examples(db, c.id)
+    low, _ = await thresholds(db, guild_id, default_low=default_low)
+    bar = claim_bar(((e.score, e.kind == examples.POSITIVE) for e in learnt if e.score is not None), low)
     s = c.state
     return ClaimDetail(
         topic_key=c.topic_key, topic_title=c.topic_title, key=s.key, statement=s.statement,
         status=s.status, aliases=s.aliases, figures=s.figures, sources=s.sources,
         retired_at=c.retired_at, merged_into=c.merged_into_key, last_change_at=c.last_change_at,
         revisions=revisions[-_limit(last, 5):], total_revisions=len(revisions),
-        examples=await learnt_examples(db, c.id),
+        examples=learnt, bar=bar, low=low,
     )
 
 
 def learnt_example(e: examples.ExampleRow) -> LearntExample:
     return LearntExample(id=e.id, kind=e.kind, text=e.text, article_url=e.article_url,
                          article_title=e.article_title, proposal_id=e.proposal_id, actor=e.actor,
-                         created_at=e.created_at)
+                         created_at=e.created_at, score=e.score)
 
 
 async def learnt_examples(db: Database, claim_id: int) -> list[LearntExample]:

@@ -28,6 +28,13 @@ from storage.outcomes import nonce_for
 from storage.review import AlreadyDecidedError, ClaimUnavailableError, ProposalNotFoundError, ProposalRow
 
 DECISIONS = {"accept": "accepted", "reject": "rejected", "unrelated": "unrelated"}
+# A match check (ChangeKind.MATCH_CHECK) is a question, not a change: accept = "yes, it is about
+# the claim" (the article becomes a match, nothing is applied or posted), "not related" = no;
+# either answer is a label for the claim's match bar (bot/match/learnt.py). Reject = skip.
+# Only questions are labels for the bar: a change proposal is decided on its change (a status
+# accepted at 94 says nothing about where the bar lies; "not related" to a proposed source may
+# mean the change belongs to another claim), and with their decisions counted, the bars moved
+# by the simulated admin lowered story3's second-half claim F1 (docs/decisions.md).
 # What each decision teaches the matcher about the proposal's claim (storage/examples.py):
 # accepted evidence is another wording of the claim; "not related" evidence is a negative
 # example. A rejection says the proposed value was wrong, not that the article is off-topic,
@@ -163,12 +170,13 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
     what = f"{seen.topic_key}/{seen.claim_key or '-'} {seen.kind}: {seen.before or '(none)'} -> " \
            f"{seen.after or '(none)'}"
     audit = AuditEntry(guild_id, actor_id, actor_name, f"review.{decision}", f"proposal #{seen.id}", what)
+    question = seen.kind == ChangeKind.MATCH_CHECK.value  # "is this about the claim?"
     try:
         result = await review_store.decide_proposal(
             db, guild_id, int(proposal_id), state=state, decided_by=f"{actor_name} ({actor_id})",
-            apply=_accept(actor_name) if decision == "accept" else None,
+            apply=_accept(actor_name) if decision == "accept" and not question else None,
             actor=f"admin:{actor_id}", unmatch=decision == "unrelated", audit=audit,
-            learn=LEARNS.get(decision),
+            learn=LEARNS.get(decision), match=question and decision == "accept", label=question,
         )
     except ProposalNotFoundError:
         raise NotFoundError(
@@ -183,7 +191,7 @@ async def decide(db: Database, guild_id: int, proposal_id: int, decision: str, *
             "Reject it or mark it unrelated."
         ) from None
     p = result.proposal
-    if decision == "accept":
+    if decision == "accept" and not question:
         await _post_accepted(db, guild_id, p, actor_name)
     return DecisionOutcome(
         proposal_id=p.id, decision=decision, state=state, topic_key=p.topic_key,

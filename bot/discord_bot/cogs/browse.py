@@ -84,7 +84,8 @@ class Browse(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices, claim=claim_choices)
     async def claim(self, interaction: discord.Interaction, topic: str, claim: str,
                     public: bool = False) -> None:
-        detail = await browse.claim_detail(self.bot.db, guild_id(interaction), topic, claim)
+        detail = await browse.claim_detail(self.bot.db, guild_id(interaction), topic, claim,
+                                           default_low=default_thresholds(self.bot).low)
         await send_pages(interaction, [fmt.claim_embed(detail)], ephemeral=not public)
 
     @app_commands.command(name="history", description="Every revision of a claim, with what changed")

@@ -139,6 +139,11 @@ def claim_embed(detail: ClaimDetail) -> discord.Embed:
     if detail.examples:
         fields.append({"name": f"Learnt from reviews ({len(detail.examples)})",
                        "value": learnt_text(detail.examples), "inline": False})
+    answers = sum(e.score is not None for e in detail.examples)
+    if answers and detail.bar is not None and detail.low is not None:
+        fields.append({"name": "Match bar", "value": f"{detail.bar:g} (this server's is {detail.low:g}; "
+                       f"learnt from {answers} answer{'s' if answers != 1 else ''} to match checks)",
+                       "inline": False})
     if detail.retired_at is not None:
         merged = f", merged into **{clean(detail.merged_into, 60)}**" if detail.merged_into else ""
         fields.append({"name": "Retired", "value": f"{when(detail.retired_at)}{merged}", "inline": False})
@@ -165,7 +170,8 @@ def learnt_text(examples: Sequence[LearntExample], *, limit: int = 1000) -> str:
     lines = []
     for e in reversed(list(examples)):
         icon = "✅" if e.kind == "positive" else "🚫"
-        lines.append(f"`#{e.id}` {icon} {clean(e.text, 160)}")
+        at = f" (at {e.score:g})" if e.score is not None else ""
+        lines.append(f"`#{e.id}` {icon}{at} {clean(e.text, 160)}")
     out, used = [], 0
     for i, line in enumerate(lines):
         if used + len(line) + 1 > limit - 40:

@@ -56,6 +56,8 @@ def features_text(features: dict[str, float | str]) -> str:
         parts.append(f"penalties ×{_num(f['penalty']):.2g}")
     if f.get("explained_by"):
         parts.append(f"better explained by {clean(str(f['explained_by']), 60)} ×{EXPLAINED_FACTOR:g}")
+    if "learnt_bar" in f:  # answers to match checks moved this claim's bar (bot/match/learnt.py)
+        parts.append(f"this claim's learnt bar {_num(f['learnt_bar']):g}")
     if "score_before_gate" in f:
         parts.append(f"{_num(f['score_before_gate']):.1f} before the keyword gate")
     return clean(" · ".join(parts), 300)
