@@ -68,7 +68,7 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 batch_feeds=settings.batch_feeds, semantic=scorer,
                                 articles=reader, stop=stop, settle=True,
-                                questions=match_questions(settings, config))
+                                questions=match_questions(settings, config, console=True))
             settle_memory()
             with stop_on_signals(stop):
                 return await _console_loop(db, pipeline, sink, once=once, stop=stop)
@@ -123,7 +123,8 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
             async with Fetcher(allow_private=True) as fetcher, \
                     make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                    semantic=scorer, articles=reader)
+                                    semantic=scorer, articles=reader,
+                                    questions=match_questions(settings, config, console=True))
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)

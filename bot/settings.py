@@ -36,7 +36,9 @@ class Settings:
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
     article_short_chars: int = 1500  # a summary shorter than this gets its article page read
-    match_questions: bool = True  # DOSSIER_MATCH_QUESTIONS=off: never ask admins about uncertain matches
+    # DOSSIER_MATCH_QUESTIONS: on/off; unset = ask on Discord (admins answer in the review queue),
+    # not in console mode (nobody there can answer, and JSON-lines consumers expect updates only)
+    match_questions: bool | None = None
 
     @property
     def console_mode(self) -> bool:
@@ -158,5 +160,6 @@ def load_settings(
         semantic=_switch(env, "DOSSIER_SEMANTIC", True),
         semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
         article_short_chars=short,
-        match_questions=_switch(env, "DOSSIER_MATCH_QUESTIONS", True),
+        match_questions=(_switch(env, "DOSSIER_MATCH_QUESTIONS", True)
+                         if (env.get("DOSSIER_MATCH_QUESTIONS") or "").strip() else None),
     )

@@ -63,9 +63,15 @@ def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
                       model_dir=settings.semantic_model)
 
 
-def match_questions(settings: Settings, config: Config) -> bool:
-    """On unless DOSSIER_MATCH_QUESTIONS=off or feeds.yaml `matching: {questions: off}`."""
-    return settings.match_questions and config.matching.questions is not False
+def match_questions(settings: Settings, config: Config, *, console: bool = False) -> bool:
+    """Ask admins about uncertain matches? off wins (DOSSIER_MATCH_QUESTIONS=off or feeds.yaml
+    `matching: {questions: off}`), then an explicit on; unset, ask on Discord only: the console
+    has no review queue to answer in, and its JSON lines stay updates only (a stable interface)."""
+    if settings.match_questions is False or config.matching.questions is False:
+        return False
+    if settings.match_questions or config.matching.questions:
+        return True
+    return not console
 
 
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:

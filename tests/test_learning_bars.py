@@ -200,6 +200,12 @@ def test_questions_can_be_turned_off_by_setting_or_feeds_yaml(tmp_path):
     assert match_questions(on, plain) and not match_questions(off, plain)
     assert not match_questions(on, parse_config({"matching": {"questions": "off"}}, path))
     assert match_questions(on, parse_config({"matching": {"questions": "on"}}, path))
+    # unset: Discord asks, the console does not (no review queue there; JSON lines stay updates)
+    assert not match_questions(on, plain, console=True)
+    asked = load_settings({"DOSSIER_MATCH_QUESTIONS": "on"}, dotenv=False)
+    assert match_questions(asked, plain, console=True)
+    assert match_questions(on, parse_config({"matching": {"questions": "on"}}, path), console=True)
+    assert not match_questions(asked, parse_config({"matching": {"questions": "off"}}, path), console=True)
     with pytest.raises(ConfigError, match=r"matching\.questions: must be on or off"):
         parse_config({"matching": {"questions": "sometimes"}}, path)
 

@@ -133,6 +133,8 @@ def simulate(story: Story, kind: FeedKind = FEED_KINDS["full"], *,
     result = LearningResult(story.name, available=False, first_half=len(first), second_half=len(second))
     if not asyncio.run(_probe()):
         return result
+    # the simulated admin answers the bot's questions too: ask them in console mode as well
+    env = {"DOSSIER_MATCH_QUESTIONS": "on", **(env or {})}
     with Follower(story, full=kind.full, pages=kind.pages(story) if kind.pages else None, env=env) as before:
         before.play(first)
         before.play(second)
