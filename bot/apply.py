@@ -9,7 +9,9 @@ from bot.models import Change, ChangeKind, ClaimState, Status
 
 
 def apply_change(claim: ClaimState, change: Change) -> ClaimState:
-    """The claim after accepting `change`: new status or figure, and the article as a source."""
+    """The claim after accepting `change`: new status or figure, and the article as a source.
+    A figure replaced joins the claim's former figures, as reloading it from its revisions would
+    (storage.topics): the next article of the same cycle is read against both."""
     status = claim.status
     figures = list(claim.figures)
     if change.kind is ChangeKind.STATUS_CHANGE and change.after:
@@ -25,7 +27,10 @@ def apply_change(claim: ClaimState, change: Change) -> ClaimState:
     outlet = change.article.source
     if outlet and outlet not in sources:
         sources.append(outlet)
-    return replace(claim, status=status, figures=tuple(figures), sources=tuple(sources))
+    former_figures = tuple(
+        f for f in dict.fromkeys((*claim.former_figures, *claim.figures)) if f not in figures)
+    return replace(claim, status=status, figures=tuple(figures), sources=tuple(sources),
+                   former_figures=former_figures)
 
 
 def describe(change: Change) -> str:

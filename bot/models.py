@@ -79,6 +79,9 @@ class ClaimState:
     # about the claim). They move the claim's own match bar (bot/match/learnt.py).
     labels: tuple[tuple[float, bool], ...] = ()
     asked: int = 0  # questions about this claim put in the review queue so far, answered or not
+    # Figures the claim held before its current ones (from its revisions, storage/topics.py):
+    # a later article restating one of them tells history, not news (bot.match.changes).
+    former_figures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,9 +196,10 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
         asked = {r[0]: r[1] for r in await db.fetchall(
             "SELECT claim_id, COUNT(*) FROM proposals WHERE topic_id = ? AND kind = 'match_check' "
             "GROUP BY claim_id", (t["id"],))}
+        held = await _held_before(db, [c["id"] for c in claim_rows])
         claims = []
         for c in claim_rows:
-            state = _claim_state(c)
+            state = _former(_claim_state(c), held.get(c["id"], ()))
             if c["id"] in asked:
                 state = replace(state, asked=asked[c["id"]])
             if c["id"] in learnt:
@@ -218,6 +219,32 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
             updated_at=from_db_time(t["updated_at"]),
         ))
     return out
+
+
+async def _held_before(db: Database, claim_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """claim id -> the figure lists (JSON) its revisions recorded, oldest first, each once: one
+    query for a topic's claims."""
+    if not claim_ids:
+        return {}
+    marks = ",".join("?" * len(claim_ids))
+    rows = await db.fetchall(
+        f"""SELECT claim_id, figures, MIN(rev) AS first FROM claim_revisions
+            WHERE claim_id IN ({marks}) GROUP BY claim_id, figures
+            ORDER BY claim_id, first""",  # noqa: S608 - placeholders only
+        tuple(claim_ids),
+    )
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["claim_id"], []).append(r["figures"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _former(state: ClaimState, figure_lists: Sequence[str]) -> ClaimState:
+    """The claim with the figures its revisions held that it no longer holds (what
+    bot.apply.apply_change keeps within a cycle)."""
+    figures = dict.fromkeys(f for js in figure_lists for f in json.loads(js))
+    former = tuple(f for f in figures if f not in state.figures)
+    return replace(state, former_figures=former) if former else state
 
 
 async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:

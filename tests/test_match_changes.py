@@ -3,6 +3,8 @@ to, what a claim without a figure may be given, figures quoted as the article wr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.apply import apply_change
 from bot.match import Matcher, Thresholds, detect_changes
 from bot.match.figures import parse_figure_text, parse_figures
@@ -232,3 +234,85 @@ def test_a_figure_tenfold_off_a_claims_own_goes_to_the_claim_without_one_on_a_ti
     assert {m.claim_key for m in result.matches} == {"recall-cost", "sector-cost"}
     got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
     assert got == [("recall-cost", "$30 million")]
+
+
+# --- what a claim held before ---------------------------------------------------------------------
+
+
+def _with_claim(topic: TopicState, key: str, **changes: object) -> TopicState:
+    return replace(topic, claims=tuple(replace(c, **changes) if c.key == key else c for c in topic.claims))
+
+
+def test_a_figure_the_claim_held_before_is_history_not_a_change() -> None:
+    text = ("Brightloaf, which first recalled 26,000 loaves from its shops, said the recall will cost the "
+            "bakery heavily.")
+    e = entry("Brightloaf recall update", text)
+    for held, expected in (((), ["26,000"]), (("26,000 loaves",), [])):
+        topic = _with_claim(BAKERY, "loaves", figures=("31,000 loaves",), former_figures=held)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        got = [c.after for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+        assert got == expected  # and no other claim takes it either
+
+
+def test_accepting_a_figure_keeps_the_one_it_replaces_as_former() -> None:
+    claim = ClaimState("loaves", "Brightloaf recalled loaves.", Status.ONGOING, figures=("20,000 loaves",))
+    e = entry("Brightloaf recall widens", "Brightloaf has now recalled 31,000 loaves from its shops.")
+    topic = _with_claim(BAKERY, "loaves", figures=claim.figures)
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    figure = next(c for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE)
+    after = apply_change(claim, figure)
+    assert (after.figures, after.former_figures) == (("31,000",), ("20,000 loaves",))
+    # a figure in its history again is current again, and no longer former
+    back = apply_change(after, replace(figure, before="31,000", after="20,000 loaves"))
+    assert (back.figures, back.former_figures) == (("20,000 loaves",), ("31,000",))
+
+
+def test_a_rate_is_not_a_new_total_unless_the_claim_tracks_a_rate() -> None:
+    from bot.match.changes import _is_rate
+    from bot.match.normalise import fold
+
+    def rates(text: str) -> list[bool]:
+        return [_is_rate(fold(text), f) for f in parse_figures(text)]
+
+    assert rates("The bakery threw away 1,300 loaves daily") == [True]
+    assert rates("Shops lost $3 million per store on average") == [True]
+    assert rates("the two mills paid $4 million each") == [True]
+    assert rates("Die Bäckerei warf 900 Brote täglich weg") == [True]
+    assert rates("perdió 5 millones de euros por la retirada") == [False]  # "por": for, not per
+    assert rates("Brightloaf recalled 31,000 loaves a week later") == [False]  # a point in time
+    assert rates("just over 500 on Monday, per the board") == [False]  # "per" of another clause
+    # a total claim is not given a rate; the same figure is news for a claim that tracks one
+    got = figure_changes("Brightloaf said it has now recalled 1,300 loaves daily from its shops.")
+    assert "loaves" not in got
+    quota = TopicState(
+        key="brightloaf-quota", title="Brightloaf quota", keywords=(("brightloaf",), ("loaves",)),
+        claims=(ClaimState("quota", "Brightloaf must bake 900 gluten-free loaves a week for the county.",
+                           Status.ONGOING, figures=("900",)),),
+    )
+    e = entry("Brightloaf quota raised", "Brightloaf must now bake 1,200 gluten-free loaves a week for the county.")
+    result = next(r for r in Matcher([quota], TH).match(e) if r.topic_key == quota.key)
+    assert [c.after for c in detect_changes(quota, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE] == ["1,200"]
+
+
+def test_a_finding_ends_an_inquiry_but_not_a_lawsuit() -> None:
+    # a verb with a "that" clause reports what someone found: an inquiry's result, a court's reasoning
+    reasoning = ("In the shops' lawsuit against the flour miller over the Brightloaf recall, the judge "
+                 "concluded that the miller's contracts were unclear, and the case goes on.")
+    assert "supplier-suit" in matched(reasoning)
+    assert "supplier-suit" not in status_changes(reasoning)
+    finding = ("The county health board's investigation into Brightloaf's ovens found that a thermostat "
+               "had failed.")
+    assert "health-probe" in matched(finding)
+    assert status_changes(finding).get("health-probe", ("",))[0] == "concluded"
+
+
+def test_a_count_tenfold_below_the_claims_is_a_part_of_it_not_a_new_total() -> None:
+    # one day's tally of what the claim counts in all
+    text = "On Tuesday morning Brightloaf had recalled 300 loaves from its shops, the bakery said."
+    assert "loaves" not in figure_changes(text)
+    # a sum of money may be cut tenfold: an estimate revised, still proposed
+    topic = _with_claim(BAKERY, "recall-cost", figures=("$40 million",))
+    e = entry("Brightloaf recall update", "Brightloaf now says the recall will cost the bakery $3 million in losses.")
+    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+    got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+    assert got == [("recall-cost", "$3 million")]

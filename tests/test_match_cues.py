@@ -20,6 +20,13 @@ FAMILIES = {
         "L'enquête interne a conclu que le fournisseur était responsable.",
         "La auditoría concluyó el lunes.",
     ]),
+    "finding": (Status.CONCLUDED, [
+        "The inspectors found that the dam's spillway had not been maintained.",
+        "The auditors concluded that the charity's accounts were sound.",
+        "Die Prüfer kamen zu dem Schluss, dass die Bilanz stimmte.",
+        "La commission a conclu que le barrage était mal entretenu.",
+        "La auditoría determinó que las cuentas eran correctas.",
+    ]),
     "ruling": (Status.CONCLUDED, [
         "A judge dismissed the tenants' lawsuit against the landlord.",
         "The toy maker settled the case for an undisclosed sum.",
@@ -172,7 +179,7 @@ def test_each_kind_of_proceeding_is_recognised_in_several_languages(kind: str) -
 def test_every_kind_of_proceeding_and_quantity_of_the_resource_has_a_test() -> None:
     book = cue_book()
     assert set(book.processes) == set(PROCESSES)
-    assert {f.name for f in book.families if f.about} == {"conclusion", "ruling", "start", "reopening"}
+    assert {f.name for f in book.families if f.about} == {"conclusion", "finding", "ruling", "start", "reopening"}
     assert set(book.quantities) == {"money", "share", "size"}
 
 

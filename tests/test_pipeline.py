@@ -238,3 +238,37 @@ async def test_each_guild_is_matched_with_its_own_thresholds(db, server, fetcher
     await guilds.set_thresholds(db, 8, 99.0, None)  # above the global high: inconsistent
     scopes = {scope.guild_id: scope for scope in await pipe._scopes()}
     assert scopes[8].thresholds == Thresholds()  # falls back to the global pair
+
+
+async def test_a_figure_the_claim_held_before_is_not_news_in_a_later_cycle(db, server, fetcher):
+    """The claim's earlier figures reach change detection from its stored revisions."""
+    from dataclasses import replace
+
+    text = "Acme, which had recalled 52,000 widgets sold in Canada by June, said sales are recovering."
+    control = ("g-h1", "https://news.example/acme-history-1", "Acme widget recall: a look back", text)
+    again = ("g-h2", "https://news.example/acme-history-2", "Acme widget recall: looking back", text)
+    await setup(db, server, "/a")
+    pipe = make(db, fetcher)
+
+    async def set_figure(value: str) -> None:
+        record = await topics.get_topic(db, 0, "acme-recall")
+        claim = next(c for c in record.state.claims if c.key == "units")
+        async with db.transaction() as conn:
+            await topics.save_claim(conn, record.claim_ids["units"], replace(claim, figures=(value,)),
+                                    kind="figure_change", reason="test", article_id=None, actor="dossier")
+
+    async def figures_proposed(url: str) -> list[str | None]:
+        return [r.payload["after"] for r in await outbox.pending(db, 0)
+                if r.payload["change"] == "figure_change" and r.payload["article"]["url"] == url]
+
+    await set_figure("61,000")  # the claim never said 52,000: the article's figure is news
+    server.route("/a", body=rss(control))
+    await pipe.run_cycle(force=True)
+    assert await figures_proposed(control[1]) == ["52,000"]
+    await set_figure("52,000")
+    await set_figure("61,000")  # now it did, before its current figure: history
+    server.route("/a", body=rss(control, again))
+    await pipe.run_cycle(force=True)
+    claim = next(c for c in (await topics.get_topic(db, 0, "acme-recall")).state.claims if c.key == "units")
+    assert claim.figures == ("61,000",) and "52,000" in claim.former_figures
+    assert await figures_proposed(again[1]) == []

@@ -173,6 +173,26 @@ async def test_installing_topics_is_idempotent_and_file_edits_are_revisions(db):
         (1, "created", "feeds.yaml"), (2, "edit", "feeds.yaml")]
 
 
+async def test_a_claim_is_loaded_with_the_figures_its_revisions_held_before(db):
+    """What change detection reads as history (bot.match.changes): figures of earlier
+    revisions that the claim no longer holds, oldest first."""
+    from dataclasses import replace
+
+    await topics.install_topics(db, 0, [topic_config()])
+    record = await topics.get_topic(db, 0, "t")
+    claim_id, first = record.claim_ids["review"], record.state.claims[0]
+    assert first.former_figures == ()
+    steps = [(Status.ONGOING, ("$10 million",)), (Status.ONGOING, ("$12 million",)),
+             (Status.CONCLUDED, ("$12 million",)), (Status.ONGOING, ("$15 million",))]
+    for status, figures in steps:
+        async with db.transaction() as conn:
+            await topics.save_claim(conn, claim_id, replace(first, status=status, figures=figures),
+                                    kind="status_change", reason="test", article_id=None, actor="dossier")
+    claim = (await topics.get_topic(db, 0, "t")).state.claims[0]
+    assert (claim.status, claim.figures) == (Status.ONGOING, ("$15 million",))
+    assert claim.former_figures == ("$10 million", "$12 million")
+
+
 async def test_scopes_are_separate(db):
     await topics.install_topics(db, 0, [topic_config()])
     await topics.install_topics(db, 42, [topic_config()])

@@ -49,6 +49,8 @@ class _ClaimInfo:
     counted: frozenset[str] = frozenset()  # what its counts count ("flight" for "5,000 flights")
     quantities: frozenset[str] = frozenset()  # kinds of figure its statement names ("cost": money)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
+    former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
+    rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -96,7 +98,11 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 frozenset(f.unit for f in (*figs, *stated)),
                                 tuple(x for x, f in parsed if f is not None), counted,
                                 frozenset(k for k, words in quantity_words.items() if words & terms[c.key]),
-                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))))
+                                cue_book().process_kinds(set(concepts(fold(wording[c.key])))),
+                                tuple(f for x in c.former_figures
+                                      if (f := _stored_figure(x, stated)) is not None),
+                                any(_is_rate(fold(text), f) for text in (c.statement, *c.figures)
+                                    for f in parse_figures(text)))
     return out
 
 
@@ -272,6 +278,30 @@ def _unit_kind(unit: str) -> str:
     return {"%": "share", "TB": "size", "": "count"}.get(unit, "money")
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w'-]*)")  # a word; punctuation or a number ends the phrase
+RATE_WORDS = 3  # words between a figure and its rate word ("1,100 flights daily", "$2 million in fines each")
+
+
+def _is_rate(folded: str, fig: Figure) -> bool:
+    """The figure is a rate: a word of `rates` (cues.yaml) follows it within RATE_WORDS words of
+    its phrase ("1,100 flights daily", "$4 million per shop"). Such a figure is no new total of a
+    claim whose own figure is not a rate."""
+    rates = cue_book().rates
+    if rates is None:
+        return False
+    wording = fold(fig.wording)
+    at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
+    pos = at + len(wording) if at >= 0 else fig.end
+    for _ in range(RATE_WORDS + 1):
+        m = _NEXT_WORD.match(folded, pos)
+        if m is None:
+            return False
+        if rates.match(folded, m.start(1)):
+            return True
+        pos = m.end()
+    return False
+
+
 def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
     """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
     lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
@@ -288,7 +318,7 @@ _HEAD = re.compile(r" ([^\W\d_]{3,})")
 
 def _window_figures(
     figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
-    indices: Sequence[int], info: _ClaimInfo,
+    indices: Sequence[int], info: _ClaimInfo, rate_of: Callable[[int, Figure], bool] | None = None,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
@@ -296,7 +326,8 @@ def _window_figures(
     share of it when no such count is there ("26% of votes" for "60 shareholders"). A claim that
     tracks no figure yet takes the kinds its statement names (`quantities` in cues.yaml: "will
     cost" takes money) and counts of what it names. A sum written as the attribute of a thing
-    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure."""
+    the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure,
+    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total."""
     units = info.units
     out = []
     shares = []
@@ -310,6 +341,8 @@ def _window_figures(
                     shares.append((si, f))
                 continue
             elif not units and _unit_kind(f.unit) not in info.quantities:
+                continue
+            if rate_of is not None and not info.rate and rate_of(si, f):
                 continue
             if f.unit != "":
                 head = head_of(si, f)
@@ -331,7 +364,7 @@ def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
         return hit[1]
     out: dict[tuple[str, float], tuple[str, ...]] = {}
     for key, info in _claim_info(topic).items():
-        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures)}:
+        for f in {(f.unit, f.value) for f in (*info.figures, *info.statement_figures, *info.former)}:
             out[f] = (*out.get(f, ()), key)
     if len(_STATING) >= _INFO_CACHE_SIZE:
         _STATING.clear()
@@ -340,9 +373,10 @@ def _stating(topic: TopicState) -> dict[tuple[str, float], tuple[str, ...]]:
 
 
 def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
-    """The figure restates the claim: one of its values, or inside a range it states ("$0.54-1.08
-    billion" within "$0.4 billion to $1.5 billion")."""
-    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures)):
+    """The figure restates the claim: one of its values, one it held before (history told again:
+    "the $500 million suit" once the claim says $550 million), or inside a range it states
+    ("$0.54-1.08 billion" within "$0.4 billion to $1.5 billion")."""
+    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures, *info.former)):
         return True
     lo, hi = fig.bounds or (fig.value, fig.value)
     return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
@@ -373,6 +407,16 @@ def _far_off(fig: Figure, info: _ClaimInfo) -> int:
         return 0
     ratio = fig.value / old.value
     return int(ratio >= FAR_OFF or ratio <= 1 / FAR_OFF)
+
+
+def _part_of_count(fig: Figure, info: _ClaimInfo) -> bool:
+    """A count FAR_OFF times below the claim's own count: the claim's count is a running total
+    (flights cancelled, people affected), and such a number is a part of it (one day's, one
+    place's), not a new total. Sums of money are not judged so: estimates may be cut."""
+    if fig.unit != "":
+        return False
+    old = next((f for f in info.figures if f.unit == "" and f.value > 0), None)
+    return old is not None and fig.value * FAR_OFF <= old.value
 
 
 def _figure_context(folded: str, fig: Figure) -> tuple[set[str], set[str]]:
@@ -438,6 +482,7 @@ def detect_changes(
     figures_of = cache(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ())
     folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
     head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
+    rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
     context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
@@ -514,9 +559,11 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        for si, fig in _window_figures(figures_of, head_of, idx, info):
+        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
+            if _part_of_count(fig, info):
+                continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
             figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
     stating = _stating(topic)

@@ -49,6 +49,7 @@ class CueBook:
     # the longest word of each hedging phrase (see `required_words`): a sentence with none of
     # them is not hedged, without running the regex; None: always run it
     hedging_words: frozenset[str] | None = None
+    rates: re.Pattern[str] | None = None  # right after a figure, it makes the figure a rate
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -136,9 +137,10 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue family {family.name!r} is about unknown kinds "
                              f"{sorted(family.about - processes.keys())}")
     modal = pattern("modal") if data.get("modal") else None
+    rates = pattern("rates") if data.get("rates") else None
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
-                   modal=modal, processes=processes,
+                   modal=modal, processes=processes, rates=rates,
                    determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})),
                    hedging_words=required_words(_all_languages(data.get("hedging") or {})))
 
