@@ -370,7 +370,8 @@ class ArticleHit:
     first_seen: datetime | None
 
 
-def _article_hit(r: Any) -> ArticleHit:
+def article_hit(r: Any) -> ArticleHit:
+    """An articles row (id, url, title, source, published_at, first_seen_at) as an ArticleHit."""
     return ArticleHit(article_id=r["id"], url=r["url"], title=r["title"], source=r["source"],
                       published=from_db_time(r["published_at"]),
                       first_seen=from_db_time(r["first_seen_at"]))
@@ -391,7 +392,7 @@ async def search_articles(db: Database, guild_id: int, text: str, limit: int = 1
            ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?""",
         (pattern, pattern, guild_id, limit),
     )
-    return [_article_hit(r) for r in rows]
+    return [article_hit(r) for r in rows]
 
 
 async def find_article(db: Database, candidates: list[str]) -> ArticleHit | None:
@@ -401,13 +402,13 @@ async def find_article(db: Database, candidates: list[str]) -> ArticleHit | None
             "SELECT * FROM articles WHERE url = ? OR identity = ? ORDER BY id LIMIT 1", (value, value)
         )
         if row:
-            return _article_hit(row)
+            return article_hit(row)
     return None
 
 
 async def get_article_hit(db: Database, article_id: int) -> ArticleHit | None:
     row = await db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
-    return _article_hit(row) if row else None
+    return article_hit(row) if row else None
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.models import Status
-from storage.db import Database, from_db_time
+from storage.db import Database
+from storage.guilds import ArticleHit, article_hit
 
 # Snippet markers: private-use characters feed text does not contain, replaced by the
 # renderer with its own highlighting after the text around them was escaped.
@@ -59,13 +59,7 @@ class RankedClaim:
 
 
 @dataclass(frozen=True)
-class RankedArticle:
-    article_id: int
-    url: str | None
-    title: str
-    source: str
-    published: datetime | None
-    first_seen: datetime | None
+class RankedArticle(ArticleHit):
     snippet: str  # from the best-matching column: title, summary or page text
     rank: float
 
@@ -115,6 +109,4 @@ async def search_articles(db: Database, guild_id: int, query: str, limit: int = 
         FROM articles_fts JOIN top ON top.id = articles_fts.rowid JOIN articles a ON a.id = top.id
         WHERE articles_fts MATCH ?1
         ORDER BY top.score, a.id DESC""", (query, guild_id, limit))  # noqa: S608 - constants only
-    return [RankedArticle(r["id"], r["url"], r["title"], r["source"], from_db_time(r["published_at"]),
-                          from_db_time(r["first_seen_at"]), r["snip"], r["score"])
-            for r in rows]
+    return [RankedArticle(**vars(article_hit(r)), snippet=r["snip"], rank=r["score"]) for r in rows]
