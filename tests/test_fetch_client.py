@@ -31,12 +31,6 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(resolver=FakeResolver({}), clock=lambda: NOW) as f:
         yield f
