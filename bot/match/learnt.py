@@ -26,8 +26,12 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.models import ArticleRef, Change, ChangeKind, Entry, TopicState
+from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, Entry, TopicState
+
+if TYPE_CHECKING:  # the matcher imports claim_bar from here
+    from bot.match.matcher import TopicResult
 
 SLOPE = 5.0  # points: how fast "about the claim" becomes likely around the bar
 PRIOR_SD = 5.0  # points: how strongly the bar stays at the topic's `low`
@@ -78,16 +82,14 @@ class Question:
     evidence: str
 
 
-def questions(scores: Sequence[object], bars: dict[str, float], decided: dict[str, int],
+def questions(scores: Sequence[ClaimMatch], bars: dict[str, float], decided: dict[str, int],
               *, skip: frozenset[str] = frozenset()) -> list[Question]:
     """The claims of one (article, topic) worth asking about: score within ASK_WITHIN of the
     claim's bar, fewer than ASK_UNTIL decisions, with evidence, not in `skip` (claims a change
     proposal of the same article already asks about); the closest to the bar first."""
     found = []
     for m in scores:
-        key = str(getattr(m, "claim_key", ""))
-        score = float(getattr(m, "score", 0.0))
-        evidence = str(getattr(m, "evidence", "") or "")
+        key, score, evidence = m.claim_key, float(m.score), m.evidence or ""
         bar = bars.get(key)
         if bar is None or key in skip or not evidence.strip() or score <= 0:
             continue
@@ -97,7 +99,7 @@ def questions(scores: Sequence[object], bars: dict[str, float], decided: dict[st
     return found[:ASK_PER_ARTICLE]
 
 
-def match_checks(topic: TopicState, entry: Entry, result: object, low: float,
+def match_checks(topic: TopicState, entry: Entry, result: TopicResult, low: float,
                  proposed: Iterable[Change] = (), *, asked: dict[str, int] | None = None) -> list[Change]:
     """The questions one relevant article raises for one topic, as review proposals (kind
     MATCH_CHECK, never confident). `proposed`: the article's changes, whose claims are already
@@ -114,5 +116,5 @@ def match_checks(topic: TopicState, entry: Entry, result: object, low: float,
         Change(kind=ChangeKind.MATCH_CHECK, topic_key=topic.key, topic_title=topic.title,
                claim_key=q.claim_key, claim_statement=claims[q.claim_key].statement, article=article,
                score=round(q.score, 2), evidence=q.evidence, before=None, after=None, confident=False)
-        for q in questions(getattr(result, "scores", ()), bars, decided, skip=skip)
+        for q in questions(result.scores, bars, decided, skip=skip)
     ]
