@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -364,7 +365,7 @@ class Pipeline:
         whose matching raises is returned in `failed` (article id -> error) and stays queued.
         """
         states = {r.id: r.state for scope in scopes for r in scope.records}
-        asked: dict[tuple[int, str], int] = {}  # (topic id, claim key): questions added this cycle
+        asked: Counter[tuple[int, str]] = Counter()  # (topic id, claim key): questions added this cycle
         out = []
         failed: dict[int, str] = {}
         matched = {scope.guild_id: self._match_scope(scope, [
@@ -430,7 +431,7 @@ class Pipeline:
         result: TopicResult,
         previous_claims: set[int] | None,
         thresholds: Thresholds,
-        asked: dict[tuple[int, str], int] | None = None,
+        asked: Counter[tuple[int, str]] | None = None,
     ) -> TopicOutcome:
         entry = job.entry
         detail = explain(result)
@@ -442,11 +443,10 @@ class Pipeline:
             return TopicOutcome(record.id, record.guild_id, False, detail)
         changes = detect_changes(state, entry, result, thresholds)
         if self.questions:  # the matches it is least sure of become review questions (learnt.py)
-            asked = {} if asked is None else asked
-            so_far = {c.key: c.asked + asked.get((record.id, c.key), 0) for c in state.claims}
+            asked = Counter() if asked is None else asked
+            so_far = {c.key: c.asked + asked[(record.id, c.key)] for c in state.claims}
             questions = match_checks(state, entry, result, thresholds.low, changes, asked=so_far)
-            for q in questions:
-                asked[(record.id, q.claim_key or "")] = asked.get((record.id, q.claim_key or ""), 0) + 1
+            asked.update((record.id, q.claim_key or "") for q in questions)
             changes.extend(questions)
         if previous_claims and job.previous is not None:
             touched = {cid for cid, _, _ in matches} & previous_claims
