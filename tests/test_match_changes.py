@@ -410,3 +410,18 @@ def test_a_share_stands_for_a_count_only_when_it_is_a_kind_of_share() -> None:
 def test_a_time_of_day_is_not_a_count() -> None:
     assert parse_figures("Services were disrupted from about 6 p.m. ET on Thursday.") == []
     assert parse_figures("The outage began at 6 a.m. and ended at 9 pm.") == []
+
+
+def test_the_number_of_a_name_in_the_claim_is_not_a_count_of_it() -> None:
+    topic = TopicState(
+        key="bakeware-outage", title="Bakeware outage", keywords=(("bakeware",), ("outage",)),
+        claims=(ClaimState("outage", "A faulty update took down the Bakeware 365 ordering services of bakeries.",
+                           Status.CONFIRMED),))
+
+    def counts(text: str) -> list[str | None]:
+        e = entry("Bakeware outage", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        return [c.after for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+    assert counts("The faulty update took down its 365 ordering services for bakeries, Bakeware said.") == []
+    assert counts("The faulty update took down 40 ordering services for bakeries, Bakeware said.") == ["40"]

@@ -32,6 +32,7 @@ from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
 _DIGIT = re.compile(r"\d")
+_PLAIN_NUMBER = re.compile(r"(?<![\d.,])\d+(?![\d.,]\d)")
 _NO_NOUN = frozenset(concepts("items"))  # what `parse_figure_text` reads a bare stored count as
 MODAL_CHARS = 24  # how far before a cue a modal word hedges it ("is expected to be dismissed")
 PARTIAL_CHARS = 40  # how far before an ending cue a part is named ("several claims were")
@@ -53,6 +54,7 @@ class _ClaimInfo:
     former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
     rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
     proceeding_words: frozenset[str] = frozenset()  # words of its kinds of proceeding, and its quantity words
+    names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -106,7 +108,9 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 any(_is_rate(fold(text), f) for text in (c.statement, *c.figures)
                                     for f in parse_figures(text)),
                                 _proceeding_words(terms[c.key], cue_book().process_kinds(
-                                    set(concepts(fold(wording[c.key]))))))
+                                    set(concepts(fold(wording[c.key]))))),
+                                frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key]))
+                                - {f.value for f in stated})
     return out
 
 
@@ -408,6 +412,8 @@ def _window_figures(
             if f.unit == "":
                 if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
                     continue  # a count of something the claim does not count
+                if f.value in info.names:
+                    continue  # the number of a name the claim writes ("365 services" of "Microsoft 365")
             elif units and f.unit not in units:
                 if f.unit == "%" and "" in units and ("share" in info.quantities or shares_of(si, f)):
                     shares.append((si, f))
