@@ -230,6 +230,7 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                     continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
             if family.whole and book.partial is not None and (
+                    book.partial_words is None or not book.partial_words.isdisjoint(words)) and (
                     book.partial.search(folded, max(clause_start + 1, start - PARTIAL_CHARS), start)
                     or book.partial.match(folded, end + 1 + (folded.startswith(" the ", end) and 4))):
                 continue  # about a part: "dismissed the bulk of the suit", "several claims were rejected"
@@ -359,7 +360,9 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
         if not rest or rest[0] in book.determiners or any(_DIGIT.search(w) or w in TIME_WORDS for w in rest):
             return frozenset()  # "in the second quarter", "in July", "of 2024": when, not what
         return _thing(" ".join(rest), book, kind)
-    named = book.measured and book.measured.search(folded, max(0, start - MEASURED_CHARS), start)
+    window = folded[max(0, start - MEASURED_CHARS): start]
+    named = book.measured is not None and any(w in window for w in book.measured_links) \
+        and book.measured.search(window)
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
     m = _HEAD.match(folded, end)

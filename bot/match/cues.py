@@ -57,6 +57,8 @@ class CueBook:
     partial: re.Pattern[str] | None = None  # next to an ending cue: it is about a part ("the bulk of")
     # right before a sum: "<what it is> of [about]" ("revenue of $3.4 trillion"); group 1 is what
     measured: re.Pattern[str] | None = None
+    measured_links: tuple[str, ...] = ()  # its link words, spaced (" of "): no regex without one
+    partial_words: frozenset[str] | None = None  # the longest word of each `partial` phrase
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -162,7 +164,9 @@ def parse_cues(data: dict) -> CueBook:
                    modal=modal, processes=processes, rates=rates,
                    determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})),
                    hedging_words=required_words(_all_languages(data.get("hedging") or {})),
-                   measures=measures, amounts=amounts, partial=partial, measured=measured)
+                   measures=measures, amounts=amounts, partial=partial, measured=measured,
+                   measured_links=tuple(f" {fold(w)} " for w in _all_languages(data.get("measured") or {})),
+                   partial_words=required_words(_all_languages(data.get("partial") or {})))
 
 
 QUANTITY_KINDS = ("money", "share", "size")
