@@ -342,7 +342,8 @@ def test_what_a_sum_measures_is_read_after_it_before_it_and_in_brackets() -> Non
                  "It cost $12 million in the second quarter.", "The proposal won 31% of votes.",
                  "Die Bäckerei verbuchte 5 Millionen Euro an Verlusten.",
                  "La boulangerie a perdu 5 millions d'euros en pertes.",
-                 "La panadería perdió 5 millones de euros en total."):
+                 "La panadería perdió 5 millones de euros en total.", "It cost $12 million in lost revenue.",
+                 "Perdió 550 millones de dólares en ingresos perdidos y costos adicionales."):
         assert _of(said) == frozenset(), said
     assert _of("Die Bäckerei hielt 40 Millionen Euro an Bargeld.") == {"bargeld"}
     assert _of("La panadería tenía 40 millones de euros en efectivo.") == {"efectivo"}
@@ -405,6 +406,12 @@ def test_a_share_stands_for_a_count_only_when_it_is_a_kind_of_share() -> None:
     assert shares("The Brightloaf bakers' letter asking for a report on its ovens won 31% of votes.") == ["31%"]
     assert shares("The Brightloaf bakers who signed the letter said 97% of the ovens are back online "
                   "after the report.") == []
+
+
+def test_a_german_noun_before_a_number_is_no_name() -> None:
+    # German capitalises nouns: after an article the word is a noun, and the number a count
+    assert [f.said for f in parse_figures("Die Bäckerei musste in der Folge 7000 Brote zurückrufen.")] == ["7000"]
+    assert parse_figures("Die Bäckerei nutzt Windows 11 Rechner.") == []  # a name still
 
 
 def test_a_time_of_day_is_not_a_count() -> None:

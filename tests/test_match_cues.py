@@ -49,6 +49,7 @@ FAMILIES = {
         "Die Reederei hat den Hersteller verklagt.",
         "Le syndicat a intenté un procès contre la mairie.",
         "La aerolínea presentó una demanda contra el fabricante.",
+        "La aerolínea presentó su demanda en octubre.",
     ]),
     "confirmation": (Status.CONFIRMED, [
         "The bank confirmed the data leak on Monday.",

@@ -232,6 +232,8 @@ def _cased(text: str, folded: str) -> str | None:
     return cased if len(cased) == len(folded) else None
 
 
+_GERMAN_ARTICLES = frozenset(("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem",
+                              "einer", "eines"))
 _CASED_WORD = re.compile(r"([^\W\d_][\w&'-]*)\s+$")
 
 
@@ -244,7 +246,11 @@ def _named(cased: str | None, pos: int) -> bool:
     if m is None or not m.group(1)[0].isupper():
         return False
     before = cased[: m.start()].rstrip()
-    return bool(before) and not before.endswith((".", "!", "?", ":", ";", '"', "\u201c"))
+    if not before or before.endswith((".", "!", "?", ":", ";", '"', "\u201c")):
+        return False
+    # German writes every noun with a capital: after its article it is a noun ("in der Folge
+    # 7000 Flüge"), not a name
+    return before.rsplit(None, 1)[-1].lower() not in _GERMAN_ARTICLES
 
 
 def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
