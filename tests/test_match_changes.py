@@ -432,3 +432,24 @@ def test_the_number_of_a_name_in_the_claim_is_not_a_count_of_it() -> None:
 
     assert counts("The faulty update took down its 365 ordering services for bakeries, Bakeware said.") == []
     assert counts("The faulty update took down 40 ordering services for bakeries, Bakeware said.") == ["40"]
+
+
+def test_a_cue_about_what_the_claim_names_only_as_a_reference_does_not_move_it() -> None:
+    topic = TopicState(
+        key="brightloaf-flour", title="Brightloaf flour", keywords=(("brightloaf",), ("flour", "miller")),
+        claims=(ClaimState("stock-moved", "The miller moved its flour stock to a warehouse in Leeds before "
+                           "Brightloaf's ban.", Status.ALLEGED),
+                ClaimState("ban", "Brightloaf may ban the miller's flour from its bakeries.", Status.ALLEGED)))
+
+    def statuses(text: str) -> dict[str, str | None]:
+        e = entry("Brightloaf flour", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        return {c.claim_key or "": c.after for c in detect_changes(topic, e, result, TH)
+                if c.kind is ChangeKind.STATUS_CHANGE}
+
+    # the ban is what the stock claim is dated by: confirming it confirms no move of the stock
+    got = statuses("The miller moved its flour stock to a warehouse in Leeds, reports say. "
+                   "Brightloaf officials confirmed the ban on Monday.")
+    assert "stock-moved" not in got
+    got = statuses("The miller confirmed it moved its flour stock to a warehouse in Leeds.")
+    assert got.get("stock-moved") == "confirmed"

@@ -323,3 +323,18 @@ def test_a_cue_word_read_as_a_noun_announces_nothing(sentence: str) -> None:
 
 def test_the_same_word_as_a_verb_is_still_a_cue() -> None:
     assert {h.family for h in _cue_hits(["The bakery challenges the ruling."])} == {"dispute"}
+
+
+@pytest.mark.parametrize(("statement", "referred"), [
+    ("The miller moved its stock before the ban.", "ban"),
+    ("Der Müller verlegte das Lager vor dem Verbot.", "verbot"),
+    ("Le meunier a déplacé le stock avant l'interdiction.", "linterdiction"),
+    ("El molinero trasladó el stock antes de la prohibición.", "prohibicion"),
+])
+def test_references_to_other_events_in_a_statement_are_read_in_each_language(statement: str,
+                                                                             referred: str) -> None:
+    from bot.match.changes import _referred
+
+    assert referred in _referred(statement)
+    # a word the statement also asserts outside the reference is the claim's own
+    assert _referred("The miller moved its stock before the ban, and the ban was lifted.") == frozenset()

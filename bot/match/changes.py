@@ -55,6 +55,7 @@ class _ClaimInfo:
     rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
     proceeding_words: frozenset[str] = frozenset()  # words of its kinds of proceeding, and its quantity words
     names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
+    referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -110,7 +111,8 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 _proceeding_words(terms[c.key], cue_book().process_kinds(
                                     set(concepts(fold(wording[c.key]))))),
                                 frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key]))
-                                - {f.value for f in stated})
+                                - {f.value for f in stated},
+                                _referred(c.statement) & terms[c.key])
     return out
 
 
@@ -120,6 +122,30 @@ def _proceeding_words(terms: frozenset[str], kinds: frozenset[str]) -> frozenset
     book = cue_book()
     own = frozenset().union(*(terms & words for words in book.quantities.values()))
     return own.union(*(book.processes[k] for k in kinds))
+
+
+_PHRASE_END = re.compile(r"[,;.:()]|$")
+
+
+def _referred(statement: str) -> frozenset[str]:
+    """The concepts a statement names only in references to other events: from a word of
+    `references` (cues.yaml: "before", "after", "since") to the end of that phrase."""
+    pattern = cue_book().references
+    folded = fold(statement)
+    if pattern is None:
+        return frozenset()
+    inside: list[str] = []
+    rest: list[str] = []
+    pos = 0
+    for m in pattern.finditer(folded):
+        if m.start() < pos:
+            continue
+        end = _PHRASE_END.search(folded, m.end()).start()
+        rest.extend(concepts(folded[pos: m.start()]))
+        inside.extend(concepts(folded[m.end(): end]))
+        pos = end
+    rest.extend(concepts(folded[pos:]))
+    return frozenset(inside) - frozenset(rest)
 
 
 def _stored_figure(text: str, stated: Sequence[Figure]) -> Figure | None:
@@ -608,10 +634,14 @@ def detect_changes(
             info = infos[claim.key]
             near, distinctive, kinds = {*window, *lead}, info.distinctive, info.kinds
             # `_fits`, inlined: the same test for every claim and cue of a cycle
+            # (and not a cue about what the claim names only as a reference: "confirmed the
+            # decision" for a claim that something happened "before the decision")
+            referred, terms = info.referred, info.terms
             fitting[claim.key] = [
                 hi for hi in movable
                 if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
-                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))]
+                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))
+                and not (referred and (named := h.about & terms) and named <= referred)]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)

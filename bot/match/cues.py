@@ -59,6 +59,8 @@ class CueBook:
     measured: re.Pattern[str] | None = None
     measured_links: tuple[str, ...] = ()  # its link words, spaced (" of "): no regex without one
     partial_words: frozenset[str] | None = None  # the longest word of each `partial` phrase
+    # in a claim's statement, opens a reference to another event ("before the decision")
+    references: re.Pattern[str] | None = None
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -166,7 +168,8 @@ def parse_cues(data: dict) -> CueBook:
                    hedging_words=required_words(_all_languages(data.get("hedging") or {})),
                    measures=measures, amounts=amounts, partial=partial, measured=measured,
                    measured_links=tuple(f" {fold(w)} " for w in _all_languages(data.get("measured") or {})),
-                   partial_words=required_words(_all_languages(data.get("partial") or {})))
+                   partial_words=required_words(_all_languages(data.get("partial") or {})),
+                   references=pattern("references") if data.get("references") else None)
 
 
 QUANTITY_KINDS = ("money", "share", "size")
