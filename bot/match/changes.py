@@ -387,8 +387,8 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
             return frozenset()  # "in the second quarter", "in July", "of 2024": when, not what
         return _thing(" ".join(rest), book, kind)
     window = folded[max(0, start - MEASURED_CHARS): start]
-    named = book.measured is not None and any(w in window for w in book.measured_links) \
-        and book.measured.search(window)
+    named = book.measured_links is not None and book.measured_links.search(window) is not None \
+        and book.measured is not None and book.measured.search(window)
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
     m = _HEAD.match(folded, end)
@@ -596,7 +596,8 @@ def detect_changes(
     folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
     head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
     rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
-    shares_of = cache(lambda si, fig: _share_of_kind(folded_of(si), fig))
+    def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
+        return _share_of_kind(folded_of(si), fig)
     context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()

@@ -57,7 +57,7 @@ class CueBook:
     partial: re.Pattern[str] | None = None  # next to an ending cue: it is about a part ("the bulk of")
     # right before a sum: "<what it is> of [about]" ("revenue of $3.4 trillion"); group 1 is what
     measured: re.Pattern[str] | None = None
-    measured_links: tuple[str, ...] = ()  # its link words, spaced (" of "): no regex without one
+    measured_links: re.Pattern[str] | None = None  # its link words alone: a quick test before `measured`
     partial_words: frozenset[str] | None = None  # the longest word of each `partial` phrase
     # in a claim's statement, opens a reference to another event ("before the decision")
     references: re.Pattern[str] | None = None
@@ -167,7 +167,7 @@ def parse_cues(data: dict) -> CueBook:
                    determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})),
                    hedging_words=required_words(_all_languages(data.get("hedging") or {})),
                    measures=measures, amounts=amounts, partial=partial, measured=measured,
-                   measured_links=tuple(f" {fold(w)} " for w in _all_languages(data.get("measured") or {})),
+                   measured_links=pattern("measured") if data.get("measured") else None,
                    partial_words=required_words(_all_languages(data.get("partial") or {})),
                    references=pattern("references") if data.get("references") else None)
 
