@@ -27,8 +27,8 @@ from bot.match.scorer import (
     FuzzyVocabulary,
     claim_idf,
     foreign_actors,
+    semantic_wordings,
     spelled_acronyms,
-    wordings,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
@@ -104,7 +104,7 @@ class Matcher:
         self.semantic = semantic
         self.claim_wordings = tuple(
             tuple(Wordings(c.key, c.statement,
-                           tuple(w for w in wordings(c) if w != c.statement and w not in c.examples),
+                           tuple(w for w in semantic_wordings(c) if w != c.statement and w not in c.examples),
                            c.examples, c.negatives)
                   for c in t.claims)
             for t in self.topics)

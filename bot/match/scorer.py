@@ -212,6 +212,41 @@ def wordings(claim: ClaimState) -> list[str]:
     return [w for w in dict.fromkeys(out) if w.strip()]
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def without_details(text: str) -> str:
+    """A wording without its dates and figures ("pushed on July 19, 2024", "$5.4 billion"), or
+    "" when it has none or too little is left (fewer than MIN_CLAUSE_TERMS content terms).
+
+    Why: a background mention names the event and leaves out its date and figures ("the outage
+    caused by a faulty update"); they pull a sentence embedding of the claim towards sentences
+    that carry numbers and dates. The lexical side already keeps them out of its normaliser
+    (`Variant.norm`); this is the same for the semantic side. A word with a digit is dropped, and
+    a month or weekday name next to one ("July 19", "Friday 19"), not "may" the verb."""
+    words = text.split()
+    digit = [bool(_DIGIT.search(w)) for w in words]
+    if not any(digit):
+        return ""
+    keep = []
+    for i, w in enumerate(words):
+        if digit[i]:
+            continue
+        near = (i > 0 and digit[i - 1]) or (i + 1 < len(words) and digit[i + 1])
+        if near and set(concepts(w)) and set(concepts(w)) <= _CALENDAR:
+            continue
+        keep.append(w)
+    out = " ".join(keep)
+    return out if len(claim_terms(out)) >= MIN_CLAUSE_TERMS else ""
+
+
+def semantic_wordings(claim: ClaimState) -> list[str]:
+    """The wordings the semantic side compares sentences with: every lexical wording
+    (`wordings`), and each of them without its dates and figures (`without_details`)."""
+    base = wordings(claim)
+    return [w for w in dict.fromkeys([*base, *(without_details(w) for w in base)]) if w.strip()]
+
+
 class CompiledTopic:
     """A topic's gate, claim variants and inverted index (built once per Matcher)."""
 
