@@ -18,6 +18,7 @@ from bot.match.combine import (
     combined,
     semantic_points,
 )
+from bot.match.scorer import claim_terms, without_dates
 from bot.models import ClaimState, Entry, Status, TopicState
 
 TOPIC = TopicState(
@@ -207,3 +208,54 @@ def test_entries_failing_the_gate_can_skip_scoring() -> None:
     assert not skipped.scored and skipped.scores == () and not skipped.relevant
     scored = Matcher([TOPIC], TH).match(weather)[0]
     assert scored.scored and not scored.gate.passed
+
+
+# ------------------------------------------------- claim wordings without dates and figures
+
+
+class DiceSemantic:
+    """A stand-in for sentence embeddings: the "cosine" of a wording and a sentence is the Dice
+    overlap of their content terms, best over the claim's wordings (statement and aliases, as
+    the matcher hands them over). Enough to show which wordings the semantic side is given."""
+
+    def similarities(self, claims: Iterable[object], sentences: Sequence[str]) -> list[Sim]:
+        out = []
+        for c in claims:
+            texts = (str(getattr(c, "statement", "")), *getattr(c, "aliases", ()))
+            best = (0.0, -1)
+            for i, s in enumerate(sentences):
+                st = set(claim_terms(s))
+                for t in texts:
+                    wt = set(claim_terms(t))
+                    if wt and st:
+                        best = max(best, (2 * len(wt & st) / (len(wt) + len(st)), i))
+            out.append(Sim(str(c.key), best[0], best[1]))
+        return out
+
+
+def test_without_dates_drops_a_date_but_not_figures_nor_may_the_verb() -> None:
+    assert (without_dates("Brakes failed on 40,000 Vela scooters sold by Orion on March 3, 2024")
+            == "Brakes failed on 40,000 Vela scooters sold by Orion on")
+    assert (without_dates("Orion recalled the Vela scooters on Friday 19 July 2024, citing brakes")
+            == "Orion recalled the Vela scooters on citing brakes")
+    assert without_dates("Regulators may fine Orion $2 million over 19 scooters") == ""  # no date
+    assert without_dates("A 2009 agreement obliges Orion to share the harbour") == ""  # a year alone: a name
+    assert without_dates("Orion paid on 3 May 2024") == ""  # too little left
+
+
+def test_a_background_mention_without_the_claims_date_is_closer_to_its_bare_wording() -> None:
+    claim = ClaimState("brakes", "Brakes failed on Vela scooters sold by Orion in March 2024 across the harbour.",
+                       Status.CONFIRMED)
+    topic = TopicState(key="orion-vela", title="Orion's Vela scooters", keywords=(("orion",),),
+                       claims=(claim,))
+    bare = without_dates(claim.statement)
+    assert bare and "2024" not in bare
+    m = Matcher([topic], TH, semantic=DiceSemantic())
+    assert bare in m.claim_wordings[0][0].aliases  # the semantic side is given the bare wording
+    background = "Orion, whose Vela scooters failed with brake faults, opened a harbour depot."
+    got = {s.claim_key: s for s in m.match(entry("Depot", background))[0].scores}["brakes"]
+    terms = set(claim_terms(background))
+    dice = [2 * len(set(claim_terms(w)) & terms) / (len(set(claim_terms(w))) + len(terms))
+            for w in (claim.statement, bare)]
+    assert dice[1] > dice[0]
+    assert got.features["cosine"] == pytest.approx(dice[1], abs=1e-3)

@@ -213,38 +213,42 @@ def wordings(claim: ClaimState) -> list[str]:
 
 
 _DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
-def without_details(text: str) -> str:
-    """A wording without its dates and figures ("pushed on July 19, 2024", "$5.4 billion"), or
-    "" when it has none or too little is left (fewer than MIN_CLAUSE_TERMS content terms).
+def without_dates(text: str) -> str:
+    """A wording without its dates ("pushed on July 19, 2024" -> "pushed on"), or "" when it has
+    none or too little is left (fewer than MIN_CLAUSE_TERMS content terms).
 
-    Why: a background mention names the event and leaves out its date and figures ("the outage
-    caused by a faulty update"); they pull a sentence embedding of the claim towards sentences
-    that carry numbers and dates. The lexical side already keeps them out of its normaliser
-    (`Variant.norm`); this is the same for the semantic side. A word with a digit is dropped, and
-    a month or weekday name next to one ("July 19", "Friday 19"), not "may" the verb."""
+    Why: a background mention names the event and leaves out its date ("the outage caused by a
+    faulty update"); the date pulls a sentence embedding of the claim towards sentences that
+    carry dates. The lexical side already keeps dates out of its normaliser (`Variant.norm`);
+    this is the same for the semantic side. A date is a month or weekday name with the numbers
+    next to it (up to two each side: "July 19, 2024", "19 July 2024", "March 2024"); "may" the
+    verb stays. Figures stay: "$1.2 billion" is what tells one contract from another (taking
+    figures out too let a neighbour topic's claim match a generic sentence, docs/decisions.md)."""
     words = text.split()
-    digit = [bool(_DIGIT.search(w)) for w in words]
-    if not any(digit):
-        return ""
-    keep = []
+    drop = [False] * len(words)
     for i, w in enumerate(words):
-        if digit[i]:
+        if not (set(concepts(w)) and set(concepts(w)) <= _CALENDAR):
             continue
-        near = (i > 0 and digit[i - 1]) or (i + 1 < len(words) and digit[i + 1])
-        if near and set(concepts(w)) and set(concepts(w)) <= _CALENDAR:
-            continue
-        keep.append(w)
-    out = " ".join(keep)
+        side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
+        numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
+        if numbers:
+            drop[i] = True
+            for j in numbers:
+                drop[j] = True
+    if not any(drop):
+        return ""
+    out = " ".join(w for w, d in zip(words, drop, strict=True) if not d)
     return out if len(claim_terms(out)) >= MIN_CLAUSE_TERMS else ""
 
 
 def semantic_wordings(claim: ClaimState) -> list[str]:
     """The wordings the semantic side compares sentences with: every lexical wording
-    (`wordings`), and each of them without its dates and figures (`without_details`)."""
+    (`wordings`), and each of them without its dates (`without_dates`)."""
     base = wordings(claim)
-    return [w for w in dict.fromkeys([*base, *(without_details(w) for w in base)]) if w.strip()]
+    return [w for w in dict.fromkeys([*base, *(without_dates(w) for w in base)]) if w.strip()]
 
 
 class CompiledTopic:
