@@ -240,7 +240,13 @@ def without_dates(text: str) -> str:
                 drop[j] = True
     if not any(drop):
         return ""
-    out = " ".join(w for w, d in zip(words, drop, strict=True) if not d)
+    keep: list[str] = []
+    for w, d in zip(words, drop, strict=True):
+        if not d:
+            keep.append(w)
+        elif keep and w[-1] in ";.:" and keep[-1][-1] not in ";.:":
+            keep[-1] += w[-1]  # "July 18, 2024; Microsoft says" keeps its clause break
+    out = " ".join(keep)
     return out if len(claim_terms(out)) >= MIN_CLAUSE_TERMS else ""
 
 
