@@ -18,7 +18,7 @@ from bot.match.combine import (
     combined,
     semantic_points,
 )
-from bot.match.scorer import claim_terms, without_dates
+from bot.match.scorer import claim_terms, denial_head, without_dates
 from bot.models import ClaimState, Entry, Status, TopicState
 
 TOPIC = TopicState(
@@ -261,3 +261,33 @@ def test_a_background_mention_without_the_claims_date_is_closer_to_its_bare_word
             for w in (claim.statement, bare)]
     assert dice[1] > dice[0]
     assert got.features["cosine"] == pytest.approx(dice[1], abs=1e-3)
+
+
+# ------------------------------------------------- a claim that denies something, semantically
+
+DENIAL = "Orion said its audit found no evidence that the harbour cameras recorded dockworkers."
+
+
+def test_denial_head_cuts_a_denial_after_what_it_denies_and_leaves_other_wordings() -> None:
+    assert denial_head(DENIAL) == "Orion said its audit found no evidence"
+    for text in ("Orion has not yet put a figure on the harbour losses.",  # pending, not denied
+                 "The camera fault was a defect, not a cyberattack on the harbour.",  # contrast
+                 "Dockworkers joined the No Cameras for Harbours campaign against Orion."):  # a name
+        assert denial_head(text) == text
+
+
+def test_a_sentence_asserting_what_a_claim_denies_is_not_its_semantic_evidence() -> None:
+    topic = TopicState(key="orion-audit", title="Orion's harbour audit", keywords=(("orion",),),
+                       claims=(ClaimState("no-evidence", DENIAL, Status.CONFIRMED),))
+    m = Matcher([topic], TH, semantic=DiceSemantic())
+    assert m.claim_wordings[0][0].statement == denial_head(DENIAL)
+    asserting = "Orion harbour cameras recorded dockworkers for months, union files show."
+    denying = "Orion said on Monday its audit found no evidence of wrongdoing."
+    cos = {s: {x.claim_key: x for x in m.match(entry("Orion", s))[0].scores}["no-evidence"].features["cosine"]
+           for s in (asserting, denying)}
+    assert cos[denying] > cos[asserting]
+    # the whole statement would have been closer to the assertion than to the denial
+    whole = set(claim_terms(DENIAL))
+    dice = {s: 2 * len(whole & set(claim_terms(s))) / (len(whole) + len(set(claim_terms(s))))
+            for s in (asserting, denying)}
+    assert dice[asserting] > dice[denying]

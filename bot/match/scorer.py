@@ -250,10 +250,35 @@ def without_dates(text: str) -> str:
     return out if len(claim_terms(out)) >= MIN_CLAUSE_TERMS else ""
 
 
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def denial_head(text: str) -> str:
+    """A wording that denies something, cut after what it denies ("Microsoft said it found no
+    evidence that its tools were used to harm people" -> "Microsoft said it found no
+    evidence"); any other wording unchanged.
+
+    Why: a sentence embedding hardly reads negation, so the whole wording is close to every
+    sentence *asserting* what it denies ("the tools were used to harm people": another claim's
+    evidence, or the opposite of this one). The lexical side makes the denied term the claim's
+    act (`negated_term`); the semantic side compares sentences with the denial itself."""
+    term = negated_term(text)
+    if term is None:
+        return text
+    for negator in _NEGATOR.finditer(text):
+        for word in list(_WORD.finditer(text, negator.end()))[:NEGATED_REACH + 2]:
+            toks = raw_tokens(word.group(0))
+            if toks and concept(toks[0])[0] == term:
+                head = text[:word.end()]
+                return head if len(claim_terms(head)) >= MIN_CLAUSE_TERMS else text
+    return text
+
+
 def semantic_wordings(claim: ClaimState) -> list[str]:
-    """The wordings the semantic side compares sentences with: every lexical wording
-    (`wordings`), and each of them without its dates (`without_dates`)."""
-    base = wordings(claim)
+    """The wordings the semantic side compares sentences with, the statement's first: every
+    lexical wording (`wordings`) cut after what it denies (`denial_head`), and each of them
+    also without its dates (`without_dates`)."""
+    base = [denial_head(w) for w in wordings(claim)]
     return [w for w in dict.fromkeys([*base, *(without_dates(w) for w in base)]) if w.strip()]
 
 
