@@ -270,6 +270,8 @@ DENIAL = "Orion said its audit found no evidence that the harbour cameras record
 
 def test_denial_head_cuts_a_denial_after_what_it_denies_and_leaves_other_wordings() -> None:
     assert denial_head(DENIAL) == "Orion said its audit found no evidence"
+    assert (denial_head("Orion says no harbour camera footage was shared with the port.")
+            == "Orion says no harbour camera footage")  # the rest of the denied phrase
     for text in ("Orion has not yet put a figure on the harbour losses.",  # pending, not denied
                  "The camera fault was a defect, not a cyberattack on the harbour.",  # contrast
                  "Dockworkers joined the No Cameras for Harbours campaign against Orion."):  # a name
