@@ -240,6 +240,8 @@ def test_without_dates_drops_a_date_but_not_figures_nor_may_the_verb() -> None:
             == "Orion recalled the Vela scooters on citing brakes")
     assert (without_dates("Orion recalled the scooters on July 18, 2024; regulators say brakes failed")
             == "Orion recalled the scooters on; regulators say brakes failed")  # the clause break stays
+    assert (without_dates("Orion recalled the Vela scooters on May 3, 2024 after brake failures")
+            == "Orion recalled the Vela scooters on after brake failures")
     assert without_dates("Regulators may fine Orion $2 million over 19 scooters") == ""  # no date
     assert without_dates("A 2009 agreement obliges Orion to share the harbour") == ""  # a year alone: a name
     assert without_dates("Orion paid on 3 May 2024") == ""  # too little left

@@ -230,7 +230,8 @@ def without_dates(text: str) -> str:
     words = text.split()
     drop = [False] * len(words)
     for i, w in enumerate(words):
-        if not (set(concepts(w)) and set(concepts(w)) <= _CALENDAR):
+        # "May" is a stopword to `concepts` (the verb); capitalised beside a number it is the month
+        if not ((set(concepts(w)) and set(concepts(w)) <= _CALENDAR) or w.strip(",.;:()") == "May"):
             continue
         side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
         numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
