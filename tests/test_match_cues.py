@@ -167,6 +167,9 @@ def test_a_cue_that_ends_only_a_part_ends_nothing(sentence: str) -> None:
 def test_a_part_does_not_stop_a_start_or_a_whole_ruling() -> None:
     assert {h.status for h in _cue_hits(["Several tenants sued the landlord on Monday."])} == {Status.ONGOING}
     assert {h.status for h in _cue_hits(["A judge dismissed the tenants' lawsuit."])} == {Status.CONCLUDED}
+    # a quantity of time before the cue's clause is no part of what it ends
+    assert {h.status for h in _cue_hits(["Several months later, the regulator concluded its inquiry."])} == {
+        Status.CONCLUDED}
 
 
 def test_base_forms_announce_nothing() -> None:

@@ -257,7 +257,8 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             clause_start = max(before.rfind(";"), before.rfind(". "))
             if family.whole and book.partial is not None and (
                     book.partial_words is None or not book.partial_words.isdisjoint(words)) and (
-                    book.partial.search(folded, max(clause_start + 1, start - PARTIAL_CHARS), start)
+                    book.partial.search(folded, max(clause_start + 1, before.rfind(",") + 1,
+                                                    start - PARTIAL_CHARS), start)
                     or book.partial.match(folded, end + 1 + (folded.startswith(" the ", end) and 4))):
                 continue  # about a part: "dismissed the bulk of the suit", "several claims were rejected"
             told = concepts(folded[clause_start + 1: start])
