@@ -56,6 +56,7 @@ class _ClaimInfo:
     proceeding_words: frozenset[str] = frozenset()  # words of its kinds of proceeding, and its quantity words
     names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
     referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
+    parties: frozenset[str] = frozenset()  # its distinctive terms that name no proceeding, cue or quantity
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -112,8 +113,17 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                     set(concepts(fold(wording[c.key]))))),
                                 frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key]))
                                 - {f.value for f in stated},
-                                _referred(c.statement) & terms[c.key])
+                                _referred(c.statement) & terms[c.key],
+                                _parties(frozenset(t for t in terms[c.key] if df[t] <= limit)))
     return out
+
+
+def _parties(distinctive: frozenset[str]) -> frozenset[str]:
+    """Who a claim's proceeding is between, as far as its words tell: its distinctive terms less
+    the words of quantities and of cues; the words of the proceeding a cue is about are left out
+    when it is read (`_party_claims`: "shareholders", not "sue")."""
+    book = cue_book()
+    return distinctive - frozenset().union(*book.quantities.values()) - book.words
 
 
 def _proceeding_words(terms: frozenset[str], kinds: frozenset[str]) -> frozenset[str]:
@@ -195,6 +205,8 @@ class _CueHit:
     moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
     context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
+    appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
+    clause: frozenset[str] = frozenset()  # concepts of its own clause (families about a proceeding)
 
 
 @lru_cache(maxsize=1024)
@@ -245,6 +257,14 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
         families = sorted({i for word in here for i in by_word[word]})  # in the book's order
         found = [(m.start(), m.end(), family) for family in (book.families[i] for i in families)
                  for m in family.regex.finditer(folded)]
+        # a request to end the case (`dismissal_motions`) or a condition still to be met
+        # (`pending`) can only be read where their words are: most sentences skip both
+        motions = book.dismissal_motions if book.dismissal_motions is not None and (
+            book.motion_words is None or not book.motion_words.isdisjoint(words)) else None
+        pending = book.pending is not None and (
+            book.pending_words is None or not book.pending_words.isdisjoint(words)) and bool(
+            book.pending.search(folded))
+        start_at = len(out)
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
                 continue
@@ -255,11 +275,24 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 if prev and prev[-1] in book.determiners:
                     continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
-            if family.whole and book.partial is not None and (
+            status, froms, name = family.to, family.froms, family.name
+            moves, whole = family.about, family.whole
+            phrase_start = max(clause_start + 1, before.rfind(",") + 1)
+            motion_end = motion_stop = -1
+            if (family.motion or family.whole) and motions is not None:
+                motion_end, motion_stop = _motion_end(folded, motions, phrase_start, start, end)
+            if family.motion and motion_end < 0:
+                continue  # "granted" ends a case only by granting a request to end it
+            if motion_end >= 0 and not family.motion:
+                # the request to end the case was refused: the case goes on
+                status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
+            if whole and pending and status is Status.CONCLUDED:
+                continue  # not final yet: "agreed to settle, pending court approval"
+            if whole and book.partial is not None and (
                     book.partial_words is None or not book.partial_words.isdisjoint(words)) and (
-                    book.partial.search(folded, max(clause_start + 1, before.rfind(",") + 1,
-                                                    start - PARTIAL_CHARS), start)
-                    or book.partial.match(folded, end + 1 + (folded.startswith(" the ", end) and 4))):
+                    book.partial.search(folded, max(phrase_start, start - PARTIAL_CHARS), start)
+                    or book.partial.match(folded, _after_links(folded, book, end))
+                    or (motion_end >= 0 and book.partial.search(folded, motion_end, motion_stop))):
                 continue  # about a part: "dismissed the bulk of the suit", "several claims were rejected"
             told = concepts(folded[clause_start + 1: start])
             after = concepts(folded[end: end + 80])
@@ -269,13 +302,52 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             modal = not hedged and book.modal is not None and bool(
                 book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
             context = (*told, *after)
-            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if family.about else frozenset()
+            clause_words = frozenset()
+            if moves:  # who the proceeding is between: its clause alone, to ";" or ", while ..."
+                cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
+                clause_words = frozenset(concepts(folded[clause_start + 1: cut.start() if cut else end + 80]))
+            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if moves else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
-            clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
+            clause = folded[phrase_start: start]
             subordinate = bool(book.subordinate.search(clause))
-            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
-                               hedged or subordinate or modal, family.name, family.about, kinds, context))
+            out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated,
+                               hedged or subordinate or modal, name, moves, kinds, context,
+                               appeal=family.appeal, clause=clause_words))
+        if len(out) > start_at + 1 and any(h.appeal and not h.negated for h in out[start_at:]):
+            # a ruling appealed is not final: the sentence's ending cues end nothing
+            out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
     return out
+
+
+MOTION_FROMS = frozenset({Status.ALLEGED})  # a refused request to end a case: it is under way
+LEGAL = frozenset({"legal"})
+MOTION_CHARS = 40  # how far from a ruling its object or subject names the request it decides
+_CLAUSE_STOP = re.compile(r"[,;:.()]")
+_PARTY_CLAUSE_END = re.compile(r"[;:.()]|, (?:but|while|and|which|who|so|as)\b")
+
+
+def _motion_end(folded: str, motions: re.Pattern[str], clause_start: int, start: int,
+                end: int) -> tuple[int, int]:
+    """Where a request to end the case (`dismissal_motions`) named as the cue's subject or object
+    ("the motion to dismiss was rejected", "denied the landlord's motion to dismiss", "lost its
+    bid to dismiss") ends, and where its clause ends, within the cue's clause and MOTION_CHARS
+    of it; (-1, -1) when none is."""
+    stop = _CLAUSE_STOP.search(folded, end, end + MOTION_CHARS)
+    m = motions.search(folded, max(clause_start, start - MOTION_CHARS),
+                       stop.start() if stop else end + MOTION_CHARS)
+    if m is None:
+        return -1, -1
+    stop = _CLAUSE_STOP.search(folded, m.end())  # the request's own phrase: "to dismiss the suit in part"
+    return m.end(), (stop.start() if stop else len(folded))
+
+
+def _after_links(folded: str, book: CueBook, pos: int) -> int:
+    """Past the link words right after `pos` ("settled with the", "granted the motion ... in"):
+    where a part (`partial`) would be named."""
+    if book.partial_links is None:
+        return pos + 1 + (folded.startswith(" the ", pos) and 4)
+    m = book.partial_links.match(folded, pos)
+    return m.end() if m else pos
 
 
 def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[int]) -> bool:
@@ -291,6 +363,19 @@ def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[in
         return False
     return not (hit.moves and (info.kinds.isdisjoint(hit.moves)
                                or (hit.kinds and info.kinds.isdisjoint(hit.kinds))))
+
+
+def _party_claims(hit: _CueHit, infos: dict[str, _ClaimInfo]) -> frozenset[str]:
+    """The claims of a cue's kind of proceeding it may move, by the parties its clause names: a
+    claim about a proceeding names who is in it, and a cue whose clause names another proceeding's
+    parties and none of a claim's is about that other proceeding ("the shareholders' suit may
+    proceed" moves no claim about customers' suits). All of them when the clause names no one's."""
+    kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
+    processes = cue_book().processes
+    words = hit.clause.difference(*(processes[k] for k in kinds))
+    suits = [k for k, info in infos.items() if not info.kinds.isdisjoint(kinds)]
+    named = frozenset(k for k in suits if not infos[k].parties.isdisjoint(words))
+    return named if named else frozenset(suits)
 
 
 def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
@@ -622,6 +707,7 @@ def detect_changes(
     lead = (*range(lead_sentences),)
     windows_of: dict[str, list[int]] = {}
     movable_by: dict[Status, list[int]] = {}
+    parties_of = cache(lambda hi: _party_claims(cue_hits[hi], infos))
     fitting: dict[str, list[int]] = {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -643,7 +729,8 @@ def detect_changes(
                 hi for hi in movable
                 if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
                 and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))
-                and not (referred and (named := h.about & terms) and named <= referred)]
+                and not (referred and (named := h.about & terms) and named <= referred)
+                and not (h.moves and kinds and claim.key not in parties_of(hi))]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
