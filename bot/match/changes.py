@@ -206,7 +206,7 @@ class _CueHit:
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
     context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
     appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
-    clause: frozenset[str] = frozenset()  # concepts of its own clause (families about a proceeding)
+    span: tuple[int, int] = (0, 0)  # where its clause starts and the cue ends, in the folded sentence
 
 
 @lru_cache(maxsize=1024)
@@ -223,13 +223,16 @@ def _families_by_word() -> dict[str, tuple[int, ...]]:
     return {w: tuple(i for i, f in enumerate(book.families) if w in f.words) for w in book.words}
 
 
-def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None) -> list[_CueHit]:
+def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None,
+              statuses: frozenset[Status] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
     A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
     gives way to the longer one. (One regex of every family was tried: with some 250
     alternatives it is several times slower than one pass per family.) `sentences` may be the
     entry as the matcher read it (`EntryText`: its folded sentences and word sets are reused).
+    `statuses`: the statuses of the claims it may move; a cue that can move none of them is not
+    read (an appeal still makes its sentence's ending cues not final).
     """
     text = sentences if isinstance(sentences, EntryText) else EntryText(sentences)
     out: list[_CueHit] = []
@@ -265,8 +268,15 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             book.pending_words is None or not book.pending_words.isdisjoint(words)) and bool(
             book.pending.search(folded))
         start_at = len(out)
+        appealed = False  # a ruling appealed: the sentence's ending cues are not final
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
+                continue
+            if statuses is not None and not (family.whole or family.motion) \
+                    and family.froms.isdisjoint(statuses):
+                # it can move none of the claims: not read ("reopened" when no claim has ended)
+                appealed = appealed or (family.appeal
+                                        and not book.negation.search(folded, max(0, start - 30), start))
                 continue
             before = folded[:start]
             cue = folded[start:end]
@@ -302,18 +312,16 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             modal = not hedged and book.modal is not None and bool(
                 book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
             context = (*told, *after)
-            clause_words = frozenset()
-            if moves:  # who the proceeding is between: its clause alone, to ";" or ", while ..."
-                cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
-                clause_words = frozenset(concepts(folded[clause_start + 1: cut.start() if cut else end + 80]))
             kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if moves else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
             clause = folded[phrase_start: start]
             subordinate = bool(book.subordinate.search(clause))
+            if family.appeal and not negated:
+                appealed = True
             out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated,
                                hedged or subordinate or modal, name, moves, kinds, context,
-                               appeal=family.appeal, clause=clause_words))
-        if len(out) > start_at + 1 and any(h.appeal and not h.negated for h in out[start_at:]):
+                               appeal=family.appeal, span=(clause_start + 1, end)))
+        if appealed and len(out) > start_at:
             # a ruling appealed is not final: the sentence's ending cues end nothing
             out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
     return out
@@ -365,17 +373,50 @@ def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[in
                                or (hit.kinds and info.kinds.isdisjoint(hit.kinds))))
 
 
-def _party_claims(hit: _CueHit, infos: dict[str, _ClaimInfo]) -> frozenset[str]:
-    """The claims of a cue's kind of proceeding it may move, by the parties its clause names: a
-    claim about a proceeding names who is in it, and a cue whose clause names another proceeding's
-    parties and none of a claim's is about that other proceeding ("the shareholders' suit may
-    proceed" moves no claim about customers' suits). All of them when the clause names no one's."""
+def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
+                       sentence: frozenset[str], folded: str) -> bool:
+    """The cue is about another proceeding than claim `key`'s: its sentence names the parties of
+    another claim of its kind of proceeding and not this claim's ("the shareholders' suit may
+    proceed" moves no claim about the shops' suits). When it names both, the cue's own clause
+    decides; when it names no one's, the cue may be the claim's."""
     kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
+    suits = _suits(infos, kinds)
+    if len(suits) < 2:
+        return False  # one proceeding of that kind: no other parties to name
+    ignored = _process_words(kinds)
+    words = sentence - ignored
+    others = [k for k in suits if k != key]
+    if not any(not infos[k].parties.isdisjoint(words) for k in others):
+        return False
+    own = infos[key].parties
+    if own.isdisjoint(words):
+        return True
+    # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
+    begin, end = hit.span
+    cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
+    clause = frozenset(concepts(folded[begin: cut.start() if cut else end + 80])) - ignored
+    return own.isdisjoint(clause) and any(not infos[k].parties.isdisjoint(clause) for k in others)
+
+
+@lru_cache(maxsize=64)
+def _process_words(kinds: frozenset[str]) -> frozenset[str]:
     processes = cue_book().processes
-    words = hit.clause.difference(*(processes[k] for k in kinds))
-    suits = [k for k, info in infos.items() if not info.kinds.isdisjoint(kinds)]
-    named = frozenset(k for k in suits if not infos[k].parties.isdisjoint(words))
-    return named if named else frozenset(suits)
+    return frozenset().union(*(processes[k] for k in kinds if k in processes))
+
+
+_SUITS: dict[tuple[int, frozenset[str]], tuple[dict[str, _ClaimInfo], tuple[str, ...]]] = {}
+
+
+def _suits(infos: dict[str, _ClaimInfo], kinds: frozenset[str]) -> tuple[str, ...]:
+    """The claims of a topic about a proceeding of one of `kinds`; cached per topic like `_stating`."""
+    hit = _SUITS.get((id(infos), kinds))
+    if hit is not None and hit[0] is infos:
+        return hit[1]
+    out = tuple(k for k, info in infos.items() if not info.kinds.isdisjoint(kinds))
+    if len(_SUITS) >= _INFO_CACHE_SIZE * 4:
+        _SUITS.clear()
+    _SUITS[(id(infos), kinds)] = (infos, out)
+    return out
 
 
 def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
@@ -701,13 +742,13 @@ def detect_changes(
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        cue_hits = _cue_hits(text, readable if result.claim_windows else None)
+        statuses = frozenset(claims[m.claim_key].status for m in result.matches if m.claim_key in claims)
+        cue_hits = _cue_hits(text, readable if result.claim_windows else None, statuses)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
     lead = (*range(lead_sentences),)
     windows_of: dict[str, list[int]] = {}
     movable_by: dict[Status, list[int]] = {}
-    parties_of = cache(lambda hi: _party_claims(cue_hits[hi], infos))
     fitting: dict[str, list[int]] = {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -729,9 +770,15 @@ def detect_changes(
                 hi for hi in movable
                 if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
                 and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))
-                and not (referred and (named := h.about & terms) and named <= referred)
-                and not (h.moves and kinds and claim.key not in parties_of(hi))]
+                and not (referred and (named := h.about & terms) and named <= referred)]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
+    for hi, keys in owners.items():
+        # a cue of a proceeding that only one claim fits: not that claim's when its sentence names
+        # another proceeding's parties and not the claim's (several fit: `_cue_owners` chose)
+        if len(keys) == 1 and cue_hits[hi].moves and infos[key := next(iter(keys))].kinds \
+                and _others_proceeding(h := cue_hits[hi], key, infos, concept_sets[h.sentence],
+                                       folded_of(h.sentence)):
+            owners[hi] = frozenset()
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:
