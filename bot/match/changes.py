@@ -380,43 +380,50 @@ def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
     proceed" moves no claim about the shops' suits). When it names both, the cue's own clause
     decides; when it names no one's, the cue may be the claim's."""
     kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
-    suits = _suits(infos, kinds)
+    suits, index = _suits(infos, kinds)
     if len(suits) < 2:
         return False  # one proceeding of that kind: no other parties to name
-    ignored = _process_words(kinds)
-    words = sentence - ignored
-    others = [k for k in suits if k != key]
-    if not any(not infos[k].parties.isdisjoint(words) for k in others):
-        return False
+    named = sentence & index.keys()  # party words of any such claim, less words of proceedings
+    if not named or not any(len(index[w]) > 1 or key not in index[w] for w in named):
+        return False  # no one's, or this claim's only
     own = infos[key].parties
-    if own.isdisjoint(words):
+    if own.isdisjoint(named):
         return True
     # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
     begin, end = hit.span
     cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
-    clause = frozenset(concepts(folded[begin: cut.start() if cut else end + 80])) - ignored
-    return own.isdisjoint(clause) and any(not infos[k].parties.isdisjoint(clause) for k in others)
+    clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
+    return own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)
+
+
+_SUITS: dict[tuple[int, frozenset[str]],
+             tuple[dict[str, _ClaimInfo], tuple[tuple[str, ...], dict[str, frozenset[str]]]]] = {}
+
+
+def _suits(infos: dict[str, _ClaimInfo],
+           kinds: frozenset[str]) -> tuple[tuple[str, ...], dict[str, frozenset[str]]]:
+    """The claims of a topic about a proceeding of one of `kinds`, and their parties' words (less
+    the words of those proceedings) -> the claims naming them; cached per topic like `_stating`."""
+    hit = _SUITS.get((id(infos), kinds))
+    if hit is not None and hit[0] is infos:
+        return hit[1]
+    suits = tuple(k for k, info in infos.items() if not info.kinds.isdisjoint(kinds))
+    ignored = _process_words(kinds)
+    index: dict[str, set[str]] = {}
+    for k in suits:
+        for word in infos[k].parties - ignored:
+            index.setdefault(word, set()).add(k)
+    out = (suits, {w: frozenset(ks) for w, ks in index.items()})
+    if len(_SUITS) >= _INFO_CACHE_SIZE * 4:
+        _SUITS.clear()
+    _SUITS[(id(infos), kinds)] = (infos, out)
+    return out
 
 
 @lru_cache(maxsize=64)
 def _process_words(kinds: frozenset[str]) -> frozenset[str]:
     processes = cue_book().processes
     return frozenset().union(*(processes[k] for k in kinds if k in processes))
-
-
-_SUITS: dict[tuple[int, frozenset[str]], tuple[dict[str, _ClaimInfo], tuple[str, ...]]] = {}
-
-
-def _suits(infos: dict[str, _ClaimInfo], kinds: frozenset[str]) -> tuple[str, ...]:
-    """The claims of a topic about a proceeding of one of `kinds`; cached per topic like `_stating`."""
-    hit = _SUITS.get((id(infos), kinds))
-    if hit is not None and hit[0] is infos:
-        return hit[1]
-    out = tuple(k for k, info in infos.items() if not info.kinds.isdisjoint(kinds))
-    if len(_SUITS) >= _INFO_CACHE_SIZE * 4:
-        _SUITS.clear()
-    _SUITS[(id(infos), kinds)] = (infos, out)
-    return out
 
 
 def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
