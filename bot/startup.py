@@ -74,6 +74,18 @@ def match_questions(settings: Settings, config: Config, *, console: bool = False
     return not console
 
 
+async def note_semantic(db: Database, scorer: SemanticScorer) -> None:
+    """At start, without loading the model: record off / on / unavailable for feed health.
+
+    Loading waits until a cycle queues an article (`Pipeline`, which calls `start_semantic`
+    then, in a worker thread beside the fetches): a cycle that finds nothing new (every feed
+    304) never reads the 91 MB of weights. A model that is not there at all (package or file
+    missing) is known now: logged once, and feed health says lexical-only from the start.
+    """
+    scorer.locate()
+    await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
+
+
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 
