@@ -217,6 +217,7 @@ class Pipeline:
         if self.semantic is not None and self.semantic.loaded:  # never loads the model for this
             fresh = self.semantic.fresh_wordings()
             if fresh:
+                checkpoint("wordings")
                 await wording_vectors.store(self.db, self.semantic.embedder.model_key, fresh)
 
     def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
