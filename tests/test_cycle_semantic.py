@@ -271,3 +271,12 @@ async def test_a_failure_in_the_matching_lane_fails_the_cycle_and_keeps_the_queu
     await pipe(db, fetcher).run_cycle(force=True)
     assert not await articles.pending_articles(db, limit=50, max_attempts=3)
 
+
+
+def test_console_start_up_does_not_import_the_page_extractor():
+    """trafilatura (~70 ms of every start) is imported when a page is first read, not before."""
+    import subprocess
+
+    code = ("import sys, bot.cli, bot.runner, bot.pipeline, bot.enrich; "
+            "sys.exit('trafilatura' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
