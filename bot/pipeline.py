@@ -265,6 +265,8 @@ class Pipeline:
             return 0
         if lane is not None:  # an article still waiting to be matched is matched before it is touched
             await lane.before_storing([e for _, entries in changed for e in entries])
+            if self.stop.is_set():  # (the wait may have ended with a stop: then the lane did not
+                return 0  # match them) not stored, so these feeds are fetched again next time
         stored = await article_store.store_feeds(self.db, changed, changed_polls)
         checkpoint("stored")
         queued = 0

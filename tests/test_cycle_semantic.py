@@ -280,3 +280,34 @@ def test_console_start_up_does_not_import_the_page_extractor():
     code = ("import sys, bot.cli, bot.runner, bot.pipeline, bot.enrich; "
             "sys.exit('trafilatura' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
+
+
+async def test_a_stop_while_waiting_for_the_lane_leaves_the_touching_batch_unstored(
+        db, server, fetcher, monkeypatch):
+    """A stop that comes while a batch waits for the lane to match an article it touches: the
+    lane stops without matching it, so the batch is not stored (its feed is fetched again next
+    time) rather than overwriting the version still queued."""
+    revised = (CONCLUDED[0], CONCLUDED[1], CONCLUDED[2],
+               CONCLUDED[3] + " Regulators said they would look at the findings.")
+    server.route("/f0", body=rss(CONCLUDED, title="W0"), etag='"a"')
+    server.route("/f1", body=rss(revised, title="W1"), etag='"b"')
+    await setup(db, server, "/f0", "/f1")
+    stopping = pipe(db, fetcher, batch_feeds=1, match_segment=50)
+    real = Pipeline.process_pending
+
+    async def stop_first(self, report=None, among=None):  # type: ignore[no-untyped-def]
+        if among is not None:
+            self.stop.set()  # a SIGTERM as the lane starts
+        return await real(self, report, among)
+
+    monkeypatch.setattr(Pipeline, "process_pending", stop_first)
+    report = await stopping.run_cycle(force=True)
+    assert report.new_articles == 1 and report.revised_articles == 0
+    queued = await articles.pending_articles(db, limit=10, max_attempts=3)
+    assert len(queued) == 1 and "Regulators" not in queued[0].entry.body  # the first version waits
+    assert (await db.fetchone("SELECT etag FROM feeds WHERE url = ?", (server.url("/f1"),)))[0] is None
+    monkeypatch.undo()
+    report = await pipe(db, fetcher, batch_feeds=1).run_cycle(force=True)
+    assert report.revised_articles == 1
+    kinds = [r[0] for r in await db.fetchall("SELECT kind FROM outbox ORDER BY id")]
+    assert "article_revised" in kinds
