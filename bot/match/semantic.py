@@ -480,10 +480,6 @@ class Embedder:
         """Where the model is read from; raises ModelUnavailableError when there is none."""
         return self._model_dir or default_model_dir()
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def load(self) -> MiniLM:
         """The model, loading it on first use; raises ModelUnavailableError with the reason."""
         if self._model is None:
