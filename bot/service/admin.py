@@ -119,6 +119,12 @@ class ChannelSet:
 
 
 @dataclass(frozen=True)
+class AdminChannelSet:
+    channel_id: int
+    released: int  # held updates queued again for delivery
+
+
+@dataclass(frozen=True)
 class ThresholdSetting:
     low: float | None  # None: the global default
     high: float | None
@@ -615,14 +621,15 @@ async def set_topic_channel(db: Database, guild_id: int, topic_key: str, channel
 
 
 async def set_admin_channel(db: Database, guild_id: int, channel_id: int, *, actor_id: int,
-                            actor_name: str) -> int:
-    """Where proposals for review are posted."""
+                            actor_name: str) -> AdminChannelSet:
+    """Where proposals for review are posted; updates held for want of it are retried."""
     actor = Actor(actor_id, actor_name)
     channel = _channel(channel_id)
     await guilds.set_admin_channel(db, guild_id, channel,
                                    audit=_audit(guild_id, actor, "guild.admin_channel",
                                                 str(guild_id), f"<#{channel}>"))
-    return channel
+    released = await outbox_store.release_held(db, guild_id)
+    return AdminChannelSet(channel, released)
 
 
 async def set_thresholds(db: Database, guild_id: int, low: float | None, high: float | None, *,

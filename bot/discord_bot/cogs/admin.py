@@ -37,7 +37,6 @@ from bot.service import discover as discover_service
 from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
-from storage import outbox as outbox_store
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import DossierBot
@@ -406,16 +405,15 @@ class Admin(commands.Cog):
         if missing:
             raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
                                     f"{', '.join(missing)} there. Nothing was changed.")
-        channel_id = await service.set_admin_channel(self.bot.db, gid(interaction), channel.id,
-                                                     **actor(interaction))
-        released = await outbox_store.release_held(self.bot.db, gid(interaction))
+        result = await service.set_admin_channel(self.bot.db, gid(interaction), channel.id,
+                                                 **actor(interaction))
         self.wake_poller()
         warning = ""
         guild = interaction.guild
         if guild is not None and channel.permissions_for(guild.default_role).view_channel:
             warning = " Note: everyone in the server can see that channel."
-        held = f" {released} held update(s) will be posted now." if released else ""
-        await done(interaction, f"Proposed changes will be posted to <#{channel_id}> with "
+        held = f" {result.released} held update(s) will be posted now." if result.released else ""
+        await done(interaction, f"Proposed changes will be posted to <#{result.channel_id}> with "
                                 f"Accept / Reject / Not related buttons.{held}{warning}")
 
     @admin.command(name="thresholds", description="Match score cut-offs: propose at low, apply at high")
