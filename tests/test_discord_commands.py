@@ -656,6 +656,13 @@ async def test_commands_in_dms_are_refused(env: Env) -> None:
     dm = fixtures.slash_interaction("topics", guild=None, channel=None, user=fixtures.user(username="dm"))
     data = data_of(await env.standin.interact(dm))
     assert "only works in a server" in data["content"]
+    before = await snapshot(env.db)
+    dm = fixtures.slash_interaction("admin", {"key": "from-dm", "title": "DM", "keywords": "acme"},
+                                    guild=None, channel=None, user=fixtures.user(username="dm"),
+                                    subcommand_group="topic", subcommand="add")
+    data = data_of(await env.standin.interact(dm))
+    assert "only works in a server" in data["content"]
+    assert await snapshot(env.db) == before
 
 
 # --- isolation -----------------------------------------------------------------------------------
