@@ -30,20 +30,6 @@ EXPIRED_NOTE = "buttons expired: run the command again to turn pages"
 _live: dict[str, Paginator] = {}
 
 
-def chunk_lines(lines: Sequence[str], *, per_page: int = 10, max_chars: int = 3800) -> list[list[str]]:
-    """Split lines into pages that fit an embed description."""
-    pages: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        line = line[:max_chars]
-        if pages[-1] and (len(pages[-1]) >= per_page or size + len(line) + 1 > max_chars):
-            pages.append([])
-            size = 0
-        pages[-1].append(line)
-        size += len(line) + 1
-    return pages if pages[0] else []
-
-
 def expired(page: discord.Embed) -> discord.Embed:
     """The page as it stays on the message once its buttons are gone."""
     footer = page.footer.text or ""
