@@ -57,9 +57,8 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
             await interaction.response.send_message(str(exc), ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
             return
-        poller = getattr(client, "get_cog", lambda _: None)("Poller")
-        if poller is not None and outcome.state == "accepted":
-            poller.wake.set()  # the accepted change is queued for the topic's channel
+        if outcome.state == "accepted":
+            client.wake_poller()  # the accepted change is queued for the topic's channel
         label = DECISIONS[self.decision][0]
         note = f"{label} by {interaction.user.mention}"
         if outcome.rev is not None:

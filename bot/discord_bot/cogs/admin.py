@@ -109,12 +109,6 @@ class Admin(ServerCog):
     def __init__(self, bot: DossierBot) -> None:
         self.bot = bot
 
-    def wake_poller(self) -> None:
-        poller = self.bot.get_cog("Poller")
-        wake = getattr(poller, "wake", None)
-        if wake is not None:
-            wake.set()
-
     # --- topics ---------------------------------------------------------------------------
 
     @topic.command(name="add", description="Track a new topic in this server")
@@ -292,7 +286,7 @@ class Admin(ServerCog):
         async def follow(it: discord.Interaction, feed_url: str) -> str:
             added = await service.add_feed(self.bot.db, guild_id(it), feed_url, name=name, interval=interval,
                                            allow_private=allow, **actor(it))
-            self.wake_poller()
+            self.bot.wake_poller()
             shared = "" if added.created else " (already polled for another server: shared, fetched once)"
             found_in = f" (declared by {code(target, 200)})" if feed_url != target else ""
             note = f" {found.note}; it is added as given." if found.note else ""
@@ -314,7 +308,7 @@ class Admin(ServerCog):
     @admin_check()
     async def feed_remove(self, interaction: discord.Interaction, url: str) -> None:
         removed = await service.remove_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         await done(interaction, f"No longer following {code(removed.url, 300)}.")
 
     @feed.command(name="pause", description="Pause a feed for this server")
@@ -323,7 +317,7 @@ class Admin(ServerCog):
     @admin_check()
     async def feed_pause(self, interaction: discord.Interaction, url: str) -> None:
         health = await service.pause_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         await done(interaction, f"Paused {code(health.url, 300)} for this server. `/admin feed resume` "
                                 "starts it again.")
 
@@ -333,7 +327,7 @@ class Admin(ServerCog):
     @admin_check()
     async def feed_resume(self, interaction: discord.Interaction, url: str) -> None:
         health = await service.resume_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
 
     @feed.command(name="import", description="Follow every feed of an OPML file (from another reader)")
@@ -351,7 +345,7 @@ class Admin(ServerCog):
         report = await opml.import_guild(self.bot.db, guild_id(interaction), data, **actor(interaction),
                                          allow_private=self.bot.settings.allow_private_feeds)
         if report.added:
-            self.wake_poller()
+            self.bot.wake_poller()
         lines = [report.summary()]
         lines += [f"+ {code(u, 150)}" for u in report.added[:15]]
         if len(report.added) > 15:
@@ -389,7 +383,7 @@ class Admin(ServerCog):
         require_post_permissions(interaction, channel)
         result = await service.set_topic_channel(self.bot.db, guild_id(interaction), topic, channel.id,
                                                  **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         held = f" {result.released} held update(s) will be posted now." if result.released else ""
         await done(interaction, f"Updates for {code(result.topic_key)} go to <#{result.channel_id}>.{held}")
 
@@ -400,7 +394,7 @@ class Admin(ServerCog):
         require_post_permissions(interaction, channel)
         result = await service.set_admin_channel(self.bot.db, guild_id(interaction), channel.id,
                                                  **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         warning = ""
         guild = interaction.guild
         if guild is not None and channel.permissions_for(guild.default_role).view_channel:
@@ -498,7 +492,7 @@ class Admin(ServerCog):
         outcome = await review_service.decide(self.bot.db, guild_id(interaction), proposal, decision,
                                               **actor(interaction))
         if outcome.state == "accepted":
-            self.wake_poller()
+            self.bot.wake_poller()
         rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
         learnt = ""
         if outcome.example_id is not None:

@@ -91,9 +91,8 @@ class Guilds(commands.Cog):
             log.info("server %s (%s): %d topics, %d new feed subscriptions%s", guild.id, guild.name,
                      len(result.topics), len(result.subscribed), " (new)" if result.created else "")
             self.installed_event(guild.id).set()
-            poller = self.bot.get_cog("Poller")
-            if poller is not None and result.subscribed:
-                poller.wake.set()  # type: ignore[attr-defined]
+            if result.subscribed:
+                self.bot.wake_poller()
             if (joined or result.created) and admin_channel is not None:
                 try:
                     await admin_channel.send(WELCOME, allowed_mentions=NO_MENTIONS)
