@@ -38,11 +38,11 @@ from bot.service.browse import (
     require_topic,
     topic_detail,
 )
+from bot.service.discover import require_public_url
 from bot.service.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
-    UnsafeFeedError,
     shown,
 )
 from storage import article_pages, claims_admin, examples, guilds
@@ -522,12 +522,7 @@ async def add_feed(db: Database, guild_id: int, url: str, *, actor_id: int, acto
     every = _interval(interval)
     label = _text(name, "feed name", MAX_FEED_NAME) if name and name.strip() else None
     if not allow_private:
-        from bot.fetch.ssrf import UnsafeURLError, check_public_url
-
-        try:
-            await check_public_url(url)
-        except UnsafeURLError as exc:
-            raise UnsafeFeedError(f"I will not fetch {shown(url)}: {exc}.") from None
+        await require_public_url(url)
     created, subscribed = await guilds.add_feed_and_subscribe(
         db, guild_id, url, name=label, interval_s=int(every.total_seconds()),
         audit=_audit(guild_id, actor, "feed.add", url, label or ""),
