@@ -19,9 +19,10 @@ from typing import Any
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
+
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 PAGE_TIMEOUT = 300.0  # seconds after the last press
 CUSTOM_ID = "dossier:pages:{token}:{action}"
 EXPIRED_NOTE = "buttons expired: run the command again to turn pages"

@@ -11,10 +11,10 @@ from typing import Any
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
 from bot.discord_bot.client import is_admin
 from bot.render.embed import fit_embed
 
-NO_MENTIONS = discord.AllowedMentions.none()
 DECISIONS = {
     "accept": ("Accept", discord.ButtonStyle.success),
     "reject": ("Reject", discord.ButtonStyle.danger),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.discord_bot import NO_MENTIONS
 from bot.discord_bot import format as fmt
 from bot.discord_bot.autocomplete import (
     claim_choices,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Status]
 # What the bot needs in a channel to post updates there.
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history")

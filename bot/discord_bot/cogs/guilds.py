@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.discord_bot import NO_MENTIONS
 from bot.service import admin as admin_service
 from bot.service.install import install_guild
 from storage import delivery
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 WELCOME = (
     "Dossier is installed: it follows the topics of its feeds.yaml here, and posts proposed "
     "changes to this channel for review. Admins: pick where each topic's updates go with "
