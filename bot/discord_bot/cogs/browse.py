@@ -2,8 +2,8 @@
 
 /topics, /topic, /claim, /history, /updates, /search, /feeds, /why, /export. Each parses its
 arguments, calls bot.service.browse with the server's id, and replies with embeds from
-format.py. Answers are ephemeral by default (only the asker sees them, channels are not
-flooded); `public: True` shares one with the channel.
+bot/discord_bot/format/. Answers are ephemeral by default (only the asker sees them, channels
+are not flooded); `public: True` shares one with the channel.
 """
 
 from __future__ import annotations
