@@ -47,12 +47,14 @@ class Settings:
         return not self.discord_token
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 _ON = {"1", "true", "yes", "on"}
 _OFF = {"0", "false", "no", "off"}
+
+
+def _flag(value: str | None) -> bool:
+    """Lenient on: anything but on/true/yes/1 is off (DOSSIER_ALLOW_PRIVATE_FEEDS stays off
+    on a typo, the safe side for an SSRF guard)."""
+    return (value or "").strip().lower() in _ON
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
