@@ -8,7 +8,6 @@ import logging
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config, load_config
@@ -22,28 +21,23 @@ from bot.startup import (
     make_reader,
     match_questions,
     note_semantic,
+    seconds_to_next_poll,
     semantic_scorer,
     settle_memory,
+    sync_feeds,
     thresholds_for,
     with_initial_figures,
 )
-from storage import article_pages as page_store
-from storage import feeds as feed_store
 from storage import health as health_store
 from storage import topics as topic_store
-from storage.db import Database, utcnow
+from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-MIN_SLEEP = timedelta(seconds=5)
-MAX_SLEEP = timedelta(seconds=60)
-
 
 async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
-    await feed_store.sync_config_feeds(db, config.feeds)
-    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+    await sync_feeds(db, config)
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
@@ -94,18 +88,10 @@ async def _console_loop(db: Database, pipeline: Pipeline, sink: ConsoleSink, *, 
         await sink.drain(db, CONSOLE_SCOPE, stop=stop)
         if once:
             break
-        await sleep_unless_stopped(stop, await _sleep_seconds(db))
+        await sleep_unless_stopped(stop, await seconds_to_next_poll(db))
     if stop.is_set():
         log.info("stopped; what was not finished is queued for the next start")
     return 0
-
-
-async def _sleep_seconds(db: Database) -> float:
-    due = await feed_store.next_due_at(db)
-    if due is None:
-        return MAX_SLEEP.total_seconds()
-    wait = due - utcnow()
-    return min(max(wait, MIN_SLEEP), MAX_SLEEP).total_seconds()
 
 
 async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Path | None = None) -> int:

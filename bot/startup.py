@@ -12,6 +12,7 @@ import asyncio
 import gc
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.checkpoint import checkpoint
 from bot.config import Config
@@ -23,13 +24,33 @@ from bot.match.figures import seed_claim_figures
 from bot.match.semantic import SemanticScorer, scorer_for
 from bot.service.browse import SEMANTIC_STATUS_KEY
 from bot.settings import Settings
+from storage import article_pages as page_store
+from storage import feeds as feed_store
 from storage import wording_vectors
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.delivery import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 
 SEMANTIC_WEIGHTS_KEY = "semantic.weights"  # the verified weights file's stamp and sha256 (JSON)
+
+
+MIN_SLEEP = timedelta(seconds=5)  # between cycles: never a busy loop on a feed that is overdue
+MAX_SLEEP = timedelta(seconds=60)  # and never deaf for long to a feed added meanwhile
+
+
+async def sync_feeds(db: Database, config: Config) -> None:
+    """feeds.yaml's feeds into the database, with each feed's article-fetch mode."""
+    await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+
+
+async def seconds_to_next_poll(db: Database) -> float:
+    """How long the poll loop sleeps: until the next feed is due, within MIN_SLEEP..MAX_SLEEP."""
+    due = await feed_store.next_due_at(db)
+    if due is None:
+        return MAX_SLEEP.total_seconds()
+    return min(max(due - utcnow(), MIN_SLEEP), MAX_SLEEP).total_seconds()
 
 
 def thresholds_for(settings: Settings) -> Thresholds:

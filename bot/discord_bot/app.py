@@ -19,11 +19,10 @@ from bot.startup import (
     note_semantic,
     semantic_scorer,
     settle_memory,
+    sync_feeds,
     thresholds_for,
     with_initial_figures,
 )
-from storage import article_pages as page_store
-from storage import feeds as feed_store
 from storage import health as health_store
 from storage.db import Database
 
@@ -34,9 +33,8 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
-        await feed_store.sync_config_feeds(db, config.feeds)
+        await sync_feeds(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
-        await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
         scorer = semantic_scorer(settings, config)
         await note_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
