@@ -296,6 +296,9 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         score = combined(lex_points, cosine)
         features = dict(lexical.features) if lexical is not None else {"gate": 1.0}
         features.update({"lexical": lex_points, "cosine": round(cosine, 3), "semantic": round(points, 2)})
+        unsaid = float(getattr(sim, "unsaid", -1.0))
+        if unsaid > cosine:  # a wording that denies met a sentence that denies nothing (denial.py)
+            features["cosine_not_denying"] = round(unsaid, 3)
         evidence = lexical.evidence if lexical is not None else ""
         if idx is not None:
             features["semantic_sentence"] = float(idx)

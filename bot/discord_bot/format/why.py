@@ -38,6 +38,9 @@ def features_text(features: dict[str, float | str]) -> str:
     if "cosine" in f:  # the semantic scorer was on: the score is both parts (bot/match/combine.py)
         parts.append(f"lexical {_num(f.get('lexical')):.0f} + semantic {_num(f.get('semantic')):.0f} "
                      f"(cosine {_num(f['cosine']):.2f})")
+    if "cosine_not_denying" in f:  # bot/match/denial.py
+        parts.append(f"cosine {_num(f['cosine_not_denying']):.2f} not counted: the claim denies, "
+                     "the sentence denies nothing")
     if "coverage" in f:
         parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
     if "distinctive_hit" in f:
