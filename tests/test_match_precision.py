@@ -9,6 +9,7 @@ import pytest
 
 from bot.match import Matcher, Thresholds
 from bot.match.denial import denies, negates
+from bot.match.scorer import NO_VERB_FACTOR
 from bot.match.semantic import ClaimEmbeddings, Embedder, SemanticScorer, best_similarities
 from bot.models import ClaimState, Entry, Status, TopicState
 
@@ -110,3 +111,27 @@ def test_why_names_the_cosine_a_denial_did_not_count() -> None:
 
     text = features_text({"lexical": 30.0, "semantic": 0.0, "cosine": 0.2, "cosine_not_denying": 0.61})
     assert "cosine 0.61 not counted: the claim denies" in text
+
+
+def test_lexically_a_denial_is_told_by_a_window_that_negates() -> None:
+    # lexical-only: the denied term ("evidence") in a sentence that negates nothing is not the act
+    matcher = Matcher((TOPIC,), Thresholds())
+    asserting = entry("Orion dam flood inquiry",
+                      "The evidence shows the Orion dam's sensors were tampered with, inspectors said. "
+                      "Residents downstream were evacuated on Tuesday.")
+    denial = next(s for s in matcher.match(asserting)[0].scores if s.claim_key == "no-tampering")
+    assert denial.features["verb"] == NO_VERB_FACTOR and denial.features["denial_not_negated"] == 1.0
+    denying = entry("Orion dam flood inquiry",
+                    "Orion found no evidence that the dam's sensors were tampered with, it said. "
+                    "Residents downstream were evacuated on Tuesday.")
+    told = next(s for s in matcher.match(denying)[0].scores if s.claim_key == "no-tampering")
+    assert told.features["verb"] == 1.0 and "denial_not_negated" not in told.features
+    assert told.score > denial.score
+
+
+def test_why_names_a_denial_whose_window_negates_nothing() -> None:
+    from bot.discord_bot.format.why import features_text
+
+    text = features_text({"coverage": 0.5, "verb": NO_VERB_FACTOR, "denial_not_negated": 1.0})
+    assert f"the claim denies, its window negates nothing ×{NO_VERB_FACTOR:g}" in text
+    assert "claim's action missing" in features_text({"coverage": 0.5, "verb": NO_VERB_FACTOR})

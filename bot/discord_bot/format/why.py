@@ -54,6 +54,8 @@ def features_text(features: dict[str, float | str]) -> str:
     for key, text in (("verb", "claim's action missing"), ("anchor", "none of its named actors"),
                       ("actor", "another organisation acts")):
         if key in f and _num(f[key]) < 1:
+            if key == "verb" and _num(f.get("denial_not_negated")):  # bot/match/denial.py
+                text = "the claim denies, its window negates nothing"
             parts.append(f"{text} ×{_num(f[key]):g}")
     if "penalty" in f and _num(f["penalty"]) < 1:  # below-threshold records: penalties combined
         parts.append(f"penalties ×{_num(f['penalty']):.2g}")
