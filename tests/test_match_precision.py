@@ -135,3 +135,86 @@ def test_why_names_a_denial_whose_window_negates_nothing() -> None:
     text = features_text({"coverage": 0.5, "verb": NO_VERB_FACTOR, "denial_not_negated": 1.0})
     assert f"the claim denies, its window negates nothing ×{NO_VERB_FACTOR:g}" in text
     assert "claim's action missing" in features_text({"coverage": 0.5, "verb": NO_VERB_FACTOR})
+
+
+# ---- a sentence another claim states in its own words (bot/match/compete.py)
+
+def test_a_reading_is_owned_by_a_claim_whose_words_state_the_sentence() -> None:
+    from bot.match.compete import owned_readings
+
+    points = {0: [75.0, 20.0, 5.0], 1: [10.0, 30.0, 0.0]}
+    readings = [(1, 0, 0.62, (0.62, 0.41)), (2, 1, 0.5, (0.3, 0.5)), (0, 0, 0.8, (0.8, 0.2))]
+    owned = owned_readings(points, readings, high=60.0, ratio=2.0)
+    # claim 1 read sentence 0, which claim 0 states (75 >= 60 and 20 <= 75 / 2): its next best is 0.41
+    assert [(o.claim, o.owner, o.sentence, o.fallback, o.fallback_sentence) for o in owned] == [(1, 0, 0, 0.41, 1)]
+    # claim 1's own words on the sentence at more than half of claim 0's: not owned
+    assert owned_readings({0: [75.0, 40.0, 5.0]}, readings[:1], high=60.0, ratio=2.0) == []
+    # nobody states the sentence confidently (below `high`): not owned
+    assert owned_readings({0: [55.0, 20.0, 5.0]}, readings[:1], high=60.0, ratio=2.0) == []
+    # the fallback never exceeds the reading it replaces, and with one candidate there is none
+    assert owned_readings(points, [(1, 0, 0.3, (0.3, 0.5))], 60.0, 2.0)[0].fallback == 0.3
+    assert owned_readings(points, [(1, 0, 0.62, (0.62,))], 60.0, 2.0)[0].fallback_sentence == -1
+
+
+FERRY = TopicState(
+    key="ferry", title="The Orion ferry storm",
+    keywords=(("orion",), ("storm", "ferry", "ferries")),
+    claims=(
+        ClaimState("sailings", "Orion cancelled more than 300 ferry sailings in the week after the storm.",
+                   Status.CONFIRMED),
+        ClaimState("losses", "The storm will cost Orion heavily; the company has not yet put a figure on its "
+                   "losses.", Status.ALLEGED),
+    ),
+)
+SAILINGS = "Orion cancelled more than 300 ferry sailings in the week after the storm, the operator said."
+
+
+@dataclass(frozen=True)
+class Reading:
+    claim_key: str
+    cosine: float
+    sentence_index: int
+    cosines: tuple[float, ...] = ()
+
+    @property
+    def score(self) -> float:
+        return self.cosine
+
+
+class FixedSemantic:
+    """Cosines per claim key and candidate sentence (the model's edge, faked)."""
+
+    def __init__(self, table: dict[str, tuple[float, float]], report_all: bool = True) -> None:
+        self.table = table
+        self.report_all = report_all
+
+    def similarities(self, claims, sentences):
+        out = []
+        for c in claims:
+            row = self.table[c.key][: len(sentences)]
+            best = max(range(len(row)), key=row.__getitem__)
+            out.append(Reading(c.key, row[best], best, tuple(row) if self.report_all else ()))
+        return out
+
+
+def test_a_sentence_that_states_another_claim_lends_this_one_no_cosine() -> None:
+    article = entry("Orion ferry storm", f"{SAILINGS} Passengers queued at the terminal on Monday.")
+    # candidates: the title, then the body sentence with claim terms; "losses" is close to the
+    # sailings sentence (0.66) as claims of one story are, and far from the title (0.30)
+    table = {"sailings": (0.35, 0.80), "losses": (0.30, 0.66)}
+    result = Matcher((FERRY,), Thresholds(), semantic=FixedSemantic(table)).match(article)[0]
+    losses = next(s for s in result.scores if s.claim_key == "losses")
+    assert {m.claim_key for m in result.matches} == {"sailings"}
+    assert losses.features["cosine_owned_by"] == "sailings"
+    assert losses.features["cosine_before_owned"] == 0.66 and losses.features["cosine"] == 0.30
+    # the same reading without the rule (a semantic side that reports no per-sentence cosines)
+    before = Matcher((FERRY,), Thresholds(), semantic=FixedSemantic(table, report_all=False)).match(article)[0]
+    assert "losses" in {m.claim_key for m in before.matches}
+
+
+def test_why_names_the_claim_that_owns_the_sentence() -> None:
+    from bot.discord_bot.format.why import features_text
+
+    text = features_text({"lexical": 20.0, "semantic": 10.0, "cosine": 0.3, "cosine_owned_by": "sailings",
+                          "cosine_before_owned": 0.66})
+    assert "cosine 0.66 on a sentence sailings states in its own words" in text
