@@ -18,6 +18,7 @@ from bot.match.combine import (
     combined,
     semantic_points,
 )
+from bot.match.scorer import claim_terms, denial_head, without_dates
 from bot.models import ClaimState, Entry, Status, TopicState
 
 TOPIC = TopicState(
@@ -207,3 +208,86 @@ def test_entries_failing_the_gate_can_skip_scoring() -> None:
     assert not skipped.scored and skipped.scores == () and not skipped.relevant
     scored = Matcher([TOPIC], TH).match(weather)[0]
     assert scored.scored and not scored.gate.passed
+
+
+# ------------------------------------------------- claim wordings without dates and figures
+
+
+class DiceSemantic:
+    """A stand-in for sentence embeddings: the "cosine" of a wording and a sentence is the Dice
+    overlap of their content terms, best over the claim's wordings (statement and aliases, as
+    the matcher hands them over). Enough to show which wordings the semantic side is given."""
+
+    def similarities(self, claims: Iterable[object], sentences: Sequence[str]) -> list[Sim]:
+        out = []
+        for c in claims:
+            texts = (str(getattr(c, "statement", "")), *getattr(c, "aliases", ()))
+            best = (0.0, -1)
+            for i, s in enumerate(sentences):
+                st = set(claim_terms(s))
+                for t in texts:
+                    wt = set(claim_terms(t))
+                    if wt and st:
+                        best = max(best, (2 * len(wt & st) / (len(wt) + len(st)), i))
+            out.append(Sim(str(c.key), best[0], best[1]))
+        return out
+
+
+def test_without_dates_drops_a_date_but_not_figures_nor_may_the_verb() -> None:
+    assert (without_dates("Brakes failed on 40,000 Vela scooters sold by Orion on March 3, 2024")
+            == "Brakes failed on 40,000 Vela scooters sold by Orion on")
+    assert (without_dates("Orion recalled the Vela scooters on Friday 19 July 2024, citing brakes")
+            == "Orion recalled the Vela scooters on citing brakes")
+    assert (without_dates("Orion recalled the scooters on July 18, 2024; regulators say brakes failed")
+            == "Orion recalled the scooters on; regulators say brakes failed")  # the clause break stays
+    assert without_dates("Regulators may fine Orion $2 million over 19 scooters") == ""  # no date
+    assert without_dates("A 2009 agreement obliges Orion to share the harbour") == ""  # a year alone: a name
+    assert without_dates("Orion paid on 3 May 2024") == ""  # too little left
+
+
+def test_a_background_mention_without_the_claims_date_is_closer_to_its_bare_wording() -> None:
+    claim = ClaimState("brakes", "Brakes failed on Vela scooters sold by Orion in March 2024 across the harbour.",
+                       Status.CONFIRMED)
+    topic = TopicState(key="orion-vela", title="Orion's Vela scooters", keywords=(("orion",),),
+                       claims=(claim,))
+    bare = without_dates(claim.statement)
+    assert bare and "2024" not in bare
+    m = Matcher([topic], TH, semantic=DiceSemantic())
+    assert bare in m.claim_wordings[0][0].aliases  # the semantic side is given the bare wording
+    background = "Orion, whose Vela scooters failed with brake faults, opened a harbour depot."
+    got = {s.claim_key: s for s in m.match(entry("Depot", background))[0].scores}["brakes"]
+    terms = set(claim_terms(background))
+    dice = [2 * len(set(claim_terms(w)) & terms) / (len(set(claim_terms(w))) + len(terms))
+            for w in (claim.statement, bare)]
+    assert dice[1] > dice[0]
+    assert got.features["cosine"] == pytest.approx(dice[1], abs=1e-3)
+
+
+# ------------------------------------------------- a claim that denies something, semantically
+
+DENIAL = "Orion said its audit found no evidence that the harbour cameras recorded dockworkers."
+
+
+def test_denial_head_cuts_a_denial_after_what_it_denies_and_leaves_other_wordings() -> None:
+    assert denial_head(DENIAL) == "Orion said its audit found no evidence"
+    for text in ("Orion has not yet put a figure on the harbour losses.",  # pending, not denied
+                 "The camera fault was a defect, not a cyberattack on the harbour.",  # contrast
+                 "Dockworkers joined the No Cameras for Harbours campaign against Orion."):  # a name
+        assert denial_head(text) == text
+
+
+def test_a_sentence_asserting_what_a_claim_denies_is_not_its_semantic_evidence() -> None:
+    topic = TopicState(key="orion-audit", title="Orion's harbour audit", keywords=(("orion",),),
+                       claims=(ClaimState("no-evidence", DENIAL, Status.CONFIRMED),))
+    m = Matcher([topic], TH, semantic=DiceSemantic())
+    assert m.claim_wordings[0][0].statement == denial_head(DENIAL)
+    asserting = "Orion harbour cameras recorded dockworkers for months, union files show."
+    denying = "Orion said on Monday its audit found no evidence of wrongdoing."
+    cos = {s: {x.claim_key: x for x in m.match(entry("Orion", s))[0].scores}["no-evidence"].features["cosine"]
+           for s in (asserting, denying)}
+    assert cos[denying] > cos[asserting]
+    # the whole statement would have been closer to the assertion than to the denial
+    whole = set(claim_terms(DENIAL))
+    dice = {s: 2 * len(whole & set(claim_terms(s))) / (len(whole) + len(set(claim_terms(s))))
+            for s in (asserting, denying)}
+    assert dice[asserting] > dice[denying]

@@ -31,13 +31,13 @@ from bot.match.scorer import (
     FuzzyVocabulary,
     claim_idf,
     foreign_actors,
+    semantic_wordings,
     spelled_acronyms,
-    wordings,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
 from bot.match.windows import WindowScorer
-from bot.models import ClaimMatch, Entry, TopicState
+from bot.models import ClaimMatch, ClaimState, Entry, TopicState
 
 MAX_SENTENCES = 80  # a very long page is read up to here: feeds put the news first
 BATCH_ENTRIES = 64  # entries whose candidate sentences are embedded in one call (~450 sentences)
@@ -106,12 +106,7 @@ class Matcher:
         # they lowered claim F1 after learning, docs/decisions.md); "not related" examples damp
         # on both sides.
         self.semantic = semantic
-        self.claim_wordings = tuple(
-            tuple(Wordings(c.key, c.statement,
-                           tuple(w for w in wordings(c) if w != c.statement and w not in c.examples),
-                           c.examples, c.negatives)
-                  for c in t.claims)
-            for t in self.topics)
+        self.claim_wordings = tuple(tuple(_semantic_side(c) for c in t.claims) for t in self.topics)
         idf = claim_idf(self.topics)
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
@@ -354,6 +349,15 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         out.append(ClaimMatch(claim.key, score, evidence, features))
     out.extend(by_key.values())  # claims the semantic side did not report (none, normally)
     return out
+
+
+def _semantic_side(claim: ClaimState) -> Wordings:
+    """A claim as the semantic side reads it: its statement and other wordings in their semantic
+    form (`scorer.semantic_wordings`: denials cut after what they deny, dates left out too);
+    learnt examples and negatives apart."""
+    first, *rest = semantic_wordings(claim)
+    return Wordings(claim.key, first, tuple(w for w in rest if w not in claim.examples),
+                    claim.examples, claim.negatives)
 
 
 def _with_learnt_bars(scores: list[ClaimMatch], bars: dict[str, float], low: float) -> list[ClaimMatch]:

@@ -212,6 +212,76 @@ def wordings(claim: ClaimState) -> list[str]:
     return [w for w in dict.fromkeys(out) if w.strip()]
 
 
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def without_dates(text: str) -> str:
+    """A wording without its dates ("pushed on July 19, 2024" -> "pushed on"), or "" when it has
+    none or too little is left (fewer than MIN_CLAUSE_TERMS content terms).
+
+    Why: a background mention names the event and leaves out its date ("the outage caused by a
+    faulty update"); the date pulls a sentence embedding of the claim towards sentences that
+    carry dates. The lexical side already keeps dates out of its normaliser (`Variant.norm`);
+    this is the same for the semantic side. A date is a month or weekday name with the numbers
+    next to it (up to two each side: "July 19, 2024", "19 July 2024", "March 2024"); "may" the
+    verb stays. Figures stay: "$1.2 billion" is what tells one contract from another (taking
+    figures out too let a neighbour topic's claim match a generic sentence, docs/decisions.md)."""
+    words = text.split()
+    drop = [False] * len(words)
+    for i, w in enumerate(words):
+        if not (set(concepts(w)) and set(concepts(w)) <= _CALENDAR):
+            continue
+        side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
+        numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
+        if numbers:
+            drop[i] = True
+            for j in numbers:
+                drop[j] = True
+    if not any(drop):
+        return ""
+    keep: list[str] = []
+    for w, d in zip(words, drop, strict=True):
+        if not d:
+            keep.append(w)
+        elif keep and w[-1] in ";.:" and keep[-1][-1] not in ";.:":
+            keep[-1] += w[-1]  # "July 18, 2024; Microsoft says" keeps its clause break
+    out = " ".join(keep)
+    return out if len(claim_terms(out)) >= MIN_CLAUSE_TERMS else ""
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def denial_head(text: str) -> str:
+    """A wording that denies something, cut after what it denies ("Microsoft said it found no
+    evidence that its tools were used to harm people" -> "Microsoft said it found no
+    evidence"); any other wording unchanged.
+
+    Why: a sentence embedding hardly reads negation, so the whole wording is close to every
+    sentence *asserting* what it denies ("the tools were used to harm people": another claim's
+    evidence, or the opposite of this one). The lexical side makes the denied term the claim's
+    act (`negated_term`); the semantic side compares sentences with the denial itself."""
+    term = negated_term(text)
+    if term is None:
+        return text
+    for negator in _NEGATOR.finditer(text):
+        for word in list(_WORD.finditer(text, negator.end()))[:NEGATED_REACH + 2]:
+            toks = raw_tokens(word.group(0))
+            if toks and concept(toks[0])[0] == term:
+                head = text[:word.end()]
+                return head if len(claim_terms(head)) >= MIN_CLAUSE_TERMS else text
+    return text
+
+
+def semantic_wordings(claim: ClaimState) -> list[str]:
+    """The wordings the semantic side compares sentences with, the statement's first: every
+    lexical wording (`wordings`) cut after what it denies (`denial_head`), and each of them
+    also without its dates (`without_dates`)."""
+    base = [denial_head(w) for w in wordings(claim)]
+    return [w for w in dict.fromkeys([*base, *(without_dates(w) for w in base)]) if w.strip()]
+
+
 class CompiledTopic:
     """A topic's gate, claim variants and inverted index (built once per Matcher)."""
 
