@@ -250,7 +250,7 @@ class Matcher:
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         if semantic is not None:
             cand, sims = semantic
-            owned = self._owned(ct, scorer, concept_sets, cand, sims, scores)
+            owned = self._owned(ct, scorer, concept_sets, cand, sims, scale, scores)
             scores = _with_semantic(ct, scores, windows, cand, sims, sentences, owned)
         scores = _explained_elsewhere(scores, windows, low)
         if bars and any(bar != low for bar in bars.values()):
@@ -267,12 +267,10 @@ class Matcher:
         )
 
     def _owned(self, ct: CompiledTopic, scorer: WindowScorer, concept_sets: list[frozenset[str]],
-               cand: list[int], sims: Sequence[Similarity],
+               cand: list[int], sims: Sequence[Similarity], scale: float,
                scores: list[ClaimMatch]) -> dict[int, Owned]:
         """The semantic readings of claims that could match which another claim owns (compete.py):
-        each distinct semantic sentence of those claims is scored lexically on its own, once.
-        Whether a sentence states a claim is asked of the sentence: its points carry no short-text
-        boost (which credits a short entry for the paragraphs it leaves out, not the sentence)."""
+        each distinct semantic sentence of those claims is scored lexically on its own, once."""
         lexical = {m.claim_key: m.score for m in scores}
         readings = []
         for ci, (claim, sim) in enumerate(zip(ct.claims, sims, strict=True)):
@@ -286,7 +284,7 @@ class Matcher:
         points = {}
         for s in {r[1] for r in readings}:
             best = scorer.best([concept_sets[cand[s]]])
-            points[s] = [min(100.0, w.score * SCALE) if w is not None else 0.0 for w in best]
+            points[s] = [min(100.0, w.score * scale) if w is not None else 0.0 for w in best]
         return {o.claim: o for o in owned_readings(points, readings, self.thresholds.high, EXPLAINED_RATIO)}
 
     @staticmethod
