@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
-from bot.match.compete import Owned, owned_readings
 from bot.match.denial import denies, negates
 from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
@@ -249,9 +248,7 @@ class Matcher:
                     score = round(score * factor, 2)
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         if semantic is not None:
-            cand, sims = semantic
-            owned = self._owned(ct, scorer, concept_sets, cand, sims, scale, scores)
-            scores = _with_semantic(ct, scores, windows, cand, sims, sentences, owned)
+            scores = _with_semantic(ct, scores, windows, *semantic, sentences)
         scores = _explained_elsewhere(scores, windows, low)
         if bars and any(bar != low for bar in bars.values()):
             scores = _with_learnt_bars(scores, bars, low)
@@ -265,27 +262,6 @@ class Matcher:
             sentences=text.sentences, claim_windows=windows, title_sentences=n_title,
             sentence_concepts=tuple(concept_sets), text=text,
         )
-
-    def _owned(self, ct: CompiledTopic, scorer: WindowScorer, concept_sets: list[frozenset[str]],
-               cand: list[int], sims: Sequence[Similarity], scale: float,
-               scores: list[ClaimMatch]) -> dict[int, Owned]:
-        """The semantic readings of claims that could match which another claim owns (compete.py):
-        each distinct semantic sentence of those claims is scored lexically on its own, once."""
-        lexical = {m.claim_key: m.score for m in scores}
-        readings = []
-        for ci, (claim, sim) in enumerate(zip(ct.claims, sims, strict=True)):
-            cosine = float(sim.score)
-            cosines = getattr(sim, "cosines", ())
-            if (0 <= sim.sentence_index < len(cand) and cosines
-                    and combined(lexical.get(claim.key, 0.0), cosine) >= self.thresholds.low):
-                readings.append((ci, sim.sentence_index, cosine, cosines))
-        if not readings:
-            return {}
-        points = {}
-        for s in {r[1] for r in readings}:
-            best = scorer.best([concept_sets[cand[s]]])
-            points[s] = [min(100.0, w.score * scale) if w is not None else 0.0 for w in best]
-        return {o.claim: o for o in owned_readings(points, readings, self.thresholds.high, EXPLAINED_RATIO)}
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
@@ -307,26 +283,20 @@ class Matcher:
 
 
 def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],
-                   cand: list[int], sims: Sequence[Similarity], sentences: list[str],
-                   owned: dict[int, Owned] | None = None) -> list[ClaimMatch]:
+                   cand: list[int], sims: Sequence[Similarity], sentences: list[str]) -> list[ClaimMatch]:
     """Each claim's one score from its lexical points and its best cosine (see combine.py).
 
     `why` shows both parts: features `lexical` (points), `cosine`, `semantic` (points) and the
     sentence the cosine came from. A claim no lexical window reached can match on semantic
     evidence alone only if that is strong enough for the combined score to reach `low`. The
-    claim's window (what change detection reads) gains the semantic sentence. A reading
-    another claim owns (`owned`, bot/match/compete.py) is replaced by the claim's next best.
+    claim's window (what change detection reads) gains the semantic sentence.
     """
     by_key = {m.claim_key: m for m in scores}
     out = []
-    for ci, (claim, sim) in enumerate(zip(ct.claims, sims, strict=True)):
+    for claim, sim in zip(ct.claims, sims, strict=True):
         lexical = by_key.pop(claim.key, None)
         cosine = float(sim.score)
-        at = sim.sentence_index
-        taken = owned.get(ci) if owned else None
-        if taken is not None:
-            cosine, at = taken.fallback, taken.fallback_sentence
-        idx = cand[at] if 0 <= at < len(cand) else None
+        idx = cand[sim.sentence_index] if 0 <= sim.sentence_index < len(cand) else None
         lex_points = lexical.score if lexical is not None else 0.0
         points = semantic_points(cosine)
         if lexical is None and points == 0.0:
@@ -337,9 +307,6 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         unsaid = float(getattr(sim, "unsaid", -1.0))
         if unsaid > cosine:  # a wording that denies met a sentence that denies nothing (denial.py)
             features["cosine_not_denying"] = round(unsaid, 3)
-        if taken is not None:  # the best cosine was on a sentence another claim states (compete.py)
-            features["cosine_owned_by"] = ct.claims[taken.owner].key
-            features["cosine_before_owned"] = round(float(sim.score), 3)
         evidence = lexical.evidence if lexical is not None else ""
         if idx is not None:
             features["semantic_sentence"] = float(idx)

@@ -614,10 +614,6 @@ class ClaimSimilarity:
     # best cosine a wording that denies reached on a sentence that denies nothing: not counted
     # (bot/match/denial.py); -1.0 when no wording of the claim denies or every sentence negates
     unsaid: float = -1.0
-    # the claim's cosine to each candidate sentence, as `cosine` reads them (the best of them):
-    # the matcher falls back on the next best when another claim states the best one in its own
-    # words (bot/match/compete.py)
-    cosines: tuple[float, ...] = ()
 
     @property
     def score(self) -> float:
@@ -697,8 +693,7 @@ def best_similarities(
         best = int(per_sentence.argmax())
         negative = float(sims[[row[n] for n in negatives], best].max()) if negatives else -1.0
         cosine = max(0.0, float(per_sentence[best]))
-        out.append(ClaimSimilarity(key, cosine, best, negative, unsaid if unsaid > cosine else -1.0,
-                                   tuple(max(0.0, c) for c in per_sentence.tolist())))
+        out.append(ClaimSimilarity(key, cosine, best, negative, unsaid if unsaid > cosine else -1.0))
     return out
 
 

@@ -38,9 +38,6 @@ def features_text(features: dict[str, float | str]) -> str:
     if "cosine" in f:  # the semantic scorer was on: the score is both parts (bot/match/combine.py)
         parts.append(f"lexical {_num(f.get('lexical')):.0f} + semantic {_num(f.get('semantic')):.0f} "
                      f"(cosine {_num(f['cosine']):.2f})")
-    if f.get("cosine_owned_by"):  # bot/match/compete.py
-        parts.append(f"cosine {_num(f.get('cosine_before_owned')):.2f} on a sentence "
-                     f"{clean(str(f['cosine_owned_by']), 60)} states in its own words: next best used")
     if "cosine_not_denying" in f:  # bot/match/denial.py
         parts.append(f"cosine {_num(f['cosine_not_denying']):.2f} not counted: the claim denies, "
                      "the sentence denies nothing")
