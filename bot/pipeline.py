@@ -29,6 +29,7 @@ from bot.match.semantic import SemanticScorer
 from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
+from bot.parse.order import oldest_first
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
 from bot.startup import settle_memory
@@ -237,7 +238,7 @@ class Pipeline:
             if record.ok and feed_parsed is not None:
                 record = replace(record, item_digests=digests)
             if record.ok and feed_parsed is not None:
-                changed.append((feed.id, feed_parsed.entries))
+                changed.append((feed.id, oldest_first(feed_parsed.entries)))  # in the order they happened
                 changed_polls.append(record)
             else:
                 quiet.append(record)

@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from bot.apply import apply_change
 from bot.match import Matcher, Thresholds, detect_changes
+from bot.match.changes import _head_noun
 from bot.match.figures import parse_figure_text, parse_figures
+from bot.match.normalise import fold
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
 
 TH = Thresholds()
@@ -316,3 +318,138 @@ def test_a_count_tenfold_below_the_claims_is_a_part_of_it_not_a_new_total() -> N
     result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
     got = [(c.claim_key, c.after) for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
     assert got == [("recall-cost", "$3 million")]
+
+
+# --- what a figure measures and whose it is (branch `replay3`) -----------------------------------
+
+
+def _of(sentence: str) -> frozenset[str]:
+    """What change detection reads the first sum or share of `sentence` as being of."""
+    folded = fold(sentence)
+    return _head_noun(folded, parse_figures(sentence)[0])
+
+
+def test_what_a_sum_measures_is_read_after_it_before_it_and_in_brackets() -> None:
+    assert _of("The bakery ended the quarter with $40 million in cash.") == {"cash"}
+    assert _of("The shares fell, wiping out $25 million of market value.") == {"market", "value"}
+    assert _of("It reported annual revenue of about $3 billion.") == {"revenue"}
+    assert _of("The largest loss falls on bakeries in the north ($310 million).") == {"north"}
+    assert _of("Losses range from $6 million (village shops) upwards.") == {"village", "shop"}
+    assert _of("It filed a $30 million lawsuit.") == {"lawsuit"}  # the attribute rule, as before
+    # a kind of amount, a time or a kind of share says nothing of what the figure is of
+    for said in ("The recall meant a $3 million hit to the bakery.", "It lost $36 million in total.",
+                 "It cost $12 million in out-of-pocket losses.", "It cost $12 million in July.",
+                 "It cost $12 million in the second quarter.", "The proposal won 31% of votes.",
+                 "Die Bäckerei verbuchte 5 Millionen Euro an Verlusten.",
+                 "La boulangerie a perdu 5 millions d'euros en pertes.",
+                 "La panadería perdió 5 millones de euros en total.", "It cost $12 million in lost revenue.",
+                 "Perdió 550 millones de dólares en ingresos perdidos y costos adicionales."):
+        assert _of(said) == frozenset(), said
+    assert _of("Die Bäckerei hielt 40 Millionen Euro an Bargeld.") == {"bargeld"}
+    assert _of("La panadería tenía 40 millones de euros en efectivo.") == {"efectivo"}
+
+
+def test_a_sum_of_something_the_claim_does_not_name_is_not_its_figure() -> None:
+    got = figure_changes("Brightloaf ended the quarter with $40 million in cash, and the recall will cost "
+                         "the bakery heavily.")
+    assert "recall-cost" not in got
+    got = figure_changes("Brightloaf said the recall cost the bakery $12 million in losses.")
+    assert got.get("recall-cost") == ["$12 million"]
+
+
+SECTOR = TopicState(
+    key="brightloaf-sector", title="Brightloaf recall money", keywords=(("brightloaf",), ("recall",)),
+    claims=(ClaimState("sector-cost", "Analysts estimate the Brightloaf recall will cost the bread sector "
+                       "$900 million in direct losses.", Status.ALLEGED, figures=("$900 million",)),
+            ClaimState("recall-cost", "The recall will cost the Brightloaf bakery heavily.", Status.ALLEGED)),
+)
+
+
+def _sector_figures(text: str) -> list[tuple[str | None, str | None]]:
+    e = entry("Brightloaf recall", text)
+    result = next(r for r in Matcher([SECTOR], TH).match(e) if r.topic_key == SECTOR.key)
+    return [(c.claim_key, c.after) for c in detect_changes(SECTOR, e, result, TH)
+            if c.kind is ChangeKind.FIGURE_CHANGE]
+
+
+def test_a_breakdown_of_a_total_is_not_a_new_total() -> None:
+    # one part in brackets, and one part a hundredfold below the claim's own sum
+    assert _sector_figures("Analysts estimate the Brightloaf recall's largest direct losses fall on the "
+                           "bread sector's bakeries in the north ($310 million).") == []
+    assert _sector_figures("Analysts estimate the Brightloaf recall cost the bread sector's village "
+                           "shops direct losses of just $4 million.") == []
+    # a revision of the total is still read
+    assert _sector_figures("Analysts now estimate the Brightloaf recall will cost the bread sector "
+                           "$1.2 billion in direct losses.") == [("sector-cost", "$1.2 billion")]
+
+
+def test_a_claim_about_a_proceeding_takes_a_sum_only_from_a_clause_naming_it() -> None:
+    # "a price tag" on the recall is its cost, not what the shops' suit claims
+    got = figure_changes("Brightloaf's owner put a price tag of $12 million on the recall, leaving shops "
+                         "hit by it no choice but to go to court to seek damages.")
+    assert "supplier-suit" not in got
+    got = figure_changes("Shops hit by the recall are seeking $5 million in damages from the miller in court.")
+    assert got.get("supplier-suit") == ["$5 million"]
+
+
+def test_a_share_stands_for_a_count_only_when_it_is_a_kind_of_share() -> None:
+    topic = TopicState(
+        key="brightloaf-letter", title="Brightloaf bakers' letter", keywords=(("brightloaf",), ("letter",)),
+        claims=(ClaimState("letter", "More than 60 Brightloaf bakers signed a letter asking the bakery to "
+                           "publish a report on its ovens.", Status.ONGOING, figures=("60",)),))
+
+    def shares(text: str) -> list[str | None]:
+        e = entry("Brightloaf bakers' letter", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        return [c.after for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+    assert shares("The Brightloaf bakers' letter asking for a report on its ovens won 31% of votes.") == ["31%"]
+    assert shares("The Brightloaf bakers who signed the letter said 97% of the ovens are back online "
+                  "after the report.") == []
+
+
+def test_a_german_noun_before_a_number_is_no_name() -> None:
+    # German capitalises nouns: after an article the word is a noun, and the number a count
+    assert [f.said for f in parse_figures("Die Bäckerei musste in der Folge 7000 Brote zurückrufen.")] == ["7000"]
+    assert parse_figures("Die Bäckerei nutzt Windows 11 Rechner.") == []  # a name still
+
+
+def test_a_time_of_day_is_not_a_count() -> None:
+    assert parse_figures("Services were disrupted from about 6 p.m. ET on Thursday.") == []
+    assert parse_figures("The outage began at 6 a.m. and ended at 9 pm.") == []
+
+
+def test_the_number_of_a_name_in_the_claim_is_not_a_count_of_it() -> None:
+    topic = TopicState(
+        key="bakeware-outage", title="Bakeware outage", keywords=(("bakeware",), ("outage",)),
+        claims=(ClaimState("outage", "A faulty update took down the Bakeware 365 ordering services of bakeries.",
+                           Status.CONFIRMED),))
+
+    def counts(text: str) -> list[str | None]:
+        e = entry("Bakeware outage", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        return [c.after for c in detect_changes(topic, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+    assert counts("The faulty update took down its 365 ordering services for bakeries, Bakeware said.") == []
+    assert counts("The faulty update took down 40 ordering services for bakeries, Bakeware said.") == ["40"]
+
+
+def test_a_cue_about_what_the_claim_names_only_as_a_reference_does_not_move_it() -> None:
+    topic = TopicState(
+        key="brightloaf-flour", title="Brightloaf flour", keywords=(("brightloaf",), ("flour", "miller")),
+        claims=(ClaimState("stock-moved", "The miller moved its flour stock to a warehouse in Leeds before "
+                           "Brightloaf's ban.", Status.ALLEGED),
+                ClaimState("ban", "Brightloaf may ban the miller's flour from its bakeries.", Status.ALLEGED)))
+
+    def statuses(text: str) -> dict[str, str | None]:
+        e = entry("Brightloaf flour", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        return {c.claim_key or "": c.after for c in detect_changes(topic, e, result, TH)
+                if c.kind is ChangeKind.STATUS_CHANGE}
+
+    # the ban is what the stock claim is dated by: confirming it confirms no move of the stock
+    got = statuses("The miller moved its flour stock to a warehouse in Leeds, reports say. "
+                   "Brightloaf officials confirmed the ban on Monday.")
+    assert "stock-moved" not in got
+    got = statuses("The miller confirmed it moved its flour stock to a warehouse in Leeds.")
+    assert got.get("stock-moved") == "confirmed"

@@ -240,6 +240,8 @@ def test_without_dates_drops_a_date_but_not_figures_nor_may_the_verb() -> None:
             == "Orion recalled the Vela scooters on citing brakes")
     assert (without_dates("Orion recalled the scooters on July 18, 2024; regulators say brakes failed")
             == "Orion recalled the scooters on; regulators say brakes failed")  # the clause break stays
+    assert (without_dates("Orion recalled the Vela scooters on May 3, 2024 after brake failures")
+            == "Orion recalled the Vela scooters on after brake failures")
     assert without_dates("Regulators may fine Orion $2 million over 19 scooters") == ""  # no date
     assert without_dates("A 2009 agreement obliges Orion to share the harbour") == ""  # a year alone: a name
     assert without_dates("Orion paid on 3 May 2024") == ""  # too little left
@@ -270,6 +272,8 @@ DENIAL = "Orion said its audit found no evidence that the harbour cameras record
 
 def test_denial_head_cuts_a_denial_after_what_it_denies_and_leaves_other_wordings() -> None:
     assert denial_head(DENIAL) == "Orion said its audit found no evidence"
+    assert (denial_head("Orion says no harbour camera footage was shared with the port.")
+            == "Orion says no harbour camera footage")  # the rest of the denied phrase
     for text in ("Orion has not yet put a figure on the harbour losses.",  # pending, not denied
                  "The camera fault was a defect, not a cyberattack on the harbour.",  # contrast
                  "Dockworkers joined the No Cameras for Harbours campaign against Orion."):  # a name

@@ -35,6 +35,13 @@ FAMILIES = {
         "Le tribunal a débouté les plaignants.",
         "El juez desestimó la demanda contra la constructora.",
     ]),
+    "rejection": (Status.CONCLUDED, [
+        "The tenants' claims against the landlord have been rejected.",
+        "The bakers' proposal was rejected at the meeting.",
+        "Die Klage der Mieter wurde abgewiesen und der Antrag wurde abgelehnt.",
+        "La plainte des locataires a été rejetée.",
+        "La demanda de los inquilinos fue rechazada.",
+    ]),
     "start": (Status.ONGOING, [
         "Residents filed a class action against the chemical plant.",
         "The hospital sued its software vendor on Friday.",
@@ -42,6 +49,7 @@ FAMILIES = {
         "Die Reederei hat den Hersteller verklagt.",
         "Le syndicat a intenté un procès contre la mairie.",
         "La aerolínea presentó una demanda contra el fabricante.",
+        "La aerolínea presentó su demanda en octubre.",
     ]),
     "confirmation": (Status.CONFIRMED, [
         "The bank confirmed the data leak on Monday.",
@@ -130,7 +138,38 @@ def test_an_announcement_settles_no_dispute() -> None:
 
 def test_a_longer_cue_of_another_family_wins() -> None:
     hits = _cue_hits(["The motion was rejected by shareholders at the meeting."])
-    assert {h.family for h in hits} == {"conclusion"}  # not the denial family's "rejected"
+    assert {h.family for h in hits} <= {"conclusion", "rejection"}  # not the denial family's "rejected"
+    assert {h.status for h in hits} == {Status.CONCLUDED}
+
+
+def test_rejected_in_the_passive_is_a_decision_not_the_actors_denial() -> None:
+    # the active voice is the actor's own denial; the passive, someone else's decision on it,
+    # which moves only claims about a proceeding (`about`)
+    assert {h.family for h in _cue_hits(["The mayor rejected the bribery allegations."])} == {"denial"}
+    passive = _cue_hits(["The mayor's appeal was rejected on Monday."])
+    assert {h.family for h in passive} == {"rejection"} and all(h.moves for h in passive)
+
+
+@pytest.mark.parametrize("sentence", [
+    "A judge dismissed the bulk of the tenants' lawsuit against the landlord.",
+    "A judge dismissed part of the tenants' lawsuit on Monday.",
+    "We are pleased several of the tenants' claims have been rejected.",
+    "The court partially dismissed the tenants' claims.",
+    "Das Gericht hat die Klage teilweise abgewiesen.",
+    "Le tribunal a partiellement débouté les plaignants.",
+    "El juez desestimó parcialmente la demanda.",
+])
+def test_a_cue_that_ends_only_a_part_ends_nothing(sentence: str) -> None:
+    ending = {f.name for f in cue_book().families if f.whole}
+    assert not any(h.family in ending for h in _cue_hits([sentence])), sentence
+
+
+def test_a_part_does_not_stop_a_start_or_a_whole_ruling() -> None:
+    assert {h.status for h in _cue_hits(["Several tenants sued the landlord on Monday."])} == {Status.ONGOING}
+    assert {h.status for h in _cue_hits(["A judge dismissed the tenants' lawsuit."])} == {Status.CONCLUDED}
+    # a quantity of time before the cue's clause is no part of what it ends
+    assert {h.status for h in _cue_hits(["Several months later, the regulator concluded its inquiry."])} == {
+        Status.CONCLUDED}
 
 
 def test_base_forms_announce_nothing() -> None:
@@ -179,7 +218,8 @@ def test_each_kind_of_proceeding_is_recognised_in_several_languages(kind: str) -
 def test_every_kind_of_proceeding_and_quantity_of_the_resource_has_a_test() -> None:
     book = cue_book()
     assert set(book.processes) == set(PROCESSES)
-    assert {f.name for f in book.families if f.about} == {"conclusion", "finding", "ruling", "start", "reopening"}
+    assert {f.name for f in book.families if f.about} == {"conclusion", "finding", "ruling", "rejection", "start",
+                                                          "reopening"}
     assert set(book.quantities) == {"money", "share", "size"}
 
 
@@ -286,3 +326,18 @@ def test_a_cue_word_read_as_a_noun_announces_nothing(sentence: str) -> None:
 
 def test_the_same_word_as_a_verb_is_still_a_cue() -> None:
     assert {h.family for h in _cue_hits(["The bakery challenges the ruling."])} == {"dispute"}
+
+
+@pytest.mark.parametrize(("statement", "referred"), [
+    ("The miller moved its stock before the ban.", "ban"),
+    ("Der Müller verlegte das Lager vor dem Verbot.", "verbot"),
+    ("Le meunier a déplacé le stock avant l'interdiction.", "linterdiction"),
+    ("El molinero trasladó el stock antes de la prohibición.", "prohibicion"),
+])
+def test_references_to_other_events_in_a_statement_are_read_in_each_language(statement: str,
+                                                                             referred: str) -> None:
+    from bot.match.changes import _referred
+
+    assert referred in _referred(statement)
+    # a word the statement also asserts outside the reference is the claim's own
+    assert _referred("The miller moved its stock before the ban, and the ban was lifted.") == frozenset()

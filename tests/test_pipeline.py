@@ -272,3 +272,25 @@ async def test_a_figure_the_claim_held_before_is_not_news_in_a_later_cycle(db, s
     claim = next(c for c in (await topics.get_topic(db, 0, "acme-recall")).state.claims if c.key == "units")
     assert claim.figures == ("61,000",) and "52,000" in claim.former_figures
     assert await figures_proposed(again[1]) == []
+
+
+async def test_a_polls_new_entries_are_read_oldest_first(db, server, fetcher):
+    """A newest-first feed brings a conclusion (day 2) and a reopening (day 9) in one poll: the
+    conclusion is read first, so the reopening finds the review concluded and reopens it."""
+    def item(guid: str, day: int, title: str, text: str) -> str:
+        when = format_datetime(datetime(2026, 3, day, 12, tzinfo=UTC))
+        return (f"<item><guid isPermaLink='false'>{guid}</guid><link>https://news.example/{guid}</link>"
+                f"<title>{title}</title><pubDate>{when}</pubDate><description>{text}</description></item>")
+
+    body = (item("reopened", 9, "Acme reopens widget review",
+                 "Acme said on Monday it has reopened its safety review of the exploding widgets.")
+            + item("concluded", 2, "Acme concludes widget review",
+                   "Acme said on Monday it has concluded its safety review of the exploding widgets."))
+    server.route("/a", body=("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+                             f"<title>Wire</title>{body}</channel></rss>").encode())
+    await setup(db, server, "/a")
+    await make(db, fetcher).run_cycle(force=True)
+    record = await topics.get_topic(db, 0, "acme-recall")
+    history = await topics.claim_history(db, record.claim_ids["review"])
+    assert [h.status for h in history] == ["ongoing", "concluded", "ongoing"]
+    assert history[-1].article_url == "https://news.example/reopened"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress
 
-from bot.match.cues import cue_book
-from bot.match.figures import SCALE_WORDS, Figure, parse_figure_text, parse_figures
+from bot.match.cues import CueBook, cue_book
+from bot.match.figures import SCALE_WORDS, TIME_WORDS, Figure, parse_figure_text, parse_figures
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import STOPWORDS, concepts, fold
 from bot.match.reading import EntryText
@@ -32,8 +32,10 @@ from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, ClaimMatch, ClaimState, Entry, Status, TopicState
 
 _DIGIT = re.compile(r"\d")
+_PLAIN_NUMBER = re.compile(r"(?<![\d.,])\d+(?![\d.,]\d)")
 _NO_NOUN = frozenset(concepts("items"))  # what `parse_figure_text` reads a bare stored count as
 MODAL_CHARS = 24  # how far before a cue a modal word hedges it ("is expected to be dismissed")
+PARTIAL_CHARS = 40  # how far before an ending cue a part is named ("several claims were")
 SUBJECT_WINDOW = 4  # concepts after a cue that may still name what it is about ("concluded its review")
 
 
@@ -51,6 +53,9 @@ class _ClaimInfo:
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its statement names ("sue": legal)
     former: tuple[Figure, ...] = ()  # figures it held before its current ones (its revisions)
     rate: bool = False  # its statement or a figure of it is a rate ("120 a week")
+    proceeding_words: frozenset[str] = frozenset()  # words of its kinds of proceeding, and its quantity words
+    names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
+    referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -102,8 +107,45 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                 tuple(f for x in c.former_figures
                                       if (f := _stored_figure(x, stated)) is not None),
                                 any(_is_rate(fold(text), f) for text in (c.statement, *c.figures)
-                                    for f in parse_figures(text)))
+                                    for f in parse_figures(text)),
+                                _proceeding_words(terms[c.key], cue_book().process_kinds(
+                                    set(concepts(fold(wording[c.key]))))),
+                                frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key]))
+                                - {f.value for f in stated},
+                                _referred(c.statement) & terms[c.key])
     return out
+
+
+def _proceeding_words(terms: frozenset[str], kinds: frozenset[str]) -> frozenset[str]:
+    """What names a claim's proceeding in a figure's clause: the words of its kinds ("lawsuit",
+    "court", "damages" for a legal one) and its own words of a quantity ("fine")."""
+    book = cue_book()
+    own = frozenset().union(*(terms & words for words in book.quantities.values()))
+    return own.union(*(book.processes[k] for k in kinds))
+
+
+_PHRASE_END = re.compile(r"[,;.:()]|$")
+
+
+def _referred(statement: str) -> frozenset[str]:
+    """The concepts a statement names only in references to other events: from a word of
+    `references` (cues.yaml: "before", "after", "since") to the end of that phrase."""
+    pattern = cue_book().references
+    folded = fold(statement)
+    if pattern is None:
+        return frozenset()
+    inside: list[str] = []
+    rest: list[str] = []
+    pos = 0
+    for m in pattern.finditer(folded):
+        if m.start() < pos:
+            continue
+        end = _PHRASE_END.search(folded, m.end()).start()
+        rest.extend(concepts(folded[pos: m.start()]))
+        inside.extend(concepts(folded[m.end(): end]))
+        pos = end
+    rest.extend(concepts(folded[pos:]))
+    return frozenset(inside) - frozenset(rest)
 
 
 def _stored_figure(text: str, stated: Sequence[Figure]) -> Figure | None:
@@ -213,6 +255,12 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 if prev and prev[-1] in book.determiners:
                     continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
+            if family.whole and book.partial is not None and (
+                    book.partial_words is None or not book.partial_words.isdisjoint(words)) and (
+                    book.partial.search(folded, max(clause_start + 1, before.rfind(",") + 1,
+                                                    start - PARTIAL_CHARS), start)
+                    or book.partial.match(folded, end + 1 + (folded.startswith(" the ", end) and 4))):
+                continue  # about a part: "dismissed the bulk of the suit", "several claims were rejected"
             told = concepts(folded[clause_start + 1: start])
             after = concepts(folded[end: end + 80])
             subject, obj = told[-SUBJECT_WINDOW:], after[:SUBJECT_WINDOW]
@@ -302,30 +350,88 @@ def _is_rate(folded: str, fig: Figure) -> bool:
     return False
 
 
+SHARE_WORDS = 3  # words after a share that may say what it is a share of ("26% of the votes")
+
+
+def _share_of_kind(folded: str, fig: Figure) -> bool:
+    """The words right after a share name a kind of share (`quantities`: "of votes", "turnout")."""
+    after = concepts(folded[fig.end: fig.end + 40])[:SHARE_WORDS]
+    return not cue_book().quantities.get("share", frozenset()).isdisjoint(after)
+
+
 def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
-    """The word a sum or share qualifies, when it is written as an attribute ("a $500 million
-    lawsuit", "a $380 million revenue hit"): the figure is of that thing."""
+    """What a sum or share is of, when the text says so (empty: it does not say, or it names only
+    a kind of amount: "a $60mn hit", "$36 million in total", "26% of votes"):
+    - the thing it is written as the attribute of ("a $500 million lawsuit", "a $380 million
+      revenue hit");
+    - what it measures, after a measure link with no determiner ("$3.7 billion in cash", "$25
+      billion of market value"; `measures` in cues.yaml);
+    - the words it stands in brackets after ("the healthcare sector ($1.9 billion)": one part
+      of a breakdown).
+    The figure is of that thing; a claim that does not name it does not take it."""
+    book = cue_book()
     wording = fold(fig.wording)
     at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
-    m = _HEAD.match(folded, at + len(wording) if at >= 0 else fig.end)
+    start, end = (at, at + len(wording)) if at >= 0 else (fig.start, fig.end)
+    kind = book.quantities.get("share", frozenset()) if fig.unit == "%" else frozenset()
+    opened = folded.rfind("(", max(0, start - 2), start)
+    if opened >= 0 and folded[end: end + 1] == ")":
+        before = _LAST_WORDS.search(folded, 0, opened)
+        return _thing(before.group(0) if before else "", book)
+    bracket = _BRACKET.match(folded, end)
+    if bracket is not None:  # "$143 million (airlines)": whose it is
+        return _thing(bracket.group(1), book, kind)
+    link = book.measures.match(folded, end) if book.measures is not None else None
+    if link is not None:
+        rest = _PHRASE_WORD.findall(_PHRASE.match(folded, link.end()).group())[:MEASURE_WORDS]
+        if not rest or rest[0] in book.determiners or any(_DIGIT.search(w) or w in TIME_WORDS for w in rest):
+            return frozenset()  # "in the second quarter", "in July", "of 2024": when, not what
+        return _thing(" ".join(rest), book, kind)
+    window = folded[max(0, start - MEASURED_CHARS): start]
+    named = book.measured_links is not None and book.measured_links.search(window) is not None \
+        and book.measured is not None and book.measured.search(window)
+    if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
+        return _thing(named.group(1), book, kind)
+    m = _HEAD.match(folded, end)
     if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
         return frozenset()
-    return frozenset(concepts(m.group(1)))
+    return _thing(m.group(1), book)
 
 
 _HEAD = re.compile(r" ([^\W\d_]{3,})")
+MEASURED_CHARS = 40  # how far before a sum "revenue of" may name what it is ("revenue of about $3 billion")
+MEASURE_WORDS = 3  # words after "in"/"of" that may name what a sum measures ("in out-of-pocket losses")
+_PHRASE = re.compile(r"[^,.;:()\u2014\u2013]{0,60}")  # up to the end of a phrase
+_PHRASE_WORD = re.compile(r"[\w'-]+")
+_BRACKET = re.compile(r" ?\(([^\W\d_][^()\d]{0,40})\)")  # words in brackets right after a figure
+_LAST_WORDS = re.compile(r"(?:[^\W\d_]+\W+)?[^\W\d_]+\W*$")  # the two words before a bracket
+
+
+def _thing(text: str, book: CueBook, kind: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The concepts of `text`, or none when one of them names a kind of amount (`amounts` in
+    cues.yaml: "hit", "total", "losses") or, for a share, a kind of share (`kind`: "votes")."""
+    found = frozenset(concepts(text))
+    if not found or not found.isdisjoint(book.amounts) or not found.isdisjoint(kind):
+        return frozenset()
+    return found
 
 
 def _window_figures(
     figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
     indices: Sequence[int], info: _ClaimInfo, rate_of: Callable[[int, Figure], bool] | None = None,
+    shares_of: Callable[[int, Figure], bool] = lambda si, f: False,
+    context_of: Callable[[int, Figure], tuple[set[str], set[str]]] | None = None,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
     ("7,000 flights" for "5,000 flights", not "291 updates" for "8.5 million devices"), or a
-    share of it when no such count is there ("26% of votes" for "60 shareholders"). A claim that
-    tracks no figure yet takes the kinds its statement names (`quantities` in cues.yaml: "will
-    cost" takes money) and counts of what it names. A sum written as the attribute of a thing
+    share in place of it when no such count is there and the share is of a kind of share ("26%
+    of votes" for "60 shareholders", not "97% of sensors are back online" for "8.5 million
+    devices"). A claim that tracks no figure yet takes the kinds its statement names
+    (`quantities` in cues.yaml: "will cost" takes money) and counts of what it names; a claim
+    about a proceeding (a suit, an inquiry) takes a sum only from a clause that names such a
+    proceeding or its own quantity ("$500 million in damages", not "a price tag of $500 million"
+    on the outage, which is the losses'). A sum written as the attribute of a thing
     the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure,
     nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total."""
     units = info.units
@@ -336,12 +442,17 @@ def _window_figures(
             if f.unit == "":
                 if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
                     continue  # a count of something the claim does not count
+                if f.value in info.names:
+                    continue  # the number of a name the claim writes ("365 services" of "Microsoft 365")
             elif units and f.unit not in units:
-                if f.unit == "%" and "" in units:
+                if f.unit == "%" and "" in units and ("share" in info.quantities or shares_of(si, f)):
                     shares.append((si, f))
                 continue
             elif not units and _unit_kind(f.unit) not in info.quantities:
                 continue
+            elif not units and info.kinds and f.unit != "%" and context_of is not None \
+                    and context_of(si, f)[0].isdisjoint(info.proceeding_words):
+                continue  # a sum for a claim about a proceeding: its clause names none
             if rate_of is not None and not info.rate and rate_of(si, f):
                 continue
             if f.unit != "":
@@ -410,13 +521,16 @@ def _far_off(fig: Figure, info: _ClaimInfo) -> int:
 
 
 def _part_of_count(fig: Figure, info: _ClaimInfo) -> bool:
-    """A count FAR_OFF times below the claim's own count: the claim's count is a running total
-    (flights cancelled, people affected), and such a number is a part of it (one day's, one
-    place's), not a new total. Sums of money are not judged so: estimates may be cut."""
-    if fig.unit != "":
+    """A figure far below the claim's own figure of that unit is a part of it, not a new total:
+    a count FAR_OFF times below (the claim's count is a running total of flights cancelled or
+    people affected, and such a number is one day's or one place's), a sum FAR_OFF squared times
+    below (estimates of money are cut, but not a hundredfold: "$36 million" of one sector against
+    the "$5.4 billion" of all). Shares are not judged so."""
+    if fig.unit == "%" or fig.unit == "TB":
         return False
-    old = next((f for f in info.figures if f.unit == "" and f.value > 0), None)
-    return old is not None and fig.value * FAR_OFF <= old.value
+    factor = FAR_OFF if fig.unit == "" else FAR_OFF * FAR_OFF
+    old = next((f for f in info.figures if f.unit == fig.unit and f.value > 0), None)
+    return old is not None and fig.value * factor <= old.value
 
 
 def _figure_context(folded: str, fig: Figure) -> tuple[set[str], set[str]]:
@@ -483,6 +597,8 @@ def detect_changes(
     folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
     head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
     rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
+    def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
+        return _share_of_kind(folded_of(si), fig)
     context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
@@ -520,10 +636,14 @@ def detect_changes(
             info = infos[claim.key]
             near, distinctive, kinds = {*window, *lead}, info.distinctive, info.kinds
             # `_fits`, inlined: the same test for every claim and cue of a cycle
+            # (and not a cue about what the claim names only as a reference: "confirmed the
+            # decision" for a claim that something happened "before the decision")
+            referred, terms = info.referred, info.terms
             fitting[claim.key] = [
                 hi for hi in movable
                 if ((h := cue_hits[hi]).sentence in near or not h.about.isdisjoint(distinctive))
-                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))]
+                and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))
+                and not (referred and (named := h.about & terms) and named <= referred)]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
     for match in result.matches:
         claim = claims.get(match.claim_key)
@@ -559,7 +679,7 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
-        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of):
+        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
             if _part_of_count(fig, info):

@@ -30,6 +30,7 @@ class CueFamily:
     regex: re.Pattern[str]
     words: frozenset[str]  # the longest word of each phrase: a sentence without any has no cue
     about: frozenset[str] = frozenset()  # kinds of proceeding it moves (`processes`); empty: any claim
+    whole: bool = False  # it ends or denies the whole matter: a cue about a part (`partial`) moves nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,16 @@ class CueBook:
     # them is not hedged, without running the regex; None: always run it
     hedging_words: frozenset[str] | None = None
     rates: re.Pattern[str] | None = None  # right after a figure, it makes the figure a rate
+    # right after a sum or share, a link to what it measures ("$3.7 billion in cash")
+    measures: re.Pattern[str] | None = None
+    amounts: frozenset[str] = frozenset()  # concepts naming a kind of amount, not a thing ("hit", "total")
+    partial: re.Pattern[str] | None = None  # next to an ending cue: it is about a part ("the bulk of")
+    # right before a sum: "<what it is> of [about]" ("revenue of $3.4 trillion"); group 1 is what
+    measured: re.Pattern[str] | None = None
+    measured_links: re.Pattern[str] | None = None  # its link words alone: a quick test before `measured`
+    partial_words: frozenset[str] | None = None  # the longest word of each `partial` phrase
+    # in a claim's statement, opens a reference to another event ("before the decision")
+    references: re.Pattern[str] | None = None
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -71,7 +82,7 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 def _all_languages(block: dict[str, list[str]]) -> list[str]:
     out = []
     for lang, phrases in block.items():
-        if lang in ("doc", "to", "from", "about"):
+        if lang in ("doc", "to", "from", "about", "whole"):
             continue
         for p in phrases or ():
             if not isinstance(p, str):  # YAML reads a bare `no` as False: quote it
@@ -115,7 +126,8 @@ def parse_cues(data: dict) -> CueBook:
             raise ValueError(f"cue family {name!r} has no cues")
         about = frozenset(block.get("about") or ())
         families.append(CueFamily(name, to, froms, phrases, _alternation(list(phrases)),
-                                  frozenset(_longest_word(p) for p in phrases), about))
+                                  frozenset(_longest_word(p) for p in phrases), about,
+                                  whole=bool(block.get("whole"))))
     if not families:
         raise ValueError("no cue families")
 
@@ -138,11 +150,26 @@ def parse_cues(data: dict) -> CueBook:
                              f"{sorted(family.about - processes.keys())}")
     modal = pattern("modal") if data.get("modal") else None
     rates = pattern("rates") if data.get("rates") else None
+    measures = None
+    if data.get("measures"):  # whitespace, a link word, whitespace: "$3.7 billion in cash"
+        links = sorted({fold(w) for w in _all_languages(data["measures"])}, key=len, reverse=True)
+        measures = re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in links) + r")\s+")
+    amounts = frozenset(c for p in _all_languages(data.get("amounts") or {}) for c in concepts(fold(p)))
+    partial = pattern("partial") if data.get("partial") else None
+    measured = None
+    if data.get("measured"):  # a word, a link word, at most two words (approximations), the end
+        before = sorted({fold(w) for w in _all_languages(data["measured"])}, key=len, reverse=True)
+        measured = re.compile(r"([^\W\d_]{3,})\s+(?:" + "|".join(re.escape(w) for w in before)
+                              + r")\s+(?:[^\W\d_]+\s+){0,2}$")
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
                    modal=modal, processes=processes, rates=rates,
                    determiners=frozenset(fold(w) for w in _all_languages(data.get("determiners") or {})),
-                   hedging_words=required_words(_all_languages(data.get("hedging") or {})))
+                   hedging_words=required_words(_all_languages(data.get("hedging") or {})),
+                   measures=measures, amounts=amounts, partial=partial, measured=measured,
+                   measured_links=pattern("measured") if data.get("measured") else None,
+                   partial_words=required_words(_all_languages(data.get("partial") or {})),
+                   references=pattern("references") if data.get("references") else None)
 
 
 QUANTITY_KINDS = ("money", "share", "size")

@@ -54,6 +54,13 @@ _MONTHS = {"januar", "janvier", "enero", "juli", "juillet", "julio", "mai", "may
            "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
            "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november",
            "dec", "december"}
+# Words after a number that make it a time, an ordinal, a duration or a distance.
+_NOT_COUNTED = frozenset(("am", "pm", "utc", "gmt", "st", "nd", "rd", "th", "year", "years", "day", "days",
+                          "hour", "hours", "week", "weeks", "month", "months", "minute", "minutes", "km",
+                          "miles", "hectares", "acres", "degrees"))
+# Words that tell when, not what: "$500 million in July", "in the second quarter" (changes.py)
+TIME_WORDS = frozenset(_MONTHS | _NOT_COUNTED | {"quarter", "quarters", "half", "fiscal", "recent", "past",
+                                                 "next", "last", "first", "second", "third", "fourth"})
 # Words after which a number is a name or a position, not a quantity.
 _LABELS = {"unit", "proposal", "item", "rule", "section", "article", "no", "number", "page", "chapter",
            "resolution", "building", "route", "version", "level", "phase", "grade", "class", "flight",
@@ -225,6 +232,8 @@ def _cased(text: str, folded: str) -> str | None:
     return cased if len(cased) == len(folded) else None
 
 
+_GERMAN_ARTICLES = frozenset(("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem",
+                              "einer", "eines"))
 _CASED_WORD = re.compile(r"([^\W\d_][\w&'-]*)\s+$")
 
 
@@ -237,7 +246,11 @@ def _named(cased: str | None, pos: int) -> bool:
     if m is None or not m.group(1)[0].isupper():
         return False
     before = cased[: m.start()].rstrip()
-    return bool(before) and not before.endswith((".", "!", "?", ":", ";", '"', "\u201c"))
+    if not before or before.endswith((".", "!", "?", ":", ";", '"', "\u201c")):
+        return False
+    # German writes every noun with a capital: after its article it is a noun ("in der Folge
+    # 7000 Flüge"), not a name
+    return before.rsplit(None, 1)[-1].lower() not in _GERMAN_ARTICLES
 
 
 def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
@@ -268,10 +281,8 @@ def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
         return None
     if after and after[0] in _MONTHS:
         return None  # "5 December"
-    if after and after[0] in ("am", "pm", "utc", "gmt", "st", "nd", "rd", "th", "year", "years",
-                              "day", "days", "hour", "hours", "week", "weeks", "month", "months",
-                              "minute", "minutes", "km", "miles", "hectares", "acres", "degrees"):
-        return None  # times, ordinals, durations and distances are context, not tracked counts
+    if after and (after[0] in _NOT_COUNTED or after[:2] in (["a", "m"], ["p", "m"])):
+        return None  # times ("6 p.m."), ordinals, durations, distances: context, not tracked counts
     nouns = tuple(c for w in after if w not in STOPWORDS for c in concept(w))
     if not nouns:
         return None

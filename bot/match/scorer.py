@@ -230,7 +230,8 @@ def without_dates(text: str) -> str:
     words = text.split()
     drop = [False] * len(words)
     for i, w in enumerate(words):
-        if not (set(concepts(w)) and set(concepts(w)) <= _CALENDAR):
+        # "May" is a stopword to `concepts` (the verb); capitalised beside a number it is the month
+        if not ((set(concepts(w)) and set(concepts(w)) <= _CALENDAR) or w.strip(",.;:()") == "May"):
             continue
         side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
         numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
@@ -254,9 +255,10 @@ _WORD = re.compile(r"[\w'’-]+")
 
 
 def denial_head(text: str) -> str:
-    """A wording that denies something, cut after what it denies ("Microsoft said it found no
-    evidence that its tools were used to harm people" -> "Microsoft said it found no
-    evidence"); any other wording unchanged.
+    """A wording that denies something, cut after what it denies and the rest of that phrase
+    ("Microsoft said it found no evidence that its tools were used to harm people" ->
+    "Microsoft said it found no evidence"; "says no customer data was accessed" -> "says no
+    customer data"); any other wording unchanged.
 
     Why: a sentence embedding hardly reads negation, so the whole wording is close to every
     sentence *asserting* what it denies ("the tools were used to harm people": another claim's
@@ -266,10 +268,17 @@ def denial_head(text: str) -> str:
     if term is None:
         return text
     for negator in _NEGATOR.finditer(text):
-        for word in list(_WORD.finditer(text, negator.end()))[:NEGATED_REACH + 2]:
+        words = list(_WORD.finditer(text, negator.end()))
+        for i, word in enumerate(words[:NEGATED_REACH + 2]):
             toks = raw_tokens(word.group(0))
             if toks and concept(toks[0])[0] == term:
-                head = text[:word.end()]
+                end = word.end()
+                for nxt in words[i + 1:]:  # the rest of its phrase: "no customer *data*"
+                    toks = raw_tokens(nxt.group(0))
+                    if not toks or any(t in STOPWORDS for t in toks) or text[end:nxt.start()].strip():
+                        break
+                    end = nxt.end()
+                head = text[:end]
                 return head if len(claim_terms(head)) >= MIN_CLAUSE_TERMS else text
     return text
 
