@@ -21,9 +21,9 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     match_questions,
+    note_semantic,
     semantic_scorer,
     settle_memory,
-    start_semantic,
     thresholds_for,
     with_initial_figures,
 )
@@ -62,11 +62,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
         await bootstrap(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         scorer = semantic_scorer(settings, config)
-        await start_semantic(db, scorer)
+        await note_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                batch_feeds=settings.batch_feeds, semantic=scorer,
+                                batch_feeds=settings.batch_feeds,
+                                match_segment=settings.match_segment, semantic=scorer,
                                 articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config, console=True))
             settle_memory()
@@ -119,7 +120,7 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
             scorer = semantic_scorer(settings, config)
-            await start_semantic(db, scorer)
+            await note_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher, \
                     make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,

@@ -13,6 +13,7 @@ import gc
 import logging
 from dataclasses import replace
 
+from bot.checkpoint import checkpoint
 from bot.config import Config
 from bot.enrich import ArticleReader
 from bot.fetch.article import ArticleFetcher
@@ -74,6 +75,18 @@ def match_questions(settings: Settings, config: Config, *, console: bool = False
     return not console
 
 
+async def note_semantic(db: Database, scorer: SemanticScorer) -> None:
+    """At start, without loading the model: record off / on / unavailable for feed health.
+
+    Loading waits until a cycle queues an article (`Pipeline`, which calls `start_semantic`
+    then, in a worker thread beside the fetches): a cycle that finds nothing new (every feed
+    304) never reads the 91 MB of weights. A model that is not there at all (package or file
+    missing) is known now: logged once, and feed health says lexical-only from the start.
+    """
+    scorer.locate()
+    await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
+
+
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 
@@ -86,11 +99,13 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
         scorer.embedder.verified = await get_meta(db, SEMANTIC_WEIGHTS_KEY)
     await asyncio.to_thread(scorer.available)
     await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
-    if not scorer.available():
+    checkpoint("semantic")  # each write here is its own transaction, and each is a cache:
+    if not scorer.available():  # a crash between them costs the next start a recomputation
         return
     stamp = scorer.embedder.weights_stamp
     if stamp is not None and stamp != scorer.embedder.verified:
         await set_meta(db, SEMANTIC_WEIGHTS_KEY, stamp)
+    checkpoint("semantic")
     stored = await wording_vectors.load(db, scorer.embedder.model_key)
     kept = await asyncio.to_thread(scorer.preload_wordings, stored)
     if kept < len(stored):

@@ -16,9 +16,9 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     match_questions,
+    note_semantic,
     semantic_scorer,
     settle_memory,
-    start_semantic,
     thresholds_for,
     with_initial_figures,
 )
@@ -38,11 +38,12 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
         scorer = semantic_scorer(settings, config)
-        await start_semantic(db, scorer)
+        await note_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
+                                match_segment=settings.match_segment,
                                 semantic=scorer, articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config))
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
+from bot.match.combine import (
+    SemanticSide,
+    Similarity,
+    Wordings,
+    candidates,
+    combined,
+    semantic_points,
+    term_evidence,
+)
 from bot.match.denial import denies, negates
 from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
@@ -164,8 +172,7 @@ class Matcher:
     def _candidates(self, ti: int, n_title: int, concept_sets: list[frozenset[str]]) -> list[int]:
         """The sentences of an entry worth embedding for topic `ti` (see combine.candidates)."""
         weight = self.compiled[ti].term_weight
-        evidence = [sum(weight.get(t, 0.0) for t in cs) for cs in concept_sets]
-        return candidates(evidence, n_title)
+        return candidates([term_evidence(weight, cs) for cs in concept_sets], n_title)
 
     def _similarities(self, requests: list[tuple[int, int, list[int]]], read: list[tuple]
                       ) -> dict[tuple[int, int], tuple[list[int], Sequence[Similarity]]]:

@@ -423,6 +423,13 @@ def remembered_sha256(weights: Path, verified: str | None) -> str | None:
     return digest
 
 
+def check_files(model_dir: Path) -> None:
+    """Raise ModelUnavailableError naming the first file the model needs that is not there."""
+    for name in ("model.safetensors", "config.json", "vocab.txt"):
+        if not (model_dir / name).is_file():
+            raise ModelUnavailableError(f"{model_dir / name} is missing")
+
+
 def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
           ) -> tuple[MiniLM, str | None, str | None]:
     """Read (once per process) and check the model in `model_dir`: (model, sha256 of the
@@ -432,10 +439,8 @@ def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]
+        check_files(model_dir)
         weights = model_dir / "model.safetensors"
-        for needed in (weights, model_dir / "config.json", model_dir / "vocab.txt"):
-            if not needed.is_file():
-                raise ModelUnavailableError(f"{needed} is missing")
         try:
             stamp = file_stamp(weights)
             digest = remembered_sha256(weights, verified) or sha256_of(weights)
@@ -473,11 +478,15 @@ class Embedder:
         self.verified: str | None = None
         self.weights_stamp: str | None = None
 
+    def model_dir(self) -> Path:
+        """Where the model is read from; raises ModelUnavailableError when there is none."""
+        return self._model_dir or default_model_dir()
+
     def load(self) -> MiniLM:
         """The model, loading it on first use; raises ModelUnavailableError with the reason."""
         if self._model is None:
             explicit = self._model_dir is not None or bool((os.environ.get(MODEL_ENV) or "").strip())
-            model_dir = self._model_dir or default_model_dir()
+            model_dir = self.model_dir()
             model, digest, stamp = _load(model_dir, verify_package=not explicit, verified=self.verified)
             self.source, self.weights_sha256, self.weights_stamp = str(model_dir), digest, stamp
             self._model = model
@@ -718,6 +727,7 @@ class SemanticScorer:
         self._lock = threading.Lock()
 
     def available(self) -> bool:
+        """Load the model on first call (once); False when off or when it cannot load."""
         if not self.enabled:
             return False
         with self._lock:
@@ -728,9 +738,32 @@ class SemanticScorer:
                     log.info("semantic scorer on: all-MiniLM-L6-v2 from %s (weights sha256 %s)",
                              self.embedder.source, self.embedder.weights_sha256)
                 except ModelUnavailableError as exc:
-                    self._error = str(exc)
-                    log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
+                    self._unavailable(exc)
         return self._error is None
+
+    def locate(self) -> bool:
+        """Without loading anything: is there a model to load? A missing package or file is
+        known at start this way (logged once, `status` says why, as `available` would), while
+        loading it waits until an entry needs scoring (bot.pipeline). False when off."""
+        if not self.enabled:
+            return False
+        with self._lock:
+            if not self._tried:
+                try:
+                    check_files(self.embedder.model_dir())
+                except ModelUnavailableError as exc:
+                    self._tried = True
+                    self._unavailable(exc)
+        return self._error is None
+
+    @property
+    def loaded(self) -> bool:
+        """The model is in memory and usable (what a cycle embedded may be kept)."""
+        return self.enabled and self._tried and self._error is None
+
+    def _unavailable(self, exc: ModelUnavailableError) -> None:
+        self._error = str(exc)
+        log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
 
     def preload_wordings(self, stored: Mapping[str, bytes]) -> int:
         """Claim-wording embeddings persisted by an earlier start (storage/wording_vectors.py),
@@ -759,7 +792,7 @@ class SemanticScorer:
         if not self.enabled:
             return "off (setting)"
         if not self._tried:
-            return "on (not loaded yet)"
+            return "on (loaded when an entry needs it)"
         if self._error is not None:
             return f"unavailable, lexical-only: {self._error}"
         return "on"
