@@ -365,7 +365,8 @@ def high_water_mark(pid: int) -> int:
     return 0
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) -> Measure:
+def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path,
+                 cwd: Path | None = None) -> Measure:
     """Run `cmd`: wall time and CPU (wait4's rusage), peak RSS (VmHWM, sampled every 20 ms while
     the process runs: monotonic, so at most the last 20 ms are missed) and the peak resident
     size of its process tree.
@@ -386,7 +387,7 @@ def run_measured(cmd: Sequence[str], env: dict[str, str], out: Path, err: Path) 
 
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=cwd or ROOT)
         sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)  # (an exited process has no VmHWM left)
@@ -439,6 +440,7 @@ class Run:
     reader: dict[str, Measure] = field(default_factory=dict)
     workloads: dict[str, Workload] = field(default_factory=dict)
     hits: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # workload -> program
+    again: dict[str, list[Measure]] = field(default_factory=dict)  # Dossier's --step-repeat runs
 
 
 def fetch_article_supported() -> bool:
@@ -520,17 +522,37 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
             for program in programs:
                 before = Counter(server.hits)
                 if program == "dossier":
-                    stats = tmp / f"loop-{step.name}.jsonl"
                     db = tmp / ("dossier-never.db" if step.name == "W4n" else "dossier.db")
                     cfg = tmp / "feeds-never.yaml" if step.name == "W4n" else config
-                    measure = run_measured(
-                        [*dossier_command(), "run", "--once", "--format", "jsonl",
-                         "--config", str(cfg), "--db", str(db)],
-                        {**env, "DOSSIER_LOOP_STATS": str(stats)},
-                        tmp / f"dossier-{step.name}.out", tmp / f"dossier-{step.name}.err")
-                    measure.info = dossier_info(tmp, step.name, stats)
-                    check(measure, f"dossier {step.name}", tmp / f"dossier-{step.name}.err")
-                    run.dossier[step.name] = measure
+                    again = args.step_repeat - 1 if step.name in ("W2", "W3") else 0
+                    roots: list[Path | None] = [args.dossier_root]
+                    if args.compare and step.name in ("W2", "W3"):
+                        roots.append(args.compare)
+                        again = max(again, 1)
+                    if again:  # the same step again from the same database (see --step-repeat)
+                        copy_db(db, tmp / "before-step.db")
+                    for attempt in range(len(roots) * args.step_repeat if len(roots) > 1 else again + 1):
+                        root = roots[attempt % len(roots)]  # alternated with --compare
+                        if attempt:
+                            copy_db(tmp / "before-step.db", db)
+                        stats = tmp / f"loop-{step.name}.jsonl"
+                        stats.unlink(missing_ok=True)
+                        measure = run_measured(
+                            [*dossier_command(), "run", "--once", "--format", "jsonl",
+                             "--config", str(cfg), "--db", str(db)],
+                            {**env, "DOSSIER_LOOP_STATS": str(stats)},
+                            tmp / f"dossier-{step.name}.out", tmp / f"dossier-{step.name}.err",
+                            cwd=root)
+                        measure.info = dossier_info(tmp, step.name, stats)
+                        check(measure, f"dossier {step.name}", tmp / f"dossier-{step.name}.err")
+                        if root is not args.dossier_root:
+                            run.again.setdefault(f"{step.name}@compare", []).append(measure)
+                            shutil.copyfile(tmp / f"dossier-{step.name}.out",
+                                            tmp / f"dossier-{step.name}-compare.out")
+                        elif attempt:
+                            run.again.setdefault(step.name, []).append(measure)
+                        else:
+                            run.dossier[step.name] = measure
                 elif reader_py is not None:
                     measure = run_measured(
                         [str(reader_py), str(ROOT / "bench" / "reader_cycle.py"), "--repo", str(ROOT),
@@ -545,6 +567,16 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
         if args.keep:
             shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-run{index}", dirs_exist_ok=True)
     return run
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """Copy an SQLite database with its WAL files (no process has it open)."""
+    for suffix in ("", "-wal", "-shm"):
+        dest = Path(f"{target}{suffix}")
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", dest)
+        else:
+            dest.unlink(missing_ok=True)
 
 
 def check(measure: Measure, what: str, err: Path) -> None:
@@ -590,6 +622,8 @@ def summarise(n: int, runs: Sequence[Run]) -> dict[str, Any]:
                                "server_hits": runs[0].hits.get(name, {})}
         for program in ("dossier", "reader"):
             measures = [getattr(r, program)[name] for r in runs if name in getattr(r, program)]
+            if program == "dossier":
+                measures += [m for r in runs for m in r.again.get(name, [])]
             if not measures:
                 continue
             insides = [x for x in (run_seconds(program, m) for m in measures) if x is not None]
@@ -631,7 +665,9 @@ def table(summary: dict[str, Any]) -> str:
             + (" reader run (process) | entries/s | CPU | peak RSS | Dossier/reader run, CPU |"
                if with_reader else ""))
     lines = [
-        f"### {summary['feeds']:,} feeds x {ENTRIES_PER_FEED} entries (medians of {summary['repeats']})",
+        f"### {summary['feeds']:,} feeds x {ENTRIES_PER_FEED} entries (medians of {summary['repeats']}"
+        + (f"; Dossier's W2 and W3 of {summary['repeats'] * summary['step_repeat']}"
+           if summary.get("step_repeat", 1) > 1 else "") + ")",
         "", head, "|---" + "|---:" * (head.count("|") - 2) + "|",
     ]
     for name, row in summary["workloads"].items():
@@ -687,6 +723,33 @@ def table(summary: dict[str, Any]) -> str:
     if summary.get("load_average"):
         notes.append(f"- load average after these runs (1, 5, 15 min): {summary['load_average']}")
     return "\n".join([*lines, "", *notes])
+
+
+def compared(runs: Sequence[Run], other: Path) -> str:
+    """W2 and W3 of this checkout and of `other`, alternated on the same database: medians."""
+    lines = ["", f"A/B, alternated from the same database: this checkout ({ROOT}) and {other}", "",
+             "| workload | run time, this (runs) | other (runs) | in-process CPU, this | other "
+             "| process CPU, this | other | updates, this / other |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in ("W2", "W3"):
+        mine = [m for r in runs
+                for m in ([r.dossier[name]] if name in r.dossier else []) + r.again.get(name, [])]
+        theirs = [m for r in runs for m in r.again.get(f"{name}@compare", [])]
+        if not mine or not theirs:
+            continue
+
+        def cells(ms: Sequence[Measure]) -> tuple[str, str, str, str]:
+            runs_s = [m.info.get("loop", {}).get("duration_s") for m in ms]
+            cpu = [m.info.get("loop", {}).get("cpu_s") for m in ms]
+            runs_s = [x for x in runs_s if x is not None]
+            cpu = [x for x in cpu if x is not None]
+            return (f"{fmt(med(runs_s), '.3f')} s ({', '.join(f'{x:.2f}' for x in runs_s)})",
+                    f"{fmt(med(cpu), '.3f')} s", f"{fmt(med([m.cpu for m in ms]), '.2f')} s",
+                    "/".join(sorted({str(m.info.get('updates', '?')) for m in ms})))
+
+        a, b = cells(mine), cells(theirs)
+        lines.append(f"| {name} | {a[0]} | {b[0]} | {a[1]} | {b[1]} | {a[2]} | {b[2]} | {a[3]} / {b[3]} |")
+    return "\n".join(lines)
 
 
 def rss(row: dict[str, Any]) -> str:
@@ -759,6 +822,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--corpus", help="corpus folder (default ../shared/corpus)")
     ap.add_argument("--json", help="also write the summaries as JSON to this file")
     ap.add_argument("--keep", help="copy each run's folder (config, outputs, databases) here")
+    ap.add_argument("--step-repeat", type=int, default=1, metavar="K",
+                    help="run Dossier's W2 and W3 K times each from the same database (restored "
+                         "before each run; the medians count every run): repeats without W1's cost")
+    ap.add_argument("--compare", type=Path, default=None, metavar="CHECKOUT",
+                    help="also run W2 and W3 from this checkout, alternating with this one from "
+                         "the same database (--step-repeat times each); a table of both at the end")
+    ap.add_argument("--dossier-root", type=Path, default=None, metavar="CHECKOUT",
+                    help="run the dossier command from this checkout (A/B against another branch)")
     args = ap.parse_args(argv)
     # SIGTERM ends the bench like Ctrl-C: temporary folders and the server are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -781,7 +852,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{', '.join(t['key'] for t in topics)}")
     print("W4 pages: " + (f"bench/pages.py layouts ({', '.join(PAGE_LAYOUTS[2])})" if PAGE_LAYOUTS
                           else "a simple page (navigation, cookie notice, most read, footer)"))
-    print(f"dossier: {' '.join(dossier_command())}"
+    print(f"dossier: {' '.join(dossier_command())} in {args.dossier_root or ROOT}"
           + (f"; reader {args.reader_version} (update_feeds workers={args.reader_workers})"
              if reader_py else "; reader skipped"))
     summaries = []
@@ -792,10 +863,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for r in range(repeat)]
         summary = summarise(n, runs)
         summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        summary["step_repeat"] = max(1, args.step_repeat)
         summary["idle_loop"] = idle
         summaries.append(summary)
         print()
         print(table(summary), flush=True)
+        if args.compare:
+            summary["compare"] = compared(runs, args.compare)
+            print(summary["compare"], flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "summaries": summaries}, indent=1))
     return 0

@@ -29,8 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true", help="run one poll cycle and exit")
     run.add_argument("--format", choices=("text", "jsonl"), default="text",
                      help="console output: readable text (default) or one JSON object per update")
-    run.add_argument("--config", help="feeds.yaml to use (default: $DOSSIER_CONFIG or feeds.yaml)")
-    run.add_argument("--db", help="SQLite file (default: $DOSSIER_DB or data/dossier.db)")
+    _db_options(run)
     run.add_argument("--demo", action="store_true",
                      help="replay the shipped story snapshots from loopback (works offline)")
     check = sub.add_parser("check-config", help="validate feeds.yaml and exit")

@@ -8,6 +8,7 @@ so `dossier` can stop with one clear line (exit code 2) before anything is writt
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -142,9 +143,32 @@ def _unknown_keys(entry: dict, allowed: set[str], where: str, w: _Where) -> None
         raise w.fail(where, f"unknown field {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
 
 
-def _slug(value: Any, where: str, w: _Where) -> str:
+def _required_text(value: Any, where: str, w: _Where) -> str:
     text = _text(value, where, w)
-    assert text is not None
+    assert text is not None  # _text raises for a missing required value
+    return text
+
+
+def _list(value: Any, where: str, w: _Where) -> list[Any]:
+    """A list of entries; a missing or empty value is an empty list."""
+    value = value or []
+    if not isinstance(value, list):
+        raise w.fail(where, "must be a list")
+    return value
+
+
+def _no_duplicates(values: Sequence[str], where: str, message: str, w: _Where) -> None:
+    """Fail at the first entry `where[i]` that repeats an earlier value; `message` is a
+    format string for the repeated value, e.g. "duplicate topic key {!r}"."""
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise w.fail(where.format(i), message.format(value))
+        seen.add(value)
+
+
+def _slug(value: Any, where: str, w: _Where) -> str:
+    text = _required_text(value, where, w)
     if not SLUG.match(text):
         raise w.fail(where, f"{text!r} must be a slug: lowercase letters, digits and '-'")
     return text
@@ -162,8 +186,7 @@ def _feed(raw: Any, where: str, w: _Where) -> FeedConfig:
     if not isinstance(raw, dict):
         raise w.fail(where, "must be a mapping with at least 'url'")
     _unknown_keys(raw, FEED_KEYS, where, w)
-    url = _text(raw.get("url"), f"{where}.url", w)
-    assert url is not None
+    url = _required_text(raw.get("url"), f"{where}.url", w)
     try:
         validate_feed_url(url)
     except ValueError as exc:
@@ -208,14 +231,13 @@ def _claim(raw: Any, where: str, w: _Where) -> ClaimConfig:
     _unknown_keys(raw, CLAIM_KEYS, where, w)
     key = _slug(raw.get("key"), f"{where}.key", w)
     where = f"{where} ({key})"
-    statement = _text(raw.get("statement"), f"{where}.statement", w)
-    status_text = _text(raw.get("status"), f"{where}.status", w)
+    statement = _required_text(raw.get("statement"), f"{where}.statement", w)
+    status_text = _required_text(raw.get("status"), f"{where}.status", w)
     try:
-        status = Status(str(status_text).lower())
+        status = Status(status_text.lower())
     except ValueError:
         allowed = "|".join(s.value for s in Status)
         raise w.fail(f"{where}.status", f"{status_text!r} is not one of {allowed}") from None
-    assert statement is not None
     return ClaimConfig(
         key=key,
         statement=statement,
@@ -254,17 +276,10 @@ def _topic(raw: Any, where: str, w: _Where) -> TopicConfig:
     _unknown_keys(raw, TOPIC_KEYS, where, w)
     key = _slug(raw.get("key"), f"{where}.key", w)
     where = f"{where} ({key})"
-    title = _text(raw.get("title"), f"{where}.title", w)
-    assert title is not None
-    claims_raw = raw.get("claims") or []
-    if not isinstance(claims_raw, list):
-        raise w.fail(f"{where}.claims", "must be a list")
+    title = _required_text(raw.get("title"), f"{where}.title", w)
+    claims_raw = _list(raw.get("claims"), f"{where}.claims", w)
     claims = tuple(_claim(c, f"{where}.claims[{i}]", w) for i, c in enumerate(claims_raw))
-    seen: set[str] = set()
-    for i, claim in enumerate(claims):
-        if claim.key in seen:
-            raise w.fail(f"{where}.claims[{i}].key", f"duplicate claim key {claim.key!r}")
-        seen.add(claim.key)
+    _no_duplicates([c.key for c in claims], f"{where}.claims[{{}}].key", "duplicate claim key {!r}", w)
     return TopicConfig(
         key=key,
         title=title,
@@ -282,24 +297,12 @@ def parse_config(data: Any, path: Path) -> Config:
     if not isinstance(data, dict):
         raise w.fail("top level", "must be a mapping with 'feeds' and 'topics'")
     _unknown_keys(data, TOP_KEYS, "top level", w)
-    feeds_raw = data.get("feeds") or []
-    topics_raw = data.get("topics") or []
-    if not isinstance(feeds_raw, list):
-        raise w.fail("feeds", "must be a list")
-    if not isinstance(topics_raw, list):
-        raise w.fail("topics", "must be a list")
+    feeds_raw = _list(data.get("feeds"), "feeds", w)
+    topics_raw = _list(data.get("topics"), "topics", w)
     feeds = tuple(_feed(f, f"feeds[{i}]", w) for i, f in enumerate(feeds_raw))
-    urls: set[str] = set()
-    for i, feed in enumerate(feeds):
-        if feed.url in urls:
-            raise w.fail(f"feeds[{i}].url", f"duplicate feed {feed.url}")
-        urls.add(feed.url)
+    _no_duplicates([f.url for f in feeds], "feeds[{}].url", "duplicate feed {}", w)
     topics = tuple(_topic(t, f"topics[{i}]", w) for i, t in enumerate(topics_raw))
-    keys: set[str] = set()
-    for i, topic in enumerate(topics):
-        if topic.key in keys:
-            raise w.fail(f"topics[{i}].key", f"duplicate topic key {topic.key!r}")
-        keys.add(topic.key)
+    _no_duplicates([t.key for t in topics], "topics[{}].key", "duplicate topic key {!r}", w)
     return Config(path=path, feeds=feeds, topics=topics, matching=_matching(data.get("matching"), w))
 
 

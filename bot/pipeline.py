@@ -32,14 +32,14 @@ from bot.parse.items import without_known_items
 from bot.parse.order import oldest_first
 from bot.render.embed import render_embed
 from bot.render.jsonl import change_to_json
-from bot.startup import settle_memory
+from bot.startup import settle_memory, start_semantic
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import guilds as guild_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
 from storage import wording_vectors
-from storage.articles import PendingArticle, Seen
+from storage.articles import PendingArticle, Seen, StoredArticle
 from storage.db import Database, utcnow
 from storage.feeds import FeedRow, PollRecord
 from storage.outcomes import Post, TopicOutcome
@@ -74,6 +74,7 @@ class _Scope:
 
 BATCH_FEEDS = 50  # feeds fetched, parsed and stored together: bounds a cycle's memory
 PENDING_CHUNK = 200  # queued articles matched and recorded in one transaction
+MATCH_SEGMENT = 50  # queued articles handed to the matching beside the fetching together
 MAX_ATTEMPTS = 3  # an article whose matching raised this often is left queued for a fix
 
 
@@ -111,6 +112,7 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         batch_feeds: int = BATCH_FEEDS,
+        match_segment: int = MATCH_SEGMENT,
         stop: asyncio.Event | None = None,
         semantic: SemanticScorer | None = None,
         articles: ArticleReader | None = None,
@@ -129,8 +131,10 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch_feeds = max(1, batch_feeds)
+        self.match_segment = max(1, match_segment)
         self.stop = stop or asyncio.Event()
         self._matchers: dict[tuple[object, ...], Matcher] = {}
+        self._semantic_ready: asyncio.Task[None] | None = None  # see _start_semantic
         self._building = asyncio.Lock()  # one build per matcher, also when warmed in advance
 
     def _thresholds_for(self, override: tuple[float | None, float | None] | None) -> Thresholds:
@@ -147,7 +151,7 @@ class Pipeline:
     @recorded  # for `dossier health` and `/admin status`
     async def run_cycle(self, *, force: bool = False) -> CycleReport:
         """Match what is still queued, then poll every due feed (or every unpaused feed with
-        `force`) batch by batch and queue the updates."""
+        `force`) batch by batch and queue the updates, matched beside the fetching."""
         report = CycleReport()
         await self.process_pending(report)
         now = self.clock()
@@ -158,8 +162,9 @@ class Pipeline:
         # the next batch is fetched while this one is parsed, stored and matched (at most two
         # batches of bodies in memory)
         fetching = self._fetch(batches[0]) if batches else None
-        queued = 0  # articles queued since the queue was last matched
+        lane = _MatchLane(self, report)
         warming: asyncio.Task[list[_Scope]] | None = None
+        failed = True
         try:
             for index, batch in enumerate(batches):
                 assert fetching is not None
@@ -172,21 +177,22 @@ class Pipeline:
                 checkpoint("fetch")
                 if index + 1 < len(batches):
                     fetching = self._fetch(batches[index + 1])
-                queued += await self._store_batch(batch, results, now, report, quiet)
+                queued = await self._store_batch(batch, results, now, report, quiet, lane)
                 if queued and warming is None:
-                    # the matchers (word frequencies, compiled topics) are built in a worker
-                    # thread while the next batches are fetched
+                    # the matchers (word frequencies, compiled topics) are built and the model
+                    # is loaded in worker threads while the next batches are fetched
                     warming = asyncio.create_task(self._scopes())
-                if queued >= PENDING_CHUNK:  # a full chunk: match it now (bounded queue)
-                    await self.process_pending(report)
-                    queued = 0
-            if queued and not self.stop.is_set():
-                await self.process_pending(report)
+                    self._start_semantic()
+                await lane.queued(queued)
+            if not self.stop.is_set():
+                lane.flush()
+            failed = False
         finally:
             if fetching is not None:
                 fetching.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
+            await lane.close(cancel=failed)
             if warming is not None:
                 with contextlib.suppress(Exception):  # a failure shows where the scopes are used
                     await warming
@@ -195,12 +201,24 @@ class Pipeline:
         await self._keep_wording_vectors()
         return report
 
+    def _start_semantic(self) -> asyncio.Task[None] | None:
+        """Load the model (worker thread) and read what earlier starts kept (the weights' sha256,
+        the claim wordings' vectors), once, when the first article is queued: a cycle with
+        nothing new never loads it (bot.startup.note_semantic). Retried after a failure."""
+        if self.semantic is None or not self.semantic.enabled:
+            return None
+        task = self._semantic_ready
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._semantic_ready = asyncio.create_task(start_semantic(self.db, self.semantic))
+        return task
+
     async def _keep_wording_vectors(self) -> None:
         """Persist the claim wordings the semantic scorer embedded this cycle, so the next
         start reads them instead of embedding them again (bot.startup.start_semantic)."""
-        if self.semantic is not None and self.semantic.available():
+        if self.semantic is not None and self.semantic.loaded:  # never loads the model for this
             fresh = self.semantic.fresh_wordings()
             if fresh:
+                checkpoint("wordings")
                 await wording_vectors.store(self.db, self.semantic.embedder.model_key, fresh)
 
     def _fetch(self, feeds: Sequence[FeedRow]) -> asyncio.Future[list[FetchResult]]:
@@ -224,8 +242,9 @@ class Pipeline:
         return None
 
     async def _store_batch(self, feeds: Sequence[FeedRow], results: Sequence[FetchResult],
-                           now: datetime, report: CycleReport, quiet: list[PollRecord]) -> int:
-        """Store a fetched batch; how many articles it queued for matching."""
+                           now: datetime, report: CycleReport, quiet: list[PollRecord],
+                           lane: _MatchLane | None = None) -> int:
+        """Store a fetched batch; how many articles it queued for matching (handed to `lane`)."""
         if any(_has_body(r) for r in results):
             parsed = await asyncio.to_thread(_parse_all, feeds, results)
         else:  # all 304 or failed: no trip to a worker thread
@@ -245,11 +264,18 @@ class Pipeline:
         del results, parsed  # bodies are dropped once parsed
         if not changed:
             return 0
+        if lane is not None:  # an article still waiting to be matched is matched before it is touched
+            await lane.before_storing([e for _, entries in changed for e in entries])
+            if self.stop.is_set():  # (the wait may have ended with a stop: then the lane did not
+                return 0  # match them) not stored, so these feeds are fetched again next time
         stored = await article_store.store_feeds(self.db, changed, changed_polls)
         checkpoint("stored")
         queued = 0
         for items in stored:
-            queued += sum(1 for i in items if i.seen in (Seen.NEW, Seen.REVISED))
+            mine = [i for i in items if i.seen in (Seen.NEW, Seen.REVISED)]
+            queued += len(mine)
+            if lane is not None:
+                lane.add(mine)
             report.new_articles += sum(1 for i in items if i.seen is Seen.NEW)
             report.revised_articles += sum(1 for i in items if i.seen is Seen.REVISED)
         return queued
@@ -282,8 +308,10 @@ class Pipeline:
             failures=failures, pause_reason=pause_reason,
         )
 
-    async def process_pending(self, report: CycleReport | None = None) -> int:
-        """Match and record queued articles, a chunk per transaction, oldest first.
+    async def process_pending(self, report: CycleReport | None = None,
+                              among: Sequence[int] | None = None) -> int:
+        """Match and record queued articles, a chunk per transaction, oldest first (only those
+        whose ids are `among`, when given).
 
         Each chunk is matched against the claims as the chunks before it left them, so the
         outcome does not depend on where a crash split the work. Returns how many were recorded.
@@ -291,9 +319,11 @@ class Pipeline:
         done = 0
         while not self.stop.is_set():
             pending = await article_store.pending_articles(self.db, limit=PENDING_CHUNK,
-                                                           max_attempts=MAX_ATTEMPTS)
+                                                           max_attempts=MAX_ATTEMPTS, among=among)
             if not pending:
                 break
+            if (ready := self._start_semantic()) is not None:
+                await ready  # the model and the stored wordings, before anything is embedded
             if self.articles is not None:
                 # pages behind short entries, read (concurrently) before matching; what was
                 # read is stored on its own, and the entries stay queued until recorded
@@ -473,6 +503,101 @@ class Pipeline:
                 nonce_extra=entry.content_hash if change.kind is ChangeKind.ARTICLE_REVISED else "",
             ))
         return TopicOutcome(record.id, record.guild_id, True, detail, matches, posts)
+
+
+class _MatchLane:
+    """The queue of one cycle matched beside its fetching, parsing and storing.
+
+    The articles each batch queues are handed over in segments (at least `match_segment`, or
+    what is left at the end) and matched in storage order, one segment after the other, a chunk
+    per transaction, in a task of their own: the embedding (numpy, which releases the GIL) runs
+    on the second core while the loop fetches and a worker thread parses the next batches.
+
+    What is matched does not depend on that timing: a segment's articles are fixed when it is
+    handed over, so the chunks are the same whatever ran beside them, and a batch carrying an
+    article still waiting here (same identity or link: a syndicated copy, a quick revision)
+    waits until the lane is empty before it is stored, so every article is decided as it was
+    queued, after the ones queued before it. Crash safety is the queue's: what is stored is
+    queued in the same transaction, what is recorded leaves it in the same transaction. The
+    lane is at most BEHIND articles behind the storing (bounded work left at a stop).
+    """
+
+    BEHIND = 2 * PENDING_CHUNK
+
+    def __init__(self, pipeline: Pipeline, report: CycleReport) -> None:
+        self._pipeline = pipeline
+        self._report = report
+        self._open: list[StoredArticle] = []  # queued, not handed over yet
+        self._segments: asyncio.Queue[list[StoredArticle] | None] = asyncio.Queue()
+        self._waiting: Counter[str] = Counter()  # identities and links of what is not matched yet
+        self._behind = 0  # articles handed over and not matched yet
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, items: Sequence[StoredArticle]) -> None:
+        """Articles a batch just queued (committed)."""
+        self._open.extend(items)
+        self._waiting.update(k for i in items for k in _keys(i.entry))
+
+    async def queued(self, count: int) -> None:
+        """After a batch: hand over a full segment; wait while the lane is too far behind."""
+        if count and len(self._open) >= self._pipeline.match_segment:
+            self.flush()
+        await self._wait(lambda: self._behind < self.BEHIND)
+
+    async def before_storing(self, entries: Sequence[Entry]) -> None:
+        """Let the lane match every article these entries could touch before they are stored."""
+        if any(k in self._waiting for e in entries for k in _keys(e)):
+            self.flush()
+            await self._wait(lambda: self._behind == 0)
+
+    def flush(self) -> None:
+        """Hand over what is queued (in parts of at most 1,000: one query each)."""
+        for i in range(0, len(self._open), 1000):
+            part = self._open[i:i + 1000]
+            self._behind += len(part)
+            self._segments.put_nowait(part)
+            if self._task is None:
+                self._task = asyncio.create_task(self._run(), name="dossier-match-lane")
+        self._open = []
+
+    async def close(self, *, cancel: bool) -> None:
+        """Wait for what was handed over (its error is raised), or cancel it (the cycle failed:
+        what is not recorded stays queued for the next cycle)."""
+        if self._task is None:
+            return
+        self._segments.put_nowait(None)
+        if cancel:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+            return
+        await self._task
+
+    async def _wait(self, ready: Callable[[], bool]) -> None:
+        task = self._task
+        async with self._changed:
+            await self._changed.wait_for(lambda: ready() or (task is not None and task.done()))
+        if task is not None and task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+    async def _run(self) -> None:
+        try:
+            while (segment := await self._segments.get()) is not None:
+                await self._pipeline.process_pending(self._report, [i.article_id for i in segment])
+                async with self._changed:
+                    self._behind -= len(segment)
+                    self._waiting.subtract(k for i in segment for k in _keys(i.entry))
+                    self._waiting = +self._waiting
+                    self._changed.notify_all()
+        finally:  # wake a waiting storer also when matching failed
+            async with self._changed:
+                self._changed.notify_all()
+
+
+def _keys(entry: Entry) -> tuple[str, ...]:
+    """What storing compares an entry with an article by: its identity, then its link."""
+    return (f"id:{entry.identity}", f"url:{entry.url}") if entry.url else (f"id:{entry.identity}",)
 
 
 def _parse_all(feeds: Sequence[FeedRow], results: Sequence[FetchResult],

@@ -8,7 +8,6 @@ import logging
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config, load_config
@@ -21,29 +20,24 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     match_questions,
+    note_semantic,
+    seconds_to_next_poll,
     semantic_scorer,
     settle_memory,
-    start_semantic,
+    sync_feeds,
     thresholds_for,
     with_initial_figures,
 )
-from storage import article_pages as page_store
-from storage import feeds as feed_store
 from storage import health as health_store
 from storage import topics as topic_store
-from storage.db import Database, utcnow
+from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-MIN_SLEEP = timedelta(seconds=5)
-MAX_SLEEP = timedelta(seconds=60)
-
 
 async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics."""
     config = with_initial_figures(config)
-    await feed_store.sync_config_feeds(db, config.feeds)
-    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+    await sync_feeds(db, config)
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
 
 
@@ -62,11 +56,12 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
         await bootstrap(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
         scorer = semantic_scorer(settings, config)
-        await start_semantic(db, scorer)
+        await note_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             # Feeds in feeds.yaml are the operator's own: trusted, so no SSRF guard here.
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                batch_feeds=settings.batch_feeds, semantic=scorer,
+                                batch_feeds=settings.batch_feeds,
+                                match_segment=settings.match_segment, semantic=scorer,
                                 articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config, console=True))
             settle_memory()
@@ -93,18 +88,10 @@ async def _console_loop(db: Database, pipeline: Pipeline, sink: ConsoleSink, *, 
         await sink.drain(db, CONSOLE_SCOPE, stop=stop)
         if once:
             break
-        await sleep_unless_stopped(stop, await _sleep_seconds(db))
+        await sleep_unless_stopped(stop, await seconds_to_next_poll(db))
     if stop.is_set():
         log.info("stopped; what was not finished is queued for the next start")
     return 0
-
-
-async def _sleep_seconds(db: Database) -> float:
-    due = await feed_store.next_due_at(db)
-    if due is None:
-        return MAX_SLEEP.total_seconds()
-    wait = due - utcnow()
-    return min(max(wait, MIN_SLEEP), MAX_SLEEP).total_seconds()
 
 
 async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Path | None = None) -> int:
@@ -119,7 +106,7 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
             demo_config = replace(config, feeds=server.feed_configs())
             await bootstrap(db, demo_config)
             scorer = semantic_scorer(settings, config)
-            await start_semantic(db, scorer)
+            await note_semantic(db, scorer)
             async with Fetcher(allow_private=True) as fetcher, \
                     make_reader(settings, allow_private=True) as reader:
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,

@@ -32,6 +32,7 @@ class Settings:
     match_low: float | None = None  # None: the matcher's tuned default
     match_high: float | None = None
     batch_feeds: int = 50  # feeds fetched, parsed and stored together (DOSSIER_BATCH_FEEDS)
+    match_segment: int = 50  # queued articles handed to matching together (DOSSIER_MATCH_SEGMENT)
     metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
@@ -46,12 +47,14 @@ class Settings:
         return not self.discord_token
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 _ON = {"1", "true", "yes", "on"}
 _OFF = {"0", "false", "no", "off"}
+
+
+def _flag(value: str | None) -> bool:
+    """Lenient on: anything but on/true/yes/1 is off (DOSSIER_ALLOW_PRIVATE_FEEDS stays off
+    on a typo, the safe side for an SSRF guard)."""
+    return (value or "").strip().lower() in _ON
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -144,9 +147,14 @@ def load_settings(
     raw_batch = (env.get("DOSSIER_BATCH_FEEDS") or "50").strip()
     if not raw_batch.isdigit() or int(raw_batch) < 1:
         raise SettingsError(f"DOSSIER_BATCH_FEEDS must be a whole number of at least 1, got {raw_batch!r}")
+    raw_segment = (env.get("DOSSIER_MATCH_SEGMENT") or "50").strip()
+    if not raw_segment.isdigit() or int(raw_segment) < 1:
+        raise SettingsError(
+            f"DOSSIER_MATCH_SEGMENT must be a whole number of at least 1, got {raw_segment!r}")
     short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
     return Settings(
         batch_feeds=int(raw_batch),
+        match_segment=int(raw_segment),
         config_path=Path(config or env.get("DOSSIER_CONFIG") or "feeds.yaml"),
         db_path=Path(db or env.get("DOSSIER_DB") or "data/dossier.db"),
         log_level=level,

@@ -12,7 +12,9 @@ import asyncio
 import gc
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
+from bot.checkpoint import checkpoint
 from bot.config import Config
 from bot.enrich import ArticleReader
 from bot.fetch.article import ArticleFetcher
@@ -22,13 +24,33 @@ from bot.match.figures import seed_claim_figures
 from bot.match.semantic import SemanticScorer, scorer_for
 from bot.service.browse import SEMANTIC_STATUS_KEY
 from bot.settings import Settings
+from storage import article_pages as page_store
+from storage import feeds as feed_store
 from storage import wording_vectors
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.delivery import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 
 SEMANTIC_WEIGHTS_KEY = "semantic.weights"  # the verified weights file's stamp and sha256 (JSON)
+
+
+MIN_SLEEP = timedelta(seconds=5)  # between cycles: never a busy loop on a feed that is overdue
+MAX_SLEEP = timedelta(seconds=60)  # and never deaf for long to a feed added meanwhile
+
+
+async def sync_feeds(db: Database, config: Config) -> None:
+    """feeds.yaml's feeds into the database, with each feed's article-fetch mode."""
+    await feed_store.sync_config_feeds(db, config.feeds)
+    await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
+
+
+async def seconds_to_next_poll(db: Database) -> float:
+    """How long the poll loop sleeps: until the next feed is due, within MIN_SLEEP..MAX_SLEEP."""
+    due = await feed_store.next_due_at(db)
+    if due is None:
+        return MAX_SLEEP.total_seconds()
+    return min(max(due - utcnow(), MIN_SLEEP), MAX_SLEEP).total_seconds()
 
 
 def thresholds_for(settings: Settings) -> Thresholds:
@@ -74,6 +96,18 @@ def match_questions(settings: Settings, config: Config, *, console: bool = False
     return not console
 
 
+async def note_semantic(db: Database, scorer: SemanticScorer) -> None:
+    """At start, without loading the model: record off / on / unavailable for feed health.
+
+    Loading waits until a cycle queues an article (`Pipeline`, which calls `start_semantic`
+    then, in a worker thread beside the fetches): a cycle that finds nothing new (every feed
+    304) never reads the 91 MB of weights. A model that is not there at all (package or file
+    missing) is known now: logged once, and feed health says lexical-only from the start.
+    """
+    scorer.locate()
+    await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
+
+
 async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
     """Load the model once, off the event loop, and record on / off / unavailable for feed health.
 
@@ -86,11 +120,13 @@ async def start_semantic(db: Database, scorer: SemanticScorer) -> None:
         scorer.embedder.verified = await get_meta(db, SEMANTIC_WEIGHTS_KEY)
     await asyncio.to_thread(scorer.available)
     await set_meta(db, SEMANTIC_STATUS_KEY, scorer.status)
-    if not scorer.available():
+    checkpoint("semantic")  # each write here is its own transaction, and each is a cache:
+    if not scorer.available():  # a crash between them costs the next start a recomputation
         return
     stamp = scorer.embedder.weights_stamp
     if stamp is not None and stamp != scorer.embedder.verified:
         await set_meta(db, SEMANTIC_WEIGHTS_KEY, stamp)
+    checkpoint("semantic")
     stored = await wording_vectors.load(db, scorer.embedder.model_key)
     kept = await asyncio.to_thread(scorer.preload_wordings, stored)
     if kept < len(stored):

@@ -200,14 +200,20 @@ async def _revise(conn: aiosqlite.Connection, row: dict[str, Any], entry: Entry,
     return int(cur.lastrowid or 0)
 
 
-async def pending_articles(db: Database, *, limit: int, max_attempts: int) -> list[PendingArticle]:
-    """The oldest queued articles (in storage order) as they are stored now."""
-    rows = await db.fetchall(
-        """SELECT p.seq, p.feed_id, p.seen, p.backlog, p.previous_id, p.attempts, a.*
-           FROM pending_articles p JOIN articles a ON a.id = p.article_id
-           WHERE p.attempts < ? ORDER BY p.seq LIMIT ?""",
-        (max_attempts, limit),
-    )
+async def pending_articles(db: Database, *, limit: int, max_attempts: int,
+                           among: Sequence[int] | None = None) -> list[PendingArticle]:
+    """The oldest queued articles (in storage order) as they are stored now; only those whose
+    ids are `among` when given (a part of the queue that is matched on its own)."""
+    query = """SELECT p.seq, p.feed_id, p.seen, p.backlog, p.previous_id, p.attempts, a.*
+               FROM pending_articles p JOIN articles a ON a.id = p.article_id
+               WHERE p.attempts < ? {} ORDER BY p.seq LIMIT ?"""
+    if among is None:
+        rows = await db.fetchall(query.format(""), (max_attempts, limit))
+    else:
+        ids = sorted(set(among))
+        rows = [] if not ids else await db.fetchall(
+            query.format(f"AND p.article_id IN ({','.join('?' * len(ids))})"),
+            (max_attempts, *ids, limit))
     wanted = [r["previous_id"] for r in rows if r["previous_id"] is not None]
     revisions = {r["id"]: r for r in await select_in(
         db.conn, "SELECT * FROM article_revisions WHERE id IN ({})", wanted)}

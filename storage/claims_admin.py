@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.models import ClaimState, Status
 from storage.db import Database, from_db_time, to_db_time, utcnow
-from storage.guilds import AuditEntry, escape_like, mark_declined, write_audit
+from storage.guilds import AuditEntry, escape_like, mark_declined, update_audited, write_audit
 from storage.topics import (
     ClaimNotFoundError,
     DuplicateKeyError,
@@ -212,16 +212,10 @@ async def update_topic(
     if exclude is not None:
         sets.append("exclude = ?")
         params.append(json.dumps(list(exclude)))
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            f"UPDATE topics SET {', '.join(sets)} WHERE guild_id = ? AND key = ?",  # noqa: S608
-            (*params, guild_id, key),
-        )
-        if cur.rowcount == 0:
-            return False
-        if audit:
-            await write_audit(conn, audit)
-    return True
+    return await update_audited(
+        db, f"UPDATE topics SET {', '.join(sets)} WHERE guild_id = ? AND key = ?",  # noqa: S608
+        (*params, guild_id, key), audit,
+    )
 
 
 async def remove_topic(db: Database, guild_id: int, key: str, *,

@@ -23,9 +23,7 @@ async def destination(db: Database, guild_id: int, topic_id: int | None,
     topic = await db.fetchone("SELECT key, channel_id, channel_error FROM topics WHERE id = ?",
                               (topic_id,))
     if review:
-        row = await db.fetchone("SELECT admin_channel_id FROM guilds WHERE guild_id = ?",
-                                (guild_id,))
-        channel = row[0] if row else None
+        channel = await admin_channel(db, guild_id)
     else:
         channel = topic["channel_id"] if topic else None
     broken = topic["channel_error"] if topic and not review else None

@@ -12,6 +12,7 @@ The guild-scoped reads of shared tables (articles, evaluations, outbox) that `/s
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -242,17 +243,11 @@ async def unsubscribe(db: Database, guild_id: int, url: str,
 async def set_subscription_paused(db: Database, guild_id: int, url: str, paused: bool,
                                   audit: AuditEntry | None = None) -> bool:
     """Pause or resume this guild's subscription; False if the guild is not subscribed."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            """UPDATE subscriptions SET paused_at = ?
+    return await update_audited(
+        db, """UPDATE subscriptions SET paused_at = ?
                WHERE guild_id = ? AND feed_id = (SELECT id FROM feeds WHERE url = ?)""",
-            (to_db_time(utcnow()) if paused else None, guild_id, url),
-        )
-        if cur.rowcount == 0:
-            return False
-        if audit:
-            await write_audit(conn, audit)
-    return True
+        (to_db_time(utcnow()) if paused else None, guild_id, url), audit,
+    )
 
 
 async def subscribed_guilds(db: Database, feed_id: int) -> set[int]:
@@ -276,17 +271,11 @@ class BrokenChannel:
 async def set_topic_channel(db: Database, guild_id: int, topic_key: str, channel_id: int | None,
                             audit: AuditEntry | None = None) -> bool:
     """Point a topic at a channel and clear its error; False if the guild has no such topic."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            """UPDATE topics SET channel_id = ?, channel_error = NULL, updated_at = ?
+    return await update_audited(
+        db, """UPDATE topics SET channel_id = ?, channel_error = NULL, updated_at = ?
                WHERE guild_id = ? AND key = ?""",
-            (channel_id, to_db_time(utcnow()), guild_id, topic_key),
-        )
-        if cur.rowcount == 0:
-            return False
-        if audit:
-            await write_audit(conn, audit)
-    return True
+        (channel_id, to_db_time(utcnow()), guild_id, topic_key), audit,
+    )
 
 
 async def broken_channels(db: Database, guild_id: int) -> list[BrokenChannel]:
@@ -321,6 +310,19 @@ class AuditRow:
     target: str
     detail: str
     created_at: datetime | None
+
+
+async def update_audited(db: Database, sql: str, params: Sequence[Any],
+                         audit: AuditEntry | None) -> bool:
+    """Run one UPDATE and its audit entry in one transaction; False (and no audit entry)
+    when it matched no row, so an admin action is logged only if it changed something."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(sql, params)
+        if cur.rowcount == 0:
+            return False
+        if audit:
+            await write_audit(conn, audit)
+    return True
 
 
 async def write_audit(conn: aiosqlite.Connection, entry: AuditEntry) -> None:

@@ -108,3 +108,25 @@ def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
     assert measure.returncode == 0
     assert 40 <= measure.peak_rss_mb < 100
     assert len(ballast) == 120 * 2**20
+
+
+@pytest.mark.skipif(not (CORPUS / "story3" / "articles.jsonl").is_file(),
+                    reason="needs ../shared/corpus (the bench reads real articles from it)")
+def test_steps_repeat_from_the_same_database_and_alternate_with_another_checkout(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
+         "--no-reader", "--idle-seconds", "0", "--json", str(out), "--corpus", str(CORPUS),
+         "--env", "DOSSIER_SEMANTIC=off", "--workloads", "W1,W3", "--new", "6",
+         "--step-repeat", "2", "--compare", str(ROOT)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    print(proc.stdout)
+    (summary,) = json.loads(out.read_text())["summaries"]
+    w3 = summary["workloads"]["W3"]["dossier"]
+    assert len(w3["runs_s"]) == 2  # the step twice, each from the database W1 left
+    assert w3["info"]["new"] == 6
+    rows = [line for line in summary["compare"].splitlines() if line.startswith("| W3 |")]
+    assert len(rows) == 1 and rows[0].count(", ") >= 2  # both checkouts' two run times listed
+    assert rows[0].split("|")[-2].strip() == f"{w3['info']['updates']} / {w3['info']['updates']}"

@@ -83,6 +83,18 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
             "topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, status: alleged}]}]",
             "topics[0] (t).claims[0] (c).statement: is required",
         ),
+        (
+            "topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, statement: s, status: alleged}, "
+            "{key: d, statement: s, status: alleged}, {key: c, statement: s, status: alleged}]}]",
+            "topics[0] (t).claims[2].key: duplicate claim key 'c'",
+        ),
+        ("topics: [{key: t, title: t, keywords: [[a]], claims: {key: c}}]", "topics[0] (t).claims: must be a list"),
+        ("topics: [{key: t, title: t, keywords: [[a]]}, {key: t, title: u, keywords: [[a]]}]",
+         "topics[1].key: duplicate topic key 't'"),
+        ("topics: {key: t}", "topics: must be a list"),
+        ("feeds: https://x.org/f", "feeds: must be a list"),
+        ("feeds: [{url: https://x.org/f}, {url: https://x.org/g}, {url: https://x.org/f}]",
+         "feeds[2].url: duplicate feed https://x.org/f"),
         ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
         ("- just a list", "top level: must be a mapping"),
         ("feeds: [\n  {url: x\n", "invalid YAML"),

@@ -93,8 +93,10 @@ class Run:
 class Harness:
     """One database's feeds (own paths on the shared server, so trials run side by side)."""
 
-    def __init__(self, server: FeedServer, tmp: Path, fmt: str, name: str) -> None:
+    def __init__(self, server: FeedServer, tmp: Path, fmt: str, name: str,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.server = server
+        self.extra_env = extra_env or {}
         self.fmt = fmt
         self.name = name
         self.phases = phase_feeds()
@@ -130,6 +132,7 @@ class Harness:
                # loading and checking the model costs seconds per start; crash safety does not
                # depend on how entries are scored
                "DOSSIER_SEMANTIC": "off"}
+        env.update(self.extra_env)
         env.pop("DOSSIER_CRASH_AT", None)
         if crash:
             env.update(DOSSIER_CRASH_AT=crash, DOSSIER_CRASH_SIGNAL=signal)
@@ -169,8 +172,9 @@ class Reference:
     final: dict[str, list[tuple[Any, ...]]]
 
 
-async def reference(server: FeedServer, tmp: Path, fmt: str) -> Reference:
-    h = Harness(server, tmp, fmt, f"reference-{fmt}")
+async def reference(server: FeedServer, tmp: Path, fmt: str, extra_env: dict[str, str] | None = None,
+                    tag: str = "") -> Reference:
+    h = Harness(server, tmp, fmt, f"reference-{fmt}{tag}", extra_env)
     outputs = []
     for phase in (0, 1):
         h.serve(phase)
@@ -182,10 +186,11 @@ async def reference(server: FeedServer, tmp: Path, fmt: str) -> Reference:
 
 
 async def trial(server: FeedServer, tmp: Path, fmt: str, reference: asyncio.Task[Reference],
-                phase: int, point: str, signal: str) -> None:
+                phase: int, point: str, signal: str, extra_env: dict[str, str] | None = None,
+                tag: str = "") -> None:
     """Crash `phase` at `point` ("name:pass") with `signal`, restart, compare with `ref`."""
-    where = f"{fmt}, phase {'AB'[phase]}, {point}, SIG{signal}"
-    h = Harness(server, tmp, fmt, f"{fmt}-{phase}-{point.replace(':', '-')}-{signal}")
+    where = f"{fmt}{tag}, phase {'AB'[phase]}, {point}, SIG{signal}"
+    h = Harness(server, tmp, fmt, f"{fmt}{tag}-{phase}-{point.replace(':', '-')}-{signal}", extra_env)
     printed: list[str] = []
     for current in (0, 1):
         h.serve(current)
@@ -246,3 +251,29 @@ async def test_killed_anywhere_in_a_cycle_nothing_is_lost_or_doubled(tmp_path: P
             for task in references.values():
                 task.cancel()
             await asyncio.gather(*references.values(), return_exceptions=True)
+
+
+# The scorer on, and the queue matched beside the fetching one article at a time: the model
+# loads (and writes its status, the weights' sha256 and reads the stored wordings) while the
+# batches are fetched and stored, and the matching lane records while the next batch is stored.
+SEMANTIC_ENV = {"DOSSIER_SEMANTIC": "on", "DOSSIER_MATCH_SEGMENT": "1"}
+# CI runs the first two (each start loads the model: ~20 s of CPU for five); DOSSIER_CRASH_TRIALS runs all
+SEMANTIC_TRIALS = [(0, "semantic:1", "KILL"), (0, "recorded:2", "TERM"), (0, "semantic:2", "TERM"),
+                   (1, "stored:2", "TERM,TERM"), (0, "wordings:1", "KILL"), (1, "match:2", "KILL")]
+
+
+async def test_killed_while_the_model_loads_or_matching_runs_beside_the_fetching(tmp_path: Path) -> None:
+    gate = asyncio.Semaphore(int(os.environ.get("DOSSIER_CRASH_PARALLEL") or 6))
+    async with FeedServer() as server:
+        ref = asyncio.create_task(reference(server, tmp_path, "jsonl", SEMANTIC_ENV, "-semantic"))
+
+        async def one(phase: int, point: str, signal: str) -> None:
+            async with gate:
+                await trial(server, tmp_path, "jsonl", ref, phase, point, signal, SEMANTIC_ENV, "-semantic")
+
+        try:
+            trials = SEMANTIC_TRIALS if os.environ.get("DOSSIER_CRASH_TRIALS") else SEMANTIC_TRIALS[:2]
+            await asyncio.gather(*(one(*spec) for spec in trials))
+        finally:
+            ref.cancel()
+            await asyncio.gather(ref, return_exceptions=True)

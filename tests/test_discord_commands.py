@@ -21,6 +21,7 @@ from typing import Any
 
 import discord
 import pytest
+from discord.ext import commands
 
 from bot.config import ClaimConfig, Config, FeedConfig, TopicConfig
 from bot.discord_bot.client import DossierBot
@@ -474,6 +475,29 @@ async def test_feed_admin_commands_and_the_ssrf_guard(env: Env) -> None:
     assert "Second" not in b_feeds
 
 
+class WakeRecorder(commands.Cog, name="Poller"):
+    """Stands in for the poll loop (the fixture removes the real one): records wake-ups."""
+
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+
+
+async def test_feed_changes_wake_the_poller_and_other_edits_do_not(env: Env) -> None:
+    recorder = WakeRecorder()
+    await env.bot.add_cog(recorder)
+    try:
+        data_of(await env.admin("topic", "rename", options={"topic": "acme-recall", "title": "Renamed"}))
+        assert not recorder.wake.is_set()
+        url = env.feeds.url("/wire.xml")
+        assert "Paused" in data_of(await env.admin("feed", "pause", options={"url": url}))["content"]
+        assert recorder.wake.is_set()
+        recorder.wake.clear()
+        data_of(await env.admin("feed", "resume", options={"url": url}))
+        assert recorder.wake.is_set()
+    finally:
+        await env.bot.remove_cog("Poller")
+
+
 async def test_channel_commands_and_thresholds(env: Env) -> None:
     options, resolved = env.channel_option(env.a.world.channel)
     options.insert(0, fixtures.option("topic", "acme-recall"))
@@ -656,6 +680,13 @@ async def test_commands_in_dms_are_refused(env: Env) -> None:
     dm = fixtures.slash_interaction("topics", guild=None, channel=None, user=fixtures.user(username="dm"))
     data = data_of(await env.standin.interact(dm))
     assert "only works in a server" in data["content"]
+    before = await snapshot(env.db)
+    dm = fixtures.slash_interaction("admin", {"key": "from-dm", "title": "DM", "keywords": "acme"},
+                                    guild=None, channel=None, user=fixtures.user(username="dm"),
+                                    subcommand_group="topic", subcommand="add")
+    data = data_of(await env.standin.interact(dm))
+    assert "only works in a server" in data["content"]
+    assert await snapshot(env.db) == before
 
 
 # --- isolation -----------------------------------------------------------------------------------

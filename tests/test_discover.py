@@ -67,3 +67,20 @@ async def test_discovery_reads_the_meta_charset_and_parses_off_the_event_loop(mo
         feed_url = server.url("/rss.xml")
     assert [(f.url, f.title) for f in found.feeds] == [(feed_url, "Café – news")]
     assert threads and threading.main_thread() not in threads
+
+
+async def test_discovery_refuses_a_private_address_before_fetching_it() -> None:
+    import re
+
+    import pytest
+
+    from bot.fetch.client import Fetcher
+    from bot.service import discover as service
+    from bot.service.errors import UnsafeFeedError
+    from tests.feedserver import FeedServer
+
+    async with FeedServer() as server, Fetcher(allow_private=True) as fetcher:
+        server.route("/page.html", body=b"<html></html>", headers={"Content-Type": "text/html"})
+        with pytest.raises(UnsafeFeedError, match=re.escape("I will not fetch `http://127.0.0.1")):
+            await service.discover(fetcher, server.url("/page.html"))
+        assert server.count() == 0

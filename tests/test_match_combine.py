@@ -3,6 +3,7 @@ semantic side at the model's edge: it reports given cosines and records what it 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from bot.match.combine import (
     candidates,
     combined,
     semantic_points,
+    term_evidence,
 )
 from bot.match.scorer import claim_terms, denial_head, without_dates
 from bot.models import ClaimState, Entry, Status, TopicState
@@ -295,3 +297,14 @@ def test_a_sentence_asserting_what_a_claim_denies_is_not_its_semantic_evidence()
     dice = {s: 2 * len(whole & set(claim_terms(s))) / (len(whole) + len(set(claim_terms(s))))
             for s in (asserting, denying)}
     assert dice[asserting] > dice[denying]
+
+
+# ------------------------------------------------- candidates do not depend on the hash seed
+
+def test_term_evidence_is_the_same_in_every_order_a_term_set_may_iterate_in() -> None:
+    # float addition is not associative: a plain sum of these three weights gives 0.0 or 1.0
+    # depending on order, and a set's order changes with PYTHONHASHSEED
+    weight = {"harbour": 1e16, "cameras": 1.0, "audit": -1e16}
+    sums = {term_evidence(weight, order) for order in itertools.permutations(weight)}
+    assert sums == {1.0}
+    assert term_evidence(weight, ["unknown"]) == 0.0

@@ -37,7 +37,7 @@ from bot.render.sanitize import (
     strip_control,
     utf16_len,
 )
-from bot.render.terminal import render_terminal, render_terminal_digest
+from bot.render.terminal import render_terminal
 
 with warnings.catch_warnings():  # discord.py imports the deprecated audioop (Python 3.11)
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -487,18 +487,6 @@ def test_terminal_caps_huge_inputs() -> None:
     change = make(article=replace(ARTICLE, title=huge, source=huge, url=huge),
                   evidence=huge, before=huge, after=huge)
     assert len(render_terminal(change)) < 5000
-
-
-def test_terminal_digest() -> None:
-    changes = [make(article=replace(ARTICLE, title="T \x1b[31m@here")) for _ in range(30)]
-    text = render_terminal_digest(changes, title="Backlog", max_items=5)
-    lines = text.splitlines()
-    assert lines[0] == "Backlog (30 updates)"
-    assert len(lines) == 7
-    assert lines[1] == f"[status_change] review — The Guardian — T @{ZWSP}here — {ARTICLE.url}"
-    assert lines[-1] == "… and 25 more"
-    assert "\x1b" not in text
-    assert "\x1b[36m[status_change]\x1b[0m" in render_terminal_digest(changes, title="B", color=True)
 
 
 # --- jsonl ----------------------------------------------------------------------------------

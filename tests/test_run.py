@@ -140,7 +140,7 @@ async def test_a_failing_cycle_does_not_end_the_console_loop(tmp_path, monkeypat
         return 0.0
 
     monkeypatch.setattr(runner.Pipeline, "run_cycle", flaky_cycle)
-    monkeypatch.setattr(runner, "_sleep_seconds", no_wait)
+    monkeypatch.setattr(runner, "seconds_to_next_poll", no_wait)
     config = load_config(ROOT / "feeds.yaml")
     with pytest.raises(Stop):
         await runner.run_console(Settings(db_path=tmp_path / "d.db"), config, once=False, fmt="jsonl")

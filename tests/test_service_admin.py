@@ -240,9 +240,21 @@ async def test_setting_a_topic_channel_clears_its_error_and_releases_held_update
         await admin.set_topic_channel(db, GUILD_A, "msft", 0, **ALICE)
 
 
+async def test_setting_the_review_channel_releases_held_updates(db):
+    await setup_two_guilds(db)
+    await article_with_proposal(db, GUILD_A)
+    (row,) = await outbox.pending(db, GUILD_A)
+    await outbox.hold(db, [row.id], error="no review channel")
+    assert await outbox.pending(db, GUILD_A) == []
+    result = await admin.set_admin_channel(db, GUILD_A, 42, **ALICE)
+    assert (result.channel_id, result.released) == (42, 1)
+    assert [r.id for r in await outbox.pending(db, GUILD_A)] == [row.id]
+    assert (await admin.set_admin_channel(db, GUILD_A, 43, **ALICE)).released == 0
+
+
 async def test_admin_channel_and_thresholds(db):
     await setup_two_guilds(db)
-    assert await admin.set_admin_channel(db, GUILD_A, 42, **ALICE) == 42
+    assert (await admin.set_admin_channel(db, GUILD_A, 42, **ALICE)).channel_id == 42
     assert (await db.fetchone("SELECT admin_channel_id FROM guilds WHERE guild_id = ?", (GUILD_A,)))[0] == 42
     for low, high in [(-1, 50), (10, 101)]:
         with pytest.raises(InvalidInputError, match="from 0 to 100"):

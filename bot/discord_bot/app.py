@@ -16,14 +16,13 @@ from bot.startup import (
     make_fetcher,
     make_reader,
     match_questions,
+    note_semantic,
     semantic_scorer,
     settle_memory,
-    start_semantic,
+    sync_feeds,
     thresholds_for,
     with_initial_figures,
 )
-from storage import article_pages as page_store
-from storage import feeds as feed_store
 from storage import health as health_store
 from storage.db import Database
 
@@ -34,15 +33,15 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     assert settings.discord_token, "run_discord needs DISCORD_TOKEN"
     apply_api_base(settings.discord_api_base)
     async with await Database.open(settings.db_path) as db:
-        await feed_store.sync_config_feeds(db, config.feeds)
+        await sync_feeds(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
-        await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
         scorer = semantic_scorer(settings, config)
-        await start_semantic(db, scorer)
+        await note_semantic(db, scorer)
         async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
             stop = asyncio.Event()
             pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                 include_console_scope=False, batch_feeds=settings.batch_feeds,
+                                match_segment=settings.match_segment,
                                 semantic=scorer, articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config))
             bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,

@@ -49,6 +49,18 @@ def _rank(current: str, key: str, *texts: str) -> int | None:
     return None
 
 
+def _best(ranked: list[tuple[int, Any, app_commands.Choice[Any]]]) -> list[app_commands.Choice[Any]]:
+    """Best rank first, then by value; one choice per value; at most Discord's 25."""
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    seen: set[Any] = set()
+    out = []
+    for _, value, choice in ranked:
+        if value not in seen:
+            seen.add(value)
+            out.append(choice)
+    return out[:MAX_CHOICES]
+
+
 def _db(interaction: discord.Interaction) -> Any:
     return interaction.client.db  # type: ignore[attr-defined]
 
@@ -66,8 +78,7 @@ async def topic_choices(interaction: discord.Interaction, current: str) -> Choic
         rank = _rank(current, t.key, t.title)
         if rank is not None:
             ranked.append((rank, t.key, app_commands.Choice(name=label(t.key, t.title), value=t.key)))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    return [choice for _, _, choice in ranked[:MAX_CHOICES]]
+    return _best(ranked)
 
 
 def claim_choices_for(topic_option: str) -> Autocomplete:
@@ -98,14 +109,7 @@ def claim_choices_for(topic_option: str) -> Autocomplete:
                     continue
                 name = label(c.key, c.statement) if topic else label(f"{detail.key} › {c.key}", c.statement)
                 ranked.append((rank, c.key, app_commands.Choice(name=name, value=c.key)))
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        seen: set[str] = set()
-        out = []
-        for _, key, choice in ranked:
-            if key not in seen:
-                seen.add(key)
-                out.append(choice)
-        return out[:MAX_CHOICES]
+        return _best(ranked)  # one choice per claim key (the same key can be in two topics)
 
     return claim_choices
 
@@ -134,8 +138,7 @@ async def feed_choices(interaction: discord.Interaction, current: str) -> Choice
             paused = " (paused)" if f.paused else ""
             ranked.append((rank, f.url, app_commands.Choice(
                 name=label((f.name or f.url) + paused, f.url if f.name else ""), value=f.url)))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    return [choice for _, _, choice in ranked[:MAX_CHOICES]]
+    return _best(ranked)
 
 
 def proposal_label(p: review_service.ProposalView) -> str:
@@ -180,5 +183,4 @@ async def proposal_choices(interaction: discord.Interaction, current: str) -> li
             rank = 2 if needle in name.lower() else None
         if rank is not None:
             ranked.append((rank, p.id, app_commands.Choice(name=name, value=p.id)))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    return [choice for _, _, choice in ranked[:MAX_CHOICES]]
+    return _best(ranked)

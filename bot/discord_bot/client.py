@@ -61,6 +61,12 @@ class DossierBot(commands.Bot):
         )
         return hashlib.sha256("\n".join(payload).encode()).hexdigest()
 
+    def wake_poller(self) -> None:
+        """Start the next poll cycle now (a feed or channel changed, a proposal was accepted)."""
+        wake = getattr(self.get_cog("Poller"), "wake", None)
+        if wake is not None:
+            wake.set()
+
     async def sync_commands_if_changed(self) -> bool:
         digest = self.tree_hash()
         if await delivery.get_meta(self.db, TREE_HASH_KEY) == digest:

@@ -18,9 +18,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord_bot import NO_MENTIONS
+
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 SOMETHING_WENT_WRONG = (
     "Something went wrong on Dossier's side; nothing was changed. The error was logged "
     "for the bot's operator."

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
 from bot.parse.discover import FeedLink
 from bot.render.sanitize import plain
 
-NO_MENTIONS = discord.AllowedMentions.none()
 TIMEOUT = 300.0
 
 

@@ -19,29 +19,16 @@ from typing import Any
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
+
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 PAGE_TIMEOUT = 300.0  # seconds after the last press
 CUSTOM_ID = "dossier:pages:{token}:{action}"
 EXPIRED_NOTE = "buttons expired: run the command again to turn pages"
 
 # Page views whose buttons still answer, by token (the custom_id's middle part).
 _live: dict[str, Paginator] = {}
-
-
-def chunk_lines(lines: Sequence[str], *, per_page: int = 10, max_chars: int = 3800) -> list[list[str]]:
-    """Split lines into pages that fit an embed description."""
-    pages: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        line = line[:max_chars]
-        if pages[-1] and (len(pages[-1]) >= per_page or size + len(line) + 1 > max_chars):
-            pages.append([])
-            size = 0
-        pages[-1].append(line)
-        size += len(line) + 1
-    return pages if pages[0] else []
 
 
 def expired(page: discord.Embed) -> discord.Embed:

@@ -11,10 +11,10 @@ from typing import Any
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
 from bot.discord_bot.client import is_admin
 from bot.render.embed import fit_embed
 
-NO_MENTIONS = discord.AllowedMentions.none()
 DECISIONS = {
     "accept": ("Accept", discord.ButtonStyle.success),
     "reject": ("Reject", discord.ButtonStyle.danger),
@@ -57,9 +57,8 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
             await interaction.response.send_message(str(exc), ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
             return
-        poller = getattr(client, "get_cog", lambda _: None)("Poller")
-        if poller is not None and outcome.state == "accepted":
-            poller.wake.set()  # the accepted change is queued for the topic's channel
+        if outcome.state == "accepted":
+            client.wake_poller()  # the accepted change is queued for the topic's channel
         label = DECISIONS[self.decision][0]
         note = f"{label} by {interaction.user.mention}"
         if outcome.rev is not None:

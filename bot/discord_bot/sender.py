@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import discord
 
+from bot.discord_bot import NO_MENTIONS
 from bot.render.embed import render_digest
 from bot.service.alerts import mention_for
 from storage import alerts, delivery, outbox
@@ -24,7 +25,6 @@ from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 MAX_ATTEMPTS = 8
 BASE_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""HTTP for feeds: the fetcher, the poll schedule and the SSRF guard."""
+"""HTTP: the feed fetcher, the poll schedule, the SSRF guard, and article pages (article.py)."""
 
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import PAUSE_AFTER_FAILURES, next_poll, should_pause

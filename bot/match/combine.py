@@ -16,7 +16,8 @@ and the few sentences with the most lexical evidence for the topic's claims (`ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +69,13 @@ def combined(lexical: float, cosine: float | None) -> float:
     if cosine is None:
         return lexical
     return round(LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic_points(cosine), 2)
+
+
+def term_evidence(weight: Mapping[str, float], terms: Iterable[str]) -> float:
+    """The weight of claim terms a sentence holds: `math.fsum`, exact whatever order the
+    sentence's term set iterates in (a plain float sum over a set changes in its last bit with
+    the process's hash seed, and with it which of two equal sentences is a candidate)."""
+    return math.fsum(weight.get(t, 0.0) for t in terms)
 
 
 def candidates(evidence: Sequence[float], n_title: int, limit: int = CANDIDATES) -> list[int]:

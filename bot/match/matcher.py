@@ -13,15 +13,26 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.match.combine import SemanticSide, Similarity, Wordings, candidates, combined, semantic_points
+from bot.match.combine import (
+    SemanticSide,
+    Similarity,
+    Wordings,
+    candidates,
+    combined,
+    semantic_points,
+    term_evidence,
+)
+from bot.match.denial import denies, negates
 from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
 from bot.match.normalise import fold
 from bot.match.reading import EntryText
 from bot.match.scorer import (
+    NO_VERB_FACTOR,
     SCALE,
     SHORT_TEXT_BOOST,
     SHORT_TEXT_SENTENCES,
+    VERB_WAIVER_DISTINCTIVE,
     CompiledTopic,
     ConceptReader,
     FuzzyVocabulary,
@@ -107,6 +118,8 @@ class Matcher:
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         self.window_scorers = tuple(WindowScorer(c) for c in self.compiled)
+        # per topic, per claim wording: does it deny something (bot/match/denial.py)
+        self.denying = {c.topic.key: tuple(denies(v.text) for v in c.variants) for c in self.compiled}
         # each claim's match bar: `low`, moved by what review decisions taught (bot/match/learnt.py)
         self.bars = tuple({c.key: claim_bar(c.labels, self.thresholds.low) for c in t.claims}
                           for t in self.topics)
@@ -159,8 +172,7 @@ class Matcher:
     def _candidates(self, ti: int, n_title: int, concept_sets: list[frozenset[str]]) -> list[int]:
         """The sentences of an entry worth embedding for topic `ti` (see combine.candidates)."""
         weight = self.compiled[ti].term_weight
-        evidence = [sum(weight.get(t, 0.0) for t in cs) for cs in concept_sets]
-        return candidates(evidence, n_title)
+        return candidates([term_evidence(weight, cs) for cs in concept_sets], n_title)
 
     def _similarities(self, requests: list[tuple[int, int, list[int]]], read: list[tuple]
                       ) -> dict[tuple[int, int], tuple[list[int], Sequence[Similarity]]]:
@@ -186,6 +198,7 @@ class Matcher:
                       bars: dict[str, float] | None = None,
                       text: EntryText | None = None) -> TopicResult:
         low = self.thresholds.low
+        denying = self.denying[ct.topic.key]
         short = len(sentences) <= SHORT_TEXT_SENTENCES
         scale = SCALE * (SHORT_TEXT_BOOST if short else 1.0)
         # a claim below `low` gets a short record; with semantic evidence every claim hit gets a
@@ -226,6 +239,13 @@ class Matcher:
             if not passed:
                 features["score_before_gate"] = score
             evidence = " ".join(sentences[win.start:win.start + win.size])
+            if (win.verb == 1.0 and denying[win.variant] and win.distinctive < VERB_WAIVER_DISTINCTIVE
+                    and not negates(evidence)):
+                # the wording denies ("found no evidence"): a window that negates nothing names
+                # what it denies, not its act (bot/match/denial.py); the missing-act factor, named
+                features["verb"] = NO_VERB_FACTOR
+                features["denial_not_negated"] = 1.0
+                score = round(score * NO_VERB_FACTOR, 2)
             if claim.negatives:
                 own = (claim.statement, *claim.aliases, *claim.examples)
                 factor, closest = negative_factor(evidence, claim.negatives, own)
@@ -291,6 +311,9 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         score = combined(lex_points, cosine)
         features = dict(lexical.features) if lexical is not None else {"gate": 1.0}
         features.update({"lexical": lex_points, "cosine": round(cosine, 3), "semantic": round(points, 2)})
+        unsaid = float(getattr(sim, "unsaid", -1.0))
+        if unsaid > cosine:  # a wording that denies met a sentence that denies nothing (denial.py)
+            features["cosine_not_denying"] = round(unsaid, 3)
         evidence = lexical.evidence if lexical is not None else ""
         if idx is not None:
             features["semantic_sentence"] = float(idx)

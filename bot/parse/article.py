@@ -24,9 +24,7 @@ from configparser import ConfigParser
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import trafilatura
 from lxml import html as lxml_html
-from trafilatura.settings import use_config
 
 from bot.parse.text import clean_text
 
@@ -45,6 +43,8 @@ _NOT_TEXT = re.compile(r"<(script|style|svg|noscript|template)\b[^>]*>.*?</\1\s*
 
 def _config() -> ConfigParser:
     """trafilatura's settings with our tree cap (built on first use: nothing at import)."""
+    from trafilatura.settings import use_config
+
     config = use_config()
     config.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_TREE_SIZE))
     config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # metadata only: no guessing from text
@@ -144,6 +144,9 @@ def extract_article(body: bytes, *, url: str | None, content_type: str | None) -
     _drop_link_paragraphs(tree)
     if not _CONFIG:
         _CONFIG.append(_config())
+    # imported on first use: ~70 ms of every start, and a cycle of full-content feeds never reads a page
+    import trafilatura
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # lxml/trafilatura FutureWarnings are not ours

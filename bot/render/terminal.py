@@ -8,7 +8,6 @@ window. Mentions are neutralised too, since console output is often pasted into 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.diff import build_diff
@@ -26,7 +25,6 @@ BOLD = "\x1b[1m"
 DIM = "\x1b[2m"
 RED = "\x1b[31m"
 GREEN = "\x1b[32m"
-CYAN = "\x1b[36m"
 
 WIDTH = 100
 _UNAPPLIED = (ChangeKind.NEW_DEVELOPMENT, ChangeKind.ARTICLE_REVISED)
@@ -97,21 +95,3 @@ def render_terminal(change: Change, *, color: bool = False) -> str:
         lines.append(_paint("(found in the article page behind the link, not in the feed)", DIM, color))
     return "\n".join(lines)
 
-
-def render_terminal_digest(changes: Sequence[Change], *, title: str, color: bool = False,
-                           max_items: int = 20) -> str:
-    """A backlog summary: one line per update, then how many were left out."""
-    count = len(changes)
-    head = f"{safe(title, 200) or 'Dossier updates'} ({count} update{'s' if count != 1 else ''})"
-    lines = [_paint(head, BOLD, color)]
-    for change in changes[:max_items]:
-        where = safe(change.claim_key or change.topic_key, 80)
-        kind = _paint(f"[{safe(str(change.kind), 40)}]", CYAN, color)
-        article = change.article
-        line = f"{kind} {where} — {safe(article.source, 60)} — {safe(article.title, 120)}"
-        if article.url:
-            line += " — " + safe(article.url, 300)
-        lines.append(line)
-    if count > max_items:
-        lines.append(f"{ELLIPSIS} and {count - max_items} more")
-    return "\n".join(lines)

@@ -38,11 +38,11 @@ from bot.service.browse import (
     require_topic,
     topic_detail,
 )
+from bot.service.discover import require_public_url
 from bot.service.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
-    UnsafeFeedError,
     shown,
 )
 from storage import article_pages, claims_admin, examples, guilds
@@ -114,6 +114,12 @@ class FeedRemoved:
 @dataclass(frozen=True)
 class ChannelSet:
     topic_key: str
+    channel_id: int
+    released: int  # held updates queued again for delivery
+
+
+@dataclass(frozen=True)
+class AdminChannelSet:
     channel_id: int
     released: int  # held updates queued again for delivery
 
@@ -516,12 +522,7 @@ async def add_feed(db: Database, guild_id: int, url: str, *, actor_id: int, acto
     every = _interval(interval)
     label = _text(name, "feed name", MAX_FEED_NAME) if name and name.strip() else None
     if not allow_private:
-        from bot.fetch.ssrf import UnsafeURLError, check_public_url
-
-        try:
-            await check_public_url(url)
-        except UnsafeURLError as exc:
-            raise UnsafeFeedError(f"I will not fetch {shown(url)}: {exc}.") from None
+        await require_public_url(url)
     created, subscribed = await guilds.add_feed_and_subscribe(
         db, guild_id, url, name=label, interval_s=int(every.total_seconds()),
         audit=_audit(guild_id, actor, "feed.add", url, label or ""),
@@ -615,14 +616,15 @@ async def set_topic_channel(db: Database, guild_id: int, topic_key: str, channel
 
 
 async def set_admin_channel(db: Database, guild_id: int, channel_id: int, *, actor_id: int,
-                            actor_name: str) -> int:
-    """Where proposals for review are posted."""
+                            actor_name: str) -> AdminChannelSet:
+    """Where proposals for review are posted; updates held for want of it are retried."""
     actor = Actor(actor_id, actor_name)
     channel = _channel(channel_id)
     await guilds.set_admin_channel(db, guild_id, channel,
                                    audit=_audit(guild_id, actor, "guild.admin_channel",
                                                 str(guild_id), f"<#{channel}>"))
-    return channel
+    released = await outbox_store.release_held(db, guild_id)
+    return AdminChannelSet(channel, released)
 
 
 async def set_thresholds(db: Database, guild_id: int, low: float | None, high: float | None, *,

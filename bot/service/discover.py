@@ -29,15 +29,21 @@ class Discovery:
     note: str | None = None
 
 
+async def require_public_url(url: str) -> None:
+    """The SSRF guard before an admin's address is fetched or followed: UnsafeFeedError for a
+    private, loopback or unresolvable host (redirects are checked again on every hop)."""
+    from bot.fetch.ssrf import UnsafeURLError, check_public_url
+
+    try:
+        await check_public_url(url)
+    except UnsafeURLError as exc:
+        raise UnsafeFeedError(f"I will not fetch {shown(url)}: {exc}.") from None
+
+
 async def discover(fetcher: Fetcher, url: str, *, allow_private: bool = False) -> Discovery:
     """Fetch `url` once; a web page yields its declared feeds (an error if it declares none)."""
     if not allow_private:
-        from bot.fetch.ssrf import UnsafeURLError, check_public_url
-
-        try:
-            await check_public_url(url)
-        except UnsafeURLError as exc:
-            raise UnsafeFeedError(f"I will not fetch {shown(url)}: {exc}.") from None
+        await require_public_url(url)
     result = await fetcher.fetch(url, guard=not allow_private)
     if result.error and result.error.startswith("blocked:"):  # a redirect to a private address
         raise UnsafeFeedError(f"I will not fetch {shown(url)}: {result.error}.")

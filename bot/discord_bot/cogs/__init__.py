@@ -1,4 +1,8 @@
-"""Cogs: thin adapters from Discord to the domain (bot.service) and storage."""
+"""Cogs: thin adapters from Discord to the domain (bot.service); what they share is in common.py.
+
+The poller and the install cog also read two scheduling facts from storage directly (when the
+next feed is due, whether a review channel is set).
+"""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.discord_bot import NO_MENTIONS
 from bot.discord_bot import format as fmt
 from bot.discord_bot.autocomplete import (
     claim_choices,
@@ -26,6 +26,7 @@ from bot.discord_bot.autocomplete import (
     topic_choices,
 )
 from bot.discord_bot.client import admin_check
+from bot.discord_bot.cogs.common import ServerCog, default_thresholds, guild_id
 from bot.discord_bot.feed_picker import FeedPicker
 from bot.discord_bot.paginate import send_pages
 from bot.models import Status
@@ -37,14 +38,12 @@ from bot.service import discover as discover_service
 from bot.service import health as health_service
 from bot.service import review as review_service
 from bot.service.errors import InvalidInputError
-from storage import outbox as outbox_store
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import DossierBot
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Status]
 # What the bot needs in a channel to post updates there.
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history")
@@ -52,11 +51,6 @@ POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_messag
 
 def actor(interaction: discord.Interaction) -> dict[str, object]:
     return {"actor_id": interaction.user.id, "actor_name": str(interaction.user)}
-
-
-def gid(interaction: discord.Interaction) -> int:
-    assert interaction.guild_id is not None  # the group is guild_only
-    return interaction.guild_id
 
 
 async def done(interaction: discord.Interaction, text: str, *,
@@ -92,7 +86,15 @@ def missing_permissions(interaction: discord.Interaction, channel_id: int) -> li
     return [name.replace("_", " ").title() for name in POST_PERMISSIONS if not getattr(perms, name)]
 
 
-class Admin(commands.Cog):
+def require_post_permissions(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    """Refuse a channel the bot cannot post in before anything is changed."""
+    missing = missing_permissions(interaction, channel.id)
+    if missing:
+        raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
+                                f"{', '.join(missing)} there. Nothing was changed.")
+
+
+class Admin(ServerCog):
     """Server admins: topics, claims, feeds, channels, thresholds, the review queue, the audit log."""
 
     admin = app_commands.Group(
@@ -107,18 +109,6 @@ class Admin(commands.Cog):
     def __init__(self, bot: DossierBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        # guild_only hides the commands in DMs on Discord's side; this enforces it here too.
-        if interaction.guild_id is None:
-            raise app_commands.NoPrivateMessage("This command only works in a server.")
-        return True
-
-    def wake_poller(self) -> None:
-        poller = self.bot.get_cog("Poller")
-        wake = getattr(poller, "wake", None)
-        if wake is not None:
-            wake.set()
-
     # --- topics ---------------------------------------------------------------------------
 
     @topic.command(name="add", description="Track a new topic in this server")
@@ -131,7 +121,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def topic_add(self, interaction: discord.Interaction, key: str, title: str, keywords: str,
                         exclude: str = "") -> None:
-        detail = await service.add_topic(self.bot.db, gid(interaction), key, title, keywords,
+        detail = await service.add_topic(self.bot.db, guild_id(interaction), key, title, keywords,
                                          exclude=exclude, **actor(interaction))
         await done(interaction, f"Topic {code(detail.key)} added. Add claims with `/admin claim add`, "
                                 f"and pick its channel with `/admin channel`.")
@@ -141,7 +131,8 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices)
     @admin_check()
     async def topic_rename(self, interaction: discord.Interaction, topic: str, title: str) -> None:
-        detail = await service.rename_topic(self.bot.db, gid(interaction), topic, title, **actor(interaction))
+        detail = await service.rename_topic(self.bot.db, guild_id(interaction), topic, title,
+                                            **actor(interaction))
         await done(interaction, f"Topic {code(detail.key)} is now titled “{clean(detail.title, 200)}”.")
 
     @topic.command(name="keywords", description="Replace a topic's keyword gate")
@@ -149,7 +140,7 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices)
     @admin_check()
     async def topic_keywords(self, interaction: discord.Interaction, topic: str, keywords: str) -> None:
-        detail = await service.set_keywords(self.bot.db, gid(interaction), topic, keywords,
+        detail = await service.set_keywords(self.bot.db, guild_id(interaction), topic, keywords,
                                             **actor(interaction))
         gate = " AND ".join("(" + ", ".join(clean(w, 60) for w in g) + ")" for g in detail.keywords)
         await done(interaction, f"Keywords of {code(detail.key)}: {gate}")
@@ -159,7 +150,8 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices)
     @admin_check()
     async def topic_exclude(self, interaction: discord.Interaction, topic: str, words: str = "") -> None:
-        detail = await service.set_excludes(self.bot.db, gid(interaction), topic, words, **actor(interaction))
+        detail = await service.set_excludes(self.bot.db, guild_id(interaction), topic, words,
+                                            **actor(interaction))
         shown = ", ".join(clean(w, 60) for w in detail.exclude) or "none"
         await done(interaction, f"Excluded words of {code(detail.key)}: {shown}")
 
@@ -171,7 +163,7 @@ class Admin(commands.Cog):
         if not confirm:
             raise InvalidInputError("Nothing was removed: run it again with `confirm: True` to remove "
                                     f"{code(topic)} and its claims.")
-        removed = await service.remove_topic(self.bot.db, gid(interaction), topic, **actor(interaction))
+        removed = await service.remove_topic(self.bot.db, guild_id(interaction), topic, **actor(interaction))
         await done(interaction, f"Topic {code(removed.key)} (“{clean(removed.title, 200)}”) was removed.")
 
     # --- claims ---------------------------------------------------------------------------
@@ -184,7 +176,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_add(self, interaction: discord.Interaction, topic: str, key: str, statement: str,
                         status: str) -> None:
-        detail = await service.add_claim(self.bot.db, gid(interaction), topic, key, statement, status,
+        detail = await service.add_claim(self.bot.db, guild_id(interaction), topic, key, statement, status,
                                          **actor(interaction))
         await done(interaction, f"Claim {code(detail.key)} added to {code(detail.topic_key)}.",
                    embed=fmt.claim_embed(detail))
@@ -195,7 +187,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_edit(self, interaction: discord.Interaction, topic: str, claim: str,
                          statement: str) -> None:
-        change = await service.edit_statement(self.bot.db, gid(interaction), topic, claim, statement,
+        change = await service.edit_statement(self.bot.db, guild_id(interaction), topic, claim, statement,
                                               **actor(interaction))
         await self._changed(interaction, change, "statement updated")
 
@@ -206,7 +198,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_status(self, interaction: discord.Interaction, topic: str, claim: str,
                            status: str) -> None:
-        change = await service.set_status(self.bot.db, gid(interaction), topic, claim, status,
+        change = await service.set_status(self.bot.db, guild_id(interaction), topic, claim, status,
                                           **actor(interaction))
         await self._changed(interaction, change,
                             f"status {change.before.status.value} → {change.after.status.value}")
@@ -217,7 +209,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_figure(self, interaction: discord.Interaction, topic: str, claim: str,
                            figure: str) -> None:
-        change = await service.add_figure(self.bot.db, gid(interaction), topic, claim, figure,
+        change = await service.add_figure(self.bot.db, guild_id(interaction), topic, claim, figure,
                                           **actor(interaction))
         await self._changed(interaction, change, f"figure {code(figure, 60)} added")
 
@@ -227,7 +219,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_source(self, interaction: discord.Interaction, topic: str, claim: str,
                            source: str) -> None:
-        change = await service.add_source(self.bot.db, gid(interaction), topic, claim, source,
+        change = await service.add_source(self.bot.db, guild_id(interaction), topic, claim, source,
                                           **actor(interaction))
         await self._changed(interaction, change, f"source {code(source, 60)} added")
 
@@ -237,7 +229,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_retire(self, interaction: discord.Interaction, topic: str, claim: str,
                            reason: str = "") -> None:
-        detail = await service.retire_claim(self.bot.db, gid(interaction), topic, claim, reason=reason,
+        detail = await service.retire_claim(self.bot.db, guild_id(interaction), topic, claim, reason=reason,
                                             **actor(interaction))
         await done(interaction, f"Claim {code(detail.topic_key)} › {code(detail.key)} retired; "
                                 "`/claim` still shows its history.")
@@ -249,7 +241,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_unlearn(self, interaction: discord.Interaction, topic: str, claim: str,
                             example: app_commands.Range[int, 1]) -> None:
-        removed = await service.remove_example(self.bot.db, gid(interaction), topic, claim, example,
+        removed = await service.remove_example(self.bot.db, guild_id(interaction), topic, claim, example,
                                                **actor(interaction))
         kind = "example" if removed.kind == "positive" else "\"not related\" example"
         await done(interaction, f"Removed {kind} #{removed.id} from {code(topic)} › {code(claim)}: "
@@ -263,7 +255,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def claim_merge(self, interaction: discord.Interaction, topic: str, claim: str,
                           into_topic: str, into_claim: str) -> None:
-        outcome = await service.merge_claims(self.bot.db, gid(interaction), topic, claim, into_topic,
+        outcome = await service.merge_claims(self.bot.db, guild_id(interaction), topic, claim, into_topic,
                                              into_claim, **actor(interaction))
         (st, sc), (tt, tc) = outcome.source, outcome.target
         await done(interaction, f"Merged {code(st)} › {code(sc)} into {code(tt)} › {code(tc)} "
@@ -272,7 +264,7 @@ class Admin(commands.Cog):
 
     async def _changed(self, interaction: discord.Interaction, change: service.ClaimChange,
                        what: str) -> None:
-        detail = await browse.claim_detail(self.bot.db, gid(interaction), change.topic_key,
+        detail = await browse.claim_detail(self.bot.db, guild_id(interaction), change.topic_key,
                                            change.claim_key)
         await done(interaction, f"{code(change.topic_key)} › {code(change.claim_key)}: {what} "
                                 f"(revision {change.rev}).", embed=fmt.claim_embed(detail))
@@ -292,9 +284,9 @@ class Admin(commands.Cog):
         found = await discover_service.discover(self.bot.pipeline.fetcher, target, allow_private=allow)
 
         async def follow(it: discord.Interaction, feed_url: str) -> str:
-            added = await service.add_feed(self.bot.db, gid(it), feed_url, name=name, interval=interval,
+            added = await service.add_feed(self.bot.db, guild_id(it), feed_url, name=name, interval=interval,
                                            allow_private=allow, **actor(it))
-            self.wake_poller()
+            self.bot.wake_poller()
             shared = "" if added.created else " (already polled for another server: shared, fetched once)"
             found_in = f" (declared by {code(target, 200)})" if feed_url != target else ""
             note = f" {found.note}; it is added as given." if found.note else ""
@@ -315,8 +307,8 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(url=feed_choices)
     @admin_check()
     async def feed_remove(self, interaction: discord.Interaction, url: str) -> None:
-        removed = await service.remove_feed(self.bot.db, gid(interaction), url, **actor(interaction))
-        self.wake_poller()
+        removed = await service.remove_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
+        self.bot.wake_poller()
         await done(interaction, f"No longer following {code(removed.url, 300)}.")
 
     @feed.command(name="pause", description="Pause a feed for this server")
@@ -324,8 +316,8 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(url=feed_choices)
     @admin_check()
     async def feed_pause(self, interaction: discord.Interaction, url: str) -> None:
-        health = await service.pause_feed(self.bot.db, gid(interaction), url, **actor(interaction))
-        self.wake_poller()
+        health = await service.pause_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
+        self.bot.wake_poller()
         await done(interaction, f"Paused {code(health.url, 300)} for this server. `/admin feed resume` "
                                 "starts it again.")
 
@@ -334,8 +326,8 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(url=feed_choices)
     @admin_check()
     async def feed_resume(self, interaction: discord.Interaction, url: str) -> None:
-        health = await service.resume_feed(self.bot.db, gid(interaction), url, **actor(interaction))
-        self.wake_poller()
+        health = await service.resume_feed(self.bot.db, guild_id(interaction), url, **actor(interaction))
+        self.bot.wake_poller()
         await done(interaction, f"Resumed {code(health.url, 300)}; it is polled shortly.")
 
     @feed.command(name="import", description="Follow every feed of an OPML file (from another reader)")
@@ -350,10 +342,10 @@ class Admin(commands.Cog):
         except discord.HTTPException as exc:
             raise InvalidInputError(f"I could not download the file ({exc.status}). Nothing was changed.") \
                 from None
-        report = await opml.import_guild(self.bot.db, gid(interaction), data, **actor(interaction),
+        report = await opml.import_guild(self.bot.db, guild_id(interaction), data, **actor(interaction),
                                          allow_private=self.bot.settings.allow_private_feeds)
         if report.added:
-            self.wake_poller()
+            self.bot.wake_poller()
         lines = [report.summary()]
         lines += [f"+ {code(u, 150)}" for u in report.added[:15]]
         if len(report.added) > 15:
@@ -364,7 +356,7 @@ class Admin(commands.Cog):
     @feed.command(name="export", description="This server's feeds as an OPML file (for another reader)")
     @admin_check()
     async def feed_export(self, interaction: discord.Interaction) -> None:
-        text = await opml.export_guild(self.bot.db, gid(interaction))
+        text = await opml.export_guild(self.bot.db, guild_id(interaction))
         await interaction.response.send_message(
             "This server's feeds, as OPML.", ephemeral=True, allowed_mentions=NO_MENTIONS,
             file=discord.File(io.BytesIO(text.encode("utf-8")), filename="dossier-feeds.opml"))
@@ -376,7 +368,7 @@ class Admin(commands.Cog):
     @app_commands.autocomplete(url=feed_choices)
     @admin_check()
     async def feed_article(self, interaction: discord.Interaction, url: str, mode: str) -> None:
-        mode = await service.set_feed_fetch_article(self.bot.db, gid(interaction), url, mode,
+        mode = await service.set_feed_fetch_article(self.bot.db, guild_id(interaction), url, mode,
                                                     **actor(interaction))
         await done(interaction, f"Article pages for {code(url, 300)}: **{mode}**.")
 
@@ -388,13 +380,10 @@ class Admin(commands.Cog):
     @admin_check()
     async def channel(self, interaction: discord.Interaction, topic: str,
                       channel: discord.TextChannel) -> None:
-        missing = missing_permissions(interaction, channel.id)
-        if missing:
-            raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
-                                    f"{', '.join(missing)} there. Nothing was changed.")
-        result = await service.set_topic_channel(self.bot.db, gid(interaction), topic, channel.id,
+        require_post_permissions(interaction, channel)
+        result = await service.set_topic_channel(self.bot.db, guild_id(interaction), topic, channel.id,
                                                  **actor(interaction))
-        self.wake_poller()
+        self.bot.wake_poller()
         held = f" {result.released} held update(s) will be posted now." if result.released else ""
         await done(interaction, f"Updates for {code(result.topic_key)} go to <#{result.channel_id}>.{held}")
 
@@ -402,20 +391,16 @@ class Admin(commands.Cog):
     @app_commands.describe(channel="A channel only admins can see")
     @admin_check()
     async def review_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        missing = missing_permissions(interaction, channel.id)
-        if missing:
-            raise InvalidInputError(f"I cannot post in {channel.mention}: I am missing "
-                                    f"{', '.join(missing)} there. Nothing was changed.")
-        channel_id = await service.set_admin_channel(self.bot.db, gid(interaction), channel.id,
-                                                     **actor(interaction))
-        released = await outbox_store.release_held(self.bot.db, gid(interaction))
-        self.wake_poller()
+        require_post_permissions(interaction, channel)
+        result = await service.set_admin_channel(self.bot.db, guild_id(interaction), channel.id,
+                                                 **actor(interaction))
+        self.bot.wake_poller()
         warning = ""
         guild = interaction.guild
         if guild is not None and channel.permissions_for(guild.default_role).view_channel:
             warning = " Note: everyone in the server can see that channel."
-        held = f" {released} held update(s) will be posted now." if released else ""
-        await done(interaction, f"Proposed changes will be posted to <#{channel_id}> with "
+        held = f" {result.released} held update(s) will be posted now." if result.released else ""
+        await done(interaction, f"Proposed changes will be posted to <#{result.channel_id}> with "
                                 f"Accept / Reject / Not related buttons.{held}{warning}")
 
     @admin.command(name="thresholds", description="Match score cut-offs: propose at low, apply at high")
@@ -427,18 +412,17 @@ class Admin(commands.Cog):
                          low: app_commands.Range[float, 0, 100] | None = None,
                          high: app_commands.Range[float, 0, 100] | None = None,
                          reset: bool = False) -> None:
-        from bot.discord_bot.cogs.browse import default_thresholds
-
         defaults = default_thresholds(self.bot)
         if reset or low is not None or high is not None:
             if reset:
                 low = high = None
-            await service.set_thresholds(self.bot.db, gid(interaction), low, high, default_low=defaults.low,
-                                         default_high=defaults.high, **actor(interaction))
+            await service.set_thresholds(self.bot.db, guild_id(interaction), low, high,
+                                         default_low=defaults.low, default_high=defaults.high,
+                                         **actor(interaction))
             prefix = "Thresholds reset to the defaults" if reset else "Thresholds set"
         else:
             prefix = "Thresholds now"
-        cur_low, cur_high = await browse.thresholds(self.bot.db, gid(interaction),
+        cur_low, cur_high = await browse.thresholds(self.bot.db, guild_id(interaction),
                                                     default_low=defaults.low, default_high=defaults.high)
         await done(interaction, f"{prefix}: proposed for review from **{cur_low:g}**, applied "
                                 f"automatically from **{cur_high:g}** (defaults {defaults.low:g} / "
@@ -449,7 +433,7 @@ class Admin(commands.Cog):
     @admin_check()
     async def audit(self, interaction: discord.Interaction,
                     count: app_commands.Range[int, 1, 100] = 50) -> None:
-        page = await service.audit_log(self.bot.db, gid(interaction), limit=count)
+        page = await service.audit_log(self.bot.db, guild_id(interaction), limit=count)
         pages = fmt.audit_pages(page.entries)
         await send_pages(interaction, pages, ephemeral=True)
 
@@ -462,14 +446,14 @@ class Admin(commands.Cog):
     async def notify(self, interaction: discord.Interaction, topic: str, role: discord.Role | None = None,
                      kinds: str | None = None) -> None:
         if role is None and kinds is None:
-            current = await alerts_service.get_notify(self.bot.db, gid(interaction), topic)
+            current = await alerts_service.get_notify(self.bot.db, guild_id(interaction), topic)
             await done(interaction, _notify_text(current, prefix="Now"))
             return
         if role is not None and kinds is None:
             raise InvalidInputError("Say which updates mention the role: `kinds: status_change, "
                                     "figure_change, new_source, new_development`, `all` or `none`. "
                                     "Nothing was changed.")
-        setting = await alerts_service.set_notify(self.bot.db, gid(interaction), topic,
+        setting = await alerts_service.set_notify(self.bot.db, guild_id(interaction), topic,
                                                   role.id if role else None, kinds or "none",
                                                   **actor(interaction))
         warning = ""
@@ -483,7 +467,7 @@ class Admin(commands.Cog):
     @admin.command(name="status", description="The last poll cycle, failing or paused feeds, backlogs")
     @admin_check()
     async def status(self, interaction: discord.Interaction) -> None:
-        report = await health_service.server_status(self.bot.db, gid(interaction))
+        report = await health_service.server_status(self.bot.db, guild_id(interaction))
         await interaction.response.send_message(embed=fmt.status_embed(report), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
 
@@ -492,7 +476,7 @@ class Admin(commands.Cog):
     @review.command(name="list", description="Proposed changes waiting for a decision")
     @admin_check()
     async def review_list(self, interaction: discord.Interaction) -> None:
-        page = await review_service.pending(self.bot.db, gid(interaction), limit=50)
+        page = await review_service.pending(self.bot.db, guild_id(interaction), limit=50)
         await send_pages(interaction, fmt.pending_pages(page.proposals), ephemeral=True)
 
     @review.command(name="decide", description="Accept, reject or mark unrelated a proposed change")
@@ -505,10 +489,10 @@ class Admin(commands.Cog):
     @admin_check()
     async def review_decide(self, interaction: discord.Interaction,
                             proposal: app_commands.Range[int, 1], decision: str) -> None:
-        outcome = await review_service.decide(self.bot.db, gid(interaction), proposal, decision,
+        outcome = await review_service.decide(self.bot.db, guild_id(interaction), proposal, decision,
                                               **actor(interaction))
         if outcome.state == "accepted":
-            self.wake_poller()
+            self.bot.wake_poller()
         rev = f" (claim revision {outcome.rev})" if outcome.rev else ""
         learnt = ""
         if outcome.example_id is not None:

@@ -2,8 +2,8 @@
 
 /topics, /topic, /claim, /history, /updates, /search, /feeds, /why, /export. Each parses its
 arguments, calls bot.service.browse with the server's id, and replies with embeds from
-format.py. Answers are ephemeral by default (only the asker sees them, channels are not
-flooded); `public: True` shares one with the channel.
+bot/discord_bot/format/. Answers are ephemeral by default (only the asker sees them, channels
+are not flooded); `public: True` shares one with the channel.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.discord_bot import format as fmt
 from bot.discord_bot.autocomplete import claim_choices, topic_choices
 from bot.discord_bot.client import is_admin
+from bot.discord_bot.cogs.common import ServerCog, default_thresholds, guild_id
 from bot.discord_bot.paginate import send_pages
-from bot.match import Thresholds
 from bot.service import browse
 from bot.service import export as export_service
 
@@ -35,33 +34,17 @@ EXPORT_FORMATS = [
 MAX_ATTACHMENT = 8 * 1024 * 1024  # under Discord's smallest upload limit
 
 
-def default_thresholds(bot: DossierBot) -> Thresholds:
-    pipeline = getattr(bot, "pipeline", None)
-    return getattr(pipeline, "thresholds", None) or Thresholds()
-
-
-def guild_id(interaction: discord.Interaction) -> int:
-    assert interaction.guild_id is not None  # every command here is guild_only
-    return interaction.guild_id
-
-
 def sees_reviews(bot: DossierBot, interaction: discord.Interaction, *, public: bool) -> bool:
     """Review proposals belong to the staff-only review channel: listed for admins, and only
     in answers that only they see (a public answer would show them to the channel)."""
     return not public and is_admin(interaction.user, bot.settings)
 
 
-class Browse(commands.Cog):
+class Browse(ServerCog):
     """Everyone in the server: topics, claims, history, updates, search, feed health, why."""
 
     def __init__(self, bot: DossierBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        # guild_only hides the commands in DMs on Discord's side; this enforces it here too.
-        if interaction.guild_id is None:
-            raise app_commands.NoPrivateMessage("This command only works in a server.")
-        return True
 
     @app_commands.command(name="topics", description="The stories Dossier tracks in this server")
     @app_commands.guild_only()

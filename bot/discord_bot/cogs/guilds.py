@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.discord_bot import NO_MENTIONS
 from bot.service import admin as admin_service
 from bot.service.install import install_guild
 from storage import delivery
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 WELCOME = (
     "Dossier is installed: it follows the topics of its feeds.yaml here, and posts proposed "
     "changes to this channel for review. Admins: pick where each topic's updates go with "
@@ -91,9 +91,8 @@ class Guilds(commands.Cog):
             log.info("server %s (%s): %d topics, %d new feed subscriptions%s", guild.id, guild.name,
                      len(result.topics), len(result.subscribed), " (new)" if result.created else "")
             self.installed_event(guild.id).set()
-            poller = self.bot.get_cog("Poller")
-            if poller is not None and result.subscribed:
-                poller.wake.set()  # type: ignore[attr-defined]
+            if result.subscribed:
+                self.bot.wake_poller()
             if (joined or result.created) and admin_channel is not None:
                 try:
                     await admin_channel.send(WELCOME, allowed_mentions=NO_MENTIONS)

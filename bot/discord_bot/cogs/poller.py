@@ -15,16 +15,12 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot.discord_bot.sender import Sender
-from storage import feeds as feed_store
-from storage.db import utcnow
+from bot.startup import seconds_to_next_poll
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import DossierBot
 
 log = logging.getLogger(__name__)
-
-MIN_SLEEP = 5.0
-MAX_SLEEP = 60.0
 
 
 class Poller(commands.Cog):
@@ -91,14 +87,9 @@ class Poller(commands.Cog):
             woken = asyncio.ensure_future(self.wake.wait())
             stopped = asyncio.ensure_future(stop.wait())
             try:
-                await asyncio.wait({woken, stopped}, timeout=await self._sleep_seconds(),
+                await asyncio.wait({woken, stopped}, timeout=await seconds_to_next_poll(self.bot.db),
                                    return_when=asyncio.FIRST_COMPLETED)
             finally:
                 woken.cancel()
                 stopped.cancel()
 
-    async def _sleep_seconds(self) -> float:
-        due = await feed_store.next_due_at(self.bot.db)
-        if due is None:
-            return MAX_SLEEP
-        return min(max((due - utcnow()).total_seconds(), MIN_SLEEP), MAX_SLEEP)

@@ -38,6 +38,9 @@ def features_text(features: dict[str, float | str]) -> str:
     if "cosine" in f:  # the semantic scorer was on: the score is both parts (bot/match/combine.py)
         parts.append(f"lexical {_num(f.get('lexical')):.0f} + semantic {_num(f.get('semantic')):.0f} "
                      f"(cosine {_num(f['cosine']):.2f})")
+    if "cosine_not_denying" in f:  # bot/match/denial.py
+        parts.append(f"cosine {_num(f['cosine_not_denying']):.2f} not counted: the claim denies, "
+                     "the sentence denies nothing")
     if "coverage" in f:
         parts.append(f"{100 * _num(f['coverage']):.0f}% of the claim's weight")
     if "distinctive_hit" in f:
@@ -51,6 +54,8 @@ def features_text(features: dict[str, float | str]) -> str:
     for key, text in (("verb", "claim's action missing"), ("anchor", "none of its named actors"),
                       ("actor", "another organisation acts")):
         if key in f and _num(f[key]) < 1:
+            if key == "verb" and _num(f.get("denial_not_negated")):  # bot/match/denial.py
+                text = "the claim denies, its window negates nothing"
             parts.append(f"{text} ×{_num(f[key]):g}")
     if "penalty" in f and _num(f["penalty"]) < 1:  # below-threshold records: penalties combined
         parts.append(f"penalties ×{_num(f['penalty']):.2g}")
