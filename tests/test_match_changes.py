@@ -453,3 +453,32 @@ def test_a_cue_about_what_the_claim_names_only_as_a_reference_does_not_move_it()
     assert "stock-moved" not in got
     got = statuses("The miller confirmed it moved its flour stock to a warehouse in Leeds.")
     assert got.get("stock-moved") == "confirmed"
+
+
+def test_a_cue_whose_clause_names_another_proceedings_parties_does_not_move_the_claim() -> None:
+    # the shareholders' suit is already under way; a sentence about it says nothing of the shops'
+    topic = _with_claim(COURT, "investor-suit", status=Status.ONGOING)
+
+    def statuses(text: str) -> dict[str, str | None]:
+        e = entry("Brightloaf recall in court", text)
+        result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
+        assert "supplier-suit" in {m.claim_key for m in result.matches}
+        return {c.claim_key or "": c.after for c in detect_changes(topic, e, result, TH)
+                if c.kind is ChangeKind.STATUS_CHANGE}
+
+    others = statuses("A judge allowed the shareholders' suit to proceed; shops hit by the Brightloaf recall "
+                      "may take the flour miller to court to seek damages.")
+    assert "supplier-suit" not in others
+    # its own parties, or no parties at all: the cue is the claim's
+    assert statuses("A judge allowed the shops' suit to proceed; shops hit by the Brightloaf recall seek "
+                    "damages from the flour miller in court.").get("supplier-suit") == "ongoing"
+    assert statuses("Shops hit by the Brightloaf recall may take the flour miller to court to seek damages; "
+                    "a judge allowed the suit to proceed on Monday.").get("supplier-suit") == "ongoing"
+
+
+def test_a_refused_motion_to_dismiss_puts_a_suit_under_way_and_concludes_nothing() -> None:
+    text = ("Brightloaf's shareholders sued the bakery over the recall. The judge denied the bakery's motion "
+            "to dismiss the shareholders' suit on Monday.")
+    got = status_changes(text)
+    assert got.get("investor-suit", ("",))[0] == "ongoing"
+    assert all(after != "concluded" and after != "denied" for after, _ in got.values())

@@ -35,6 +35,20 @@ FAMILIES = {
         "Le tribunal a débouté les plaignants.",
         "El juez desestimó la demanda contra la constructora.",
     ]),
+    "grant": (Status.CONCLUDED, [
+        "The judge granted the landlord's motion to dismiss the tenants' suit.",
+        "The court has granted a motion for summary judgment in the miller's favour.",
+        "Das Gericht hat dem Antrag auf Klageabweisung stattgegeben.",
+        "Le tribunal a fait droit à la demande de rejet du bailleur.",
+        "El juez concedió la moción para desestimar la demanda.",
+    ]),
+    "appeal": (Status.ONGOING, [
+        "The tenants have appealed the ruling.",
+        "An appeal was filed on Monday.",
+        "Die Mieter haben Berufung eingelegt.",
+        "Les locataires ont fait appel du jugement.",
+        "Los inquilinos recurrieron la sentencia.",
+    ]),
     "rejection": (Status.CONCLUDED, [
         "The tenants' claims against the landlord have been rejected.",
         "The bakers' proposal was rejected at the meeting.",
@@ -219,7 +233,7 @@ def test_every_kind_of_proceeding_and_quantity_of_the_resource_has_a_test() -> N
     book = cue_book()
     assert set(book.processes) == set(PROCESSES)
     assert {f.name for f in book.families if f.about} == {"conclusion", "finding", "ruling", "rejection", "start",
-                                                          "reopening"}
+                                                          "reopening", "grant", "appeal"}
     assert set(book.quantities) == {"money", "share", "size"}
 
 
@@ -341,3 +355,73 @@ def test_references_to_other_events_in_a_statement_are_read_in_each_language(sta
     assert referred in _referred(statement)
     # a word the statement also asserts outside the reference is the claim's own
     assert _referred("The miller moved its stock before the ban, and the ban was lifted.") == frozenset()
+
+
+@pytest.mark.parametrize("sentence", [
+    "The judge denied the motion to dismiss the tenants' lawsuit.",
+    "The judge denied the landlord's motion to dismiss on Monday.",
+    "The motion to dismiss was rejected on Monday.",
+    "The court dismissed the motion, so the tenants' case goes to trial.",
+    "The landlord lost its bid to dismiss the suit.",
+    "Der Antrag auf Klageabweisung wurde abgelehnt.",
+    "Le juge a rejeté la demande de rejet des locataires.",
+    "El juez rechazó la moción para desestimar la demanda.",
+])
+def test_a_refused_request_to_end_the_case_means_the_case_goes_on(sentence: str) -> None:
+    # a ruling on a motion decides the motion, not the case: nothing concludes or is denied
+    hits = _cue_hits([sentence])
+    assert hits and {h.status for h in hits} == {Status.ONGOING}, sentence
+    assert all(h.moves == {"legal"} for h in hits if h.family == "motion"), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "A judge granted a motion to dismiss in part.",
+    "The judge granted the landlord's motion to dismiss the claims of several tenants.",
+    "Das Gericht hat dem Antrag auf Klageabweisung teilweise stattgegeben.",
+])
+def test_a_request_to_end_the_case_granted_in_part_ends_nothing(sentence: str) -> None:
+    assert not any(h.status is Status.CONCLUDED for h in _cue_hits([sentence])), sentence
+
+
+def test_granted_ends_a_case_only_when_it_grants_a_request_to_end_it() -> None:
+    assert _cue_hits(["The city granted the bakery a licence for a new oven."]) == []
+    assert {h.status for h in _cue_hits(["The judge granted the motion to dismiss."])} == {Status.CONCLUDED}
+
+
+@pytest.mark.parametrize("sentence", [
+    "The court dismissed the suit; the tenants have appealed.",
+    "The judge dismissed the case, and an appeal was filed the next day.",
+    "Die Klage wurde abgewiesen, die Mieter haben Berufung eingelegt.",
+    "El juez desestimó la demanda y los inquilinos recurrieron.",
+])
+def test_a_ruling_appealed_is_not_final(sentence: str) -> None:
+    hits = _cue_hits([sentence])
+    assert not any(h.status is Status.CONCLUDED for h in hits), sentence
+    assert any(h.family == "appeal" and Status.CONCLUDED in h.froms for h in hits), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "The landlord agreed to settle, pending court approval.",
+    "The landlord settled the case, subject to court approval.",
+    "Der Vermieter hat den Streit beigelegt, vorbehaltlich der Zustimmung des Gerichts.",
+    "El casero llegó a un acuerdo, pendiente de aprobación judicial.",
+])
+def test_a_settlement_pending_approval_is_not_final(sentence: str) -> None:
+    assert not any(h.status is Status.CONCLUDED for h in _cue_hits([sentence])), sentence
+    final = sentence.split(",")[0] + "."
+    assert Status.CONCLUDED in {h.status for h in _cue_hits([final])}, final
+
+
+@pytest.mark.parametrize("sentence", [
+    "The landlord settled with some of the plaintiffs.",
+    "The landlord settled with several tenants on Monday.",
+    "Der Vermieter hat den Streit mit einigen Mietern beigelegt.",
+])
+def test_a_settlement_with_some_of_the_parties_ends_nothing(sentence: str) -> None:
+    assert not any(h.status is Status.CONCLUDED for h in _cue_hits([sentence])), sentence
+
+
+def test_a_suit_allowed_to_proceed_is_under_way() -> None:
+    for sentence in ("A judge allowed the tenants' suit to proceed.",
+                     "The ruling allows the class action to continue."):
+        assert {h.status for h in _cue_hits([sentence])} == {Status.ONGOING}, sentence

@@ -259,7 +259,9 @@ def test_every_status_cue_passes_the_word_pre_check():
         for cue in family.phrases:
             if "\\" in cue:
                 continue  # a pattern, not a phrase
-            hits = _cue_hits([f"The Orion harbour audit {cue} on Monday."])
+            # a family that decides a request to end a case needs the request in its clause
+            request = " the motion to dismiss" if family.motion else ""
+            hits = _cue_hits([f"The Orion harbour audit {cue}{request} on Monday."])
             assert family.to in {h.status for h in hits}, cue
     assert _cue_hits(["The Orion harbour audit was discussed on Monday."]) == []
 

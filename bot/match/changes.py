@@ -56,6 +56,7 @@ class _ClaimInfo:
     proceeding_words: frozenset[str] = frozenset()  # words of its kinds of proceeding, and its quantity words
     names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
     referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
+    parties: frozenset[str] = frozenset()  # its distinctive terms that name no proceeding, cue or quantity
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -112,8 +113,17 @@ def _compute_claim_info(topic: TopicState) -> dict[str, _ClaimInfo]:
                                     set(concepts(fold(wording[c.key]))))),
                                 frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key]))
                                 - {f.value for f in stated},
-                                _referred(c.statement) & terms[c.key])
+                                _referred(c.statement) & terms[c.key],
+                                _parties(frozenset(t for t in terms[c.key] if df[t] <= limit)))
     return out
+
+
+def _parties(distinctive: frozenset[str]) -> frozenset[str]:
+    """Who a claim's proceeding is between, as far as its words tell: its distinctive terms less
+    the words of quantities and of cues; the words of the proceeding a cue is about are left out
+    when it is read (`_party_claims`: "shareholders", not "sue")."""
+    book = cue_book()
+    return distinctive - frozenset().union(*book.quantities.values()) - book.words
 
 
 def _proceeding_words(terms: frozenset[str], kinds: frozenset[str]) -> frozenset[str]:
@@ -195,6 +205,8 @@ class _CueHit:
     moves: frozenset[str] = frozenset()  # kinds of proceeding its family moves (empty: any claim)
     kinds: frozenset[str] = frozenset()  # kinds of proceeding its clause names ("lawsuit": legal)
     context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
+    appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
+    span: tuple[int, int] = (0, 0)  # where its clause starts and the cue ends, in the folded sentence
 
 
 @lru_cache(maxsize=1024)
@@ -211,13 +223,16 @@ def _families_by_word() -> dict[str, tuple[int, ...]]:
     return {w: tuple(i for i, f in enumerate(book.families) if w in f.words) for w in book.words}
 
 
-def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None) -> list[_CueHit]:
+def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None = None,
+              statuses: frozenset[Status] | None = None) -> list[_CueHit]:
     """Every status cue of the entry, read once: what it is about, negated or hedged.
 
     A cue inside a longer cue of another family ("rejected by shareholders" holds "rejected")
     gives way to the longer one. (One regex of every family was tried: with some 250
     alternatives it is several times slower than one pass per family.) `sentences` may be the
     entry as the matcher read it (`EntryText`: its folded sentences and word sets are reused).
+    `statuses`: the statuses of the claims it may move; a cue that can move none of them is not
+    read (an appeal still makes its sentence's ending cues not final).
     """
     text = sentences if isinstance(sentences, EntryText) else EntryText(sentences)
     out: list[_CueHit] = []
@@ -245,8 +260,23 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
         families = sorted({i for word in here for i in by_word[word]})  # in the book's order
         found = [(m.start(), m.end(), family) for family in (book.families[i] for i in families)
                  for m in family.regex.finditer(folded)]
+        # a request to end the case (`dismissal_motions`) or a condition still to be met
+        # (`pending`) can only be read where their words are: most sentences skip both
+        motions = book.dismissal_motions if book.dismissal_motions is not None and (
+            book.motion_words is None or not book.motion_words.isdisjoint(words)) else None
+        pending = book.pending is not None and (
+            book.pending_words is None or not book.pending_words.isdisjoint(words)) and bool(
+            book.pending.search(folded))
+        start_at = len(out)
+        appealed = False  # a ruling appealed: the sentence's ending cues are not final
         for start, end, family in found:
             if len(found) > 1 and any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
+                continue
+            if statuses is not None and not (family.whole or family.motion) \
+                    and family.froms.isdisjoint(statuses):
+                # it can move none of the claims: not read ("reopened" when no claim has ended)
+                appealed = appealed or (family.appeal
+                                        and not book.negation.search(folded, max(0, start - 30), start))
                 continue
             before = folded[:start]
             cue = folded[start:end]
@@ -255,11 +285,24 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 if prev and prev[-1] in book.determiners:
                     continue  # a noun: "the growing challenges", "its files"
             clause_start = max(before.rfind(";"), before.rfind(". "))
-            if family.whole and book.partial is not None and (
+            status, froms, name = family.to, family.froms, family.name
+            moves, whole = family.about, family.whole
+            phrase_start = max(clause_start + 1, before.rfind(",") + 1)
+            motion_end = motion_stop = -1
+            if (family.motion or family.whole) and motions is not None:
+                motion_end, motion_stop = _motion_end(folded, motions, phrase_start, start, end)
+            if family.motion and motion_end < 0:
+                continue  # "granted" ends a case only by granting a request to end it
+            if motion_end >= 0 and not family.motion:
+                # the request to end the case was refused: the case goes on
+                status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
+            if whole and pending and status is Status.CONCLUDED:
+                continue  # not final yet: "agreed to settle, pending court approval"
+            if whole and book.partial is not None and (
                     book.partial_words is None or not book.partial_words.isdisjoint(words)) and (
-                    book.partial.search(folded, max(clause_start + 1, before.rfind(",") + 1,
-                                                    start - PARTIAL_CHARS), start)
-                    or book.partial.match(folded, end + 1 + (folded.startswith(" the ", end) and 4))):
+                    book.partial.search(folded, max(phrase_start, start - PARTIAL_CHARS), start)
+                    or book.partial.match(folded, _after_links(folded, book, end))
+                    or (motion_end >= 0 and book.partial.search(folded, motion_end, motion_stop))):
                 continue  # about a part: "dismissed the bulk of the suit", "several claims were rejected"
             told = concepts(folded[clause_start + 1: start])
             after = concepts(folded[end: end + 80])
@@ -269,13 +312,50 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             modal = not hedged and book.modal is not None and bool(
                 book.modal.search(folded[max(0, start - MODAL_CHARS): start]))
             context = (*told, *after)
-            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if family.about else frozenset()
+            kinds = (book.process_kinds(context) | _phrase_kinds(cue)) if moves else frozenset()
             # inside a clause that tells the background ("after a complaint was filed")
-            clause = folded[max(clause_start + 1, before.rfind(",") + 1): start]
+            clause = folded[phrase_start: start]
             subordinate = bool(book.subordinate.search(clause))
-            out.append(_CueHit(family.to, family.froms, si, frozenset((*subject, *obj)), negated,
-                               hedged or subordinate or modal, family.name, family.about, kinds, context))
+            if family.appeal and not negated:
+                appealed = True
+            out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated,
+                               hedged or subordinate or modal, name, moves, kinds, context,
+                               appeal=family.appeal, span=(clause_start + 1, end)))
+        if appealed and len(out) > start_at:
+            # a ruling appealed is not final: the sentence's ending cues end nothing
+            out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
     return out
+
+
+MOTION_FROMS = frozenset({Status.ALLEGED})  # a refused request to end a case: it is under way
+LEGAL = frozenset({"legal"})
+MOTION_CHARS = 40  # how far from a ruling its object or subject names the request it decides
+_CLAUSE_STOP = re.compile(r"[,;:.()]")
+_PARTY_CLAUSE_END = re.compile(r"[;:.()]|, (?:but|while|and|which|who|so|as)\b")
+
+
+def _motion_end(folded: str, motions: re.Pattern[str], clause_start: int, start: int,
+                end: int) -> tuple[int, int]:
+    """Where a request to end the case (`dismissal_motions`) named as the cue's subject or object
+    ("the motion to dismiss was rejected", "denied the landlord's motion to dismiss", "lost its
+    bid to dismiss") ends, and where its clause ends, within the cue's clause and MOTION_CHARS
+    of it; (-1, -1) when none is."""
+    stop = _CLAUSE_STOP.search(folded, end, end + MOTION_CHARS)
+    m = motions.search(folded, max(clause_start, start - MOTION_CHARS),
+                       stop.start() if stop else end + MOTION_CHARS)
+    if m is None:
+        return -1, -1
+    stop = _CLAUSE_STOP.search(folded, m.end())  # the request's own phrase: "to dismiss the suit in part"
+    return m.end(), (stop.start() if stop else len(folded))
+
+
+def _after_links(folded: str, book: CueBook, pos: int) -> int:
+    """Past the link words right after `pos` ("settled with the", "granted the motion ... in"):
+    where a part (`partial`) would be named."""
+    if book.partial_links is None:
+        return pos + 1 + (folded.startswith(" the ", pos) and 4)
+    m = book.partial_links.match(folded, pos)
+    return m.end() if m else pos
 
 
 def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[int]) -> bool:
@@ -291,6 +371,59 @@ def _fits(hit: _CueHit, info: _ClaimInfo, claim: ClaimState, window: Sequence[in
         return False
     return not (hit.moves and (info.kinds.isdisjoint(hit.moves)
                                or (hit.kinds and info.kinds.isdisjoint(hit.kinds))))
+
+
+def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
+                       sentence: frozenset[str], folded: str) -> bool:
+    """The cue is about another proceeding than claim `key`'s: its sentence names the parties of
+    another claim of its kind of proceeding and not this claim's ("the shareholders' suit may
+    proceed" moves no claim about the shops' suits). When it names both, the cue's own clause
+    decides; when it names no one's, the cue may be the claim's."""
+    kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
+    suits, index = _suits(infos, kinds)
+    if len(suits) < 2:
+        return False  # one proceeding of that kind: no other parties to name
+    named = sentence & index.keys()  # party words of any such claim, less words of proceedings
+    if not named or not any(len(index[w]) > 1 or key not in index[w] for w in named):
+        return False  # no one's, or this claim's only
+    own = infos[key].parties
+    if own.isdisjoint(named):
+        return True
+    # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
+    begin, end = hit.span
+    cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
+    clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
+    return own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)
+
+
+_SUITS: dict[tuple[int, frozenset[str]],
+             tuple[dict[str, _ClaimInfo], tuple[tuple[str, ...], dict[str, frozenset[str]]]]] = {}
+
+
+def _suits(infos: dict[str, _ClaimInfo],
+           kinds: frozenset[str]) -> tuple[tuple[str, ...], dict[str, frozenset[str]]]:
+    """The claims of a topic about a proceeding of one of `kinds`, and their parties' words (less
+    the words of those proceedings) -> the claims naming them; cached per topic like `_stating`."""
+    hit = _SUITS.get((id(infos), kinds))
+    if hit is not None and hit[0] is infos:
+        return hit[1]
+    suits = tuple(k for k, info in infos.items() if not info.kinds.isdisjoint(kinds))
+    ignored = _process_words(kinds)
+    index: dict[str, set[str]] = {}
+    for k in suits:
+        for word in infos[k].parties - ignored:
+            index.setdefault(word, set()).add(k)
+    out = (suits, {w: frozenset(ks) for w, ks in index.items()})
+    if len(_SUITS) >= _INFO_CACHE_SIZE * 4:
+        _SUITS.clear()
+    _SUITS[(id(infos), kinds)] = (infos, out)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _process_words(kinds: frozenset[str]) -> frozenset[str]:
+    processes = cue_book().processes
+    return frozenset().union(*(processes[k] for k in kinds if k in processes))
 
 
 def _cue_owners(hits: Sequence[_CueHit], fitting: dict[str, list[int]],
@@ -616,7 +749,8 @@ def detect_changes(
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        cue_hits = _cue_hits(text, readable if result.claim_windows else None)
+        statuses = frozenset(claims[m.claim_key].status for m in result.matches if m.claim_key in claims)
+        cue_hits = _cue_hits(text, readable if result.claim_windows else None, statuses)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
     lead = (*range(lead_sentences),)
@@ -645,6 +779,13 @@ def detect_changes(
                 and not (h.moves and (kinds.isdisjoint(h.moves) or (h.kinds and kinds.isdisjoint(h.kinds))))
                 and not (referred and (named := h.about & terms) and named <= referred)]
     owners = _cue_owners(cue_hits, fitting, infos) if cue_hits else {}
+    for hi, keys in owners.items():
+        # a cue of a proceeding that only one claim fits: not that claim's when its sentence names
+        # another proceeding's parties and not the claim's (several fit: `_cue_owners` chose)
+        if len(keys) == 1 and cue_hits[hi].moves and infos[key := next(iter(keys))].kinds \
+                and _others_proceeding(h := cue_hits[hi], key, infos, concept_sets[h.sentence],
+                                       folded_of(h.sentence)):
+            owners[hi] = frozenset()
     for match in result.matches:
         claim = claims.get(match.claim_key)
         if claim is None or match.score < thresholds.low:

@@ -31,6 +31,8 @@ class CueFamily:
     words: frozenset[str]  # the longest word of each phrase: a sentence without any has no cue
     about: frozenset[str] = frozenset()  # kinds of proceeding it moves (`processes`); empty: any claim
     whole: bool = False  # it ends or denies the whole matter: a cue about a part (`partial`) moves nothing
+    motion: bool = False  # it counts only when its clause names a request to end the case ("granted")
+    appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,12 @@ class CueBook:
     partial_words: frozenset[str] | None = None  # the longest word of each `partial` phrase
     # in a claim's statement, opens a reference to another event ("before the decision")
     references: re.Pattern[str] | None = None
+    # in an ending cue's clause: a request to end the case ("motion to dismiss"), decided by it
+    dismissal_motions: re.Pattern[str] | None = None
+    motion_words: frozenset[str] | None = None  # the longest word of each of them
+    pending: re.Pattern[str] | None = None  # in the sentence: the ending is not final yet
+    pending_words: frozenset[str] | None = None
+    partial_links: re.Pattern[str] | None = None  # between an ending cue and `partial` ("settled with")
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -82,7 +90,7 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 def _all_languages(block: dict[str, list[str]]) -> list[str]:
     out = []
     for lang, phrases in block.items():
-        if lang in ("doc", "to", "from", "about", "whole"):
+        if lang in ("doc", "to", "from", "about", "whole", "motion", "appeal"):
             continue
         for p in phrases or ():
             if not isinstance(p, str):  # YAML reads a bare `no` as False: quote it
@@ -127,7 +135,8 @@ def parse_cues(data: dict) -> CueBook:
         about = frozenset(block.get("about") or ())
         families.append(CueFamily(name, to, froms, phrases, _alternation(list(phrases)),
                                   frozenset(_longest_word(p) for p in phrases), about,
-                                  whole=bool(block.get("whole"))))
+                                  whole=bool(block.get("whole")), motion=bool(block.get("motion")),
+                                  appeal=bool(block.get("appeal"))))
     if not families:
         raise ValueError("no cue families")
 
@@ -161,6 +170,15 @@ def parse_cues(data: dict) -> CueBook:
         before = sorted({fold(w) for w in _all_languages(data["measured"])}, key=len, reverse=True)
         measured = re.compile(r"([^\W\d_]{3,})\s+(?:" + "|".join(re.escape(w) for w in before)
                               + r")\s+(?:[^\W\d_]+\s+){0,2}$")
+    links = None
+    if data.get("partial_links"):  # whitespace, then up to two link words: "settled with the"
+        words = sorted({fold(w) for w in _all_languages(data["partial_links"])}, key=len, reverse=True)
+        links = re.compile(r"\s+(?:(?:" + "|".join(re.escape(w) for w in words) + r")\s+){0,2}")
+    extra = {}
+    for key, words_key in (("dismissal_motions", "motion_words"), ("pending", "pending_words")):
+        if data.get(key):
+            extra[key] = pattern(key)
+            extra[words_key] = required_words(_all_languages(data[key]))
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
                    modal=modal, processes=processes, rates=rates,
@@ -169,7 +187,8 @@ def parse_cues(data: dict) -> CueBook:
                    measures=measures, amounts=amounts, partial=partial, measured=measured,
                    measured_links=pattern("measured") if data.get("measured") else None,
                    partial_words=required_words(_all_languages(data.get("partial") or {})),
-                   references=pattern("references") if data.get("references") else None)
+                   references=pattern("references") if data.get("references") else None,
+                   partial_links=links, **extra)
 
 
 QUANTITY_KINDS = ("money", "share", "size")
