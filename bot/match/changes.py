@@ -711,6 +711,21 @@ def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Seque
     return [i for i in idx if 0 <= i < len(sentences)]
 
 
+class _Memo(dict):  # type: ignore[type-arg]
+    """A dict that fills itself: `fn(key)` on a miss. Its `__getitem__` is a cheap per-entry
+    cache (a hit is one C-level lookup; `functools.cache` costs more to create per entry)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[int], tuple[Figure, ...]]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: int) -> tuple[Figure, ...]:
+        value = self[key] = self.fn(key)
+        return value
+
+
 def detect_changes(
     topic: TopicState, entry: Entry, result: TopicResult, thresholds: Thresholds
 ) -> list[Change]:
@@ -726,13 +741,36 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     # matched claims share sentences; one without a digit has no figure (parse_figures' own test)
-    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ())
+    figures_of = _Memo(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ()).__getitem__
     folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
-    head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
-    rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
+    # the same for every claim, computed once per figure: keyed by (sentence, offset) as
+    # `restated` is (hashing a Figure walks all its fields; `functools.cache` per entry costs
+    # more than the dicts)
+    heads: dict[tuple[int, int], frozenset[str]] = {}
+    rates: dict[tuple[int, int], bool] = {}
+    contexts: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+
+    def head_of(si: int, fig: Figure) -> frozenset[str]:
+        found = heads.get(key := (si, fig.start))
+        if found is None:
+            found = heads[key] = _head_noun(folded_of(si), fig)
+        return found
+
+    def rate_of(si: int, fig: Figure) -> bool:
+        found = rates.get(key := (si, fig.start))
+        if found is None:
+            found = rates[key] = _is_rate(folded_of(si), fig)
+        return found
+
     def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
         return _share_of_kind(folded_of(si), fig)
-    context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
+
+    def context_of(si: int, fig: Figure) -> tuple[set[str], set[str]]:
+        found = contexts.get(key := (si, fig.start))
+        if found is None:
+            found = contexts[key] = _figure_context(folded_of(si), fig)
+        return found
+
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
