@@ -620,8 +620,10 @@ def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
     """The figure restates the claim: one of its values, one it held before (history told again:
     "the $500 million suit" once the claim says $550 million), or inside a range it states
     ("$0.54-1.08 billion" within "$0.4 billion to $1.5 billion")."""
-    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures, *info.former)):
-        return True
+    for known in (info.figures, info.statement_figures, info.former):  # no tuple built per call
+        for f in known:
+            if f.same_as(fig):
+                return True
     lo, hi = fig.bounds or (fig.value, fig.value)
     return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
                for f in info.statement_figures)
@@ -695,13 +697,12 @@ def _figure_affinity(context: tuple[set[str], set[str]], fig: Figure, info: _Cla
 ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
 
 
-def _about_claim(concept_sets: Sequence[frozenset[str]], numeric: Sequence[int],
-                 info: _ClaimInfo) -> list[int]:
+def _about_claim(numeric: Sequence[tuple[int, frozenset[str]]], info: _ClaimInfo) -> list[int]:
     """Sentences with a number beyond the best window that report on the claim (ABOUT_TERMS of its
     distinctive terms): a matched article often gives the new figure a paragraph after the
     sentence that matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
     distinctive = info.distinctive
-    return [i for i in numeric if len(concept_sets[i] & distinctive) >= ABOUT_TERMS]
+    return [i for i, cs in numeric if len(cs & distinctive) >= ABOUT_TERMS]
 
 
 def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
@@ -774,12 +775,14 @@ def detect_changes(
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
-    numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
+    # sentences holding a digit (the only ones a figure can come from), with their concepts
+    numeric_sets: list[tuple[int, frozenset[str]]] = []
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
-        numeric = list(compress(range(len(sentences)), map(_DIGIT.search, sentences)))
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
+        numeric_sets = [(i, concept_sets[i])
+                        for i in compress(range(len(sentences)), map(_DIGIT.search, sentences))]
         # a cue counts only in a matched claim's window or next to one of its distinctive terms:
         # the other sentences are not read for cues at all
         distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
@@ -857,7 +860,7 @@ def detect_changes(
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
-        idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
+        idx = sorted({*window, *_about_claim(numeric_sets, info)})
         for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
