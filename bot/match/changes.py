@@ -181,7 +181,10 @@ def _change(kind: ChangeKind, topic: TopicState, claim: ClaimState | None, artic
     )
 
 
-@dataclass(frozen=True, slots=True)
+# _Cue and _CueHit are read-only by use but not frozen: several are built per entry and
+# claim, and a frozen dataclass's __init__ (object.__setattr__ per field) costs ~4 times more
+
+@dataclass(slots=True)
 class _Cue:
     status: Status
     sentence: int
@@ -193,7 +196,7 @@ class _Cue:
     proceeding: bool = False  # the cue's clause names a proceeding of the claim's kind
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _CueHit:
     status: Status
     froms: frozenset[Status]
