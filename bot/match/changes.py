@@ -181,7 +181,10 @@ def _change(kind: ChangeKind, topic: TopicState, claim: ClaimState | None, artic
     )
 
 
-@dataclass(frozen=True, slots=True)
+# _Cue and _CueHit are read-only by use but not frozen: several are built per entry and
+# claim, and a frozen dataclass's __init__ (object.__setattr__ per field) costs ~4 times more
+
+@dataclass(slots=True)
 class _Cue:
     status: Status
     sentence: int
@@ -193,7 +196,7 @@ class _Cue:
     proceeding: bool = False  # the cue's clause names a proceeding of the claim's kind
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _CueHit:
     status: Status
     froms: frozenset[Status]
@@ -620,8 +623,10 @@ def _within_stated(fig: Figure, info: _ClaimInfo) -> bool:
     """The figure restates the claim: one of its values, one it held before (history told again:
     "the $500 million suit" once the claim says $550 million), or inside a range it states
     ("$0.54-1.08 billion" within "$0.4 billion to $1.5 billion")."""
-    if any(f.same_as(fig) for f in (*info.figures, *info.statement_figures, *info.former)):
-        return True
+    for known in (info.figures, info.statement_figures, info.former):  # no tuple built per call
+        for f in known:
+            if f.same_as(fig):
+                return True
     lo, hi = fig.bounds or (fig.value, fig.value)
     return any(f.bounds and f.unit == fig.unit and f.bounds[0] <= lo and hi <= f.bounds[1]
                for f in info.statement_figures)
@@ -695,13 +700,12 @@ def _figure_affinity(context: tuple[set[str], set[str]], fig: Figure, info: _Cla
 ABOUT_TERMS = 2  # distinctive claim terms a sentence names to count as reporting on the claim
 
 
-def _about_claim(concept_sets: Sequence[frozenset[str]], numeric: Sequence[int],
-                 info: _ClaimInfo) -> list[int]:
+def _about_claim(numeric: Sequence[tuple[int, frozenset[str]]], info: _ClaimInfo) -> list[int]:
     """Sentences with a number beyond the best window that report on the claim (ABOUT_TERMS of its
     distinctive terms): a matched article often gives the new figure a paragraph after the
     sentence that matched best ("Delta sued CrowdStrike ..." then "The outage cost it $500 million")."""
     distinctive = info.distinctive
-    return [i for i in numeric if len(concept_sets[i] & distinctive) >= ABOUT_TERMS]
+    return [i for i, cs in numeric if len(cs & distinctive) >= ABOUT_TERMS]
 
 
 def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Sequence[str]) -> list[int]:
@@ -709,6 +713,21 @@ def _evidence_sentences(result: TopicResult, match: ClaimMatch, sentences: Seque
     if not idx and match.evidence:  # a result built by hand: find the evidence in the sentences
         idx = [i for i, s in enumerate(sentences) if s and s in match.evidence]
     return [i for i in idx if 0 <= i < len(sentences)]
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """A dict that fills itself: `fn(key)` on a miss. Its `__getitem__` is a cheap per-entry
+    cache (a hit is one C-level lookup; `functools.cache` costs more to create per entry)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[int], tuple[Figure, ...]]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: int) -> tuple[Figure, ...]:
+        value = self[key] = self.fn(key)
+        return value
 
 
 def detect_changes(
@@ -726,22 +745,47 @@ def detect_changes(
     changes: list[Change] = []
     changed: set[str] = set()
     # matched claims share sentences; one without a digit has no figure (parse_figures' own test)
-    figures_of = cache(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ())
+    figures_of = _Memo(lambda si: _sentence_figures(sentences[si]) if text.has_digit(si) else ()).__getitem__
     folded_of = text.lines.__getitem__  # fold(sentences[si]), read once
-    head_of = cache(lambda si, fig: _head_noun(folded_of(si), fig))  # the same for every claim
-    rate_of = cache(lambda si, fig: _is_rate(folded_of(si), fig))
+    # the same for every claim, computed once per figure: keyed by (sentence, offset) as
+    # `restated` is (hashing a Figure walks all its fields; `functools.cache` per entry costs
+    # more than the dicts)
+    heads: dict[tuple[int, int], frozenset[str]] = {}
+    rates: dict[tuple[int, int], bool] = {}
+    contexts: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+
+    def head_of(si: int, fig: Figure) -> frozenset[str]:
+        found = heads.get(key := (si, fig.start))
+        if found is None:
+            found = heads[key] = _head_noun(folded_of(si), fig)
+        return found
+
+    def rate_of(si: int, fig: Figure) -> bool:
+        found = rates.get(key := (si, fig.start))
+        if found is None:
+            found = rates[key] = _is_rate(folded_of(si), fig)
+        return found
+
     def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
         return _share_of_kind(folded_of(si), fig)
-    context_of = cache(lambda si, fig: _figure_context(folded_of(si), fig))
+
+    def context_of(si: int, fig: Figure) -> tuple[set[str], set[str]]:
+        found = contexts.get(key := (si, fig.start))
+        if found is None:
+            found = contexts[key] = _figure_context(folded_of(si), fig)
+        return found
+
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
-    numeric: list[int] = []  # sentences holding a digit: the only ones a figure can come from
+    # sentences holding a digit (the only ones a figure can come from), with their concepts
+    numeric_sets: list[tuple[int, frozenset[str]]] = []
     lead_sentences = max(1, result.title_sentences)
     if result.matches:
-        numeric = list(compress(range(len(sentences)), map(_DIGIT.search, sentences)))
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
+        numeric_sets = [(i, concept_sets[i])
+                        for i in compress(range(len(sentences)), map(_DIGIT.search, sentences))]
         # a cue counts only in a matched claim's window or next to one of its distinctive terms:
         # the other sentences are not read for cues at all
         distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
@@ -819,7 +863,7 @@ def detect_changes(
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
-        idx = sorted({*window, *_about_claim(concept_sets, numeric, info)})
+        idx = sorted({*window, *_about_claim(numeric_sets, info)})
         for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have

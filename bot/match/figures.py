@@ -141,12 +141,15 @@ _ENGLISH_SCALES = frozenset(("thousand", "million", "millions", "billion", "bill
                              "bn", "mn", "mln", "tn", "k", "m", "b"))
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")  # thousands in groups of three: "8,000", "7.000"
+
+
 def _number_value(raw: str, tail: str = "") -> float:
     """"8,000" and "8.000" (three-digit groups) -> 8000; "8.5" and "8,5" (a decimal) -> 8.5;
     "1.938" before an English scale word ("1.938 billion") -> 1.938."""
     if "." in raw and "," not in raw and raw.count(".") == 1 and tail in _ENGLISH_SCALES:
         return float(raw)
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
+    if ("," in raw or "." in raw) and _GROUPED.fullmatch(raw):  # no separator: no groups
         return float(raw.replace(",", "").replace(".", ""))
     if "," in raw and "." in raw:
         return float(raw.replace(",", ""))

@@ -123,6 +123,10 @@ class Matcher:
         # each claim's match bar: `low`, moved by what review decisions taught (bot/match/learnt.py)
         self.bars = tuple({c.key: claim_bar(c.labels, self.thresholds.low) for c in t.claims}
                           for t in self.topics)
+        # per topic: its bars when review moved one, else None (most topics: nothing to check
+        # per entry)
+        self._moved_bars = tuple(b if any(bar != self.thresholds.low for bar in b.values()) else None
+                                 for b in self.bars)
         vocabulary = {term for c in self.compiled for v in c.variants for term in v.terms}
         self.vocabulary = FuzzyVocabulary(vocabulary)
         self.reader = ConceptReader(self.vocabulary, spelled=spelled_acronyms(self.topics, vocabulary))
@@ -162,7 +166,7 @@ class Matcher:
             topics = zip(self.compiled, self.window_scorers, gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self.bars[ti], text)
+                                   self._moved_bars[ti], text)
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)

@@ -166,20 +166,13 @@ def raw_tokens(text: str) -> list[str]:
     text = fold(text)
     if "'" in text:  # the possessive regex cannot match without one, and its scan is slow
         text = _POSSESSIVE.sub("", text)
-    text = text.replace("-", " ")
-    out = []
-    for tok in _TOKEN.findall(text):
-        out.append(number_token(tok) if tok[0].isdigit() else tok)
-    return out
+    return [number_token(tok) if tok[0].isdigit() else tok for tok in _TOKEN.findall(text.replace("-", " "))]
 
 
 def concepts(text: str) -> list[str]:
     """Content concepts of a text, in order (stopwords dropped; "sit-in" reads as "sit in")."""
-    out: list[str] = []
-    for tok in raw_tokens(text):
-        if tok not in STOPWORDS:
-            out.extend(concept(tok))
-    return out
+    stop = STOPWORDS
+    return [c for tok in raw_tokens(text) if tok not in stop for c in concept(tok)]
 
 
 def is_number(token: str) -> bool:
