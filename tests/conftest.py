@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.fetch.client import Fetcher
+from bot.match.semantic import Embedder
 from storage.db import Database
 from tests.feedserver import FeedServer
 
@@ -32,3 +33,11 @@ async def fetcher() -> AsyncIterator[Fetcher]:
     """A fetcher allowed to reach the loopback feed server (tests may override it)."""
     async with Fetcher(allow_private=True, timeout=5) as f:
         yield f
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real model, loaded once for every test that embeds (shared: it is read-only)."""
+    e = Embedder()
+    e.load()
+    return e

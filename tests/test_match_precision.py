@@ -3,31 +3,12 @@ make a claim match. Invented examples only (no corpus text)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pytest
-
 from bot.match import Matcher, Thresholds
 from bot.match.denial import denies, negates
 from bot.match.scorer import NO_VERB_FACTOR
-from bot.match.semantic import ClaimEmbeddings, Embedder, SemanticScorer, best_similarities
+from bot.match.semantic import ClaimEmbeddings, SemanticScorer, best_similarities
 from bot.models import ClaimState, Entry, Status, TopicState
-
-
-@dataclass(frozen=True)
-class Claim:
-    key: str
-    statement: str
-    aliases: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    negatives: tuple[str, ...] = ()
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    e = Embedder()
-    e.load()
-    return e
+from tests.claim_standin import Claim
 
 
 def test_which_wordings_deny_and_which_sentences_negate() -> None:

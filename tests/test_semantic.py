@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,22 +26,7 @@ from bot.match.semantic import (
 from bot.service import browse
 from bot.settings import SettingsError, load_settings
 from bot.startup import semantic_scorer, start_semantic
-
-
-@dataclass(frozen=True)
-class Claim:
-    key: str
-    statement: str
-    aliases: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    negatives: tuple[str, ...] = ()
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    e = Embedder()
-    e.load()
-    return e
+from tests.claim_standin import Claim
 
 
 def test_the_package_weights_are_the_published_ones(embedder):

@@ -23,13 +23,6 @@ from storage.delivery import get_meta
 from tests.test_pipeline import CONCLUDED, TOPIC, rss, setup
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    e = Embedder()
-    e.load()
-    return e
-
-
 class Counting(Embedder):
     """The shared model, with every text it embeds written down."""
 

@@ -4,17 +4,8 @@ at a time, in batches whose size is bounded."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bot.match import semantic
-from bot.match.semantic import Embedder
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    e = Embedder()
-    e.load()
-    return e
 
 
 def test_packed_batches_equal_one_sentence_at_a_time(embedder):
