@@ -22,18 +22,23 @@ CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parents[1] / 
                if (p / "story3" / "articles.jsonl").is_file()), ROOT.parent / "shared" / "corpus")
 
 
+def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """bench/pipeline.py at 3 feeds, without reader or the scorer, its JSON written to `out`."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
+         "--no-reader", "--json", str(out), "--corpus", str(CORPUS), "--env", "DOSSIER_SEMANTIC=off",
+         *args],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )
+
+
 @pytest.mark.skipif(not (CORPUS / "story3" / "articles.jsonl").is_file(),
                     reason="needs ../shared/corpus (the bench reads real articles from it)")
 def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
     out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
-         "--no-reader", "--idle-seconds", "0.3", "--json", str(out), "--corpus", str(CORPUS),
-         # the harness is under test, not the scorer: no model load per process; W3 is W4's
-         # code path with full entries, skipped to keep this test short
-         "--env", "DOSSIER_SEMANTIC=off", "--workloads", "W1,W2,W4"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-    )
+    # the harness is under test, not the scorer: no model load per process; W3 is W4's
+    # code path with full entries, skipped to keep this test short
+    proc = run_bench(out, "--idle-seconds", "0.3", "--workloads", "W1,W2,W4")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| W1 cold start, 60 entries |" in proc.stdout
     (summary,) = json.loads(out.read_text())["summaries"]
@@ -114,13 +119,8 @@ def test_peak_rss_is_the_child_s_own_not_the_bench_process_s(tmp_path):
                     reason="needs ../shared/corpus (the bench reads real articles from it)")
 def test_steps_repeat_from_the_same_database_and_alternate_with_another_checkout(tmp_path):
     out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--feeds", "3", "--repeat", "1",
-         "--no-reader", "--idle-seconds", "0", "--json", str(out), "--corpus", str(CORPUS),
-         "--env", "DOSSIER_SEMANTIC=off", "--workloads", "W1,W3", "--new", "6",
-         "--step-repeat", "2", "--compare", str(ROOT)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-    )
+    proc = run_bench(out, "--idle-seconds", "0", "--workloads", "W1,W3", "--new", "6",
+                     "--step-repeat", "2", "--compare", str(ROOT))
     assert proc.returncode == 0, proc.stderr[-3000:]
     print(proc.stdout)
     (summary,) = json.loads(out.read_text())["summaries"]
