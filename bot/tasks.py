@@ -108,7 +108,9 @@ async def health_command(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 result = await check(db)
                 result_ok, reason = result.ok, result.reason
-    except (StorageError, OSError, sqlite3.Error) as exc:
+    except StorageError as exc:  # its message names the file already
+        result_ok, reason = False, str(exc)
+    except (OSError, sqlite3.Error) as exc:
         result_ok, reason = False, f"database {settings.db_path}: {exc}"
     print(reason, file=sys.stdout if result_ok else sys.stderr)
     return 0 if result_ok else EXIT_FAILED

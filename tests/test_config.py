@@ -98,6 +98,20 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
         ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
         ("- just a list", "top level: must be a mapping"),
         ("feeds: [\n  {url: x\n", "invalid YAML"),
+        # a key written twice: plain YAML would keep the second and drop the first silently
+        ("feeds: [{url: https://a.org/f}]\nfeeds: [{url: https://b.org/f}]\n",
+         "line 2, column 1: invalid YAML: duplicate key 'feeds' (first on line 1)"),
+        ("topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, statement: s, "
+         "statement: u, status: alleged}]}]", "duplicate key 'statement'"),
+        ("feeds: [{url: https://x.org/f, interval: .inf}]", "feeds[0].interval: inf is not a duration"),
+        ("feeds: [{url: https://x.org/f, interval: .nan}]", "feeds[0].interval: nan is not a duration"),
+        ("feeds: [{url: https://x.org/f, interval: 99999999999999999999}]",
+         "feeds[0].interval: must be at most 7d"),
+        ("feeds: [{url: https://x.org/f, interval: 99999999999999999999d}]",
+         "feeds[0].interval: must be at most 7d"),
+        ("feeds: [{url: 'https://x.org/f https://y.org/g'}]", "feeds[0].url: 'https://x.org/f https"
+         "://y.org/g' contains spaces"),
+        ("feeds: [{url: 'https://x.org:99999/f'}]", "feeds[0].url: 'https://x.org:99999/f' has an invalid port"),
     ],
 )
 def test_errors_name_file_entry_and_field(tmp_path, text, message):
@@ -106,6 +120,25 @@ def test_errors_name_file_entry_and_field(tmp_path, text, message):
         load_config(path)
     assert str(err.value).startswith(f"{path}: ")
     assert message in str(err.value)
+
+
+def test_merge_keys_are_not_duplicates(tmp_path):
+    path = write(tmp_path, "feeds:\n  - &f {url: https://a.org/f, interval: 5m}\n  - {<<: *f, url: https://b.org/f}\n")
+    assert [f.url for f in load_config(path).feeds] == ["https://a.org/f", "https://b.org/f"]
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_bytes(b"feeds:\n  - url: https://a.org/f\n    name: caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"feeds.yaml: line 3: not UTF-8 text \(byte 0xe9\)"):
+        load_config(path)
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.config.MAX_CONFIG_BYTES", 1000)
+    path = write(tmp_path, "feeds:\n" + "".join(f"  - url: https://a{i}.org/f\n" for i in range(100)))
+    with pytest.raises(ConfigError, match=r"over 1,000 bytes: not a feeds\.yaml"):
+        load_config(path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
