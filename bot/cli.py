@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true",
                      help="replay the shipped story snapshots from loopback (works offline)")
     check = sub.add_parser("check-config", help="validate feeds.yaml and exit")
-    check.add_argument("--config", help="feeds.yaml to check")
+    _db_options(check)  # --db accepted like every command's (README), the file is not opened
     export = sub.add_parser("export", help="write a topic's dossier as Markdown, CSV or JSON")
     export.add_argument("topic", help="the topic's key")
     export.add_argument("--format", choices=FORMATS, default="md",

@@ -54,3 +54,55 @@ def test_a_database_that_is_a_directory_is_one_line(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert f"database {tmp_path}" in err.splitlines()[-1]
+
+
+@pytest.fixture
+def console_db(tmp_path: Path) -> Path:
+    """A database holding the console's topics of GOOD (no polling)."""
+    import asyncio
+
+    from bot.config import load_config
+    from storage import topics
+    from storage.db import Database
+
+    path = tmp_path / "d.db"
+
+    async def fill() -> None:
+        async with await Database.open(path) as db:
+            await topics.install_topics(db, 0, list(load_config(write(tmp_path, GOOD)).topics))
+
+    asyncio.run(fill())
+    return path
+
+
+def test_export_of_an_unknown_topic_names_the_topics_there(console_db, capsys):
+    assert main(["export", "nope", "--db", str(console_db)]) == 1
+    assert capsys.readouterr().err == "dossier: no topic 'nope' in the console's topics (there: microsoft-imod)\n"
+    assert main(["export", "microsoft-imod", "--guild", "5", "--db", str(console_db)]) == 1
+    assert "in the topics of server 5 (there: none)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["{dir}", "{file}/sub/x.md"])
+def test_export_to_a_path_that_cannot_be_written_is_one_line(console_db, tmp_path, capsys, out):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep", encoding="utf-8")
+    target = out.format(dir=tmp_path, file=blocker)
+    assert main(["export", "microsoft-imod", "--db", str(console_db), "--out", target]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"dossier: cannot write {target}: ") and err.endswith("nothing was written\n")
+    assert blocker.read_text(encoding="utf-8") == "keep"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_every_command_takes_config_and_db(tmp_path, capsys):
+    """README: "Every command takes the same --config / --db options as `dossier run`"."""
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["run"], ["check-config"], ["export", "t"], ["feeds", "export"],
+                 ["feeds", "import", "f"], ["health"]):
+        args = parser.parse_args([*argv, "--config", "c.yaml", "--db", "d.db"])
+        assert (args.config, args.db) == ("c.yaml", "d.db"), argv
+    config = write(tmp_path, GOOD)
+    assert main(["check-config", "--config", str(config), "--db", str(tmp_path / "x.db")]) == 0
+    assert not (tmp_path / "x.db").exists()
