@@ -133,3 +133,25 @@ async def test_a_hostile_feed_cannot_ping_or_break_any_reply(env: Env) -> None:
         assert_cannot_ping(data)
     feeds = await env.complete("admin", {"url": "Hostile"}, "url", group="feed", sub="pause", who=admin)
     assert feeds and all(len(c["value"]) <= 100 for c in feeds)
+
+
+def test_every_admin_command_checks_permissions_at_run_time() -> None:
+    """default_permissions only hides /admin: each subcommand must carry the run-time check,
+    so a command added later without it fails here (the members' refusals are in
+    test_discord_commands)."""
+    from discord import app_commands
+
+    from bot.discord_bot.cogs.admin import Admin
+
+    leaves = [c for c in Admin.admin.walk_commands() if isinstance(c, app_commands.Command)]
+    assert len(leaves) > 20
+    unchecked = [c.qualified_name for c in leaves
+                 if not any(p.__qualname__.startswith("admin_check.") for p in c.checks)]
+    assert unchecked == []
+
+
+async def test_removing_an_unknown_topic_says_so_before_confirming(env: Env) -> None:
+    unknown = data_of(await env.admin("topic", "remove", options={"topic": "nope", "confirm": False}))
+    assert "No topic `nope`" in unknown["content"]
+    known = data_of(await env.admin("topic", "remove", options={"topic": "acme-recall", "confirm": False}))
+    assert "Nothing was removed" in known["content"] and "its 2 claim(s)" in known["content"]
