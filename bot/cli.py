@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.config import ConfigError
 from bot.render.dossier import RENDERERS
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, StartError, load_settings
 from storage.db import StorageError
 
 EXIT_USAGE = 2
@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, SettingsError, StorageError) as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StartError as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

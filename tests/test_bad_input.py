@@ -106,3 +106,47 @@ def test_every_command_takes_config_and_db(tmp_path, capsys):
     config = write(tmp_path, GOOD)
     assert main(["check-config", "--config", str(config), "--db", str(tmp_path / "x.db")]) == 0
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("not-a-url", "DISCORD_API_BASE must be an http(s) URL like https://discord.com, got 'not-a-url'"),
+    ("ftp://x.example", "DISCORD_API_BASE must be an http(s) URL"),
+])
+def test_a_bad_discord_api_base_stops_the_start(tmp_path, capsys, monkeypatch, value, message):
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    monkeypatch.setenv("DISCORD_API_BASE", value)
+    code = main(["run", "--once", "--config", str(write(tmp_path, GOOD)), "--db", str(tmp_path / "d.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "secret-token-value" not in err
+    assert not (tmp_path / "d.db").exists()
+
+
+async def _run_with_token(tmp_path: Path, token: str, api_base: str) -> tuple[int, str]:
+    from tests.test_run import dossier
+
+    config = write(tmp_path, "feeds: []\n")
+    code, out, err = await dossier("run", "--once", "--config", str(config), "--db", str(tmp_path / "d.db"),
+                                   env={"DISCORD_TOKEN": token, "DISCORD_API_BASE": api_base})
+    return code, out + err
+
+
+async def test_a_token_discord_refuses_is_one_line_without_the_token(tmp_path):
+    from tests.discord_standin import DiscordStandIn
+
+    async with DiscordStandIn(token="the.right.token") as standin:
+        code, output = await _run_with_token(tmp_path, "a.wrong.token", standin.base_url)
+    assert code == 1, output
+    assert "dossier: Discord refused DISCORD_TOKEN (401)" in output
+    assert "Traceback" not in output and "a.wrong.token" not in output
+
+
+async def test_a_discord_that_cannot_be_reached_is_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, output = await _run_with_token(tmp_path, "some.token", f"http://127.0.0.1:{port}")
+    assert code == 1, output
+    assert f"dossier: cannot reach Discord at http://127.0.0.1:{port}/api/v10: " in output
+    assert "Traceback" not in output
