@@ -96,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # stdout's reader is gone (`| head`): say so once, and keep Python's exit-time flush
+        # of stdout from printing a second error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        queued = " (updates not printed stay queued for the next run)" if args.command == "run" else ""
+        print(f"dossier: stdout was closed; stopped{queued}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

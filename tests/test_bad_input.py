@@ -3,6 +3,7 @@ and nothing written (QA pass, docs/decisions.md)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,54 @@ async def test_a_discord_that_cannot_be_reached_is_one_line(tmp_path):
     assert code == 1, output
     assert f"dossier: cannot reach Discord at http://127.0.0.1:{port}/api/v10: " in output
     assert "Traceback" not in output
+
+
+class _ClosedAfter:
+    """A stdout whose reader leaves after `n` lines (`dossier run | head -n`)."""
+
+    def __init__(self, n: int) -> None:
+        self.lines: list[str] = []
+        self.n = n
+
+    def write(self, text: str) -> int:
+        if len(self.lines) >= self.n:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+async def test_a_closed_stdout_keeps_what_was_not_printed_queued(tmp_path):
+    from bot.post.console import ConsoleSink
+    from storage import outbox
+    from storage.db import Database
+
+    async with await Database.open(tmp_path / "d.db") as db:
+        for i in range(5):
+            await outbox.enqueue(db, guild_id=0, topic_id=None, claim_id=None, article_id=None,
+                                 kind="new_development", payload={"topic": "t", "n": i}, embed={},
+                                 nonce=f"n{i}")
+        stream = _ClosedAfter(2)
+        with pytest.raises(BrokenPipeError):
+            await ConsoleSink("jsonl", stream=stream).drain(db, 0)
+        assert [json.loads(line)["n"] for line in stream.lines] == [0, 1]
+        assert [row.payload["n"] for row in await outbox.pending(db, 0)] == [2, 3, 4]
+
+
+def test_the_cli_stops_with_one_line_when_stdout_is_closed(console_db):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "export", "microsoft-imod", "--db", str(console_db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first write
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err.strip().splitlines() == ["dossier: stdout was closed; stopped"]
