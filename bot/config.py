@@ -372,5 +372,7 @@ def load_config(path: str | Path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            problem = "a tab character: YAML is indented with spaces"
         raise ConfigError(f"{path}: {where}: invalid YAML: {problem}") from None
     return parse_config(data, path)

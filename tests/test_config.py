@@ -98,6 +98,8 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
         ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
         ("- just a list", "top level: must be a mapping"),
         ("feeds: [\n  {url: x\n", "invalid YAML"),
+        ("feeds:\n\t- url: https://a.org/f\n",
+         "line 2, column 1: invalid YAML: a tab character: YAML is indented with spaces"),
         # a key written twice: plain YAML would keep the second and drop the first silently
         ("feeds: [{url: https://a.org/f}]\nfeeds: [{url: https://b.org/f}]\n",
          "line 2, column 1: invalid YAML: duplicate key 'feeds' (first on line 1)"),
