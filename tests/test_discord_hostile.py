@@ -155,3 +155,45 @@ async def test_removing_an_unknown_topic_says_so_before_confirming(env: Env) -> 
     assert "No topic `nope`" in unknown["content"]
     known = data_of(await env.admin("topic", "remove", options={"topic": "acme-recall", "confirm": False}))
     assert "Nothing was removed" in known["content"] and "its 2 claim(s)" in known["content"]
+
+
+ODD_VALUES = ("", " ", "x" * 6000, "@everyone <@123>", "```", "a\x00b", "é🙂\u202e", "-1", "nan",
+              "99999999999999999999d", "https://127.0.0.1/x", "javascript:alert(1)", "http://[::1",
+              "a;;;b,,c", ";", ",")
+KNOWN = {"topic": "acme-recall", "claim": "review", "into_topic": "acme-recall", "into_claim": "units"}
+
+
+async def test_every_text_option_of_every_command_takes_odd_values(env: Env, caplog) -> None:
+    """Each string option of each command (others at sane values) given empty, huge, control,
+    bidi, mention, markdown and URL-ish values: always a clear answer within Discord's limits,
+    never the unexpected-error reply."""
+    from discord import app_commands
+
+    from bot.discord_bot.cogs.admin import Admin
+    from bot.discord_bot.cogs.browse import Browse
+    from bot.discord_bot.errors import SOMETHING_WENT_WRONG
+
+    commands = [c for c in Admin.admin.walk_commands() if isinstance(c, app_commands.Command)]
+    commands += [c for c in Browse.__cog_app_commands__ if isinstance(c, app_commands.Command)]
+    sane = {"string": "x", "integer": 1, "number": 50.0, "boolean": False}
+    calls = 0
+    for command in commands:
+        params = command.parameters
+        if any(p.required and p.type.name not in sane for p in params):
+            continue  # channel, role and attachment options are tested with real objects elsewhere
+        base = {p.name: KNOWN.get(p.name, sane[p.type.name]) for p in params if p.type.name in sane}
+        path = command.qualified_name.split()
+        for param in params:
+            if param.type.name != "string" or param.choices:
+                continue
+            for value in ODD_VALUES:
+                options = {**base, param.name: value}
+                if path[0] == "admin":
+                    callback = await env.admin(*path[1:], options=options)
+                else:
+                    callback = await env.call(path[0], options, who=env.a.world.member)
+                data = await answer_of(env, callback)
+                calls += 1
+                assert SOMETHING_WENT_WRONG not in str(data), (command.qualified_name, param.name, value[:20])
+    assert calls > 500
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
