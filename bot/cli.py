@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="md",
                         help="md (readable), csv (one row per revision) or json (versioned)")
     export.add_argument("--out", help="write to this file (default: stdout)")
-    export.add_argument("--guild", type=int, default=0,
+    export.add_argument("--guild", type=_guild_id, default=0,
                         help="a Discord server's id (default: the console's topics)")
     _db_options(export)
     feeds = sub.add_parser("feeds", help="OPML: export or import the console's feeds")
@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 if polling is on time and the database writable")
     _db_options(health)
     return parser
+
+
+def _guild_id(text: str) -> int:
+    """A Discord server id: a snowflake (a positive 64-bit integer), or 0 for the console."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (digits, e.g. 1234567890)") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (0 or a Discord snowflake)")
+    return value
 
 
 def _db_options(parser: argparse.ArgumentParser) -> None:

@@ -202,3 +202,15 @@ def test_the_cli_stops_with_one_line_when_stdout_is_closed(console_db):
         err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert err.strip().splitlines() == ["dossier: stdout was closed; stopped"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("99999999999999999999999", "is not a server id (0 or a Discord snowflake)"),
+    ("-1", "is not a server id (0 or a Discord snowflake)"),
+    ("abc", "is not a server id (digits"),
+])
+def test_a_guild_that_is_no_snowflake_is_a_usage_error(console_db, capsys, value, message):
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "microsoft-imod", "--guild", value, "--db", str(console_db)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and message in err and "Traceback" not in err
