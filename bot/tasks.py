@@ -31,13 +31,16 @@ async def open_existing(path: Path) -> Database:
     return await Database.open(path)
 
 
-def write_output(text: str, out: str | None) -> None:
-    """To stdout, or to `out` written whole (a temporary file renamed over it)."""
+def write_output(text: str, out: str | None, *, keep: Path | None = None) -> None:
+    """To stdout, or to `out` written whole (a temporary file renamed over it). `keep` is the
+    database: `--out data/dossier.db` (a slip of the keyboard) must not replace it."""
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     target = Path(out)
+    if keep is not None and _same_file(target, keep):
+        raise ServiceError(f"cannot write {out}: it is the database; nothing was written")
     tmp = target.with_name(target.name + ".tmp")
     try:
         if target.is_dir():
@@ -51,6 +54,12 @@ def write_output(text: str, out: str | None) -> None:
         raise ServiceError(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from None
 
 
+def _same_file(target: Path, database: Path) -> bool:
+    """`target` is the database file or one of its -wal / -shm companions."""
+    names = {database.resolve()} | {database.resolve().with_name(database.name + x) for x in ("-wal", "-shm")}
+    return target.resolve() in names
+
+
 async def export_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.service.export import export_file
 
@@ -59,7 +68,7 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
             result = await export_file(db, args.guild, args.topic, args.format)
         except NotFoundError:
             raise ServiceError(await _unknown_topic(db, args.guild, args.topic)) from None
-    write_output(result.content, args.out)
+    write_output(result.content, args.out, keep=settings.db_path)
     if args.out:
         data = result.export
         print(f"wrote {args.out}: {data.topic_key}, {len(data.claims)} claims, "
@@ -85,7 +94,7 @@ async def feeds_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.feeds_command == "export":
         async with await open_existing(settings.db_path) as db:
             text = await opml.export_console(db)
-        write_output(text, args.file)
+        write_output(text, args.file, keep=settings.db_path)
         if args.file:
             print(f"wrote {args.file}", file=sys.stderr)
         return 0

@@ -214,3 +214,12 @@ def test_a_guild_that_is_no_snowflake_is_a_usage_error(console_db, capsys, value
         main(["export", "microsoft-imod", "--guild", value, "--db", str(console_db)])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["export", "microsoft-imod", "--out"], ["feeds", "export"]])
+def test_output_over_the_database_is_refused(console_db, capsys, command):
+    before = console_db.read_bytes()
+    assert main([*command, str(console_db), "--db", str(console_db)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"dossier: cannot write {console_db}: it is the database; nothing was written\n"
+    assert console_db.read_bytes() == before
