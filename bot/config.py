@@ -129,7 +129,10 @@ def _text(value: Any, where: str, w: _Where, *, required: bool = True) -> str | 
         if required:
             raise w.fail(where, "is required and must be non-empty text")
         return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
+    if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off/true/false as booleans
+        raise w.fail(where, f"must be text, got {str(value).lower()} (put a word like no, yes, "
+                            "on or off in quotes: YAML reads it as true or false)")
+    if not isinstance(value, str | int | float):
         raise w.fail(where, f"must be text, got {type(value).__name__}")
     return str(value).strip()
 

@@ -98,6 +98,8 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
         ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
         ("- just a list", "top level: must be a mapping"),
         ("feeds: [\n  {url: x\n", "invalid YAML"),
+        ("topics: [{key: t, title: t, keywords: [[nato], [no, norway]]}]",
+         "topics[0] (t).keywords[1][0]: must be text, got false (put a word like no, yes, on or off in quotes"),
         ("feeds:\n\t- url: https://a.org/f\n",
          "line 2, column 1: invalid YAML: a tab character: YAML is indented with spaces"),
         # a key written twice: plain YAML would keep the second and drop the first silently
