@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError
+from bot.config import ConfigError, TopicConfig
 from bot.render.dossier import RENDERERS
 from bot.settings import SettingsError, StartError, load_settings
 from storage.db import StorageError
@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe_gate(topic: TopicConfig) -> str:
+    """The keyword gate as it is read, so `keywords: [a, b]` (a AND b, two groups) is seen
+    for what it is by someone who meant "a or b" (`[[a, b]]`)."""
+    groups = " and ".join("(" + " or ".join(group) + ")" if len(group) > 1 else group[0]
+                          for group in topic.keywords)
+    exclude = f", unless it names {' or '.join(topic.exclude)}" if topic.exclude else ""
+    return f"an article must name {groups}{exclude}"
+
+
 def _guild_id(text: str) -> int:
     """A Discord server id: a snowflake (a positive 64-bit integer), or 0 for the console."""
     try:
@@ -90,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             config = load_config(settings.config_path)
             print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics)} topics)")
+            for topic in config.topics:
+                print(f"  {topic.key}: {len(topic.claims)} claims; {describe_gate(topic)}")
             return 0
         if args.command != "run":
             from bot.tasks import run_task

@@ -223,3 +223,15 @@ def test_output_over_the_database_is_refused(console_db, capsys, command):
     err = capsys.readouterr().err
     assert err == f"dossier: cannot write {console_db}: it is the database; nothing was written\n"
     assert console_db.read_bytes() == before
+
+
+def test_check_config_shows_each_topics_gate_as_read(tmp_path, capsys):
+    """`keywords: [acme, widgets]` is two groups (both words needed): check-config says so."""
+    flat = write(tmp_path, "topics: [{key: t, title: T, keywords: [acme, widgets], exclude: [stock tips]},\n"
+                           "         {key: u, title: U, keywords: [[acme, widgets]]}]\n")
+    assert main(["check-config", "--config", str(flat)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{flat}: ok (0 feeds, 2 topics)",
+        "  t: 0 claims; an article must name acme and widgets, unless it names stock tips",
+        "  u: 0 claims; an article must name (acme or widgets)",
+    ]
