@@ -106,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.tasks import run_task
 
             return asyncio.run(run_task(args, settings))
+        if args.format == "jsonl" and not settings.console_mode and not args.demo:
+            # a tool asking for JSON lines must not start a second instance of the bot on Discord
+            # because the operator's .env holds the token
+            raise SettingsError("--format jsonl is console output, but DISCORD_TOKEN is set (in the "
+                                "environment or .env): run it as `DISCORD_TOKEN= dossier run ...`")
         from bot.monitor import monitored, stats_target
         from bot.runner import run
 

@@ -235,3 +235,14 @@ def test_check_config_shows_each_topics_gate_as_read(tmp_path, capsys):
         "  t: 0 claims; an article must name acme and widgets, unless it names stock tips",
         "  u: 0 claims; an article must name (acme or widgets)",
     ]
+
+
+def test_jsonl_with_a_discord_token_is_refused_before_anything_starts(tmp_path, capsys, monkeypatch):
+    """A tool's `run --once --format jsonl` must not become a second bot on Discord because the
+    operator's .env holds the token."""
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    code = main(["run", "--once", "--format", "jsonl", "--config", str(write(tmp_path, GOOD)),
+                 "--db", str(tmp_path / "d.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--format jsonl is console output, but DISCORD_TOKEN is set" in err
+    assert "secret-token-value" not in err and not (tmp_path / "d.db").exists()
