@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dossier",
         description="Keep a living file on a story: poll feeds, match claims, post what changed.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{run,check-config,export,feeds,health}")
     run = sub.add_parser("run", help="poll feeds and post updates (console mode without a token)")
     run.add_argument("--once", action="store_true", help="run one poll cycle and exit")
     run.add_argument("--format", choices=("text", "jsonl"), default="text",
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a Discord server's id (default: the console's topics)")
     _db_options(export)
     feeds = sub.add_parser("feeds", help="OPML: export or import the console's feeds")
-    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="{export,import}")
     feeds_export = feeds_sub.add_parser("export", help="write the console's feeds as OPML")
     feeds_export.add_argument("file", nargs="?", help="OPML file to write (default: stdout)")
     _db_options(feeds_export)

@@ -246,3 +246,13 @@ def test_jsonl_with_a_discord_token_is_refused_before_anything_starts(tmp_path, 
     err = capsys.readouterr().err
     assert code == 2 and "--format jsonl is console output, but DISCORD_TOKEN is set" in err
     assert "secret-token-value" not in err and not (tmp_path / "d.db").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    ([], "dossier: error: the following arguments are required: {run,check-config,export,feeds,health}"),
+    (["feeds"], "dossier feeds: error: the following arguments are required: {export,import}"),
+])
+def test_a_missing_subcommand_names_the_choices(capsys, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
