@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, TopicConfig
 from bot.render.dossier import RENDERERS
-from bot.settings import SettingsError, StartError, load_settings
+from bot.settings import Settings, SettingsError, StartError, load_settings
 from storage.db import StorageError
 
 EXIT_USAGE = 2
@@ -92,6 +93,7 @@ def configure_logging(level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings(config=args.config, db=getattr(args, "db", None))
         configure_logging(settings.log_level)
@@ -120,6 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(monitored(cycle, stats_target(os.environ)))
     except (ConfigError, SettingsError, StorageError) as exc:
         print(f"dossier: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as exc:  # a damaged page met after the database opened
+        where = settings.db_path if settings is not None else "the database"
+        print(f"dossier: cannot use database {where}: {exc} (restore a copy, or try "
+              f"`sqlite3 {where} .recover`)", file=sys.stderr)
         return EXIT_USAGE
     except StartError as exc:
         print(f"dossier: {exc}", file=sys.stderr)

@@ -256,3 +256,21 @@ def test_a_missing_subcommand_names_the_choices(capsys, argv, message):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_damaged_table_met_after_opening_is_one_line(console_db, capsys):
+    """The schema reads fine, but the revisions table's first page is zeroed (a disk fault)."""
+    import sqlite3
+
+    conn = sqlite3.connect(console_db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'claim_revisions'").fetchone()[0]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with console_db.open("r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\0" * page_size)
+    assert main(["export", "microsoft-imod", "--db", str(console_db)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dossier: cannot use database {console_db}: database disk image is malformed")
+    assert "Traceback" not in err and err.count("\n") == 1
