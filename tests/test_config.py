@@ -190,3 +190,45 @@ def test_fetch_article_is_optional_and_read_per_feed(tmp_path):
     path = write(tmp_path, "feeds: [{url: https://x.org/a, fetch_article: Never}, {url: https://x.org/b}]")
     a, b = load_config(path).feeds
     assert (a.fetch_article, b.fetch_article) == ("never", None)
+
+
+ODD_VALUES = (None, True, False, 0, -1, 1.5, float("inf"), float("nan"), 10**30, "", " ", "x", "∞",
+              [], {}, [[]], [{}], {"a": 1}, "https://", "15m", [None])
+
+
+def _paths(node, prefix=()):
+    """Every place in the document (the first 3 items of each list)."""
+    if prefix:
+        yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:3]):
+            yield from _paths(value, (*prefix, i))
+
+
+def test_any_value_anywhere_in_the_shipped_file_is_accepted_or_a_config_error():
+    """Each field, entry and list of the shipped feeds.yaml replaced by each odd value (wrong
+    types, empty, infinite, huge...): the result is a Config or a ConfigError, never another
+    exception (a traceback at start)."""
+    import contextlib
+    import copy
+
+    import yaml
+
+    from bot.config import parse_config
+
+    shipped = yaml.safe_load((ROOT / "feeds.yaml").read_text(encoding="utf-8"))
+    tried = 0
+    for path in _paths(shipped):
+        for value in ODD_VALUES:
+            data = copy.deepcopy(shipped)
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            tried += 1
+            with contextlib.suppress(ConfigError):
+                parse_config(data, Path("feeds.yaml"))
+    assert tried > 500
