@@ -117,24 +117,29 @@ def reachable(term: str, lang: str) -> bool:
 
 def reach_view(ct: CompiledTopic, lang: str) -> CompiledTopic:
     """The compiled topic as a sentence in `lang` can meet it: each wording's normaliser over
-    its reachable terms only (at most MAX_BOOST times smaller than the English one), and its
-    act dropped when `lang` cannot spell it. Postings, weights and masks are shared."""
+    its reachable terms only (at most MAX_BOOST times smaller than the English one), and, when
+    `lang` cannot spell its act (or it has none), its other spellable words standing for the
+    act. A wording of which `lang` can spell nothing but names and numbers is left as in
+    English: names alone do not tell the claim's event. Postings, weights, masks are shared."""
     names = [entity_concepts(" ".join((c.statement, *c.aliases))) for c in ct.claims]
     variants = []
     for v in ct.variants:
         own = names[v.claim_index]
         reach = [t in own or reachable(t, lang) for t in v.terms]
+        # the words `lang` can spell besides the claim's names, numbers and dates
+        spelt = sum(1 << i for i, (t, r) in enumerate(zip(v.terms, reach, strict=True))
+                    if r and t not in own and not is_number(t) and t not in _CALENDAR)
+        if not spelt:
+            variants.append(v)
+            continue
         content = sum(w for t, w, r in zip(v.terms, v.weights, reach, strict=True)
                       if r and not (is_number(t) or t in _CALENDAR))
-        norm = max(content ** SIZE_EXPONENT if content else 0.0, v.norm / MAX_BOOST)
+        norm = max(content ** SIZE_EXPONENT, v.norm / MAX_BOOST)
         verb = v.verb_mask
         if not any(r for i, r in enumerate(reach) if verb >> i & 1):
-            # the act cannot be spelt in `lang`: any other word of the claim the language can
-            # spell stands for it, so that a window naming only the claim's names and numbers
-            # still lacks something (a claim with none keeps its unreachable act)
-            spelt = sum(1 << i for i, (t, r) in enumerate(zip(v.terms, reach, strict=True))
-                        if r and t not in own and not is_number(t) and t not in _CALENDAR)
-            verb = spelt or verb
+            # the act cannot be spelt in `lang`: a window naming only the claim's names and
+            # numbers still lacks something (the missing-act factor)
+            verb = spelt
         variants.append(replace(v, norm=norm, verb_mask=verb))
     view = copy.copy(ct)
     view.variants = tuple(variants)
