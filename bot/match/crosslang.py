@@ -27,6 +27,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
+from itertools import islice
 
 import wordfreq
 
@@ -51,10 +52,20 @@ SAME_WORD_GAP = 1.0  # a claim word at most 10x rarer in the other language than
 MAX_BOOST = 2.0  # a wording scores at most this much more than in English (1.5-3: docs/decisions.md)
 
 
+def zipf(term: str, lang: str) -> float:
+    """A word's Zipf frequency in a language's "small" wordfreq list (the "best" German, French
+    and Spanish lists cost ~45 MB resident each; "small" holds their 30-40k common words)."""
+    return wordfreq.zipf_frequency(term, lang, wordlist="small")
+
+
 @cache
 def function_words(lang: str) -> frozenset[str]:
-    """The FUNCTION_WORDS most common words of a language, folded (wordfreq)."""
-    return frozenset(fold(w) for w in wordfreq.top_n_list(lang, FUNCTION_WORDS))
+    """The FUNCTION_WORDS most common words of a language, folded: the first of wordfreq's small
+    list, read from its file rather than through `top_n_list`, which keeps the whole list loaded
+    (~18 MB per language: every process reads every entry's language, most never see one)."""
+    bins = wordfreq.read_cBpack(wordfreq.available_languages("small")[lang])
+    words = list(islice((w for b in bins for w in b if w.isalpha()), FUNCTION_WORDS))
+    return frozenset(fold(w) for w in words)
 
 
 def entry_language(words: Iterable[str]) -> str:
@@ -97,7 +108,7 @@ def reachable(term: str, lang: str) -> bool:
     claim's names are reachable too (`reach_view` adds them)."""
     if is_number(term):
         return True
-    if wordfreq.zipf_frequency(term, lang) >= wordfreq.zipf_frequency(term, "en") - SAME_WORD_GAP:
+    if zipf(term, lang) >= zipf(term, "en") - SAME_WORD_GAP:
         return True
     if len(term) < COGNATE_PREFIX or not term.isalpha():
         return False
