@@ -210,6 +210,13 @@ class _CueHit:
     context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
     appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
     span: tuple[int, int] = (0, 0)  # where its clause starts and the cue ends, in the folded sentence
+    act: frozenset[str] = frozenset()  # the concepts of the cue's own words ("testified": testify)
+
+
+@lru_cache(maxsize=1024)
+def _act(cue: str) -> frozenset[str]:
+    """The concepts of a cue's own words: the act it reports ("testified", "sued")."""
+    return frozenset(concepts(cue))
 
 
 @lru_cache(maxsize=1024)
@@ -323,7 +330,7 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 appealed = True
             out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated,
                                hedged or subordinate or modal, name, moves, kinds, context,
-                               appeal=family.appeal, span=(clause_start + 1, end)))
+                               appeal=family.appeal, span=(clause_start + 1, end), act=_act(cue)))
         if appealed and len(out) > start_at:
             # a ruling appealed is not final: the sentence's ending cues end nothing
             out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
@@ -781,19 +788,22 @@ def detect_changes(
     # sentences holding a digit (the only ones a figure can come from), with their concepts
     numeric_sets: list[tuple[int, frozenset[str]]] = []
     lead_sentences = max(1, result.title_sentences)
-    if result.matches:
+    unmatched = _near_claims(result, thresholds, claims)
+    if result.matches or unmatched:
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
         numeric_sets = [(i, concept_sets[i])
                         for i in compress(range(len(sentences)), map(_DIGIT.search, sentences))]
-        # a cue counts only in a matched claim's window or next to one of its distinctive terms:
-        # the other sentences are not read for cues at all
+        # a cue counts only in a matched claim's window or next to one of its distinctive terms
+        # (or in a near claim's semantic sentence): the other sentences are not read for cues at all
         distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
                                           if m.claim_key in infos))
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
+        windows.update(i for _, i in unmatched)
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        statuses = frozenset(claims[m.claim_key].status for m in result.matches if m.claim_key in claims)
+        statuses = frozenset(claims[m.claim_key].status for m in (*result.matches, *(m for m, _ in unmatched))
+                             if m.claim_key in claims)
         cue_hits = _cue_hits(text, readable if result.claim_windows else None, statuses)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
@@ -881,6 +891,10 @@ def detect_changes(
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                before, fig.said, confident and match.score >= thresholds.high))
         changed.add(claim.key)
+    if unmatched:
+        changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
+                                     claims, figure_candidates, figures_of, head_of, rate_of, shares_of,
+                                     context_of))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -905,6 +919,93 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+def _near_claims(result: TopicResult, thresholds: Thresholds,
+                 claims: dict[str, ClaimState]) -> list[tuple[ClaimMatch, int]]:
+    """Claims not matched whose semantic evidence alone would match them: a paraphrase ("an
+    executive testifying before U.S. representatives" for "the committee asked the CEO to
+    testify") shares few of the claim's words, so its combined score falls short of `low`. With
+    the sentence the semantic side found closest. Such a claim may only be proposed a change
+    that ties itself to the claim (`_near_changes`); learnt "not related" examples and a
+    stronger claim explaining its evidence rule it out. Empty without a semantic side."""
+    out = []
+    matched = {m.claim_key for m in result.matches}
+    low = thresholds.low
+    for m in result.scores:
+        if m.score >= low or m.claim_key in matched or m.claim_key not in claims:
+            continue
+        f = m.features
+        points, idx = f.get("semantic"), f.get("semantic_sentence")
+        if not isinstance(points, float) or points < low or not isinstance(idx, float):
+            continue
+        if "negative_similarity" in f or "explained_by" in f or f.get("learnt_bar", low) != low:
+            continue
+        out.append((m, int(idx)))
+    return out
+
+
+def _near_changes(
+    topic: TopicState, near: Sequence[tuple[ClaimMatch, int]], result: TopicResult, sentences: Sequence[str],
+    article: ArticleRef, cue_hits: Sequence[_CueHit], owners: dict[int, frozenset[str]],
+    infos: dict[str, _ClaimInfo], claims: dict[str, ClaimState],
+    taken: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]],
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    rate_of: Callable[[int, Figure], bool], shares_of: Callable[[int, Figure], bool],
+    context_of: Callable[[int, Figure], tuple[set[str], set[str]]],
+) -> list[Change]:
+    """Changes for near claims (`_near_claims`), proposed only, never applied, each tied to the
+    claim by more than its words:
+    - a status cue in the claim's closest sentence whose own words are the claim's act ("asked to
+      testify" -> "testifying", "expected to sue" -> "sued"), of the claim's kind of proceeding,
+      not negated or hedged, that no matched claim took;
+    - a figure of a unit the claim already tracks, in its window, with one of its distinctive
+      terms in the sentence, that no matched claim read and no other claim states, not hedged.
+    One value of each kind, or none (two different ones: ambiguous)."""
+    out = []
+    used = {(si, fig.start) for _, _, si, fig, _, _ in taken}
+    stating = _stating(topic)
+    hedging = cue_book().hedging
+    for match, closest in near:
+        claim, info = claims[match.claim_key], infos[match.claim_key]
+        hits = [h for hi, h in enumerate(cue_hits)
+                if h.sentence == closest and not owners.get(hi) and _near_cue(h, info, claim.status)]
+        if hits and len({h.status for h in hits}) == 1:
+            out.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
+                               sentences[closest], claim.status.value, hits[0].status.value, False))
+        if not info.figures:
+            continue
+        units = {f.unit for f in info.figures}
+        found = []
+        window = _evidence_sentences(result, match, sentences)
+        for si, fig in _window_figures(figures_of, head_of, window, info, rate_of, shares_of, context_of):
+            others = stating.get((fig.unit, fig.value), ())
+            if fig.unit not in units or (si, fig.start) in used or _within_stated(fig, info) \
+                    or _part_of_count(fig, info) or any(k != claim.key for k in others):
+                continue
+            affinity = _figure_affinity(context_of(si, fig), fig, info)
+            if affinity >= 1 and not hedging.search(fold(sentences[si])):
+                found.append((affinity, si, fig))
+        if not found:
+            continue
+        best = max(a for a, _, _ in found)
+        top = [(si, fig) for a, si, fig in found if a == best]
+        if len({(f.unit, f.bounds or f.value) for _, f in top}) == 1:
+            si, fig = top[0]
+            old = next(f for f in info.figures if f.unit == fig.unit)
+            out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               info.stored[info.figures.index(old)], fig.said, False))
+    return out
+
+
+def _near_cue(hit: _CueHit, info: _ClaimInfo, status: Status) -> bool:
+    """A cue that can move a near claim: another status it may move from, of its kind of
+    proceeding (as `_fits`), not negated or hedged, and reporting the claim's own act."""
+    if hit.negated or hit.hedged or hit.status == status or status not in hit.froms:
+        return False
+    if hit.moves and (info.kinds.isdisjoint(hit.moves) or (hit.kinds and info.kinds.isdisjoint(hit.kinds))):
+        return False
+    return not hit.act.isdisjoint(info.terms)
 
 
 RESTATED = 2  # a figure another claim states is that claim's, unless it fits this one far better
