@@ -776,6 +776,12 @@ def detect_changes(
     def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
         return _share_of_kind(folded_of(si), fig)
 
+    recalling = cue_book().recalled_words
+
+    def recalled_of(si: int, fig: Figure) -> bool:  # rare: most sentences hold no recall word
+        return (recalling is None or not recalling.isdisjoint(text.words_of(si))) \
+            and _recalled(folded_of(si), fig.start)
+
     def context_of(si: int, fig: Figure) -> tuple[set[str], set[str]]:
         found = contexts.get(key := (si, fig.start))
         if found is None:
@@ -783,6 +789,8 @@ def detect_changes(
         return found
 
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
+    parts: dict[tuple[int, int], int] = {}  # figures that are a part of a claim's: its best affinity
+    breakdowns: set[tuple[str, int, str]] = set()  # (claim, sentence, unit): a part of its total there
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     # sentences holding a digit (the only ones a figure can come from), with their concepts
@@ -877,13 +885,29 @@ def detect_changes(
         for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
+            if recalled_of(si, fig):
+                continue  # history told again: "had previously been arrested ..., resulting in 20 arrests"
             if _part_of_count(fig, info):
+                # a part of this claim's total (one sector's loss of everyone's): no other
+                # claim's new value either, unless it fits that claim better (`_attributed_figures`)
+                key = (si, fig.start)
+                parts[key] = max(parts.get(key, -1), _figure_affinity(context_of(si, fig), fig, info))
+                breakdowns.add((claim.key, si, fig.unit))
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
             figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
+    for key, si, unit in breakdowns:
+        # a sentence that breaks one claim's total down: its other parts ("$860 million" of the
+        # airlines beside "$36 million" of manufacturing) are that total's too
+        total = next(f for f in infos[key].figures if f.unit == unit)
+        for fig in figures_of(si):
+            if fig.unit == unit and fig.value <= total.value:
+                parts[(si, fig.start)] = max(parts.get((si, fig.start), -1),
+                                             _figure_affinity(context_of(si, fig), fig, infos[key]))
     stating = _stating(topic)
-    restated = {(si, fig.start): max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
-                                      for k in stating.get((fig.unit, fig.value), ())), default=-1)
+    restated = {(si, fig.start): max(max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
+                                          for k in stating.get((fig.unit, fig.value), ())), default=-1),
+                                     parts.get((si, fig.start), -1))
                 for _, _, si, fig, _, _ in figure_candidates}
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
@@ -892,9 +916,9 @@ def detect_changes(
                                before, fig.said, confident and match.score >= thresholds.high))
         changed.add(claim.key)
     if unmatched:
+        read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
         changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
-                                     claims, figure_candidates, figures_of, head_of, rate_of, shares_of,
-                                     context_of))
+                                     claims, read, figures_of, head_of, rate_of, shares_of, context_of))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -949,7 +973,7 @@ def _near_changes(
     topic: TopicState, near: Sequence[tuple[ClaimMatch, int]], result: TopicResult, sentences: Sequence[str],
     article: ArticleRef, cue_hits: Sequence[_CueHit], owners: dict[int, frozenset[str]],
     infos: dict[str, _ClaimInfo], claims: dict[str, ClaimState],
-    taken: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]],
+    used: set[tuple[int, int]],
     figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
     rate_of: Callable[[int, Figure], bool], shares_of: Callable[[int, Figure], bool],
     context_of: Callable[[int, Figure], tuple[set[str], set[str]]],
@@ -960,10 +984,10 @@ def _near_changes(
       testify" -> "testifying", "expected to sue" -> "sued"), of the claim's kind of proceeding,
       not negated or hedged, that no matched claim took;
     - a figure of a unit the claim already tracks, in its window, with one of its distinctive
-      terms in the sentence, that no matched claim read and no other claim states, not hedged.
+      terms in the sentence, that no matched claim read (`used`: (sentence, offset)) and no other
+      claim states, not hedged.
     One value of each kind, or none (two different ones: ambiguous)."""
     out = []
-    used = {(si, fig.start) for _, _, si, fig, _, _ in taken}
     stating = _stating(topic)
     hedging = cue_book().hedging
     for match, closest in near:
@@ -984,7 +1008,8 @@ def _near_changes(
                     or _part_of_count(fig, info) or any(k != claim.key for k in others):
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info)
-            if affinity >= 1 and not hedging.search(fold(sentences[si])):
+            folded = fold(sentences[si])
+            if affinity >= 1 and not hedging.search(folded) and not _recalled(folded, fig.start):
                 found.append((affinity, si, fig))
         if not found:
             continue
@@ -1006,6 +1031,22 @@ def _near_cue(hit: _CueHit, info: _ClaimInfo, status: Status) -> bool:
     if hit.moves and (info.kinds.isdisjoint(hit.moves) or (hit.kinds and info.kinds.isdisjoint(hit.kinds))):
         return False
     return not hit.act.isdisjoint(info.terms)
+
+
+def _recalled(folded: str, start: int) -> bool:
+    """A word of `recalled` (cues.yaml: "previously", "had already", "zuvor") comes before the
+    figure at `start` in its sentence, with no `recall_ends` word ("but now") or ";" between:
+    the figure is told as history, not news."""
+    book = cue_book()
+    if book.recalled is None:
+        return False
+    last = None
+    for m in book.recalled.finditer(folded, 0, start):
+        last = m
+    if last is None:
+        return False
+    between = folded[last.end(): start]
+    return ";" not in between and (book.recall_ends is None or book.recall_ends.search(between) is None)
 
 
 RESTATED = 2  # a figure another claim states is that claim's, unless it fits this one far better
