@@ -425,3 +425,32 @@ def test_a_suit_allowed_to_proceed_is_under_way() -> None:
     for sentence in ("A judge allowed the tenants' suit to proceed.",
                      "The ruling allows the class action to continue."):
         assert {h.status for h in _cue_hits([sentence])} == {Status.ONGOING}, sentence
+
+
+@pytest.mark.parametrize(("sentence", "figure"), [
+    ("The chef had previously been fined in May, which resulted in 40 closures.", "40"),
+    ("Der Koch war zuvor im Mai bestraft worden, was 40 Schließungen zur Folge hatte.", "40"),
+    ("Le chef avait déjà été condamné en mai, ce qui a entraîné 40 fermetures.", "40"),
+    ("El chef había sido multado anteriormente en mayo, lo que provocó 40 cierres.", "40"),
+])
+def test_a_figure_told_as_a_recall_is_history(sentence: str, figure: str) -> None:
+    from bot.match.changes import _recalled
+    from bot.match.normalise import fold
+
+    folded = fold(sentence)
+    assert _recalled(folded, folded.index(figure)), sentence
+    assert not _recalled(folded, folded.index(fold(sentence.split()[1])))  # before the recall word
+
+
+@pytest.mark.parametrize("sentence", [
+    "The chain previously counted 40 closures, but now reports 55 closures.",
+    "Die Kette zählte zuvor 40 Schließungen, meldet jetzt aber 55 Schließungen.",
+    "La chaîne comptait précédemment 40 fermetures, mais en annonce maintenant 55.",
+    "La cadena contaba anteriormente 40 cierres, pero ahora informa de 55.",
+])
+def test_a_recall_ends_where_the_news_begins(sentence: str) -> None:
+    from bot.match.changes import _recalled
+    from bot.match.normalise import fold
+
+    folded = fold(sentence)
+    assert _recalled(folded, folded.index("40")) and not _recalled(folded, folded.index("55")), sentence
