@@ -454,3 +454,43 @@ def test_a_recall_ends_where_the_news_begins(sentence: str) -> None:
 
     folded = fold(sentence)
     assert _recalled(folded, folded.index("40")) and not _recalled(folded, folded.index("55")), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "The judge rejected the motion on Monday.",
+    "The court denied the landlord's petition.",
+    "The motion was rejected by the judge.",
+    "Das Gericht hat den Antrag abgewiesen.",
+    "Le tribunal a rejeté la requête du bailleur.",
+    "El juez rechazó la moción del casero.",
+])
+def test_a_court_deciding_a_bare_request_shows_the_case_goes_on_and_ends_nothing(sentence: str) -> None:
+    # whose request it was is not told: whichever side lost, the case is under way
+    hits = _cue_hits([sentence])
+    assert hits and {(h.status, h.family) for h in hits} == {(Status.ONGOING, "motion")}, sentence
+    assert all(h.froms == {Status.ALLEGED} and h.moves == {"legal"} for h in hits), sentence
+
+
+@pytest.mark.parametrize(("sentence", "status"), [
+    ("Shareholders rejected the motion at the meeting.", Status.DENIED),  # a meeting's, as before
+    ("The regulator rejected the merger request.", Status.DENIED),  # no court named
+    ("The court dismissed the tenants' lawsuit.", Status.CONCLUDED),  # no request: the case
+])
+def test_a_request_outside_a_court_or_no_request_is_read_as_before(sentence: str, status: Status) -> None:
+    assert {h.status for h in _cue_hits([sentence])} == {status}, sentence
+
+
+@pytest.mark.parametrize("sentences", [
+    ["The judge dismissed the tenants' suit on Monday.", "The tenants have appealed."],
+    ["The judge dismissed the tenants' suit.", "A spokesman said little.", "An appeal was filed on Friday."],
+    ["Das Gericht hat die Klage der Mieter abgewiesen.", "Die Mieter haben Berufung eingelegt."],
+    ["Le tribunal a débouté les locataires.", "Les locataires ont fait appel."],
+    ["El juez desestimó la demanda de los inquilinos.", "Los inquilinos recurrieron."],
+])
+def test_a_ruling_appealed_in_a_later_sentence_is_not_final(sentences: list[str]) -> None:
+    hits = _cue_hits(sentences)
+    assert not any(h.status is Status.CONCLUDED for h in hits), sentences
+    assert any(h.family == "appeal" for h in hits), sentences
+    # not appealed, or appealed before the ruling it would stop: the ruling ends the case
+    assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[0], "The tenants have not appealed."])}
+    assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[-1], sentences[0]])}

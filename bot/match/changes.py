@@ -274,6 +274,8 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
         # (`pending`) can only be read where their words are: most sentences skip both
         motions = book.dismissal_motions if book.dismissal_motions is not None and (
             book.motion_words is None or not book.motion_words.isdisjoint(words)) else None
+        requests = book.requests if book.requests is not None and (
+            book.request_words is None or not book.request_words.isdisjoint(words)) else None
         pending = book.pending is not None and (
             book.pending_words is None or not book.pending_words.isdisjoint(words)) and bool(
             book.pending.search(folded))
@@ -306,6 +308,12 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             if motion_end >= 0 and not family.motion:
                 # the request to end the case was refused: the case goes on
                 status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
+            elif whole and not family.motion and requests is not None \
+                    and _names_request(folded, requests, phrase_start, start, end) \
+                    and _court_sentence(folded):
+                # a court decided a request whose side the text does not tell ("the judge rejected
+                # the motion"): the case is under way, whichever side lost; it ends nothing
+                status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
             if whole and pending and status is Status.CONCLUDED:
                 continue  # not final yet: "agreed to settle, pending court approval"
             if whole and book.partial is not None and (
@@ -334,7 +342,63 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
         if appealed and len(out) > start_at:
             # a ruling appealed is not final: the sentence's ending cues end nothing
             out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
+    endings = [h.sentence for h in out if h.status is Status.CONCLUDED and "legal" in h.moves]
+    if endings:
+        # an appeal told in a later sentence ("The judge dismissed the suit. The tenants have
+        # appealed."): the ruling before it is not final either
+        appealed_at = _appeal_after(text, entry_words, min(endings))
+        if appealed_at is not None:
+            out = [h for h in out if not (h.status is Status.CONCLUDED and "legal" in h.moves
+                                          and h.sentence < appealed_at)]
     return out
+
+
+def _appeal_after(text: EntryText, entry_words: frozenset[str], first: int) -> int | None:
+    """The last sentence after `first` (any sentence of the entry, read or not) that reports an
+    appeal (`appeal: true` families), not negated; None when none does."""
+    book = cue_book()
+    found = None
+    for family in book.families:
+        if not family.appeal or family.words.isdisjoint(entry_words):
+            continue
+        for si in range(first + 1, len(text.sentences)):
+            if family.words.isdisjoint(text.words_of(si)):
+                continue
+            folded = text.lines[si]
+            for m in family.regex.finditer(folded):
+                if not book.negation.search(folded, max(0, m.start() - 30), m.start()):
+                    found = max(found or 0, si)
+                    break
+    return found
+
+
+def _names_request(folded: str, requests: re.Pattern[str], phrase_start: int, start: int, end: int) -> bool:
+    """A bare request (`requests`) is the cue's own subject or object: in its phrase before it, or
+    after it up to the end of that phrase or a word joining another clause (`clause_links`: "the
+    suit was dismissed and the motion rejected" names no request as what was dismissed)."""
+    book = cue_book()
+    links = book.clause_links
+    before = folded[max(phrase_start, start - MOTION_CHARS): start]
+    if links is not None:
+        cuts = [m.end() for m in links.finditer(before)]
+        before = before[cuts[-1]:] if cuts else before
+    if requests.search(before):
+        return True
+    after = folded[end: end + MOTION_CHARS]
+    stop = _CLAUSE_STOP.search(after)
+    after = after[: stop.start()] if stop else after
+    if links is not None and (m := links.search(after)):
+        after = after[: m.start()]
+    return requests.search(after) is not None
+
+
+def _court_sentence(folded: str) -> bool:
+    """The sentence names a legal proceeding and no vote: a request decided in it is a court's
+    ("the judge rejected the motion"), not a meeting's ("shareholders rejected the motion"). The
+    request words are no evidence either way (a German "Antrag" is also a meeting's motion)."""
+    book = cue_book()
+    kinds = book.process_kinds(frozenset(concepts(folded)) - (book.request_words or frozenset()))
+    return "legal" in kinds and "vote" not in kinds
 
 
 MOTION_FROMS = frozenset({Status.ALLEGED})  # a refused request to end a case: it is under way
