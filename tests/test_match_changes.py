@@ -524,3 +524,30 @@ def test_a_part_of_one_claims_total_is_no_new_value_of_another() -> None:
     result = next(iter(Matcher([SECTORS], TH).match(e)))
     assert {"industry-cost", "brightloaf-cost"} <= {m.claim_key for m in result.matches}
     assert not [c for c in detect_changes(SECTORS, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+
+def _hearings(other: str) -> TopicState:
+    return TopicState(
+        key="hearings", title="Bakery hearings", keywords=(("brightloaf",),),
+        claims=(ClaimState("hearing", "The county health board has asked Brightloaf's owner to testify at a "
+                           "hearing.", Status.ONGOING),
+                ClaimState("licence", other, Status.ONGOING)))
+
+
+def test_a_cue_reporting_a_claims_own_act_is_that_claims_whatever_parties_it_names() -> None:
+    from bot.match.changes import _claim_info, _cue_hits, _others_proceeding
+    from bot.match.normalise import concepts
+
+    sentence = "A company manager testifying before lawmakers about the oven licence apologised."
+    (hit,) = _cue_hits([sentence])
+
+    def others(topic: TopicState) -> bool:
+        return _others_proceeding(hit, "hearing", _claim_info(topic), frozenset(concepts(fold(sentence))),
+                                  fold(sentence))
+
+    # the sentence names the licence claim's parties, not the hearing claim's: but "testifying" is
+    # the act the hearing claim waits for, and the licence claim's statement has no such act
+    assert not others(_hearings("The parliament's licensing committee is reviewing Brightloaf's oven licence."))
+    # both claims wait for a testimony: the act tells nothing, the parties decide as before
+    assert others(_hearings("The parliament's licensing committee has asked Brightloaf to testify on its "
+                            "oven licence."))

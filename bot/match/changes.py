@@ -457,6 +457,9 @@ def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
     suits, index = _suits(infos, kinds)
     if len(suits) < 2:
         return False  # one proceeding of that kind: no other parties to name
+    act = hit.act & infos[key].terms
+    if act and all(act.isdisjoint(infos[k].terms) for k in suits if k != key):
+        return False  # the cue reports this claim's own act ("asked to testify": "testifying"), no other's
     named = sentence & index.keys()  # party words of any such claim, less words of proceedings
     if not named or not any(len(index[w]) > 1 or key not in index[w] for w in named):
         return False  # no one's, or this claim's only
