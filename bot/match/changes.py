@@ -274,8 +274,6 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
         # (`pending`) can only be read where their words are: most sentences skip both
         motions = book.dismissal_motions if book.dismissal_motions is not None and (
             book.motion_words is None or not book.motion_words.isdisjoint(words)) else None
-        requests = book.requests if book.requests is not None and (
-            book.request_words is None or not book.request_words.isdisjoint(words)) else None
         pending = book.pending is not None and (
             book.pending_words is None or not book.pending_words.isdisjoint(words)) and bool(
             book.pending.search(folded))
@@ -308,8 +306,9 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             if motion_end >= 0 and not family.motion:
                 # the request to end the case was refused: the case goes on
                 status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
-            elif whole and not family.motion and requests is not None \
-                    and _names_request(folded, requests, phrase_start, start, end) \
+            elif whole and not family.motion and book.requests is not None \
+                    and (book.request_words is None or not book.request_words.isdisjoint(words)) \
+                    and _names_request(folded, book.requests, phrase_start, start, end) \
                     and _court_sentence(folded):
                 # a court decided a request whose side the text does not tell ("the judge rejected
                 # the motion"): the case is under way, whichever side lost; it ends nothing
@@ -345,7 +344,7 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
     endings = [h.sentence for h in out if h.status is Status.CONCLUDED and "legal" in h.moves]
     if endings:
         # an appeal told in a later sentence ("The judge dismissed the suit. The tenants have
-        # appealed."): the ruling before it is not final either
+        # appealed."): the rulings before it are not final either
         appealed_at = _appeal_after(text, entry_words, min(endings))
         if appealed_at is not None:
             out = [h for h in out if not (h.status is Status.CONCLUDED and "legal" in h.moves
@@ -353,15 +352,19 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
     return out
 
 
+APPEAL_SENTENCES = 3  # how many sentences after a ruling may report its appeal
+
+
 def _appeal_after(text: EntryText, entry_words: frozenset[str], first: int) -> int | None:
-    """The last sentence after `first` (any sentence of the entry, read or not) that reports an
-    appeal (`appeal: true` families), not negated; None when none does."""
+    """The last of the APPEAL_SENTENCES sentences after `first` (read for the claims or not)
+    that reports an appeal (`appeal: true` families), not negated; None when none does. Further
+    on, an appeal is as likely another ruling's."""
     book = cue_book()
     found = None
     for family in book.families:
         if not family.appeal or family.words.isdisjoint(entry_words):
             continue
-        for si in range(first + 1, len(text.sentences)):
+        for si in range(first + 1, min(len(text.sentences), first + 1 + APPEAL_SENTENCES)):
             if family.words.isdisjoint(text.words_of(si)):
                 continue
             folded = text.lines[si]
@@ -452,25 +455,27 @@ def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
     """The cue is about another proceeding than claim `key`'s: its sentence names the parties of
     another claim of its kind of proceeding and not this claim's ("the shareholders' suit may
     proceed" moves no claim about the shops' suits). When it names both, the cue's own clause
-    decides; when it names no one's, the cue may be the claim's."""
+    decides; when it names no one's, the cue may be the claim's. A cue reporting the claim's own
+    act (its statement's verb) that no other such claim waits for stays the claim's."""
     kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
     suits, index = _suits(infos, kinds)
     if len(suits) < 2:
         return False  # one proceeding of that kind: no other parties to name
-    act = hit.act & infos[key].terms
-    if act and all(act.isdisjoint(infos[k].terms) for k in suits if k != key):
-        return False  # the cue reports this claim's own act ("asked to testify": "testifying"), no other's
     named = sentence & index.keys()  # party words of any such claim, less words of proceedings
     if not named or not any(len(index[w]) > 1 or key not in index[w] for w in named):
         return False  # no one's, or this claim's only
     own = infos[key].parties
-    if own.isdisjoint(named):
-        return True
-    # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
-    begin, end = hit.span
-    cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
-    clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
-    return own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)
+    if not own.isdisjoint(named):
+        # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
+        begin, end = hit.span
+        cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
+        clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
+        if not (own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)):
+            return False
+    # another's parties: unless the cue reports this claim's own act and no other claim's
+    # ("asked to testify": "testifying")
+    act = hit.act & infos[key].terms
+    return not act or any(not act.isdisjoint(infos[k].terms) for k in suits if k != key)
 
 
 _SUITS: dict[tuple[int, frozenset[str]],
@@ -1020,6 +1025,8 @@ def _near_claims(result: TopicResult, thresholds: Thresholds,
     the sentence the semantic side found closest. Such a claim may only be proposed a change
     that ties itself to the claim (`_near_changes`); learnt "not related" examples and a
     stronger claim explaining its evidence rule it out. Empty without a semantic side."""
+    if not result.scores or "semantic" not in result.scores[0].features:
+        return []  # lexical-only (every claim scored has semantic points when the side is on)
     out = []
     matched = {m.claim_key for m in result.matches}
     low = thresholds.low
