@@ -494,3 +494,13 @@ def test_a_ruling_appealed_in_a_later_sentence_is_not_final(sentences: list[str]
     # not appealed, or appealed before the ruling it would stop: the ruling ends the case
     assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[0], "The tenants have not appealed."])}
     assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[-1], sentences[0]])}
+
+
+def test_an_appeal_far_after_a_ruling_is_not_read_as_its_appeal() -> None:
+    ruling = "The judge dismissed the tenants' suit on Monday."
+    filler = ["The building has forty flats.", "It was built in 1962.", "The roof was redone last year.",
+              "A new caretaker started in May."]
+    hits = _cue_hits([ruling, *filler, "The tenants have appealed."])
+    assert Status.CONCLUDED in {h.status for h in hits}  # four sentences on: as likely another ruling's
+    hits = _cue_hits([ruling, *filler[:2], "The tenants have appealed."])
+    assert Status.CONCLUDED not in {h.status for h in hits}
