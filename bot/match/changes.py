@@ -849,10 +849,13 @@ def detect_changes(
         return _share_of_kind(folded_of(si), fig)
 
     recalling = cue_book().recalled_words
+    recalls: dict[int, bool] = {}  # sentence -> it holds a recall word (most hold none)
 
-    def recalled_of(si: int, fig: Figure) -> bool:  # rare: most sentences hold no recall word
-        return (recalling is None or not recalling.isdisjoint(text.words_of(si))) \
-            and _recalled(folded_of(si), fig.start)
+    def recalled_of(si: int, fig: Figure) -> bool:
+        has = recalls.get(si)
+        if has is None:
+            has = recalls[si] = recalling is None or not recalling.isdisjoint(text.words_of(si))
+        return has and _recalled(folded_of(si), fig.start)
 
     def context_of(si: int, fig: Figure) -> tuple[set[str], set[str]]:
         found = contexts.get(key := (si, fig.start))
@@ -882,8 +885,9 @@ def detect_changes(
         windows.update(i for _, i in unmatched)
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
-        statuses = frozenset(claims[m.claim_key].status for m in (*result.matches, *(m for m, _ in unmatched))
-                             if m.claim_key in claims)
+        statuses = frozenset(claims[m.claim_key].status for m in result.matches if m.claim_key in claims)
+        if unmatched:
+            statuses |= {claims[m.claim_key].status for m, _ in unmatched}
         cue_hits = _cue_hits(text, readable if result.claim_windows else None, statuses)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
@@ -977,10 +981,12 @@ def detect_changes(
                 parts[(si, fig.start)] = max(parts.get((si, fig.start), -1),
                                              _figure_affinity(context_of(si, fig), fig, infos[key]))
     stating = _stating(topic)
-    restated = {(si, fig.start): max(max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
-                                          for k in stating.get((fig.unit, fig.value), ())), default=-1),
-                                     parts.get((si, fig.start), -1))
+    restated = {(si, fig.start): max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
+                                      for k in stating.get((fig.unit, fig.value), ())), default=-1)
                 for _, _, si, fig, _, _ in figure_candidates}
+    for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
+        if key in restated and affinity > restated[key]:
+            restated[key] = affinity
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
