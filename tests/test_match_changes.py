@@ -482,3 +482,72 @@ def test_a_refused_motion_to_dismiss_puts_a_suit_under_way_and_concludes_nothing
     got = status_changes(text)
     assert got.get("investor-suit", ("",))[0] == "ongoing"
     assert all(after != "concluded" and after != "denied" for after, _ in got.values())
+
+
+def test_a_figure_told_as_a_recall_is_neither_applied_nor_proposed() -> None:
+    # the loaves claim counts loaves; a count in a sentence that recalls earlier events is history
+    got = figure_changes("Brightloaf had previously recalled bread from its shops in May, resulting in "
+                         "31,000 loaves thrown away. The bakery said shops are restocked.")
+    assert "loaves" not in got
+    got = figure_changes("Brightloaf previously recalled 20,000 loaves, but now says it recalled 31,000 loaves "
+                         "from its shops.")
+    assert got.get("loaves") == ["31,000"]  # the news after "but now" is read
+
+
+SECTORS = TopicState(
+    key="bread-recall", title="Bread recall costs", keywords=(("brightloaf",), ("recall",)),
+    claims=(
+        ClaimState("industry-cost", "Analysts estimate the recall cost the region's bakeries $90 million in "
+                   "losses, of which only $10 million to $20 million is insured.", Status.ALLEGED,
+                   figures=("$90 million",)),
+        ClaimState("brightloaf-cost", "The recall will cost Brightloaf heavily; the bakery chain has not put a "
+                   "figure on its losses.", Status.ALLEGED),
+        ClaimState("loaves", "Brightloaf recalled more than 20,000 loaves from its shops.", Status.ONGOING,
+                   figures=("20,000 loaves",)),
+        ClaimState("hearing", "The county health board has asked Brightloaf's owner to testify at a hearing.",
+                   Status.ONGOING),
+        ClaimState("mould", "Mould in a flour silo at the Millbrook mill spoiled the dough.", Status.ALLEGED),
+        ClaimState("strike", "Drivers at the Oakfield depot went on strike over overtime pay.", Status.ONGOING),
+        ClaimState("audit", "The food safety agency opened an audit of the Millbrook mill's silos.", Status.ONGOING),
+        ClaimState("suit", "Grocers are expected to sue the flour miller over the recall.", Status.ALLEGED),
+    ),
+)
+
+
+def test_a_part_of_one_claims_total_is_no_new_value_of_another() -> None:
+    # one sector's "$300,000" is a part of the region's $90 million, not the chain's first figure:
+    # the chain's claim fits it no better than the region's does
+    e = entry("Brightloaf recall costs", "Analysts say the recall cost the region's bakeries $90 million in "
+              "losses. Brightloaf said the recall will cost the bakery chain heavily. Cake shops suffered "
+              "losses of just $300,000 in the recall, while the region's bakeries and the Brightloaf chain "
+              "lost more.")
+    result = next(iter(Matcher([SECTORS], TH).match(e)))
+    assert {"industry-cost", "brightloaf-cost"} <= {m.claim_key for m in result.matches}
+    assert not [c for c in detect_changes(SECTORS, e, result, TH) if c.kind is ChangeKind.FIGURE_CHANGE]
+
+
+def _hearings(other: str) -> TopicState:
+    return TopicState(
+        key="hearings", title="Bakery hearings", keywords=(("brightloaf",),),
+        claims=(ClaimState("hearing", "The county health board has asked Brightloaf's owner to testify at a "
+                           "hearing.", Status.ONGOING),
+                ClaimState("licence", other, Status.ONGOING)))
+
+
+def test_a_cue_reporting_a_claims_own_act_is_that_claims_whatever_parties_it_names() -> None:
+    from bot.match.changes import _claim_info, _cue_hits, _others_proceeding
+    from bot.match.normalise import concepts
+
+    sentence = "A company manager testifying before lawmakers about the oven licence apologised."
+    (hit,) = _cue_hits([sentence])
+
+    def others(topic: TopicState) -> bool:
+        return _others_proceeding(hit, "hearing", _claim_info(topic), frozenset(concepts(fold(sentence))),
+                                  fold(sentence))
+
+    # the sentence names the licence claim's parties, not the hearing claim's: but "testifying" is
+    # the act the hearing claim waits for, and the licence claim's statement has no such act
+    assert not others(_hearings("The parliament's licensing committee is reviewing Brightloaf's oven licence."))
+    # both claims wait for a testimony: the act tells nothing, the parties decide as before
+    assert others(_hearings("The parliament's licensing committee has asked Brightloaf to testify on its "
+                            "oven licence."))

@@ -425,3 +425,82 @@ def test_a_suit_allowed_to_proceed_is_under_way() -> None:
     for sentence in ("A judge allowed the tenants' suit to proceed.",
                      "The ruling allows the class action to continue."):
         assert {h.status for h in _cue_hits([sentence])} == {Status.ONGOING}, sentence
+
+
+@pytest.mark.parametrize(("sentence", "figure"), [
+    ("The chef had previously been fined in May, which resulted in 40 closures.", "40"),
+    ("Der Koch war zuvor im Mai bestraft worden, was 40 Schließungen zur Folge hatte.", "40"),
+    ("Le chef avait déjà été condamné en mai, ce qui a entraîné 40 fermetures.", "40"),
+    ("El chef había sido multado anteriormente en mayo, lo que provocó 40 cierres.", "40"),
+])
+def test_a_figure_told_as_a_recall_is_history(sentence: str, figure: str) -> None:
+    from bot.match.changes import _recalled
+    from bot.match.normalise import fold
+
+    folded = fold(sentence)
+    assert _recalled(folded, folded.index(figure)), sentence
+    assert not _recalled(folded, folded.index(fold(sentence.split()[1])))  # before the recall word
+
+
+@pytest.mark.parametrize("sentence", [
+    "The chain previously counted 40 closures, but now reports 55 closures.",
+    "Die Kette zählte zuvor 40 Schließungen, meldet jetzt aber 55 Schließungen.",
+    "La chaîne comptait précédemment 40 fermetures, mais en annonce maintenant 55.",
+    "La cadena contaba anteriormente 40 cierres, pero ahora informa de 55.",
+])
+def test_a_recall_ends_where_the_news_begins(sentence: str) -> None:
+    from bot.match.changes import _recalled
+    from bot.match.normalise import fold
+
+    folded = fold(sentence)
+    assert _recalled(folded, folded.index("40")) and not _recalled(folded, folded.index("55")), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "The judge rejected the motion on Monday.",
+    "The court denied the landlord's petition.",
+    "The motion was rejected by the judge.",
+    "Das Gericht hat den Antrag abgewiesen.",
+    "Le tribunal a rejeté la requête du bailleur.",
+    "El juez rechazó la moción del casero.",
+])
+def test_a_court_deciding_a_bare_request_shows_the_case_goes_on_and_ends_nothing(sentence: str) -> None:
+    # whose request it was is not told: whichever side lost, the case is under way
+    hits = _cue_hits([sentence])
+    assert hits and {(h.status, h.family) for h in hits} == {(Status.ONGOING, "motion")}, sentence
+    assert all(h.froms == {Status.ALLEGED} and h.moves == {"legal"} for h in hits), sentence
+
+
+@pytest.mark.parametrize(("sentence", "status"), [
+    ("Shareholders rejected the motion at the meeting.", Status.DENIED),  # a meeting's, as before
+    ("The regulator rejected the merger request.", Status.DENIED),  # no court named
+    ("The court dismissed the tenants' lawsuit.", Status.CONCLUDED),  # no request: the case
+])
+def test_a_request_outside_a_court_or_no_request_is_read_as_before(sentence: str, status: Status) -> None:
+    assert {h.status for h in _cue_hits([sentence])} == {status}, sentence
+
+
+@pytest.mark.parametrize("sentences", [
+    ["The judge dismissed the tenants' suit on Monday.", "The tenants have appealed."],
+    ["The judge dismissed the tenants' suit.", "A spokesman said little.", "An appeal was filed on Friday."],
+    ["Das Gericht hat die Klage der Mieter abgewiesen.", "Die Mieter haben Berufung eingelegt."],
+    ["Le tribunal a débouté les locataires.", "Les locataires ont fait appel."],
+    ["El juez desestimó la demanda de los inquilinos.", "Los inquilinos recurrieron."],
+])
+def test_a_ruling_appealed_in_a_later_sentence_is_not_final(sentences: list[str]) -> None:
+    hits = _cue_hits(sentences)
+    assert not any(h.status is Status.CONCLUDED for h in hits), sentences
+    assert any(h.family == "appeal" for h in hits), sentences
+    # not appealed, or appealed before the ruling it would stop: the ruling ends the case
+    assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[0], "The tenants have not appealed."])}
+    assert Status.CONCLUDED in {h.status for h in _cue_hits([sentences[-1], sentences[0]])}
+
+
+def test_an_appeal_far_after_a_ruling_is_not_read_as_its_appeal() -> None:
+    ruling = "The judge dismissed the tenants' suit on Monday."
+    filler = ["The building has forty flats.", "It was built in 1962.", "The roof was redone last year.",
+              "A new caretaker started in May."]
+    hits = _cue_hits([ruling, *filler, "The tenants have appealed."])
+    assert Status.CONCLUDED in {h.status for h in hits}  # four sentences on: as likely another ruling's
+    hits = _cue_hits([ruling, *filler[:2], "The tenants have appealed."])
+    assert Status.CONCLUDED not in {h.status for h in hits}

@@ -210,6 +210,13 @@ class _CueHit:
     context: tuple[str, ...] = ()  # concepts of its clause, up to 80 characters after it
     appeal: bool = False  # a ruling appealed: the sentence's ending cues are not final
     span: tuple[int, int] = (0, 0)  # where its clause starts and the cue ends, in the folded sentence
+    act: frozenset[str] = frozenset()  # the concepts of the cue's own words ("testified": testify)
+
+
+@lru_cache(maxsize=1024)
+def _act(cue: str) -> frozenset[str]:
+    """The concepts of a cue's own words: the act it reports ("testified", "sued")."""
+    return frozenset(concepts(cue))
 
 
 @lru_cache(maxsize=1024)
@@ -299,6 +306,13 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             if motion_end >= 0 and not family.motion:
                 # the request to end the case was refused: the case goes on
                 status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
+            elif whole and not family.motion and book.requests is not None \
+                    and (book.request_words is None or not book.request_words.isdisjoint(words)) \
+                    and _names_request(folded, book.requests, phrase_start, start, end) \
+                    and _court_sentence(folded):
+                # a court decided a request whose side the text does not tell ("the judge rejected
+                # the motion"): the case is under way, whichever side lost; it ends nothing
+                status, froms, name, moves, whole = Status.ONGOING, MOTION_FROMS, "motion", LEGAL, False
             if whole and pending and status is Status.CONCLUDED:
                 continue  # not final yet: "agreed to settle, pending court approval"
             if whole and book.partial is not None and (
@@ -323,11 +337,71 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 appealed = True
             out.append(_CueHit(status, froms, si, frozenset((*subject, *obj)), negated,
                                hedged or subordinate or modal, name, moves, kinds, context,
-                               appeal=family.appeal, span=(clause_start + 1, end)))
+                               appeal=family.appeal, span=(clause_start + 1, end), act=_act(cue)))
         if appealed and len(out) > start_at:
             # a ruling appealed is not final: the sentence's ending cues end nothing
             out[start_at:] = [h for h in out[start_at:] if not (h.status is Status.CONCLUDED and h.moves)]
+    endings = [h.sentence for h in out if h.status is Status.CONCLUDED and "legal" in h.moves]
+    if endings:
+        # an appeal told in a later sentence ("The judge dismissed the suit. The tenants have
+        # appealed."): the rulings before it are not final either
+        appealed_at = _appeal_after(text, entry_words, min(endings))
+        if appealed_at is not None:
+            out = [h for h in out if not (h.status is Status.CONCLUDED and "legal" in h.moves
+                                          and h.sentence < appealed_at)]
     return out
+
+
+APPEAL_SENTENCES = 3  # how many sentences after a ruling may report its appeal
+
+
+def _appeal_after(text: EntryText, entry_words: frozenset[str], first: int) -> int | None:
+    """The last of the APPEAL_SENTENCES sentences after `first` (read for the claims or not)
+    that reports an appeal (`appeal: true` families), not negated; None when none does. Further
+    on, an appeal is as likely another ruling's."""
+    book = cue_book()
+    found = None
+    for family in book.families:
+        if not family.appeal or family.words.isdisjoint(entry_words):
+            continue
+        for si in range(first + 1, min(len(text.sentences), first + 1 + APPEAL_SENTENCES)):
+            if family.words.isdisjoint(text.words_of(si)):
+                continue
+            folded = text.lines[si]
+            for m in family.regex.finditer(folded):
+                if not book.negation.search(folded, max(0, m.start() - 30), m.start()):
+                    found = max(found or 0, si)
+                    break
+    return found
+
+
+def _names_request(folded: str, requests: re.Pattern[str], phrase_start: int, start: int, end: int) -> bool:
+    """A bare request (`requests`) is the cue's own subject or object: in its phrase before it, or
+    after it up to the end of that phrase or a word joining another clause (`clause_links`: "the
+    suit was dismissed and the motion rejected" names no request as what was dismissed)."""
+    book = cue_book()
+    links = book.clause_links
+    before = folded[max(phrase_start, start - MOTION_CHARS): start]
+    if links is not None:
+        cuts = [m.end() for m in links.finditer(before)]
+        before = before[cuts[-1]:] if cuts else before
+    if requests.search(before):
+        return True
+    after = folded[end: end + MOTION_CHARS]
+    stop = _CLAUSE_STOP.search(after)
+    after = after[: stop.start()] if stop else after
+    if links is not None and (m := links.search(after)):
+        after = after[: m.start()]
+    return requests.search(after) is not None
+
+
+def _court_sentence(folded: str) -> bool:
+    """The sentence names a legal proceeding and no vote: a request decided in it is a court's
+    ("the judge rejected the motion"), not a meeting's ("shareholders rejected the motion"). The
+    request words are no evidence either way (a German "Antrag" is also a meeting's motion)."""
+    book = cue_book()
+    kinds = book.process_kinds(frozenset(concepts(folded)) - (book.request_words or frozenset()))
+    return "legal" in kinds and "vote" not in kinds
 
 
 MOTION_FROMS = frozenset({Status.ALLEGED})  # a refused request to end a case: it is under way
@@ -381,7 +455,8 @@ def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
     """The cue is about another proceeding than claim `key`'s: its sentence names the parties of
     another claim of its kind of proceeding and not this claim's ("the shareholders' suit may
     proceed" moves no claim about the shops' suits). When it names both, the cue's own clause
-    decides; when it names no one's, the cue may be the claim's."""
+    decides; when it names no one's, the cue may be the claim's. A cue reporting the claim's own
+    act (its statement's verb) that no other such claim waits for stays the claim's."""
     kinds = (hit.kinds & hit.moves) or hit.moves  # what it moves (a suit), not what else it names
     suits, index = _suits(infos, kinds)
     if len(suits) < 2:
@@ -390,13 +465,17 @@ def _others_proceeding(hit: _CueHit, key: str, infos: dict[str, _ClaimInfo],
     if not named or not any(len(index[w]) > 1 or key not in index[w] for w in named):
         return False  # no one's, or this claim's only
     own = infos[key].parties
-    if own.isdisjoint(named):
-        return True
-    # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
-    begin, end = hit.span
-    cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
-    clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
-    return own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)
+    if not own.isdisjoint(named):
+        # both named ("X's suit goes on; Y's ..."): the cue's own clause, to ";" or ", while ..."
+        begin, end = hit.span
+        cut = _PARTY_CLAUSE_END.search(folded, end, end + 80)
+        clause = index.keys() & concepts(folded[begin: cut.start() if cut else end + 80])
+        if not (own.isdisjoint(clause) and any(len(index[w]) > 1 or key not in index[w] for w in clause)):
+            return False
+    # another's parties: unless the cue reports this claim's own act and no other claim's
+    # ("asked to testify": "testifying")
+    act = hit.act & infos[key].terms
+    return not act or any(not act.isdisjoint(infos[k].terms) for k in suits if k != key)
 
 
 _SUITS: dict[tuple[int, frozenset[str]],
@@ -769,6 +848,15 @@ def detect_changes(
     def shares_of(si: int, fig: Figure) -> bool:  # rare (a share for a claim counting): not cached
         return _share_of_kind(folded_of(si), fig)
 
+    recalling = cue_book().recalled_words
+    recalls: dict[int, bool] = {}  # sentence -> it holds a recall word (most hold none)
+
+    def recalled_of(si: int, fig: Figure) -> bool:
+        has = recalls.get(si)
+        if has is None:
+            has = recalls[si] = recalling is None or not recalling.isdisjoint(text.words_of(si))
+        return has and _recalled(folded_of(si), fig.start)
+
     def context_of(si: int, fig: Figure) -> tuple[set[str], set[str]]:
         found = contexts.get(key := (si, fig.start))
         if found is None:
@@ -776,24 +864,30 @@ def detect_changes(
         return found
 
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
+    parts: dict[tuple[int, int], int] = {}  # figures that are a part of a claim's: its best affinity
+    breakdowns: set[tuple[str, int, str]] = set()  # (claim, sentence, unit): a part of its total there
     concept_sets: Sequence[frozenset[str]] = ()
     cue_hits: list[_CueHit] = []
     # sentences holding a digit (the only ones a figure can come from), with their concepts
     numeric_sets: list[tuple[int, frozenset[str]]] = []
     lead_sentences = max(1, result.title_sentences)
-    if result.matches:
+    unmatched = _near_claims(result, thresholds, claims)
+    if result.matches or unmatched:
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
         numeric_sets = [(i, concept_sets[i])
                         for i in compress(range(len(sentences)), map(_DIGIT.search, sentences))]
-        # a cue counts only in a matched claim's window or next to one of its distinctive terms:
-        # the other sentences are not read for cues at all
+        # a cue counts only in a matched claim's window or next to one of its distinctive terms
+        # (or in a near claim's semantic sentence): the other sentences are not read for cues at all
         distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches
                                           if m.claim_key in infos))
         windows = {i for m in result.matches for i in result.claim_windows.get(m.claim_key, ())}
+        windows.update(i for _, i in unmatched)
         readable = frozenset(i for i, cs in enumerate(concept_sets)
                              if i in windows or i < lead_sentences or not cs.isdisjoint(distinctive))
         statuses = frozenset(claims[m.claim_key].status for m in result.matches if m.claim_key in claims)
+        if unmatched:
+            statuses |= {claims[m.claim_key].status for m, _ in unmatched}
         cue_hits = _cue_hits(text, readable if result.claim_windows else None, statuses)
     # the lead (title, or first sentence) states the news: its cue applies to every matched
     # claim it can move, as a proposal only
@@ -867,20 +961,42 @@ def detect_changes(
         for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
+            if recalled_of(si, fig):
+                continue  # history told again: "had previously been arrested ..., resulting in 20 arrests"
             if _part_of_count(fig, info):
+                # a part of this claim's total (one sector's loss of everyone's): no other
+                # claim's new value either, unless it fits that claim better (`_attributed_figures`)
+                key = (si, fig.start)
+                parts[key] = max(parts.get(key, -1), _figure_affinity(context_of(si, fig), fig, info))
+                breakdowns.add((claim.key, si, fig.unit))
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
             figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
+    for key, si, unit in breakdowns:
+        # a sentence that breaks one claim's total down: its other parts ("$860 million" of the
+        # airlines beside "$36 million" of manufacturing) are that total's too
+        total = next(f for f in infos[key].figures if f.unit == unit)
+        for fig in figures_of(si):
+            if fig.unit == unit and fig.value <= total.value:
+                parts[(si, fig.start)] = max(parts.get((si, fig.start), -1),
+                                             _figure_affinity(context_of(si, fig), fig, infos[key]))
     stating = _stating(topic)
     restated = {(si, fig.start): max((_figure_affinity(context_of(si, fig), fig, infos[k]) + RESTATED
                                       for k in stating.get((fig.unit, fig.value), ())), default=-1)
                 for _, _, si, fig, _, _ in figure_candidates}
+    for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
+        if key in restated and affinity > restated[key]:
+            restated[key] = affinity
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                before, fig.said, confident and match.score >= thresholds.high))
         changed.add(claim.key)
+    if unmatched:
+        read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
+        changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
+                                     claims, read, figures_of, head_of, rate_of, shares_of, context_of))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -905,6 +1021,112 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+def _near_claims(result: TopicResult, thresholds: Thresholds,
+                 claims: dict[str, ClaimState]) -> list[tuple[ClaimMatch, int]]:
+    """Claims not matched whose semantic evidence alone would match them: a paraphrase ("an
+    executive testifying before U.S. representatives" for "the committee asked the CEO to
+    testify") shares few of the claim's words, so its combined score falls short of `low`. With
+    the sentence the semantic side found closest. Such a claim may only be proposed a change
+    that ties itself to the claim (`_near_changes`); learnt "not related" examples and a
+    stronger claim explaining its evidence rule it out. Empty without a semantic side."""
+    if not result.scores or "semantic" not in result.scores[0].features:
+        return []  # lexical-only (every claim scored has semantic points when the side is on)
+    out = []
+    matched = {m.claim_key for m in result.matches}
+    low = thresholds.low
+    for m in result.scores:
+        if m.score >= low or m.claim_key in matched or m.claim_key not in claims:
+            continue
+        f = m.features
+        points, idx = f.get("semantic"), f.get("semantic_sentence")
+        if not isinstance(points, float) or points < low or not isinstance(idx, float):
+            continue
+        if "negative_similarity" in f or "explained_by" in f or f.get("learnt_bar", low) != low:
+            continue
+        out.append((m, int(idx)))
+    return out
+
+
+def _near_changes(
+    topic: TopicState, near: Sequence[tuple[ClaimMatch, int]], result: TopicResult, sentences: Sequence[str],
+    article: ArticleRef, cue_hits: Sequence[_CueHit], owners: dict[int, frozenset[str]],
+    infos: dict[str, _ClaimInfo], claims: dict[str, ClaimState],
+    used: set[tuple[int, int]],
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    rate_of: Callable[[int, Figure], bool], shares_of: Callable[[int, Figure], bool],
+    context_of: Callable[[int, Figure], tuple[set[str], set[str]]],
+) -> list[Change]:
+    """Changes for near claims (`_near_claims`), proposed only, never applied, each tied to the
+    claim by more than its words:
+    - a status cue in the claim's closest sentence whose own words are the claim's act ("asked to
+      testify" -> "testifying", "expected to sue" -> "sued"), of the claim's kind of proceeding,
+      not negated or hedged, that no matched claim took;
+    - a figure of a unit the claim already tracks, in its window, with one of its distinctive
+      terms in the sentence, that no matched claim read (`used`: (sentence, offset)) and no other
+      claim states, not hedged.
+    One value of each kind, or none (two different ones: ambiguous)."""
+    out = []
+    stating = _stating(topic)
+    hedging = cue_book().hedging
+    for match, closest in near:
+        claim, info = claims[match.claim_key], infos[match.claim_key]
+        hits = [h for hi, h in enumerate(cue_hits)
+                if h.sentence == closest and not owners.get(hi) and _near_cue(h, info, claim.status)]
+        if hits and len({h.status for h in hits}) == 1:
+            out.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
+                               sentences[closest], claim.status.value, hits[0].status.value, False))
+        if not info.figures:
+            continue
+        units = {f.unit for f in info.figures}
+        found = []
+        window = _evidence_sentences(result, match, sentences)
+        for si, fig in _window_figures(figures_of, head_of, window, info, rate_of, shares_of, context_of):
+            others = stating.get((fig.unit, fig.value), ())
+            if fig.unit not in units or (si, fig.start) in used or _within_stated(fig, info) \
+                    or _part_of_count(fig, info) or any(k != claim.key for k in others):
+                continue
+            affinity = _figure_affinity(context_of(si, fig), fig, info)
+            folded = fold(sentences[si])
+            if affinity >= 1 and not hedging.search(folded) and not _recalled(folded, fig.start):
+                found.append((affinity, si, fig))
+        if not found:
+            continue
+        best = max(a for a, _, _ in found)
+        top = [(si, fig) for a, si, fig in found if a == best]
+        if len({(f.unit, f.bounds or f.value) for _, f in top}) == 1:
+            si, fig = top[0]
+            old = next(f for f in info.figures if f.unit == fig.unit)
+            out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               info.stored[info.figures.index(old)], fig.said, False))
+    return out
+
+
+def _near_cue(hit: _CueHit, info: _ClaimInfo, status: Status) -> bool:
+    """A cue that can move a near claim: another status it may move from, of its kind of
+    proceeding (as `_fits`), not negated or hedged, and reporting the claim's own act."""
+    if hit.negated or hit.hedged or hit.status == status or status not in hit.froms:
+        return False
+    if hit.moves and (info.kinds.isdisjoint(hit.moves) or (hit.kinds and info.kinds.isdisjoint(hit.kinds))):
+        return False
+    return not hit.act.isdisjoint(info.terms)
+
+
+def _recalled(folded: str, start: int) -> bool:
+    """A word of `recalled` (cues.yaml: "previously", "had already", "zuvor") comes before the
+    figure at `start` in its sentence, with no `recall_ends` word ("but now") or ";" between:
+    the figure is told as history, not news."""
+    book = cue_book()
+    if book.recalled is None:
+        return False
+    last = None
+    for m in book.recalled.finditer(folded, 0, start):
+        last = m
+    if last is None:
+        return False
+    between = folded[last.end(): start]
+    return ";" not in between and (book.recall_ends is None or book.recall_ends.search(between) is None)
 
 
 RESTATED = 2  # a figure another claim states is that claim's, unless it fits this one far better

@@ -69,6 +69,16 @@ class CueBook:
     pending: re.Pattern[str] | None = None  # in the sentence: the ending is not final yet
     pending_words: frozenset[str] | None = None
     partial_links: re.Pattern[str] | None = None  # between an ending cue and `partial` ("settled with")
+    # before a figure in its sentence: the clause recalls earlier events ("had previously been
+    # arrested ..., resulting in 20 arrests"), up to a word of `recall_ends` ("but now")
+    recalled: re.Pattern[str] | None = None
+    # a request named bare as an ending cue's subject or object ("the judge rejected the motion"):
+    # in a sentence about a court, the case is under way whichever side made it
+    requests: re.Pattern[str] | None = None
+    request_words: frozenset[str] | None = None
+    clause_links: re.Pattern[str] | None = None  # words joining two clauses ("and", "but")
+    recalled_words: frozenset[str] | None = None
+    recall_ends: re.Pattern[str] | None = None
 
     def process_kinds(self, words: frozenset[str] | set[str]) -> frozenset[str]:
         """The kinds of proceeding a set of concepts names ("lawsuit" -> legal)."""
@@ -175,7 +185,8 @@ def parse_cues(data: dict) -> CueBook:
         words = sorted({fold(w) for w in _all_languages(data["partial_links"])}, key=len, reverse=True)
         links = re.compile(r"\s+(?:(?:" + "|".join(re.escape(w) for w in words) + r")\s+){0,2}")
     extra = {}
-    for key, words_key in (("dismissal_motions", "motion_words"), ("pending", "pending_words")):
+    for key, words_key in (("dismissal_motions", "motion_words"), ("pending", "pending_words"),
+                           ("recalled", "recalled_words"), ("requests", "request_words")):
         if data.get(key):
             extra[key] = pattern(key)
             extra[words_key] = required_words(_all_languages(data[key]))
@@ -188,7 +199,9 @@ def parse_cues(data: dict) -> CueBook:
                    measured_links=pattern("measured") if data.get("measured") else None,
                    partial_words=required_words(_all_languages(data.get("partial") or {})),
                    references=pattern("references") if data.get("references") else None,
-                   partial_links=links, **extra)
+                   partial_links=links,
+                   recall_ends=pattern("recall_ends") if data.get("recall_ends") else None,
+                   clause_links=pattern("clause_links") if data.get("clause_links") else None, **extra)
 
 
 QUANTITY_KINDS = ("money", "share", "size")
