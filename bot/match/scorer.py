@@ -54,6 +54,7 @@ FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google 
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
 NO_VERB_FACTOR = 0.75  # the claim's action (its first past-tense verb) is missing
 SIZE_EXPONENT = 0.75  # raw = hit / total**a: long claims are not matched only by long windows
+NORM_TERMS = 10  # ... and the normaliser counts a wording's 10 heaviest content terms (`wording_norm`)
 SCALE = 0.55  # raw -> the 0..100 score the thresholds use (see Thresholds)
 SHORT_TEXT_SENTENCES = 4  # a title + summary entry this short ...
 SHORT_TEXT_BOOST = 1.6  # ... is dense lead text: each sentence stands for a paragraph
@@ -89,7 +90,7 @@ class Variant:
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
     own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
-    norm: float = 1.0  # (weight of non-date, non-number terms) ** SIZE_EXPONENT: raw = 100 * hit / norm
+    norm: float = 1.0  # `wording_norm` of its non-date, non-number terms: raw = 100 * hit / norm
 
 
 @dataclass(slots=True)
@@ -355,6 +356,8 @@ def semantic_wordings(claim: ClaimState) -> list[str]:
     return [w for w in dict.fromkeys([*base, *(without_dates(w) for w in base)]) if w.strip()]
 
 
+
+
 class CompiledTopic:
     """A topic's gate, claim variants and inverted index (built once per Matcher)."""
 
@@ -391,10 +394,10 @@ class CompiledTopic:
                 # a claim's dates and figures are the details a follow-up updates or leaves out
                 # ("a faulty update crashed Windows" for "... pushed on July 19, 2024 ..."): they
                 # add to a window that has them, and a window is not weaker for lacking them
-                content = sum(w for t, w in zip(terms, weights, strict=True)
-                              if not (is_number(t) or t in _CALENDAR)) or total
+                content = [w for t, w in zip(terms, weights, strict=True)
+                           if not (is_number(t) or t in _CALENDAR)] or weights
                 variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
-                                        content ** SIZE_EXPONENT if content else 1.0))
+                                        wording_norm(content)))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
@@ -404,6 +407,22 @@ class CompiledTopic:
         self.posting_keys = frozenset(self.postings)
         # a term's heaviest weight in any wording: a sentence's lexical evidence for the topic
         self.term_weight = {t: max(w for _, _, w in p) for t, p in self.postings.items()}
+
+
+def wording_norm(content: Sequence[float]) -> float:
+    """A wording's normaliser: the weight of its NORM_TERMS heaviest content terms (no dates or
+    numbers), ** SIZE_EXPONENT.
+
+    Why capped: a sentence (or two) carries only so many of a claim's terms. An admin who writes
+    a claim as a long journalistic sentence (several clauses, names, dates) would otherwise make
+    it unreachable: a window with every distinctive term of the fact still scored as a fraction
+    of the whole paragraph (docs/performance.md, "Robustness to how claims are written"). A
+    wording of up to NORM_TERMS content terms is unchanged; the cap counts terms, not weight,
+    so it does not move with the IDF scale (the number of claims).
+    """
+    top = sorted(content, reverse=True)[:NORM_TERMS]
+    total = sum(top)
+    return total ** SIZE_EXPONENT if total else 1.0
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:
