@@ -213,3 +213,25 @@ def test_bench_refuses_a_topics_file_without_the_labelled_keys(tmp_path: Path) -
         matching.main(["--topics", f"nostory={path}"])
     with pytest.raises(SystemExit, match="expected STORY=FILE"):
         matching.main(["--topics", str(path)])
+
+
+def test_a_story_is_read_under_another_topics_file(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    from bench.matchbench.corpus import load_story
+
+    (tmp_path / "dev.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS), encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text(yaml.safe_dump(TOPICS), encoding="utf-8")
+    terse = json.loads(json.dumps(TOPICS))
+    terse["topics"][0]["claims"][0]["statement"] = "Northwick was fined 2 million euros."
+    (tmp_path / "terse.yaml").write_text(yaml.safe_dump(terse), encoding="utf-8")
+    assert load_story("dev", tmp_path).topics[0].claims[0].statement == TOPICS["topics"][0]["claims"][0]["statement"]
+    story = load_story("dev", tmp_path, tmp_path / "terse.yaml")
+    assert story.topics[0].claims[0].statement == "Northwick was fined 2 million euros."
+    assert story.topics[0].claims[0].figures  # seeded from the new statement, as the bot does
+    del terse["topics"][0]["claims"][1]
+    (tmp_path / "short.yaml").write_text(yaml.safe_dump(terse), encoding="utf-8")
+    with pytest.raises(TopicsMismatch, match="appeal"):
+        load_story("dev", tmp_path, tmp_path / "short.yaml")
