@@ -93,3 +93,15 @@ def test_a_claim_written_at_length_is_reached_by_a_sentence_that_tells_its_fact(
     other = "The Port of Northwick closed its north pier to ferries for repairs on Tuesday."
     assert _score(STATEMENT_SHORT, other) < TH.low
     assert _score(STATEMENT_LONG, other) < TH.low
+
+
+def test_a_long_wording_is_not_harder_to_reach_from_another_language():
+    """crosslang's view (a wording over the terms another language can spell) uses the same
+    normaliser: it may be smaller than the English one, never larger."""
+    from bot.match.crosslang import reach_view
+
+    matcher = Matcher([_topic(STATEMENT_LONG)], TH)
+    ct = matcher.compiled[0]
+    for lang in ("de", "es", "fr"):
+        for v, w in zip(ct.variants, reach_view(ct, lang).variants, strict=True):
+            assert w.norm <= v.norm + 1e-9, (lang, v.text)
