@@ -185,8 +185,8 @@ _AUXILIARY = frozenset("is are was were be been being has have had get gets got 
 # calls", "of intercepted calls", "its stated aim", "for affected firms")
 _BEFORE_ADJECTIVE = frozenset("""
 the a an of its their his her our your this these those for with from by in on at into to
-such some any each every other affected
-""".split()) - {"affected"}
+such some any each every other
+""".split())
 _RELATIVE = frozenset("who whose which whom".split())
 # after the participle, these start a phrase that modifies a noun ("an investigation published
 # *on* Monday", "the data stored *in* the Netherlands"): a reduced relative clause, not the act
@@ -354,8 +354,6 @@ def semantic_wordings(claim: ClaimState) -> list[str]:
     also without its dates (`without_dates`)."""
     base = [denial_head(w) for w in wordings(claim)]
     return [w for w in dict.fromkeys([*base, *(without_dates(w) for w in base)]) if w.strip()]
-
-
 
 
 class CompiledTopic:
