@@ -35,10 +35,14 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 async def bootstrap(db: Database, config: Config) -> None:
-    """Load feeds.yaml into the database: feeds, and the console scope's topics."""
+    """Load feeds.yaml into the database: feeds, and the console scope's topics (retiring
+    those the file no longer names)."""
     config = with_initial_figures(config)
     await sync_feeds(db, config)
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
+    # the console's topics are feeds.yaml as written: what the file drops stops being followed
+    for line in await topic_store.retire_removed(db, CONSOLE_SCOPE, config.topics):
+        log.info("%s", line)
 
 
 def log_report(report: CycleReport) -> None:
