@@ -3,6 +3,7 @@
     python bench/matching.py [--story dev|story3|all] [--mode full,summary,page] [--replay]
                              [--replay-mode full,summary,page] [--learning] [--all]
                              [--json] [--verbose] [--corpus PATH]
+                             [--topics STORY=FILE ...] [--systems dossier,naive,minilm]
 
 For each story (`../shared/corpus/dev.jsonl` + topics.yaml, `../shared/corpus/story3/`, read
 from disk, never copied) and each feed mode (full text; title + ~300-character summary; page
@@ -13,6 +14,12 @@ run --once` per feed snapshot, bench/matchbench/replay.py; `--replay`) and the r
 simulation (bench/matchbench/learning.py; `--learning`); `--all` runs both. They start the bot
 once per snapshot, so they take minutes, not seconds. Speed is
 bench/speed.py.
+
+`--topics STORY=FILE` (repeatable) scores a story's labelled articles under another admin's
+configuration of the same story (feeds.yaml `topics:` schema, same topic and claim keys as the
+labels: the bench stops and names any labelled key the file lacks). It shows how much the figures
+depend on how claims and keywords are phrased (docs/performance.md, "Robustness to how claims
+are written"). `--systems dossier` skips the two baselines.
 """
 
 from __future__ import annotations
@@ -28,9 +35,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.matchbench import modes as mode_registry
-from bench.matchbench.corpus import STORIES, default_corpus, load_story
+from bench.matchbench.corpus import STORIES, TopicsMismatch, default_corpus, load_story
 from bench.matchbench.learning import simulate
-from bench.matchbench.quality import measure, predictors
+from bench.matchbench.quality import SYSTEMS, measure, predictors
 from bench.matchbench.replay import FEED_KINDS, replay
 from bench.matchbench.report import Out, learning_block, misses, mode_table, replay_block
 from bot.match import Thresholds
@@ -51,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--learning", action=argparse.BooleanOptionalAction, default=False,
                     help="also run the review-learning simulation")
     ap.add_argument("--all", action="store_true", help="--replay and --learning")
+    ap.add_argument("--topics", action="append", default=[], metavar="STORY=FILE",
+                    help="score STORY under the topics in FILE instead of its topics.yaml "
+                         "(same topic and claim keys as the labels; repeatable)")
+    ap.add_argument("--systems", default="all",
+                    help=f"comma-separated systems: {', '.join(SYSTEMS)} (default: all)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     ap.add_argument("--verbose", "-v", action="store_true", help="print what Dossier missed, per article")
     return ap
@@ -66,16 +78,18 @@ def _choices(given: str, known: dict, what: str) -> list[str]:
 
 def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: Out) -> dict[str, Any]:
     """One story: every mode and system, then the replay and the learning simulation."""
-    story = load_story(name, args.corpus)
+    story = load_story(name, args.corpus, args.topics_files.get(name))
     available = mode_registry.available()
-    systems = predictors(story, thresholds)
+    systems = {k: v for k, v in predictors(story, thresholds).items() if k in args.systems}
     results = [measure(story, available[m], systems) for m in args.modes]
+    source = f"; topics from {args.topics_files[name]}" if name in args.topics_files else ""
     out(f"\n== {name}: {len(story.records)} articles, main topic {story.main_topic} "
-        f"({len(story.claim_keys)} claims)")
+        f"({len(story.claim_keys)} claims){source}")
     mode_table(results, out)
     if args.verbose:
         misses(results, out)
     entry: dict[str, Any] = {"articles": len(story.records), "main_topic": story.main_topic,
+                             "topics_file": str(args.topics_files.get(name, "")) or None,
                              "modes": {r.mode.name: r.as_dict() for r in results}}
     # the bot under replay runs with the same thresholds as the in-process matcher
     env = {"DOSSIER_MATCH_LOW": str(thresholds.low), "DOSSIER_MATCH_HIGH": str(thresholds.high)}
@@ -92,6 +106,21 @@ def run_story(name: str, args: argparse.Namespace, thresholds: Thresholds, out: 
     return entry
 
 
+def _topics_files(given: list[str]) -> dict[str, Path]:
+    """`--topics STORY=FILE` values -> {story: file}; unknown story or missing file: exit."""
+    out: dict[str, Path] = {}
+    for item in given:
+        name, sep, file = item.partition("=")
+        if not sep or not file:
+            raise SystemExit(f"--topics {item!r}: expected STORY=FILE")
+        if name not in STORIES:
+            raise SystemExit(f"--topics {item!r}: unknown story {name!r}; known: {', '.join(STORIES)}")
+        if not Path(file).is_file():
+            raise SystemExit(f"--topics {item!r}: no file {file}")
+        out[name] = Path(file)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.corpus = args.corpus or default_corpus()
@@ -100,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.modes = _choices(args.mode, mode_registry.available(), "mode")
     args.replay_kinds = _choices(args.replay_mode, FEED_KINDS, "replay mode")
+    args.systems = _choices(args.systems, dict.fromkeys(SYSTEMS), "system")
+    if "dossier" not in args.systems:
+        raise SystemExit("--systems must include dossier (the ratios and changes are Dossier's)")
+    args.topics_files = _topics_files(args.topics)
     args.replay = args.replay or args.all
     args.learning = args.learning or args.all
     default = Thresholds()
@@ -118,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     out(f"corpus {args.corpus}; thresholds low={thresholds.low} high={thresholds.high}; dossier: {scoring}")
     t_start = time.perf_counter()
     for name in STORIES if args.story == "all" else [args.story]:
-        doc["stories"][name] = run_story(name, args, thresholds, out)
+        try:
+            doc["stories"][name] = run_story(name, args, thresholds, out)
+        except TopicsMismatch as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     doc["seconds"] = round(time.perf_counter() - t_start, 1)
     out(f"\n({doc['seconds']} s)")
     if args.json:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bench.matchbench.corpus import date_order, make_story
+from pathlib import Path
+
+import pytest
+
+from bench.matchbench.corpus import TopicsMismatch, check_keys, date_order, make_story
 from bench.matchbench.follow import Follower
 from bench.matchbench.learning import learning_admin, learning_available
 from bench.matchbench.metrics import labelled_changes, norm_value, same_figure, same_value, score
@@ -183,3 +187,51 @@ def test_per_claim_counts_add_up() -> None:
     assert (s.per_claim["fine"].tp, s.per_claim["fine"].fp, s.per_claim["fine"].fn) == (1, 1, 1)
     assert (s.per_claim["appeal"].tp, s.per_claim["appeal"].fp, s.per_claim["appeal"].fn) == (1, 0, 0)
     assert sum(c.tp for c in s.per_claim.values()) == s.claim.tp
+
+
+def test_another_configuration_must_hold_the_labelled_keys(tmp_path: Path) -> None:
+    """`--topics STORY=FILE`: a file with every labelled key scores the story; a file lacking a
+    labelled claim or topic key is refused with the keys named (the labels are by key)."""
+    import yaml
+
+    story = make_story("synthetic", TOPICS, RECORDS)
+    check_keys(story, "same.yaml")  # the story's own topics hold every key
+    short = {"topics": [dict(TOPICS["topics"][0], claims=TOPICS["topics"][0]["claims"][:1])]}
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(short), encoding="utf-8")
+    with pytest.raises(TopicsMismatch) as err:
+        check_keys(make_story("synthetic", short, RECORDS), path)
+    assert "appeal" in str(err.value) and "other" in str(err.value) and "short.yaml" in str(err.value)
+
+
+def test_bench_refuses_a_topics_file_without_the_labelled_keys(tmp_path: Path) -> None:
+    from bench import matching
+
+    path = tmp_path / "t.yaml"
+    path.write_text("topics:\n  - key: x\n    title: X\n    keywords: [[x]]\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="unknown story"):
+        matching.main(["--topics", f"nostory={path}"])
+    with pytest.raises(SystemExit, match="expected STORY=FILE"):
+        matching.main(["--topics", str(path)])
+
+
+def test_a_story_is_read_under_another_topics_file(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    from bench.matchbench.corpus import load_story
+
+    (tmp_path / "dev.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS), encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text(yaml.safe_dump(TOPICS), encoding="utf-8")
+    terse = json.loads(json.dumps(TOPICS))
+    terse["topics"][0]["claims"][0]["statement"] = "Northwick was fined 2 million euros."
+    (tmp_path / "terse.yaml").write_text(yaml.safe_dump(terse), encoding="utf-8")
+    assert load_story("dev", tmp_path).topics[0].claims[0].statement == TOPICS["topics"][0]["claims"][0]["statement"]
+    story = load_story("dev", tmp_path, tmp_path / "terse.yaml")
+    assert story.topics[0].claims[0].statement == "Northwick was fined 2 million euros."
+    assert story.topics[0].claims[0].figures  # seeded from the new statement, as the bot does
+    del terse["topics"][0]["claims"][1]
+    (tmp_path / "short.yaml").write_text(yaml.safe_dump(terse), encoding="utf-8")
+    with pytest.raises(TopicsMismatch, match="appeal"):
+        load_story("dev", tmp_path, tmp_path / "short.yaml")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -76,14 +77,51 @@ def load_records(path: Path) -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(line) for line in lines if line.strip())
 
 
-def load_story(name: str, corpus: Path | None = None) -> Story:
+class TopicsMismatch(ValueError):
+    """A topics file that cannot score a story's labels (a labelled topic or claim key missing)."""
+
+
+def label_keys(records: Sequence[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """(topic keys, main-topic claim keys) the story's labels use."""
+    topics: set[str] = set()
+    claims: set[str] = set()
+    for r in records:
+        expected = r.get("expected") or {}
+        topics.update(expected.get("topics") or {})
+        claims.update(expected.get("claims") or [])
+        claims.update(c["claim"] for c in expected.get("changes") or [] if c.get("claim"))
+    return topics, claims
+
+
+def check_keys(story: Story, source: Path | str) -> None:
+    """Raise `TopicsMismatch` naming every labelled key `source` lacks: the labels are by key, so
+    another admin's configuration must use the same topic and claim keys (and the same main
+    topic first) to be scored on the same articles."""
+    topics, claims = label_keys(story.records)
+    have_topics = {t.key for t in story.topics}
+    problems = []
+    if missing := sorted(topics - have_topics):
+        problems.append(f"topic keys in the labels missing from the file: {', '.join(missing)}")
+    if missing := sorted(claims - set(story.claim_keys)):
+        problems.append(f"claim keys of main topic {story.main_topic!r} in the labels missing from "
+                        f"the file: {', '.join(missing)}")
+    if problems:
+        raise TopicsMismatch(f"{source} cannot score story {story.name!r}: " + "; ".join(problems))
+
+
+def load_story(name: str, corpus: Path | None = None, topics_file: Path | None = None) -> Story:
+    """A labelled story; `topics_file` replaces its topics.yaml (another admin's configuration
+    of the same story, checked against the labels' keys)."""
     corpus = corpus or default_corpus()
     articles, topics = STORIES[name]
-    topics_path = corpus / topics
+    topics_path = topics_file or corpus / topics
     raw = yaml.safe_load(topics_path.read_text(encoding="utf-8"))
     configs = seed_claim_figures(parse_config(raw, topics_path).topics)
-    return Story(name=name, topics_raw=raw, configs=configs, topics=topic_states(configs),
-                 records=load_records(corpus / articles))
+    story = Story(name=name, topics_raw=raw, configs=configs, topics=topic_states(configs),
+                  records=load_records(corpus / articles))
+    if topics_file is not None:
+        check_keys(story, topics_path)
+    return story
 
 
 def make_story(name: str, topics_raw: dict[str, Any], records: list[dict[str, Any]]) -> Story:

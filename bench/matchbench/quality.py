@@ -36,7 +36,8 @@ class ModeResult:
     systems: dict[str, SystemResult] = field(default_factory=dict)
 
     def ratio(self, baseline: str, measure: str = "claim") -> float | None:
-        ours, base = self.systems["dossier"].scores, self.systems[baseline].scores
+        ours, other = self.systems["dossier"].scores, self.systems.get(baseline)
+        base = other.scores if other is not None else None  # a baseline left out (--systems)
         if ours is None or base is None:
             return None
         a, b = getattr(ours, measure).f1, getattr(base, measure).f1

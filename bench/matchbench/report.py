@@ -38,6 +38,8 @@ def mode_table(results: list[ModeResult], out: Out = print) -> None:
             spurious = str(s.changes_spurious) if name == "dossier" else "–"
             out(f"{head}{_counts(s.topic):<17} {_counts(s.claim):<17} {changes:<14} {spurious:<9} "
                 f"{sys_res.ms_per_article:.1f}")
+        if not set(res.systems) & set(SYSTEMS[1:]):  # baselines left out (--systems dossier)
+            continue
         out(f"  {'':<26} {'ratio':<8} claim F1 Dossier / naive {_ratio(res.ratio('naive'))}, "
             f"/ MiniLM {_ratio(res.ratio('minilm'))}; topic F1 / naive {_ratio(res.ratio('naive', 'topic'))}")
 

@@ -38,9 +38,9 @@ from bot.match.scorer import (
     COGNATE_PREFIX,
     COGNATE_SHARE,
     FOREIGN_ZIPF,
-    SIZE_EXPONENT,
     CompiledTopic,
     entity_concepts,
+    wording_norm,
 )
 
 # The languages the cue data (cues.yaml: status cues, negation, hedging, figures) is written in
@@ -143,9 +143,10 @@ def reach_view(ct: CompiledTopic, lang: str) -> CompiledTopic:
         if not spelt:
             variants.append(v)
             continue
-        content = sum(w for t, w, r in zip(v.terms, v.weights, reach, strict=True)
-                      if r and not (is_number(t) or t in _CALENDAR))
-        norm = max(content ** SIZE_EXPONENT, v.norm / MAX_BOOST)
+        content = [w for t, w, r in zip(v.terms, v.weights, reach, strict=True)
+                   if r and not (is_number(t) or t in _CALENDAR)]
+        # the same normaliser as the English one (scorer.wording_norm: its heaviest terms)
+        norm = max(wording_norm(content), v.norm / MAX_BOOST)
         verb = v.verb_mask
         if not any(r for i, r in enumerate(reach) if verb >> i & 1):
             # the act cannot be spelt in `lang`: a window naming only the claim's names and

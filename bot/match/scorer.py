@@ -54,6 +54,7 @@ FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google 
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
 NO_VERB_FACTOR = 0.75  # the claim's action (its first past-tense verb) is missing
 SIZE_EXPONENT = 0.75  # raw = hit / total**a: long claims are not matched only by long windows
+NORM_TERMS = 10  # ... and the normaliser counts a wording's 10 heaviest content terms (`wording_norm`)
 SCALE = 0.55  # raw -> the 0..100 score the thresholds use (see Thresholds)
 SHORT_TEXT_SENTENCES = 4  # a title + summary entry this short ...
 SHORT_TEXT_BOOST = 1.6  # ... is dense lead text: each sentence stands for a paragraph
@@ -89,7 +90,7 @@ class Variant:
     actor_mask: int  # the claim's own named actors and places (not the topic's keywords)
     verb_mask: int  # the claim's action verb
     own_mask: int  # every named actor of the claim, keywords included: "is this about our actor?"
-    norm: float = 1.0  # (weight of non-date, non-number terms) ** SIZE_EXPONENT: raw = 100 * hit / norm
+    norm: float = 1.0  # `wording_norm` of its non-date, non-number terms: raw = 100 * hit / norm
 
 
 @dataclass(slots=True)
@@ -132,7 +133,10 @@ def claim_terms(text: str) -> tuple[str, ...]:
 
 # lower case: "No Azure for Apartheid" is a name; after a comma it contrasts ("a defect, not a
 # cyberattack" asserts the defect); "not yet" tells what is pending, the status a follow-up changes
-_NEGATOR = re.compile(r"(?<![,;:]\s)\b(?:no|not|never)\b(?!\s+yet\b)")
+_NEGATOR = re.compile(r"(?<![,;:]\s)(?<!\b(?:and|but)\s)\b(?:no|not|never)\b(?!\s+yet\b)")
+# a negation inside a concessive or contrasting side clause ("..., while saying the decision does
+# not affect X"; "although it did not ...") qualifies the claim, it is not what the claim denies
+_SIDE_CLAUSE = re.compile(r"\b(?:while|whereas|although|though)\b")
 NEGATED_REACH = 4  # the denied word is among the next four words ("not yet put a figure")
 
 
@@ -154,6 +158,8 @@ def negated_term(text: str) -> str | None:
     losses": the follow-up that puts one is about the claim): none denies the claim's content.
     """
     for match in _NEGATOR.finditer(text):
+        if _in_side_clause(text, match.start()):
+            continue
         for tok in raw_tokens(text[match.end():])[:NEGATED_REACH]:
             if tok in STOPWORDS or tok in STATUS_WORDS or is_number(tok):
                 continue
@@ -163,23 +169,82 @@ def negated_term(text: str) -> str | None:
     return None
 
 
+def _in_side_clause(text: str, at: int) -> bool:
+    """Is position `at` inside a concessive side clause (after "while", "although"... and before
+    the next ";" or sentence end)? Used only for negations."""
+    before = re.split(r"[;.!?]\s", text[:at])[-1]
+    return _SIDE_CLAUSE.search(before) is not None
+
+
+# Reading a claim's act from how it is written (branch phrasing, docs/decisions.md): the same
+# fact is written "Delta cancelled 5,000 flights", "5,000 flights were cancelled by Delta",
+# "Delta, whose recovery lagged, cancelled ..." or "An investigation published on Monday
+# revealed ...". English grammar words only, nothing from a story.
+_AUXILIARY = frozenset("is are was were be been being has have had get gets got gotten".split())
+# a participle right after one of these is an adjective or a noun's modifier ("the intercepted
+# calls", "of intercepted calls", "its stated aim", "for affected firms")
+_BEFORE_ADJECTIVE = frozenset("""
+the a an of its their his her our your this these those for with from by in on at into to
+such some any each every other
+""".split())
+_RELATIVE = frozenset("who whose which whom".split())
+# after the participle, these start a phrase that modifies a noun ("an investigation published
+# *on* Monday", "the data stored *in* the Netherlands"): a reduced relative clause, not the act
+_PREPOSITION_AFTER = frozenset("on by in at to from for with after during over under".split())
+_WORD_HYPHEN = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def _verb_candidates(text: str) -> list[tuple[int, str]]:
+    """The past-tense verbs (and passive participles) of a claim as (rank, token), in order;
+    rank 0: the act of a main clause, 1: a participle that may modify a noun (fallback).
+
+    Skipped: participles used as adjectives (after a determiner, a preposition or a
+    possessive: "the intercepted calls", "of intercepted calls"), parts of hyphenated words
+    ("Atlanta-based", "crew-scheduling"), and the verb of a relative clause ("Staff *who
+    demonstrated* were dismissed": the act is "dismissed"; "Delta, *whose* recovery *lagged*,
+    cancelled ...").
+    """
+    words = [w.lower().replace("’", "'") for w in _WORD_HYPHEN.findall(fold(text))]
+    out: list[tuple[int, str]] = []
+    relative = False  # inside a relative clause, before its own verb
+    for i, word in enumerate(words):
+        prev = words[i - 1] if i else ""
+        if word in _RELATIVE:
+            relative = True
+            continue
+        if "-" in word or "'" in word:
+            continue
+        tok = raw_tokens(word)
+        tok_s = tok[0] if tok else ""
+        if not (tok_s.endswith("ed") and len(tok_s) > 4 and tok_s not in STATUS_WORDS and tok_s != "used"):
+            continue
+        if relative:
+            relative = False  # the relative clause's verb: skipped, the clause has ended for us
+            continue
+        if prev in _BEFORE_ADJECTIVE or prev == "that":  # "the update that crashed": relative
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        reduced = prev not in _AUXILIARY and nxt in _PREPOSITION_AFTER
+        out.append((1 if reduced else 0, tok_s))
+    return out
+
+
 def main_verb(text: str) -> str | None:
     """The concept of a claim's act: what it denies (`negated_term`), else its first past-tense
-    verb ("fired", "moved", "ceased").
+    verb ("fired", "moved", "ceased"), in active or passive voice ("were cancelled").
 
-    Past participles used as adjectives ("the intercepted calls") are skipped; a claim with no
-    such verb ("the review is ongoing") has none and is not penalised.
+    Participles that describe a noun are not the act (`_verb_candidates`): a main-clause verb
+    comes before one that may be a reduced relative ("an investigation published on Monday
+    revealed ..." -> "revealed"). A claim with no such verb ("the review is ongoing") has none
+    and is not penalised.
     """
     denied = negated_term(text)
     if denied is not None:
         return denied
-    prev = ""
-    for tok in raw_tokens(text):
-        if (tok.endswith("ed") and len(tok) > 4 and tok not in STATUS_WORDS and tok != "used"
-                and prev not in ("the", "a", "an")):
-            return concept(tok)[0]
-        prev = tok
-    return None
+    found = _verb_candidates(text)
+    if not found:
+        return None
+    return concept(min(found, key=lambda c: c[0])[1])[0]  # min keeps the first of equal rank
 
 
 _CLAUSE_BREAK = re.compile(
@@ -327,10 +392,10 @@ class CompiledTopic:
                 # a claim's dates and figures are the details a follow-up updates or leaves out
                 # ("a faulty update crashed Windows" for "... pushed on July 19, 2024 ..."): they
                 # add to a window that has them, and a window is not weaker for lacking them
-                content = sum(w for t, w in zip(terms, weights, strict=True)
-                              if not (is_number(t) or t in _CALENDAR)) or total
+                content = [w for t, w in zip(terms, weights, strict=True)
+                           if not (is_number(t) or t in _CALENDAR)] or weights
                 variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
-                                        content ** SIZE_EXPONENT if content else 1.0))
+                                        wording_norm(content)))
         self.variants = tuple(variants)
         postings: dict[str, list[tuple[int, int, float]]] = {}
         for vi, v in enumerate(variants):
@@ -340,6 +405,22 @@ class CompiledTopic:
         self.posting_keys = frozenset(self.postings)
         # a term's heaviest weight in any wording: a sentence's lexical evidence for the topic
         self.term_weight = {t: max(w for _, _, w in p) for t, p in self.postings.items()}
+
+
+def wording_norm(content: Sequence[float]) -> float:
+    """A wording's normaliser: the weight of its NORM_TERMS heaviest content terms (no dates or
+    numbers), ** SIZE_EXPONENT.
+
+    Why capped: a sentence (or two) carries only so many of a claim's terms. An admin who writes
+    a claim as a long journalistic sentence (several clauses, names, dates) would otherwise make
+    it unreachable: a window with every distinctive term of the fact still scored as a fraction
+    of the whole paragraph (docs/performance.md, "Robustness to how claims are written"). A
+    wording of up to NORM_TERMS content terms is unchanged; the cap counts terms, not weight,
+    so it does not move with the IDF scale (the number of claims).
+    """
+    top = sorted(content, reverse=True)[:NORM_TERMS]
+    total = sum(top)
+    return total ** SIZE_EXPONENT if total else 1.0
 
 
 def claim_idf(topics: Iterable[TopicState]) -> dict[str, float]:
