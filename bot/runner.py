@@ -17,6 +17,7 @@ from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from bot.shutdown import sleep_unless_stopped, stop_on_signals
 from bot.startup import (
+    initial_figures,
     make_fetcher,
     make_reader,
     match_questions,
@@ -26,7 +27,6 @@ from bot.startup import (
     settle_memory,
     sync_feeds,
     thresholds_for,
-    with_initial_figures,
 )
 from storage import health as health_store
 from storage import topics as topic_store
@@ -35,10 +35,10 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 async def bootstrap(db: Database, config: Config) -> None:
-    """Load feeds.yaml into the database: feeds, and the console scope's topics."""
-    config = with_initial_figures(config)
+    """Load feeds.yaml into the database: feeds, and the console scope's topics (a claim's
+    initial figures are read only when it is new or its definition changed)."""
     await sync_feeds(db, config)
-    await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
+    await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics, figures_for=initial_figures)
 
 
 def log_report(report: CycleReport) -> None:
