@@ -166,6 +166,7 @@ class Pipeline:
         fetching = self._fetch(batches[0]) if batches else None
         lane = _MatchLane(self, report)
         warming: asyncio.Task[list[_Scope]] | None = None
+        probe: asyncio.Task[None] | None = None  # does a queued entry pass a gate? (the model)
         failed = True
         try:
             for index, batch in enumerate(batches):
@@ -181,10 +182,13 @@ class Pipeline:
                     fetching = self._fetch(batches[index + 1])
                 queued = await self._store_batch(batch, results, now, report, quiet, lane)
                 if queued and warming is None:
-                    # the matchers (word frequencies, compiled topics) are built and the model
-                    # is loaded in worker threads while the next batches are fetched
+                    # the matchers (word frequencies, compiled topics) are built in a worker
+                    # thread while the next batches are fetched, and the model is loaded beside
+                    # them once a queued entry passes a topic gate (nothing else is embedded)
                     warming = asyncio.create_task(self._scopes())
-                    self._start_semantic()
+                if queued and self._semantic_ready is None and self._semantic_wanted() \
+                        and (probe is None or probe.done()):
+                    probe = asyncio.create_task(self._load_semantic_if_gated(warming, lane.last(queued)))
                 await lane.queued(queued)
             if not self.stop.is_set():
                 lane.flush()
@@ -195,6 +199,9 @@ class Pipeline:
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
             await lane.close(cancel=failed)
+            if probe is not None:
+                with contextlib.suppress(Exception):  # a failure shows where the model is awaited
+                    await probe
             if warming is not None:
                 with contextlib.suppress(Exception):  # a failure shows where the scopes are used
                     await warming
@@ -203,12 +210,28 @@ class Pipeline:
         await self._keep_wording_vectors()
         return report
 
+    def _semantic_wanted(self) -> bool:
+        return self.semantic is not None and self.semantic.enabled
+
+    async def _load_semantic_if_gated(self, warming: asyncio.Task[list[_Scope]] | None,
+                                      entries: Sequence[Entry]) -> None:
+        """Start loading the model beside the fetches as soon as a queued entry passes a topic
+        gate (checked on the feed's text, in a worker thread). An early guess: what decides is
+        the check on the text matched (`process_pending`), which waits for the model then."""
+        if warming is None:
+            return
+        scopes = await asyncio.shield(warming)
+        if await asyncio.to_thread(_any_gated, scopes, entries):
+            self._start_semantic()
+
     def _start_semantic(self) -> asyncio.Task[None] | None:
         """Load the model (worker thread) and read what earlier starts kept (the weights' sha256,
-        the claim wordings' vectors), once, when the first article is queued: a cycle with
-        nothing new never loads it (bot.startup.note_semantic). Retried after a failure."""
-        if self.semantic is None or not self.semantic.enabled:
+        the claim wordings' vectors), once, when the first entry passes a topic gate: a cycle
+        with nothing new, or nothing any topic lets through, never loads it
+        (bot.startup.note_semantic). Retried after a failure."""
+        if not self._semantic_wanted():
             return None
+        assert self.semantic is not None
         task = self._semantic_ready
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = self._semantic_ready = asyncio.create_task(start_semantic(self.db, self.semantic))
@@ -324,8 +347,6 @@ class Pipeline:
                                                            max_attempts=MAX_ATTEMPTS, among=among)
             if not pending:
                 break
-            if (ready := self._start_semantic()) is not None:
-                await ready  # the model and the stored wordings, before anything is embedded
             if self.articles is not None:
                 # pages behind short entries, read (concurrently) before matching; what was
                 # read is stored on its own, and the entries stay queued until recorded
@@ -333,6 +354,13 @@ class Pipeline:
                     EnrichItem(p.article_id, p.feed_id or 0, p.entry) for p in pending])
                 pending = [replace(p, entry=e) for p, e in zip(pending, entries, strict=True)]
             scopes = await self._scopes()
+            # the model and the stored wordings, before anything is embedded: only an entry a
+            # topic's gate lets through is embedded, so a chunk without one needs no model
+            if self._semantic_wanted() and (self._semantic_ready is not None or await asyncio.to_thread(
+                    _any_gated, scopes, [p.entry for p in pending])):
+                ready = self._start_semantic()
+                assert ready is not None
+                await ready
             subscribers = await feed_store.subscribers(self.db)
             previously = await outcome_store.matched_claims(
                 self.db, [p.article_id for p in pending if p.seen is Seen.REVISED])
@@ -540,6 +568,10 @@ class _MatchLane:
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
+    def last(self, count: int) -> list[Entry]:
+        """The entries of the last `count` articles added (not handed over yet)."""
+        return [i.entry for i in self._open[len(self._open) - count:]]
+
     def add(self, items: Sequence[StoredArticle]) -> None:
         """Articles a batch just queued (committed)."""
         self._open.extend(items)
@@ -609,6 +641,11 @@ def _new_matcher(states: Sequence[TopicState], thresholds: Thresholds,
     from bot.match.matcher import Matcher
 
     return Matcher(states, thresholds, semantic=semantic)
+
+
+def _any_gated(scopes: Sequence[_Scope], entries: Sequence[Entry]) -> bool:
+    """Does some scope's topic gate let one of the entries through? (worker thread)"""
+    return any(scope.matcher.passes_a_gate(e) for scope in scopes for e in entries)
 
 
 def _keys(entry: Entry) -> tuple[str, ...]:

@@ -126,3 +126,53 @@ async def test_full_content_entries_do_not_build_the_relaxed_gate(db, server):
         got = await r.enrich(db, short)
         assert [e.text_source for e in got] == [ARTICLE_PAGE]
         assert r._gates
+
+
+# ---------------------------------------------------------------- the model only for gated entries
+
+
+async def test_new_entries_that_no_gate_lets_through_do_not_load_the_model(db, server, fetcher, embedder):
+    """Only what passes a topic gate is embedded: a cycle whose new entries all fail every gate
+    never reads the 91 MB of weights; the next entry that passes loads it."""
+    from bot.match.semantic import SemanticScorer
+    from bot.startup import note_semantic
+    from storage.delivery import SEMANTIC_STATUS_KEY, get_meta
+    from tests.test_cycle_semantic import LAZY, Watched, pipe
+    from tests.test_pipeline import UNRELATED, setup
+
+    server.route("/a", body=rss(UNRELATED), etag='"a1"')
+    await setup(db, server, "/a")
+    watched = Watched(embedder)
+    scorer = SemanticScorer(embedder=watched)
+    await note_semantic(db, scorer)
+    report = await pipe(db, fetcher, scorer).run_cycle(force=True)
+    assert report.new_articles == 1
+    assert watched.loads == 0 and not scorer.loaded
+    assert await get_meta(db, SEMANTIC_STATUS_KEY) == LAZY
+
+    server.route("/a", body=rss(UNRELATED, CONCLUDED), etag='"a2"')
+    report = await pipe(db, fetcher, scorer).run_cycle(force=True)
+    assert report.new_articles == 1 and report.outbox_ids
+    assert watched.loads == 1 and scorer.loaded and watched.embedded
+    assert await get_meta(db, SEMANTIC_STATUS_KEY) == "on"
+
+
+def test_the_gate_check_before_loading_is_the_matchers_own():
+    """`Matcher.passes_a_gate` (which decides whether the model is loaded) says what matching
+    finds: some topic's gate passed."""
+    from bot.match import Matcher, Thresholds
+    from bot.models import ClaimState, Entry, TopicState
+    from tests.test_pipeline import TOPIC, UNRELATED, with_initial_figures_for
+
+    topic = with_initial_figures_for(TOPIC)
+    state = TopicState(key=topic.key, title=topic.title, keywords=topic.keywords, exclude=topic.exclude,
+                       claims=tuple(ClaimState(c.key, c.statement, c.status, aliases=c.aliases,
+                                               figures=c.figures) for c in topic.claims))
+    matcher = Matcher([state], Thresholds())
+    entries = [Entry(identity=g, url=u, title=t, summary=s, content="", published=None, source="Wire",
+                     content_hash=g) for g, u, t, s in (CONCLUDED, UNRELATED)]
+    entries.append(Entry(identity="x", url=None, title="Widgets", summary="Acme", content="", published=None,
+                         source="Wire", content_hash="x"))
+    found = [matcher.passes_a_gate(e) for e in entries]
+    assert found == [any(r.gate.passed for r in matcher.match(e, score_failed=False)) for e in entries]
+    assert found[0] and not found[1]
