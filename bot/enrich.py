@@ -116,7 +116,7 @@ class ArticleReader:
         report = self.last_report = EnrichReport()
         if not items:
             return []
-        modes = await page_store.fetch_modes(db)
+        modes = await page_store.fetch_modes(db, {i.feed_id for i in items})
         stored = await page_store.pages_for(
             db, [(i.article_id, i.entry.content_hash) for i in items]
         )

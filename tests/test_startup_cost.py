@@ -176,3 +176,19 @@ def test_the_gate_check_before_loading_is_the_matchers_own():
     found = [matcher.passes_a_gate(e) for e in entries]
     assert found == [any(r.gate.passed for r in matcher.match(e, score_failed=False)) for e in entries]
     assert found[0] and not found[1]
+
+
+async def test_fetch_modes_of_some_feeds(db):
+    """The matching asks for the modes of a chunk's feeds only (not every feed at every chunk)."""
+    from bot.config import Config, FeedConfig
+    from bot.startup import sync_feeds
+    from storage import article_pages, feeds
+
+    a, b = "https://news.example/a.xml", "https://news.example/b.xml"
+    await sync_feeds(db, Config(path=Path("feeds.yaml"), feeds=(FeedConfig(a, fetch_article="never"),
+                                                                 FeedConfig(b)), topics=()))
+    ids = {f.url: f.id for f in await feeds.all_feeds(db)}
+    assert await article_pages.fetch_modes(db, [ids[a]]) == {ids[a]: "never"}
+    assert await article_pages.fetch_modes(db, [ids[b], ids[b]]) == {ids[b]: "auto"}
+    assert await article_pages.fetch_modes(db) == {ids[a]: "never", ids[b]: "auto"}
+    assert await article_pages.fetch_modes(db, []) == {}
