@@ -192,3 +192,12 @@ async def test_fetch_modes_of_some_feeds(db):
     assert await article_pages.fetch_modes(db, [ids[b], ids[b]]) == {ids[b]: "auto"}
     assert await article_pages.fetch_modes(db) == {ids[a]: "never", ids[b]: "auto"}
     assert await article_pages.fetch_modes(db, []) == {}
+
+
+def test_text_without_markup_skips_the_parser_with_the_same_result():
+    from bot.parse.text import _strip_markup, _strip_once
+
+    for text in ("Acme ends widget review", "  two\nlines\r\n and  tabs\t ", "5 > 3; a \"quote\" 'x'",
+                 "ünïcödé — dashes … and emoji 🙂", "", ">", "a;b#c"):
+        assert _strip_markup(text) == _strip_once(text) == text
+    assert _strip_markup("a &amp; b") == "a & b"  # an entity still goes through the parser
