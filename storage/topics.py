@@ -116,8 +116,23 @@ async def install_topics(db: Database, guild_id: int, topics: Sequence[Any], *,
                 await _install_claim(conn, topic_id, claim, now, figures_for)
 
 
-async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, now: str,
-                         figures_for: Callable[[str], tuple[str, ...]] | None = None) -> None:
+async def statements_to_read(db: Database, guild_id: int, topics: Sequence[Any]) -> list[str]:
+    """The statements whose figures `install_topics` will ask `figures_for` for: claims that
+    list no figures and are new or changed (so a start can read them in a worker thread)."""
+    out = []
+    for topic in topics:
+        row = await db.fetchone("SELECT id FROM topics WHERE guild_id = ? AND key = ?",
+                                (guild_id, topic.key))
+        for claim in topic.claims:
+            if claim.figures:
+                continue
+            if row is None or await _claim_row(db.conn, row["id"], claim) is not None:
+                out.append(claim.statement)
+    return out
+
+
+async def _claim_row(conn: aiosqlite.Connection, topic_id: int, claim: Any) -> tuple[Any] | None:
+    """(the claim's row or None when new,) unless it is unchanged since it was applied (None)."""
     cur = await conn.execute(
         "SELECT id, config_hash FROM claims WHERE topic_id = ? AND key = ?", (topic_id, claim.key)
     )
@@ -127,7 +142,16 @@ async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, 
         # its last feeds.yaml revision holds): nothing to do, and no figures to read
         applied = tuple(claim.figures) or await _applied_figures(conn, row["id"])
         if applied is not None and _config_digest(claim, applied) == row["config_hash"]:
-            return
+            return None
+    return (row,)
+
+
+async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, now: str,
+                         figures_for: Callable[[str], tuple[str, ...]] | None = None) -> None:
+    found = await _claim_row(conn, topic_id, claim)
+    if found is None:
+        return
+    row = found[0]
     figures = tuple(claim.figures) or (figures_for(claim.statement) if figures_for else ())
     state = ClaimState(
         key=claim.key, statement=claim.statement, status=claim.status,

@@ -92,6 +92,24 @@ async def test_initial_figures_are_read_only_for_new_or_changed_claims(db):
     assert [(h.change_kind, h.figures) for h in history] == [("created", ("40,000",)), ("edit", ("55,000",))]
 
 
+async def test_the_statements_to_read_are_the_ones_install_asks_for(db):
+    """A start reads them in a worker thread first (the first reading loads the lemmatiser)."""
+    asked: list[str] = []
+
+    def noting(statement: str) -> tuple[str, ...]:
+        asked.append(statement)
+        return initial_figures(statement)
+
+    for statement in ("Acme recalled 40,000 widgets.", "Acme recalled 40,000 widgets.",
+                      "Acme recalled 55,000 widgets."):
+        planned = await topics.statements_to_read(db, 0, [claim_topic(statement)])
+        asked.clear()
+        await topics.install_topics(db, 0, [claim_topic(statement)], figures_for=noting)
+        assert planned == asked
+    assert asked == ["Acme recalled 55,000 widgets."]
+    assert await topics.statements_to_read(db, 0, [claim_topic("x", ("5",))]) == []  # listed in the file
+
+
 async def test_claims_applied_with_their_figures_already_read_compare_the_same(db):
     """Discord's install passes claims with their figures already read (and so did the console
     before): either way round, an unchanged claim is left alone and its figures are not read."""
