@@ -7,6 +7,7 @@ so `dossier` can stop with one clear line (exit code 2) before anything is writt
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ MAX_INTERVAL = timedelta(days=7)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"(\d+)\s*([dhms])")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_LONGEST = 100 * 365 * 86400  # seconds; any interval is compared with MAX_INTERVAL after this
+MAX_CONFIG_BYTES = 10_000_000  # a feeds.yaml of 1,000 feeds and topics is ~200 kB
 
 FEED_KEYS = {"url", "name", "interval", "fetch_article"}
 FETCH_ARTICLE_MODES = ("auto", "always", "never")  # storage.article_pages.FETCH_MODES
@@ -86,12 +89,19 @@ def parse_interval(text: Any) -> timedelta:
     if isinstance(text, bool):
         raise ValueError("expected a duration like 15m")
     if isinstance(text, int | float):
-        return timedelta(minutes=float(text))
+        if not math.isfinite(text):
+            raise ValueError(f"{text!r} is not a duration like 15m, 1h or 1h30m")
+        return _bounded(text * 60)
     raw = str(text).strip().lower().replace(" ", "")
     if not raw or _DURATION.sub("", raw):
         raise ValueError(f"{text!r} is not a duration like 15m, 1h or 1h30m")
-    seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(raw))
-    return timedelta(seconds=seconds)
+    return _bounded(sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(raw)))
+
+
+def _bounded(seconds: float) -> timedelta:
+    """A duration beyond what timedelta holds ("99999999999999999999d") is still a duration:
+    capped far above MAX_INTERVAL so callers say "at most 7d" instead of overflowing."""
+    return timedelta(seconds=max(-_LONGEST, min(seconds, _LONGEST)))
 
 
 def format_interval(value: timedelta) -> str:
@@ -119,7 +129,10 @@ def _text(value: Any, where: str, w: _Where, *, required: bool = True) -> str | 
         if required:
             raise w.fail(where, "is required and must be non-empty text")
         return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
+    if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off/true/false as booleans
+        raise w.fail(where, f"must be text, got {str(value).lower()} (put a word like no, yes, "
+                            "on or off in quotes: YAML reads it as true or false)")
+    if not isinstance(value, str | int | float):
         raise w.fail(where, f"must be text, got {type(value).__name__}")
     return str(value).strip()
 
@@ -179,6 +192,12 @@ def validate_feed_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ValueError(f"{url!r} contains spaces or control characters (one URL per entry)")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port") from None
     return url
 
 
@@ -306,21 +325,57 @@ def parse_config(data: Any, path: Path) -> Config:
     return Config(path=path, feeds=feeds, topics=topics, matching=_matching(data.get("matching"), w))
 
 
+# libyaml's loader when PyYAML has it: 6x faster on a file with a thousand feeds
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses a key written twice in one mapping. Plain YAML keeps the
+    last one silently: a second `feeds:` would drop every feed of the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: the base constructor says so
+                continue
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {first.start_mark.line + 1})",
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate `feeds.yaml`; raises ConfigError with one clear message."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (set DOSSIER_CONFIG or --config)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES:,} bytes: not a feeds.yaml "
+                          "(a thousand feeds and topics take about 200 kB)")
     try:
-        # libyaml's loader when PyYAML has it: 6x faster on a file with a thousand feeds
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                          "save the file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            problem = "a tab character: YAML is indented with spaces"
         raise ConfigError(f"{path}: {where}: invalid YAML: {problem}") from None
     return parse_config(data, path)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -18,6 +19,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class SettingsError(ValueError):
     """An environment variable has a value Dossier cannot use."""
+
+
+class StartError(RuntimeError):
+    """Dossier cannot start with these settings: Discord refused the token or cannot be
+    reached. The message is one line for the operator (never the token)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,17 @@ def _threshold(env: Mapping[str, str], name: str) -> float | None:
     return value
 
 
+def _api_base(env: Mapping[str, str]) -> str | None:
+    """DISCORD_API_BASE checked at start (an http(s) URL with a host), not at login."""
+    raw = (env.get("DISCORD_API_BASE") or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"DISCORD_API_BASE must be an http(s) URL like https://discord.com, got {raw!r}")
+    return raw
+
+
 def _metrics_address(env: Mapping[str, str]) -> tuple[str, int] | None:
     raw = (env.get("DOSSIER_METRICS_PORT") or "").strip()
     if not raw or raw == "0":
@@ -162,7 +179,7 @@ def load_settings(
         log_level=level,
         allow_private_feeds=_flag(env.get("DOSSIER_ALLOW_PRIVATE_FEEDS")),
         discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
-        discord_api_base=(env.get("DISCORD_API_BASE") or "").strip() or None,
+        discord_api_base=_api_base(env),
         admin_role=(env.get("DOSSIER_ADMIN_ROLE") or "").strip() or None,
         match_low=low,
         match_high=high,

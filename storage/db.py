@@ -61,6 +61,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def _reason(exc: BaseException) -> str:
+    """The OS's or SQLite's own words ("file is not a database", "Permission denied")."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
 class Database:
     """One aiosqlite connection. Writes are serialised by a lock around `transaction()`."""
 
@@ -71,10 +78,16 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        """Open (and by default migrate) the database; a file that is not SQLite, a directory
+        that cannot be created or a database that cannot be written is one StorageError
+        naming the file, not a traceback."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open database {path}: {_reason(exc)}") from None
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
@@ -84,6 +97,9 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             if migrate:
                 await db.migrate()
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"cannot use database {path}: {_reason(exc)}") from None
         except BaseException:
             await conn.close()
             raise

@@ -98,6 +98,24 @@ def test_shipped_feeds_yaml_tracks_the_seed_story():
         ("feeds: [1, 2]", "feeds[0]: must be a mapping"),
         ("- just a list", "top level: must be a mapping"),
         ("feeds: [\n  {url: x\n", "invalid YAML"),
+        ("topics: [{key: t, title: t, keywords: [[nato], [no, norway]]}]",
+         "topics[0] (t).keywords[1][0]: must be text, got false (put a word like no, yes, on or off in quotes"),
+        ("feeds:\n\t- url: https://a.org/f\n",
+         "line 2, column 1: invalid YAML: a tab character: YAML is indented with spaces"),
+        # a key written twice: plain YAML would keep the second and drop the first silently
+        ("feeds: [{url: https://a.org/f}]\nfeeds: [{url: https://b.org/f}]\n",
+         "line 2, column 1: invalid YAML: duplicate key 'feeds' (first on line 1)"),
+        ("topics: [{key: t, title: t, keywords: [[a]], claims: [{key: c, statement: s, "
+         "statement: u, status: alleged}]}]", "duplicate key 'statement'"),
+        ("feeds: [{url: https://x.org/f, interval: .inf}]", "feeds[0].interval: inf is not a duration"),
+        ("feeds: [{url: https://x.org/f, interval: .nan}]", "feeds[0].interval: nan is not a duration"),
+        ("feeds: [{url: https://x.org/f, interval: 99999999999999999999}]",
+         "feeds[0].interval: must be at most 7d"),
+        ("feeds: [{url: https://x.org/f, interval: 99999999999999999999d}]",
+         "feeds[0].interval: must be at most 7d"),
+        ("feeds: [{url: 'https://x.org/f https://y.org/g'}]", "feeds[0].url: 'https://x.org/f https"
+         "://y.org/g' contains spaces"),
+        ("feeds: [{url: 'https://x.org:99999/f'}]", "feeds[0].url: 'https://x.org:99999/f' has an invalid port"),
     ],
 )
 def test_errors_name_file_entry_and_field(tmp_path, text, message):
@@ -106,6 +124,25 @@ def test_errors_name_file_entry_and_field(tmp_path, text, message):
         load_config(path)
     assert str(err.value).startswith(f"{path}: ")
     assert message in str(err.value)
+
+
+def test_merge_keys_are_not_duplicates(tmp_path):
+    path = write(tmp_path, "feeds:\n  - &f {url: https://a.org/f, interval: 5m}\n  - {<<: *f, url: https://b.org/f}\n")
+    assert [f.url for f in load_config(path).feeds] == ["https://a.org/f", "https://b.org/f"]
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_bytes(b"feeds:\n  - url: https://a.org/f\n    name: caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"feeds.yaml: line 3: not UTF-8 text \(byte 0xe9\)"):
+        load_config(path)
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.config.MAX_CONFIG_BYTES", 1000)
+    path = write(tmp_path, "feeds:\n" + "".join(f"  - url: https://a{i}.org/f\n" for i in range(100)))
+    with pytest.raises(ConfigError, match=r"over 1,000 bytes: not a feeds\.yaml"):
+        load_config(path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
@@ -153,3 +190,45 @@ def test_fetch_article_is_optional_and_read_per_feed(tmp_path):
     path = write(tmp_path, "feeds: [{url: https://x.org/a, fetch_article: Never}, {url: https://x.org/b}]")
     a, b = load_config(path).feeds
     assert (a.fetch_article, b.fetch_article) == ("never", None)
+
+
+ODD_VALUES = (None, True, False, 0, -1, 1.5, float("inf"), float("nan"), 10**30, "", " ", "x", "∞",
+              [], {}, [[]], [{}], {"a": 1}, "https://", "15m", [None])
+
+
+def _paths(node, prefix=()):
+    """Every place in the document (the first 3 items of each list)."""
+    if prefix:
+        yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:3]):
+            yield from _paths(value, (*prefix, i))
+
+
+def test_any_value_anywhere_in_the_shipped_file_is_accepted_or_a_config_error():
+    """Each field, entry and list of the shipped feeds.yaml replaced by each odd value (wrong
+    types, empty, infinite, huge...): the result is a Config or a ConfigError, never another
+    exception (a traceback at start)."""
+    import contextlib
+    import copy
+
+    import yaml
+
+    from bot.config import parse_config
+
+    shipped = yaml.safe_load((ROOT / "feeds.yaml").read_text(encoding="utf-8"))
+    tried = 0
+    for path in _paths(shipped):
+        for value in ODD_VALUES:
+            data = copy.deepcopy(shipped)
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            tried += 1
+            with contextlib.suppress(ConfigError):
+                parse_config(data, Path("feeds.yaml"))
+    assert tried > 500

@@ -270,6 +270,58 @@ async def test_channel_message_allowed_mentions_and_nonce(env: Env) -> None:
     assert s.requests_to("PATCH", rf"/channels/{w.channel_id}/messages/{first.id}")[0].json["content"] == "updated"
 
 
+@pytest.mark.parametrize(("make", "where"), [
+    (lambda: discord.Embed(title="t" * 257), "embeds.0.title"),
+    (lambda: discord.Embed(description="d" * 4097), "embeds.0.description"),
+    (lambda: discord.Embed(title="t").add_field(name="n", value="v" * 1025), "embeds.0.fields.0.value"),
+    (lambda: discord.Embed(title="t").add_field(name="", value="v"), "embeds.0.fields.0.name"),
+    (lambda: discord.Embed(title="t").set_footer(text="f" * 2049), "embeds.0.footer.text"),
+    (lambda: discord.Embed(title="t", url="javascript:alert(1)"), "embeds.0.url"),
+])
+async def test_embeds_past_discords_limits_are_refused(env: Env, make, where) -> None:
+    channel = env.bot.get_partial_messageable(env.world.channel_id, guild_id=env.world.guild_id)
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(embed=make())
+    assert refused.value.status == 400 and refused.value.code == 50035
+    assert where in str(refused.value)
+    assert env.standin.messages_in(env.world.channel_id) == []
+
+
+async def test_fields_and_total_size_limits(env: Env) -> None:
+    channel = env.bot.get_partial_messageable(env.world.channel_id, guild_id=env.world.guild_id)
+    many = discord.Embed(title="t")
+    for i in range(26):
+        many.add_field(name=f"f{i}", value="v")
+    big = [discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2001)]
+    for kwargs in ({"embed": many}, {"embeds": big}):
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send(**kwargs)
+        assert refused.value.code == 50035
+    await channel.send(embeds=[discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2000)])
+    assert len(env.standin.messages_in(env.world.channel_id)) == 1
+
+
+async def test_component_and_autocomplete_limits(env: Env) -> None:
+    channel = env.bot.get_partial_messageable(env.world.channel_id, guild_id=env.world.guild_id)
+    view = discord.ui.View()
+    view.add_item(discord.ui.Select(options=[discord.SelectOption(label="l" * 100, value="v" * 100)]))
+    await channel.send("fits", view=view)  # discord.py checks 100 itself; the stand-in agrees
+    long_button = discord.ui.View()
+    long_button.add_item(discord.ui.Button(label="b" * 81, custom_id="x"))
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send("too long", view=long_button)
+    assert "components.0.components.0.label" in str(refused.value)
+
+    FEEDS.append("f" * 101)  # an autocomplete choice name past 100 characters
+    try:
+        callback = await env.standin.interact(fixtures.autocomplete_interaction(
+            "feed", {"name": "fff"}, "name", guild=env.world.guild, channel=env.world.channel,
+            member=env.world.member))
+    finally:
+        FEEDS.pop()
+    assert callback.status == 400 and "choices" in str(callback.response)
+
+
 async def test_rate_limited_post_is_retried(env: Env) -> None:
     s, w = env.standin, env.world
     path = rf"/channels/{w.channel_id}/messages"

@@ -97,9 +97,9 @@ async def test_json_export_is_versioned_and_complete(filled_db: Path) -> None:
 async def test_unknown_topic_other_guild_and_missing_database_are_clear_errors(filled_db: Path,
                                                                                tmp_path: Path) -> None:
     code, out, err = await dossier("export", "nope", "--db", str(filled_db))
-    assert code == 1 and out == "" and "No topic `nope`" in err
+    assert code == 1 and out == "" and "no topic 'nope' in the console's topics (there: acme-recall)" in err
     code, _, err = await dossier("export", "acme-recall", "--guild", "99", "--db", str(filled_db))
-    assert code == 1 and "No topic `acme-recall`" in err  # the console's topics are not another server's
+    assert code == 1 and "no topic 'acme-recall' in the topics of server 99" in err  # not the console's
     missing = tmp_path / "typo.db"
     code, _, err = await dossier("export", "acme-recall", "--db", str(missing))
     assert code == 2 and "no database at" in err and not missing.exists()

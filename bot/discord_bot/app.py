@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
+import discord
+
 from bot.config import Config
-from bot.discord_bot.api_base import apply_api_base
+from bot.discord_bot.api_base import apply_api_base, current_api_base
 from bot.discord_bot.client import DossierBot
 from bot.discord_bot.cogs.poller import Poller
 from bot.pipeline import Pipeline
-from bot.settings import Settings
+from bot.settings import Settings, StartError
 from bot.shutdown import GRACE_SECONDS, stop_on_signals
 from bot.startup import (
     make_fetcher,
@@ -53,10 +56,27 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
     return 0
 
 
+async def _start(bot: DossierBot, token: str) -> None:
+    """`bot.start`, with the two ways a start fails for the operator's settings (a token
+    Discord refuses, a Discord that cannot be reached) said in one line. Once connected,
+    discord.py reconnects by itself."""
+    try:
+        await bot.start(token)
+    except discord.LoginFailure:
+        raise StartError("Discord refused DISCORD_TOKEN (401): copy the bot token again from the "
+                         "Developer Portal (Bot > Reset Token)") from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartError("Discord refused the bot's intents: enable them in the Developer Portal "
+                         "(Bot > Privileged Gateway Intents)") from None
+    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+        raise StartError(f"cannot reach Discord at {current_api_base()}: "
+                         f"{exc.__class__.__name__}: {exc}") from None
+
+
 async def _run_until_stopped(bot: DossierBot, token: str, stop: asyncio.Event) -> None:
     """Run the bot; on a stop signal let the poll loop finish its step and the post in flight
     (bounded), then close the gateway and the HTTP session; the database closes after."""
-    running = asyncio.create_task(bot.start(token), name="dossier-discord")
+    running = asyncio.create_task(_start(bot, token), name="dossier-discord")
     stopped = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -44,8 +44,13 @@ class ConsoleSink:
                 for row in rows[start:start + MARK_EVERY]:
                     if stop is not None and stop.is_set():
                         break
-                    self.stream.write(self.format(row.payload))
-                    self.stream.flush()
+                    try:
+                        self.stream.write(self.format(row.payload))
+                        self.stream.flush()
+                    except BrokenPipeError:  # `dossier run ... | head -1`: the reader is gone
+                        if done:  # printed before the reader left; this row stays queued
+                            await outbox.mark_sent(db, done)
+                        raise
                     checkpoint("print")
                     done.append(row.id)
                 if done:

@@ -75,6 +75,82 @@ SERVER_ERROR = ApiError(500, 0, "500: Internal Server Error")
 NOT_FOUND = ApiError(404, 0, "404: Not Found")
 
 
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
+# .../interactions/message-components): the real API answers 400 Invalid Form Body past them.
+EMBED_LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
+EMBED_FIELDS, FIELD_NAME, FIELD_VALUE, EMBEDS_TOTAL = 25, 256, 1024, 6000
+
+
+def _length(errors: Payload, where: str, value: Any, limit: int, *, minimum: int = 0) -> None:
+    if value is None and minimum == 0:
+        return
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        errors[where] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                      "message": f"Must be {limit} or fewer in length."}]}
+    elif len(text) < minimum:
+        errors[where] = {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}
+
+
+def _url_ok(url: Any) -> bool:
+    text = str(url)
+    return text.startswith(("http://", "https://", "attachment://")) and not any(c.isspace() for c in text)
+
+
+def _embed_errors(embeds: list[Payload], errors: Payload) -> None:
+    """Per-field limits, 25 fields, non-empty field names and values, well-formed URLs, and
+    6,000 characters over every embed of the message."""
+    total = 0
+    for i, embed in enumerate(embeds):
+        for key, limit in EMBED_LIMITS.items():
+            part, _, sub = key.partition(".")
+            value = (embed.get(part) or {}).get(sub) if sub else embed.get(part)
+            _length(errors, f"embeds.{i}.{key}", value, limit)
+            total += len(str(value or ""))
+        for key in ("url", "thumbnail.url", "image.url", "author.url"):
+            part, _, sub = key.partition(".")
+            value = (embed.get(part) or {}).get(sub) if sub else embed.get(part)
+            if value is not None and not _url_ok(value):
+                errors[f"embeds.{i}.{key}"] = {"_errors": [{"code": "URL_TYPE_INVALID_URL",
+                                                            "message": "Not a well formed URL."}]}
+        fields = embed.get("fields") or []
+        if len(fields) > EMBED_FIELDS:
+            errors[f"embeds.{i}.fields"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                                         "message": "Must be 25 or fewer in length."}]}
+        for j, item in enumerate(fields):
+            _length(errors, f"embeds.{i}.fields.{j}.name", item.get("name"), FIELD_NAME, minimum=1)
+            _length(errors, f"embeds.{i}.fields.{j}.value", item.get("value"), FIELD_VALUE, minimum=1)
+            total += len(str(item.get("name") or "")) + len(str(item.get("value") or ""))
+    if total > EMBEDS_TOTAL:
+        errors["embeds"] = {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED",
+                                         "message": "Embed size exceeds maximum size of 6000"}]}
+
+
+def _component_errors(rows: list[Payload], errors: Payload) -> None:
+    """Action rows (5), buttons per row (5), labels, custom ids and select options."""
+    if len(rows) > 5:
+        errors["components"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                             "message": "Must be 5 or fewer in length."}]}
+    for i, row in enumerate(rows):
+        children = row.get("components") or []
+        if len(children) > 5:
+            errors[f"components.{i}.components"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                                                 "message": "Must be 5 or fewer in length."}]}
+        for j, comp in enumerate(children):
+            where = f"components.{i}.components.{j}"
+            _length(errors, f"{where}.custom_id", comp.get("custom_id"), 100)
+            _length(errors, f"{where}.label", comp.get("label"), 80)
+            _length(errors, f"{where}.placeholder", comp.get("placeholder"), 150)
+            options = comp.get("options") or []
+            if len(options) > 25:
+                errors[f"{where}.options"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                                           "message": "Must be 25 or fewer in length."}]}
+            for k, option in enumerate(options):
+                _length(errors, f"{where}.options.{k}.label", option.get("label"), 100, minimum=1)
+                _length(errors, f"{where}.options.{k}.value", option.get("value"), 100, minimum=1)
+                _length(errors, f"{where}.options.{k}.description", option.get("description"), 100)
+
+
 @dataclass
 class RecordedFile:
     """A file part of a multipart request."""
@@ -628,6 +704,9 @@ class DiscordStandIn:
         if len(body.get("embeds") or []) > 10:
             errors["embeds"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
                                              "message": "Must be 10 or fewer in length."}]}
+        else:
+            _embed_errors(body.get("embeds") or [], errors)
+        _component_errors(body.get("components") or [], errors)
         if errors:
             raise _JsonError(INVALID_FORM_BODY, errors)
 
@@ -860,6 +939,14 @@ class DiscordStandIn:
         if rtype == 8 and len(data.get("choices") or []) > 25:
             raise _JsonError(INVALID_FORM_BODY, {"data": {"choices": {"_errors": [{
                 "code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}}})
+        if rtype == 8:
+            choice_errors: Payload = {}
+            for i, choice in enumerate(data.get("choices") or []):
+                _length(choice_errors, f"{i}.name", choice.get("name"), 100, minimum=1)
+                if isinstance(choice.get("value"), str):
+                    _length(choice_errors, f"{i}.value", choice["value"], 100)
+            if choice_errors:
+                raise _JsonError(INVALID_FORM_BODY, {"data": {"choices": choice_errors}})
         channel_id = str(state.payload.get("channel_id") or state.payload.get("channel", {}).get("id"))
         message: Payload | None = None
         flags = int(data.get("flags") or 0)

@@ -160,9 +160,11 @@ class Admin(ServerCog):
     @app_commands.autocomplete(topic=topic_choices)
     @admin_check()
     async def topic_remove(self, interaction: discord.Interaction, topic: str, confirm: bool) -> None:
-        if not confirm:
-            raise InvalidInputError("Nothing was removed: run it again with `confirm: True` to remove "
-                                    f"{code(topic)} and its claims.")
+        if not confirm:  # an unknown key is said now, not after the admin confirms
+            found = await browse.require_topic(self.bot.db, guild_id(interaction), topic)
+            claims = found.active_claims + found.retired_claims
+            raise InvalidInputError(f"Nothing was removed: run it again with `confirm: True` to remove "
+                                    f"{code(found.key)} and its {claims} claim(s) with their history.")
         removed = await service.remove_topic(self.bot.db, guild_id(interaction), topic, **actor(interaction))
         await done(interaction, f"Topic {code(removed.key)} (“{clean(removed.title, 200)}”) was removed.")
 
