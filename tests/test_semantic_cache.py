@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -192,7 +193,12 @@ def test_a_just_written_weights_file_is_not_remembered(embedder, tmp_path):
     source = Path(embedder.source or "")
     for name in ("config.json", "vocab.txt"):
         (local / name).symlink_to(source / name)
-    (local / "model.safetensors").write_bytes((source / "model.safetensors").read_bytes())
+    weights = local / "model.safetensors"
+    weights.write_bytes((source / "model.safetensors").read_bytes())
+    # "a moment ago" whatever the load costs: hashing 91 MB under load can outlast RACY_NS,
+    # so the file's times are put a minute ahead of the clock rather than relied on being fresh
+    ahead = time.time_ns() + 60_000_000_000
+    os.utime(weights, ns=(ahead, ahead))
     fresh = Embedder(local)
     fresh.load()
     assert fresh.weights_sha256 == semantic.KNOWN_WEIGHTS_SHA256

@@ -22,6 +22,7 @@ from bot.match.combine import (
     semantic_points,
     term_evidence,
 )
+from bot.match.crosslang import FOLLOWED, combined_in, entry_language, reach_view
 from bot.match.denial import denies, negates
 from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
@@ -118,6 +119,9 @@ class Matcher:
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         self.window_scorers = tuple(WindowScorer(c) for c in self.compiled)
+        # per followed language, the window scorers of the topics as a sentence in it can meet
+        # them (bot/match/crosslang.py), built on the first entry in that language
+        self._language_scorers: dict[str, tuple[WindowScorer, ...]] = {}
         # per topic, per claim wording: does it deny something (bot/match/denial.py)
         self.denying = {c.topic.key: tuple(denies(v.text) for v in c.variants) for c in self.compiled}
         # each claim's match bar: `low`, moved by what review decisions taught (bot/match/learnt.py)
@@ -161,7 +165,9 @@ class Matcher:
             # an entry no gate lets through is not read further (unless it is to be scored)
             concept_sets = (self.reader.sentence_sets(sentences, text.folded)
                             if score_failed or any(g.passed for g in gates) else [])
-            read.append((sentences, n_title, concept_sets, gates, text))
+            # the language the entry is read in (crosslang.py): English, or a followed language
+            lang = entry_language(text.words) if concept_sets else "en"
+            read.append((sentences, n_title, concept_sets, gates, text, lang))
             if self.semantic is not None:
                 for ti, gate in enumerate(gates):
                     cand = self._candidates(ti, n_title, concept_sets) if gate.passed else []
@@ -169,16 +175,27 @@ class Matcher:
                         requests.append((ei, ti, cand))
         semantic = self._similarities(requests, read)
         out = []
-        for ei, (sentences, n_title, concept_sets, gates, text) in enumerate(read):
-            topics = zip(self.compiled, self.window_scorers, gates, strict=True)
+        for ei, (sentences, n_title, concept_sets, gates, text, lang) in enumerate(read):
+            topics = zip(self.compiled, self._scorers(lang), gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self._moved_bars[ti], text)
+                                   self._moved_bars[ti], text, lang)
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
             ])
         return out
+
+    def _scorers(self, lang: str) -> tuple[WindowScorer, ...]:
+        """The topics' window scorers for an entry in `lang`: the English ones, or (for a followed
+        language) their views normalised over what that language can carry (crosslang.py)."""
+        if lang not in FOLLOWED:
+            return self.window_scorers
+        found = self._language_scorers.get(lang)
+        if found is None:
+            found = tuple(WindowScorer(reach_view(c, lang)) for c in self.compiled)
+            self._language_scorers[lang] = found
+        return found
 
     def _candidates(self, ti: int, n_title: int, concept_sets: list[frozenset[str]]) -> list[int]:
         """The sentences of an entry worth embedding for topic `ti` (see combine.candidates)."""
@@ -207,7 +224,7 @@ class Matcher:
                       n_title: int, concept_sets: list[frozenset[str]],
                       semantic: tuple[list[int], Sequence[Similarity]] | None = None,
                       bars: dict[str, float] | None = None,
-                      text: EntryText | None = None) -> TopicResult:
+                      text: EntryText | None = None, lang: str = "en") -> TopicResult:
         low = self.thresholds.low
         denying = self.denying[ct.topic.key]
         short = len(sentences) <= SHORT_TEXT_SENTENCES
@@ -266,7 +283,7 @@ class Matcher:
                     score = round(score * factor, 2)
             scores.append(ClaimMatch(claim.key, score if passed else 0.0, evidence, features))
         if semantic is not None:
-            scores = _with_semantic(ct, scores, windows, *semantic, sentences)
+            scores = _with_semantic(ct, scores, windows, *semantic, sentences, lang)
         scores = _explained_elsewhere(scores, windows, low)
         if bars and any(bar != low for bar in bars.values()):
             scores = _with_learnt_bars(scores, bars, low)
@@ -301,8 +318,14 @@ class Matcher:
 
 
 def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],
-                   cand: list[int], sims: Sequence[Similarity], sentences: list[str]) -> list[ClaimMatch]:
+                   cand: list[int], sims: Sequence[Similarity], sentences: list[str],
+                   lang: str = "en") -> list[ClaimMatch]:
     """Each claim's one score from its lexical points and its best cosine (see combine.py).
+
+    An entry in another language than English (`lang`, crosslang.py) is read by an English-only
+    model: a low cosine there says nothing against the claim, a high one still says something
+    (names, numbers, shared subwords), so the cosine may raise the score, never lower it below
+    the lexical points (`crosslang.combined_in`); `why` shows `language`.
 
     `why` shows both parts: features `lexical` (points), `cosine`, `semantic` (points) and the
     sentence the cosine came from. A claim no lexical window reached can match on semantic
@@ -319,9 +342,11 @@ def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[st
         points = semantic_points(cosine)
         if lexical is None and points == 0.0:
             continue
-        score = combined(lex_points, cosine)
+        score = combined(lex_points, cosine) if lang == "en" else combined_in(lang, lex_points, cosine)
         features = dict(lexical.features) if lexical is not None else {"gate": 1.0}
         features.update({"lexical": lex_points, "cosine": round(cosine, 3), "semantic": round(points, 2)})
+        if lang != "en":
+            features["language"] = lang
         unsaid = float(getattr(sim, "unsaid", -1.0))
         if unsaid > cosine:  # a wording that denies met a sentence that denies nothing (denial.py)
             features["cosine_not_denying"] = round(unsaid, 3)
