@@ -58,6 +58,13 @@ def _calendar() -> frozenset[str]:
     ))
 
 
+def __getattr__(name: str) -> frozenset[str]:
+    """`_CALENDAR`, for modules that import it by name (built then, not with this module)."""
+    if name == "_CALENDAR":
+        return _calendar()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google fired...")
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
 NO_VERB_FACTOR = 0.75  # the claim's action (its first past-tense verb) is missing
