@@ -35,8 +35,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 async def bootstrap(db: Database, config: Config) -> None:
-    """Load feeds.yaml into the database: feeds, and the console scope's topics (a claim's
-    initial figures are read only when it is new or its definition changed)."""
+    """Load feeds.yaml into the database: feeds, and the console scope's topics (retiring
+    those the file no longer names; a claim's initial figures are read only when it is new or
+    its definition changed)."""
     await sync_feeds(db, config)
     # read in a worker thread: the first reading imports the lemmatiser and loads its
     # dictionary (~0.3 s, a stall of the event loop otherwise)
@@ -44,6 +45,9 @@ async def bootstrap(db: Database, config: Config) -> None:
     read = await asyncio.to_thread(lambda: {s: initial_figures(s) for s in needed}) if needed else {}
     await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics,
                                      figures_for=lambda s: read[s] if s in read else initial_figures(s))
+    # the console's topics are feeds.yaml as written: what the file drops stops being followed
+    for line in await topic_store.retire_removed(db, CONSOLE_SCOPE, config.topics):
+        log.info("%s", line)
 
 
 def log_report(report: CycleReport) -> None:

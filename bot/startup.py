@@ -38,8 +38,11 @@ MAX_SLEEP = timedelta(seconds=60)  # and never deaf for long to a feed added mea
 
 
 async def sync_feeds(db: Database, config: Config) -> None:
-    """feeds.yaml's feeds into the database, with each feed's article-fetch mode."""
+    """feeds.yaml's feeds into the database, with each feed's article-fetch mode; the file's
+    feeds it no longer lists stop being polled unless a server subscribes to them."""
     await feed_store.sync_config_feeds(db, config.feeds)
+    for line in await feed_store.pause_removed_config_feeds(db, [f.url for f in config.feeds]):
+        log.info("%s", line)
     await page_store.sync_fetch_modes(db, [(f.url, f.fetch_article) for f in config.feeds])
 
 

@@ -88,6 +88,32 @@ async def sync_config_feeds(db: Database, feeds: Sequence[Any]) -> None:
         )
 
 
+REMOVED_FROM_FILE = "removed from feeds.yaml"
+
+
+async def pause_removed_config_feeds(db: Database, urls: Sequence[str]) -> list[str]:
+    """Stop polling the file's feeds that it no longer lists, unless a server subscribes to
+    them (on Discord its admins decide); resume those it lists again. Paused, not deleted:
+    their articles and polling history stay. Returns one line per change, for the log."""
+    listed = set(urls)
+    said = []
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """SELECT id, url, paused_at, paused_reason FROM feeds f WHERE origin = 'config'
+                   AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)""")
+        for row in await cur.fetchall():
+            if row["url"] not in listed and row["paused_at"] is None:
+                await conn.execute("UPDATE feeds SET paused_at = ?, paused_reason = ? WHERE id = ?",
+                                   (to_db_time(utcnow()), REMOVED_FROM_FILE, row["id"]))
+                said.append(f"feed {row['url']} is no longer in feeds.yaml: not polled (kept)")
+            elif row["url"] in listed and row["paused_reason"] == REMOVED_FROM_FILE:
+                await conn.execute(
+                    """UPDATE feeds SET paused_at = NULL, paused_reason = NULL, failures = 0,
+                           next_poll_at = NULL WHERE id = ?""", (row["id"],))
+                said.append(f"feed {row['url']} is back in feeds.yaml: polled again")
+    return said
+
+
 async def add_feed(
     db: Database, url: str, *, name: str | None, interval: timedelta, origin: str = "admin"
 ) -> FeedRow:

@@ -181,9 +181,12 @@ def _config_digest(claim: Any, figures: tuple[str, ...]) -> str:
 
 
 async def _applied_figures(conn: aiosqlite.Connection, claim_id: int) -> tuple[str, ...] | None:
-    """The figures the claim's definition in feeds.yaml was last applied with (None: never)."""
+    """The figures the claim's definition in feeds.yaml was last applied with (None: never):
+    those of its last revision that `install_topics` wrote (retired/restored ones keep the
+    claim's figures of the moment)."""
     cur = await conn.execute(
-        "SELECT figures FROM claim_revisions WHERE claim_id = ? AND actor = ? ORDER BY rev DESC LIMIT 1",
+        """SELECT figures FROM claim_revisions WHERE claim_id = ? AND actor = ?
+               AND change_kind IN ('created', 'edit') ORDER BY rev DESC LIMIT 1""",
         (claim_id, CONFIG_ACTOR),
     )
     found = await cur.fetchone()
@@ -225,11 +228,74 @@ async def save_claim(
 
 
 async def topics_for_scope(db: Database, guild_id: int) -> list[TopicRecord]:
-    return await _topics(db, "WHERE t.guild_id = ?", (guild_id,))
+    return await _topics(db, "WHERE t.guild_id = ? AND t.retired_at IS NULL", (guild_id,))
 
 
 async def all_topics(db: Database) -> list[TopicRecord]:
-    return await _topics(db, "", ())
+    """Every scope's topics that are matched (a topic retired from feeds.yaml is not)."""
+    return await _topics(db, "WHERE t.retired_at IS NULL", ())
+
+
+async def retire_removed(db: Database, guild_id: int, topics: Sequence[Any]) -> list[str]:
+    """Make a scope whose only source is feeds.yaml (the console's) follow the file when
+    topics or claims are taken out of it, and put back when they return.
+
+    Retired, not deleted: a topic the file no longer names stops being matched and listed,
+    a claim it no longer names is retired with a revision saying why; their history, matches
+    and learnt examples stay, and naming them in the file again brings them back (a
+    'restored' revision for a claim). Only what came from the file is touched: a claim an
+    admin added (no `config_hash`) or retired by hand stays as it is. Returns one line per
+    change, for the log.
+    """
+    now = to_db_time(utcnow())
+    wanted = {t.key: {c.key for c in t.claims} for t in topics}
+    said: list[str] = []
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "SELECT id, key, retired_at FROM topics WHERE guild_id = ? AND origin = 'config'",
+            (guild_id,))
+        for topic in await cur.fetchall():
+            if topic["key"] not in wanted:
+                if topic["retired_at"] is None:
+                    await conn.execute("UPDATE topics SET retired_at = ?, updated_at = ? WHERE id = ?",
+                                       (now, now, topic["id"]))
+                    said.append(f"topic {topic['key']} is no longer in feeds.yaml: retired "
+                                "(kept; name it again to bring it back)")
+                continue
+            if topic["retired_at"] is not None:
+                await conn.execute("UPDATE topics SET retired_at = NULL, updated_at = ? WHERE id = ?",
+                                   (now, topic["id"]))
+                said.append(f"topic {topic['key']} is back in feeds.yaml: restored")
+            said += await _follow_file_claims(conn, topic["id"], topic["key"],
+                                              wanted[topic["key"]], now)
+    return said
+
+
+async def _follow_file_claims(conn: aiosqlite.Connection, topic_id: int, topic_key: str,
+                              wanted: set[str], now: str) -> list[str]:
+    """Retire the file's claims it no longer names; restore those it retired and names again."""
+    said = []
+    cur = await conn.execute(
+        """SELECT c.*, (SELECT r.actor FROM claim_revisions r WHERE r.claim_id = c.id
+                        ORDER BY r.rev DESC LIMIT 1) AS last_actor
+           FROM claims c WHERE c.topic_id = ? AND c.config_hash IS NOT NULL
+               AND c.merged_into IS NULL""", (topic_id,))
+    for row in await cur.fetchall():
+        named, retired = row["key"] in wanted, row["retired_at"] is not None
+        if not named and not retired:
+            await conn.execute("UPDATE claims SET retired_at = ?, updated_at = ? WHERE id = ?",
+                               (now, now, row["id"]))
+            await add_revision(conn, row["id"], _claim_state(row), kind="retired",
+                               reason="removed from feeds.yaml", article_id=None,
+                               actor=CONFIG_ACTOR)
+            said.append(f"claim {topic_key}/{row['key']} is no longer in feeds.yaml: retired")
+        elif named and retired and row["last_actor"] == CONFIG_ACTOR:
+            await conn.execute("UPDATE claims SET retired_at = NULL, updated_at = ? WHERE id = ?",
+                               (now, row["id"]))
+            await add_revision(conn, row["id"], _claim_state(row), kind="restored",
+                               reason="back in feeds.yaml", article_id=None, actor=CONFIG_ACTOR)
+            said.append(f"claim {topic_key}/{row['key']} is back in feeds.yaml: restored")
+    return said
 
 
 async def get_topic(db: Database, guild_id: int, key: str) -> TopicRecord:
@@ -341,5 +407,5 @@ async def claim_history(db: Database, claim_id: int) -> list[ClaimRevision]:
 async def all_keywords(db: Database) -> set[str]:
     """Every keyword of every topic (all servers), in one query: what the article-page gate
     needs, without loading each topic's claims and examples."""
-    rows = await db.fetchall("SELECT keywords FROM topics")
+    rows = await db.fetchall("SELECT keywords FROM topics WHERE retired_at IS NULL")
     return {k for r in rows for group in json.loads(r["keywords"]) for k in group}
