@@ -441,6 +441,9 @@ class Run:
     workloads: dict[str, Workload] = field(default_factory=dict)
     hits: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # workload -> program
     again: dict[str, list[Measure]] = field(default_factory=dict)  # Dossier's --step-repeat runs
+    # --compare: did every run of a step print the same JSON lines, both checkouts? (the same
+    # server, so the same loopback ports: compared byte for byte)
+    same_output: dict[str, bool] = field(default_factory=dict)
 
 
 def fetch_article_supported() -> bool:
@@ -472,6 +475,7 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
     changed = max(1, min(round(n * CHANGED_SHARE), args.new))
     new_entries = min(args.new, changed * 10)  # a feed shows 20 entries: keep the new ones visible
     run = Run()
+    outputs: dict[str, bytes] = {}  # --compare: the first run's printed lines per step
     with tempfile.TemporaryDirectory(prefix="dossier-pipebench-") as tmp_name, \
             BenchServer(corpus, n, page_hosts=min(changed, args.page_hosts)) as server:
         tmp = Path(tmp_name)
@@ -545,6 +549,11 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
                             cwd=root)
                         measure.info = dossier_info(tmp, step.name, stats)
                         check(measure, f"dossier {step.name}", tmp / f"dossier-{step.name}.err")
+                        if len(roots) > 1:  # every run's output against the first one's
+                            printed = (tmp / f"dossier-{step.name}.out").read_bytes()
+                            first = outputs.setdefault(step.name, printed)
+                            run.same_output[step.name] = run.same_output.get(step.name, True) \
+                                and printed == first
                         if root is not args.dossier_root:
                             run.again.setdefault(f"{step.name}@compare", []).append(measure)
                             shutil.copyfile(tmp / f"dossier-{step.name}.out",
@@ -729,8 +738,8 @@ def compared(runs: Sequence[Run], other: Path) -> str:
     """W2 and W3 of this checkout and of `other`, alternated on the same database: medians."""
     lines = ["", f"A/B, alternated from the same database: this checkout ({ROOT}) and {other}", "",
              "| workload | run time, this (runs) | other (runs) | in-process CPU, this | other "
-             "| process CPU, this | other | updates, this / other |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| process CPU, this | other | peak RSS, this | other | updates, this / other, printed |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in ("W2", "W3"):
         mine = [m for r in runs
                 for m in ([r.dossier[name]] if name in r.dossier else []) + r.again.get(name, [])]
@@ -738,17 +747,21 @@ def compared(runs: Sequence[Run], other: Path) -> str:
         if not mine or not theirs:
             continue
 
-        def cells(ms: Sequence[Measure]) -> tuple[str, str, str, str]:
+        def cells(ms: Sequence[Measure]) -> tuple[str, str, str, str, float]:
             runs_s = [m.info.get("loop", {}).get("duration_s") for m in ms]
             cpu = [m.info.get("loop", {}).get("cpu_s") for m in ms]
             runs_s = [x for x in runs_s if x is not None]
             cpu = [x for x in cpu if x is not None]
             return (f"{fmt(med(runs_s), '.3f')} s ({', '.join(f'{x:.2f}' for x in runs_s)})",
                     f"{fmt(med(cpu), '.3f')} s", f"{fmt(med([m.cpu for m in ms]), '.2f')} s",
-                    "/".join(sorted({str(m.info.get('updates', '?')) for m in ms})))
+                    "/".join(sorted({str(m.info.get('updates', '?')) for m in ms})),
+                    med([m.peak_rss_mb for m in ms]))
 
         a, b = cells(mine), cells(theirs)
-        lines.append(f"| {name} | {a[0]} | {b[0]} | {a[1]} | {b[1]} | {a[2]} | {b[2]} | {a[3]} / {b[3]} |")
+        same = [r.same_output[name] for r in runs if name in r.same_output]
+        verdict = "identical" if same and all(same) else "DIFFERENT" if same else "?"
+        lines.append(f"| {name} | {a[0]} | {b[0]} | {a[1]} | {b[1]} | {a[2]} | {b[2]} "
+                     f"| {fmt(a[4], '.0f')} MB | {fmt(b[4], '.0f')} MB | {a[3]} / {b[3]}, {verdict} |")
     return "\n".join(lines)
 
 

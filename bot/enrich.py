@@ -23,17 +23,18 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from bot.fetch.article import ArticleFetcher
-from bot.match.gate import Gate
-from bot.match.normalise import fold
 from bot.models import Change, Entry
 from bot.parse.article import ExtractedPage, extract_article
 from storage import article_pages as page_store
 from storage import topics as topic_store
 from storage.article_pages import StoredPage
 from storage.db import Database, utcnow
+
+if TYPE_CHECKING:
+    from bot.match.gate import Gate
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,18 @@ class EnrichReport:
     failed: int = 0
     reused: int = 0  # revisions already read earlier: no request
     not_needed: int = 0  # full content, long summary, no keyword, never
+
+
+_ASK_GATE = "(the relaxed gate decides)"  # _skip_reason: a short entry the gate decides on
+
+
+def _gate_reason(entry: Entry, gate: Gate | None) -> str | None:
+    """None when title + summary name a keyword of any topic (the page is fetched)."""
+    from bot.match.normalise import fold
+
+    if gate is None or not gate.check(fold(f"{entry.title}\n{entry.summary}")).passed:
+        return "no topic keyword in title or summary: page not fetched"
+    return None
 
 
 class ArticleReader:
@@ -103,20 +116,28 @@ class ArticleReader:
         report = self.last_report = EnrichReport()
         if not items:
             return []
-        modes = await page_store.fetch_modes(db)
-        gate = self._relaxed_gate(await topic_store.all_keywords(db))
+        modes = await page_store.fetch_modes(db, {i.feed_id for i in items})
         stored = await page_store.pages_for(
             db, [(i.article_id, i.entry.content_hash) for i in items]
         )
         out: list[Entry | None] = [None] * len(items)
         to_fetch: list[int] = []
+        reasons: dict[int, str | None] = {}
         for n, item in enumerate(items):
             page = stored.get((item.article_id, item.entry.content_hash))
             if page is not None:
                 report.reused += 1
                 out[n] = apply_page(item.entry, page)
                 continue
-            reason = self._skip_reason(item.entry, modes.get(item.feed_id, "auto"), gate)
+            reasons[n] = self._skip_reason(item.entry, modes.get(item.feed_id, "auto"))
+        if _ASK_GATE in reasons.values():
+            # built only when a short entry needs it: full-content feeds never compile it (the
+            # keywords' patterns cost ~0.1 s on the event loop, and import the lemmatiser)
+            gate = self._relaxed_gate(await topic_store.all_keywords(db))
+            reasons = {n: _gate_reason(items[n].entry, gate) if r == _ASK_GATE else r
+                       for n, r in reasons.items()}
+        for n, reason in reasons.items():
+            item = items[n]
             if reason is None:
                 to_fetch.append(n)
             else:
@@ -143,12 +164,15 @@ class ArticleReader:
             return None
         gate = self._gates.get(words)
         if gate is None:
+            from bot.match.gate import Gate
+
             self._gates = {words: Gate([words])}
             gate = self._gates[words]
         return gate
 
-    def _skip_reason(self, entry: Entry, mode: str, gate: Gate | None) -> str | None:
-        """None when the page should be fetched; else why the feed's text is enough."""
+    def _skip_reason(self, entry: Entry, mode: str) -> str | None:
+        """None when the page should be fetched; else why the feed's text is enough (or
+        _ASK_GATE: up to the relaxed gate, see _gate_reason)."""
         if mode == "never":
             return "fetch_article: never"
         if not entry.url:
@@ -159,9 +183,7 @@ class ArticleReader:
             return "the feed carries the full content"
         if len(entry.summary) >= self.short_chars:
             return f"summary is long enough ({len(entry.summary):,} characters)"
-        if gate is None or not gate.check(fold(f"{entry.title}\n{entry.summary}")).passed:
-            return "no topic keyword in title or summary: page not fetched"
-        return None
+        return _ASK_GATE
 
     async def _read_all(self, items: Sequence[EnrichItem]) -> list[StoredPage]:
         """Read every page, concurrently, within `budget` seconds; a page still waiting then is

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.apply import apply_change, describe
 from bot.checkpoint import checkpoint
@@ -22,10 +24,7 @@ from bot.diff import build_diff
 from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
-from bot.match import Matcher, Thresholds, TopicResult, detect_changes
-from bot.match.explain import explain
-from bot.match.learnt import match_checks
-from bot.match.semantic import SemanticScorer
+from bot.match.thresholds import Thresholds
 from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
@@ -43,6 +42,10 @@ from storage.articles import PendingArticle, Seen, StoredArticle
 from storage.db import Database, utcnow
 from storage.feeds import FeedRow, PollRecord
 from storage.outcomes import Post, TopicOutcome
+
+if TYPE_CHECKING:  # imported when a cycle first matches (see _new_matcher)
+    from bot.match.matcher import Matcher, TopicResult
+    from bot.match.semantic import SemanticScorer
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,7 @@ class Pipeline:
         fetching = self._fetch(batches[0]) if batches else None
         lane = _MatchLane(self, report)
         warming: asyncio.Task[list[_Scope]] | None = None
+        probe: asyncio.Task[None] | None = None  # does a queued entry pass a gate? (the model)
         failed = True
         try:
             for index, batch in enumerate(batches):
@@ -179,10 +183,13 @@ class Pipeline:
                     fetching = self._fetch(batches[index + 1])
                 queued = await self._store_batch(batch, results, now, report, quiet, lane)
                 if queued and warming is None:
-                    # the matchers (word frequencies, compiled topics) are built and the model
-                    # is loaded in worker threads while the next batches are fetched
+                    # the matchers (word frequencies, compiled topics) are built in a worker
+                    # thread while the next batches are fetched, and the model is loaded beside
+                    # them once a queued entry passes a topic gate (nothing else is embedded)
                     warming = asyncio.create_task(self._scopes())
-                    self._start_semantic()
+                if queued and self._semantic_ready is None and self._semantic_wanted() \
+                        and (probe is None or probe.done()):
+                    probe = asyncio.create_task(self._load_semantic_if_gated(warming, lane.last(queued)))
                 await lane.queued(queued)
             if not self.stop.is_set():
                 lane.flush()
@@ -193,6 +200,9 @@ class Pipeline:
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
             await lane.close(cancel=failed)
+            if probe is not None:
+                with contextlib.suppress(Exception):  # a failure shows where the model is awaited
+                    await probe
             if warming is not None:
                 with contextlib.suppress(Exception):  # a failure shows where the scopes are used
                     await warming
@@ -201,12 +211,28 @@ class Pipeline:
         await self._keep_wording_vectors()
         return report
 
+    def _semantic_wanted(self) -> bool:
+        return self.semantic is not None and self.semantic.enabled
+
+    async def _load_semantic_if_gated(self, warming: asyncio.Task[list[_Scope]] | None,
+                                      entries: Sequence[Entry]) -> None:
+        """Start loading the model beside the fetches as soon as a queued entry passes a topic
+        gate (checked on the feed's text, in a worker thread). An early guess: what decides is
+        the check on the text matched (`process_pending`), which waits for the model then."""
+        if warming is None:
+            return
+        scopes = await asyncio.shield(warming)
+        if await asyncio.to_thread(_any_gated, scopes, entries):
+            self._start_semantic()
+
     def _start_semantic(self) -> asyncio.Task[None] | None:
         """Load the model (worker thread) and read what earlier starts kept (the weights' sha256,
-        the claim wordings' vectors), once, when the first article is queued: a cycle with
-        nothing new never loads it (bot.startup.note_semantic). Retried after a failure."""
-        if self.semantic is None or not self.semantic.enabled:
+        the claim wordings' vectors), once, when the first entry passes a topic gate: a cycle
+        with nothing new, or nothing any topic lets through, never loads it
+        (bot.startup.note_semantic). Retried after a failure."""
+        if not self._semantic_wanted():
             return None
+        assert self.semantic is not None
         task = self._semantic_ready
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = self._semantic_ready = asyncio.create_task(start_semantic(self.db, self.semantic))
@@ -322,8 +348,6 @@ class Pipeline:
                                                            max_attempts=MAX_ATTEMPTS, among=among)
             if not pending:
                 break
-            if (ready := self._start_semantic()) is not None:
-                await ready  # the model and the stored wordings, before anything is embedded
             if self.articles is not None:
                 # pages behind short entries, read (concurrently) before matching; what was
                 # read is stored on its own, and the entries stay queued until recorded
@@ -331,6 +355,13 @@ class Pipeline:
                     EnrichItem(p.article_id, p.feed_id or 0, p.entry) for p in pending])
                 pending = [replace(p, entry=e) for p, e in zip(pending, entries, strict=True)]
             scopes = await self._scopes()
+            # the model and the stored wordings, before anything is embedded: only an entry a
+            # topic's gate lets through is embedded, so a chunk without one needs no model
+            if self._semantic_wanted() and (self._semantic_ready is not None or await asyncio.to_thread(
+                    _any_gated, scopes, [p.entry for p in pending])):
+                ready = self._start_semantic()
+                assert ready is not None
+                await ready
             subscribers = await feed_store.subscribers(self.db)
             previously = await outcome_store.matched_claims(
                 self.db, [p.article_id for p in pending if p.seen is Seen.REVISED])
@@ -372,7 +403,7 @@ class Pipeline:
                 first = not self._matchers
                 # off the event loop: the first one loads word frequencies and compiles the
                 # topics' patterns (~0.25 s of CPU), a stall for every other task otherwise
-                matcher = await asyncio.to_thread(Matcher, states, thresholds,
+                matcher = await asyncio.to_thread(_new_matcher, states, thresholds,
                                                   semantic=self.semantic)
                 if first and self.settle:  # what it loaded stays for good: out of the GC's way
                     settle_memory()
@@ -464,6 +495,7 @@ class Pipeline:
         thresholds: Thresholds,
         asked: Counter[tuple[int, str]] | None = None,
     ) -> TopicOutcome:
+        detect_changes, explain, match_checks = _deciding()
         entry = job.entry
         detail = explain(result)
         matches = [
@@ -534,6 +566,10 @@ class _MatchLane:
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
+    def last(self, count: int) -> list[Entry]:
+        """The entries of the last `count` articles added (not handed over yet)."""
+        return [i.entry for i in self._open[len(self._open) - count:]]
+
     def add(self, items: Sequence[StoredArticle]) -> None:
         """Articles a batch just queued (committed)."""
         self._open.extend(items)
@@ -593,6 +629,33 @@ class _MatchLane:
         finally:  # wake a waiting storer also when matching failed
             async with self._changed:
                 self._changed.notify_all()
+
+
+def _new_matcher(states: Sequence[TopicState], thresholds: Thresholds,
+                 semantic: SemanticScorer | None) -> Matcher:
+    """Build a matcher (in a worker thread). The matching modules are imported here, on the
+    first build, not with this module: a cycle that queues nothing (every feed 304) never
+    imports numpy, wordfreq, simplemma or rapidfuzz (~0.4 s of CPU per `run --once`)."""
+    from bot.match.matcher import Matcher
+
+    return Matcher(states, thresholds, semantic=semantic)
+
+
+@functools.cache
+def _deciding() -> tuple[Callable[..., list[Change]], Callable[[TopicResult], dict[str, Any]],
+                         Callable[..., list[Change]]]:
+    """detect_changes, explain and match_checks, imported on first use (see _new_matcher); once:
+    an import statement per decided topic cost ~8 us, 2,000 times in W3."""
+    from bot.match.changes import detect_changes
+    from bot.match.explain import explain
+    from bot.match.learnt import match_checks
+
+    return detect_changes, explain, match_checks
+
+
+def _any_gated(scopes: Sequence[_Scope], entries: Sequence[Entry]) -> bool:
+    """Does some scope's topic gate let one of the entries through? (worker thread)"""
+    return any(scope.matcher.passes_a_gate(e) for scope in scopes for e in entries)
 
 
 def _keys(entry: Entry) -> tuple[str, ...]:

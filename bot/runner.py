@@ -17,6 +17,7 @@ from bot.post.console import ConsoleSink
 from bot.settings import Settings
 from bot.shutdown import sleep_unless_stopped, stop_on_signals
 from bot.startup import (
+    initial_figures,
     make_fetcher,
     make_reader,
     match_questions,
@@ -26,7 +27,6 @@ from bot.startup import (
     settle_memory,
     sync_feeds,
     thresholds_for,
-    with_initial_figures,
 )
 from storage import health as health_store
 from storage import topics as topic_store
@@ -36,10 +36,15 @@ log = logging.getLogger(__name__)
 
 async def bootstrap(db: Database, config: Config) -> None:
     """Load feeds.yaml into the database: feeds, and the console scope's topics (retiring
-    those the file no longer names)."""
-    config = with_initial_figures(config)
+    those the file no longer names; a claim's initial figures are read only when it is new or
+    its definition changed)."""
     await sync_feeds(db, config)
-    await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics)
+    # read in a worker thread: the first reading imports the lemmatiser and loads its
+    # dictionary (~0.3 s, a stall of the event loop otherwise)
+    needed = await topic_store.statements_to_read(db, CONSOLE_SCOPE, config.topics)
+    read = await asyncio.to_thread(lambda: {s: initial_figures(s) for s in needed}) if needed else {}
+    await topic_store.install_topics(db, CONSOLE_SCOPE, config.topics,
+                                     figures_for=lambda s: read[s] if s in read else initial_figures(s))
     # the console's topics are feeds.yaml as written: what the file drops stops being followed
     for line in await topic_store.retire_removed(db, CONSOLE_SCOPE, config.topics):
         log.info("%s", line)

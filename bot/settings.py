@@ -78,9 +78,11 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
 def _check_languages(env: Mapping[str, str]) -> None:
     """DOSSIER_LANGUAGES (read by bot.match.normalise on first use) checked at start: a code
     simplemma has no dictionary for stops the start with its name, not the first poll cycle."""
+    codes = [c.strip().lower() for c in (env.get("DOSSIER_LANGUAGES") or "").split(",") if c.strip()]
+    if not codes:
+        return  # English only: nothing to check, and simplemma is not imported at every start
     from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
-    codes = [c.strip().lower() for c in (env.get("DOSSIER_LANGUAGES") or "").split(",") if c.strip()]
     unknown = [c for c in codes if c not in SUPPORTED_LANGUAGES]
     if unknown:
         raise SettingsError(f"DOSSIER_LANGUAGES: no lemmatiser for {', '.join(unknown)} "

@@ -19,16 +19,14 @@ from bot.config import Config
 from bot.enrich import ArticleReader
 from bot.fetch.article import ArticleFetcher
 from bot.fetch.client import Fetcher
-from bot.match import Thresholds
-from bot.match.figures import seed_claim_figures
 from bot.match.semantic import SemanticScorer, scorer_for
-from bot.service.browse import SEMANTIC_STATUS_KEY
+from bot.match.thresholds import Thresholds
 from bot.settings import Settings
 from storage import article_pages as page_store
 from storage import feeds as feed_store
 from storage import wording_vectors
 from storage.db import Database, utcnow
-from storage.delivery import get_meta, set_meta
+from storage.delivery import SEMANTIC_STATUS_KEY, get_meta, set_meta
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +63,19 @@ def thresholds_for(settings: Settings) -> Thresholds:
     )
 
 
+def initial_figures(statement: str) -> tuple[str, ...]:
+    """The figures a claim's statement names (its initial figures when feeds.yaml lists none);
+    the matcher's modules are imported on first use (storage.topics.install_topics asks only
+    for a claim that is new or changed)."""
+    from bot.match.figures import extract_figures
+
+    return extract_figures(statement)
+
+
 def with_initial_figures(config: Config) -> Config:
     """Claims start with the figures their statements name ("8,000 terabytes" -> 8,000 TB)."""
+    from bot.match.figures import seed_claim_figures  # the lemmatiser's imports: when there are claims
+
     return replace(config, topics=seed_claim_figures(config.topics))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.db import Database, from_db_time, select_in, to_db_time, utcnow
 
 FETCH_MODES = ("auto", "always", "never")
 
@@ -116,9 +116,14 @@ async def save_pages(db: Database, pages: Sequence[StoredPage]) -> None:
         )
 
 
-async def fetch_modes(db: Database) -> dict[int, str]:
-    """feed id -> its fetch_article mode."""
-    return {r[0]: r[1] for r in await db.fetchall("SELECT id, fetch_article FROM feeds")}
+async def fetch_modes(db: Database, feed_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """feed id -> its fetch_article mode (only of `feed_ids` when given: the matching asks for a
+    chunk's feeds at every chunk, not for all of them)."""
+    if feed_ids is None:
+        return {r[0]: r[1] for r in await db.fetchall("SELECT id, fetch_article FROM feeds")}
+    rows = await select_in(db.conn, "SELECT id, fetch_article FROM feeds WHERE id IN ({})",
+                           sorted(set(feed_ids)))
+    return {r[0]: r[1] for r in rows}
 
 
 async def set_fetch_mode(db: Database, url: str, mode: str) -> bool:

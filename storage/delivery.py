@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from storage.db import Database
 
+# `meta` key of the semantic scorer's state for feed health (off / on / unavailable: why); written
+# at start (bot.startup), read by `dossier health` and /admin status (bot.service.browse)
+SEMANTIC_STATUS_KEY = "semantic.status"
+
 
 @dataclass(frozen=True)
 class Destination:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import aiosqlite
@@ -39,7 +40,14 @@ class FeedRow:
     polls_ok: int
     paused_at: datetime | None
     paused_reason: str | None
-    item_digests: frozenset[str] = frozenset()  # the last document's items (parse only new ones)
+    digests_json: str | None = None  # the last document's items as stored: see item_digests
+
+    @cached_property
+    def item_digests(self) -> frozenset[str]:
+        """The digests of the last document's items (parse only the new ones), decoded on first
+        use: by the parse thread, for a feed that changed; a cycle of 304s decodes none (at
+        1,000 feeds ~5 ms of the event loop per cycle)."""
+        return frozenset(json.loads(self.digests_json or "[]"))
 
     @property
     def display_name(self) -> str:
@@ -58,7 +66,7 @@ def feed_from_row(r: Any) -> FeedRow:
         last_ok_at=from_db_time(r["last_ok_at"]), last_status=r["last_status"],
         last_error=r["last_error"], failures=r["failures"], polls_ok=r["polls_ok"],
         paused_at=from_db_time(r["paused_at"]), paused_reason=r["paused_reason"],
-        item_digests=frozenset(json.loads(r["item_digests"] or "[]")),
+        digests_json=r["item_digests"],
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -71,12 +71,19 @@ def _claim_state(r: Any) -> ClaimState:
     )
 
 
-async def install_topics(db: Database, guild_id: int, topics: Sequence[Any]) -> None:
+async def install_topics(db: Database, guild_id: int, topics: Sequence[Any], *,
+                         figures_for: Callable[[str], tuple[str, ...]] | None = None) -> None:
     """Seed a scope from feeds.yaml topics (TopicConfig with ClaimConfig claims).
 
     Missing topics and claims are created. One that exists is updated only when its
     definition in the file changed since it was last applied, so an admin's later edits
     survive restarts while an edited file still takes effect (as a recorded revision).
+
+    `figures_for(statement)` gives a claim the file lists no figures for its initial figures
+    (bot.match.figures.extract_figures). It is called only for a claim that is new or whose
+    definition changed: an existing claim is compared with the figures it was last applied
+    with (its last feeds.yaml revision), so a start with an unchanged file reads no figures
+    (reading them loads the lemmatiser: ~0.25 s of CPU per start).
     """
     now = to_db_time(utcnow())
     async with db.transaction() as conn:
@@ -106,19 +113,51 @@ async def install_topics(db: Database, guild_id: int, topics: Sequence[Any]) -> 
                          digest, now, topic_id),
                     )
             for claim in topic.claims:
-                await _install_claim(conn, topic_id, claim, now)
+                await _install_claim(conn, topic_id, claim, now, figures_for)
 
 
-async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, now: str) -> None:
-    state = ClaimState(
-        key=claim.key, statement=claim.statement, status=claim.status,
-        aliases=tuple(claim.aliases), figures=tuple(claim.figures), sources=tuple(claim.sources),
-    )
-    digest = _hash([state.statement, state.status, state.aliases, state.figures, state.sources])
+async def statements_to_read(db: Database, guild_id: int, topics: Sequence[Any]) -> list[str]:
+    """The statements whose figures `install_topics` will ask `figures_for` for: claims that
+    list no figures and are new or changed (so a start can read them in a worker thread)."""
+    out = []
+    for topic in topics:
+        row = await db.fetchone("SELECT id FROM topics WHERE guild_id = ? AND key = ?",
+                                (guild_id, topic.key))
+        for claim in topic.claims:
+            if claim.figures:
+                continue
+            if row is None or await _claim_row(db.conn, row["id"], claim) is not None:
+                out.append(claim.statement)
+    return out
+
+
+async def _claim_row(conn: aiosqlite.Connection, topic_id: int, claim: Any) -> tuple[Any] | None:
+    """(the claim's row or None when new,) unless it is unchanged since it was applied (None)."""
     cur = await conn.execute(
         "SELECT id, config_hash FROM claims WHERE topic_id = ? AND key = ?", (topic_id, claim.key)
     )
     row = await cur.fetchone()
+    if row is not None:
+        # unchanged since it was applied (with the initial figures it was applied with, which
+        # its last feeds.yaml revision holds): nothing to do, and no figures to read
+        applied = tuple(claim.figures) or await _applied_figures(conn, row["id"])
+        if applied is not None and _config_digest(claim, applied) == row["config_hash"]:
+            return None
+    return (row,)
+
+
+async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, now: str,
+                         figures_for: Callable[[str], tuple[str, ...]] | None = None) -> None:
+    found = await _claim_row(conn, topic_id, claim)
+    if found is None:
+        return
+    row = found[0]
+    figures = tuple(claim.figures) or (figures_for(claim.statement) if figures_for else ())
+    state = ClaimState(
+        key=claim.key, statement=claim.statement, status=claim.status,
+        aliases=tuple(claim.aliases), figures=figures, sources=tuple(claim.sources),
+    )
+    digest = _config_digest(claim, figures)
     if row is None:
         cur = await conn.execute(
             """INSERT INTO claims (topic_id, key, statement, status, aliases, figures, sources,
@@ -134,6 +173,24 @@ async def _install_claim(conn: aiosqlite.Connection, topic_id: int, claim: Any, 
                            (digest, json.dumps(state.aliases), row["id"]))
         await save_claim(conn, row["id"], state, kind="edit", reason="feeds.yaml changed",
                          article_id=None, actor=CONFIG_ACTOR)
+
+
+def _config_digest(claim: Any, figures: tuple[str, ...]) -> str:
+    """What feeds.yaml said of a claim, with its initial figures (`config_hash`)."""
+    return _hash([claim.statement, claim.status, tuple(claim.aliases), figures, tuple(claim.sources)])
+
+
+async def _applied_figures(conn: aiosqlite.Connection, claim_id: int) -> tuple[str, ...] | None:
+    """The figures the claim's definition in feeds.yaml was last applied with (None: never):
+    those of its last revision that `install_topics` wrote (retired/restored ones keep the
+    claim's figures of the moment)."""
+    cur = await conn.execute(
+        """SELECT figures FROM claim_revisions WHERE claim_id = ? AND actor = ?
+               AND change_kind IN ('created', 'edit') ORDER BY rev DESC LIMIT 1""",
+        (claim_id, CONFIG_ACTOR),
+    )
+    found = await cur.fetchone()
+    return tuple(json.loads(found["figures"])) if found is not None else None
 
 
 async def add_revision(
@@ -249,22 +306,41 @@ async def get_topic(db: Database, guild_id: int, key: str) -> TopicRecord:
 
 
 async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[TopicRecord]:
+    """The topics `where` selects, each with its active claims (their examples, questions asked
+    and former figures): five queries whatever the number of topics (the matching reads every
+    topic once per chunk of articles; a query per topic and kind was ~50 round trips to the
+    database thread per read)."""
     rows = await db.fetchall(f"SELECT * FROM topics t {where} ORDER BY t.id", params)  # noqa: S608
+    if not rows:
+        return []
+    topic_ids = [t["id"] for t in rows]
+    by_topic: dict[int, list[Any]] = {tid: [] for tid in topic_ids}
+    asked: dict[tuple[int, int], int] = {}
+    for start in range(0, len(topic_ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = topic_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for c in await db.fetchall(
+            f"SELECT * FROM claims WHERE topic_id IN ({marks}) AND retired_at IS NULL "  # noqa: S608
+            "ORDER BY id", tuple(chunk),
+        ):
+            by_topic[c["topic_id"]].append(c)
+        for r in await db.fetchall(
+            f"""SELECT topic_id, claim_id, COUNT(*) FROM proposals WHERE topic_id IN ({marks})
+                AND kind = 'match_check' GROUP BY topic_id, claim_id""",  # noqa: S608
+            tuple(chunk),
+        ):
+            asked[(r[0], r[1])] = r[2]
+    claim_ids = [c["id"] for claims in by_topic.values() for c in claims]
+    learnt = await texts_for_claims(db, claim_ids)
+    held = await _held_before(db, claim_ids)
     out = []
     for t in rows:
-        claim_rows = await db.fetchall(
-            "SELECT * FROM claims WHERE topic_id = ? AND retired_at IS NULL ORDER BY id", (t["id"],)
-        )
-        learnt = await texts_for_claims(db, (c["id"] for c in claim_rows))
-        asked = {r[0]: r[1] for r in await db.fetchall(
-            "SELECT claim_id, COUNT(*) FROM proposals WHERE topic_id = ? AND kind = 'match_check' "
-            "GROUP BY claim_id", (t["id"],))}
-        held = await _held_before(db, [c["id"] for c in claim_rows])
+        claim_rows = by_topic[t["id"]]
         claims = []
         for c in claim_rows:
             state = _former(_claim_state(c), held.get(c["id"], ()))
-            if c["id"] in asked:
-                state = replace(state, asked=asked[c["id"]])
+            if (t["id"], c["id"]) in asked:
+                state = replace(state, asked=asked[(t["id"], c["id"])])
             if c["id"] in learnt:
                 taught = learnt[c["id"]]
                 state = replace(state, examples=taught.positive, negatives=taught.negative,
@@ -286,19 +362,19 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
 
 async def _held_before(db: Database, claim_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     """claim id -> the figure lists (JSON) its revisions recorded, oldest first, each once: one
-    query for a topic's claims."""
-    if not claim_ids:
-        return {}
-    marks = ",".join("?" * len(claim_ids))
-    rows = await db.fetchall(
-        f"""SELECT claim_id, figures, MIN(rev) AS first FROM claim_revisions
-            WHERE claim_id IN ({marks}) GROUP BY claim_id, figures
-            ORDER BY claim_id, first""",  # noqa: S608 - placeholders only
-        tuple(claim_ids),
-    )
+    query per 500 claims."""
     out: dict[int, list[str]] = {}
-    for r in rows:
-        out.setdefault(r["claim_id"], []).append(r["figures"])
+    for start in range(0, len(claim_ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = tuple(claim_ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"""SELECT claim_id, figures, MIN(rev) AS first FROM claim_revisions
+                WHERE claim_id IN ({marks}) GROUP BY claim_id, figures
+                ORDER BY claim_id, first""",  # noqa: S608 - placeholders only
+            chunk,
+        )
+        for r in rows:
+            out.setdefault(r["claim_id"], []).append(r["figures"])
     return {k: tuple(v) for k, v in out.items()}
 
 

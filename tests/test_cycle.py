@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+import bot.match.matcher as matcher_module
 import bot.pipeline as pipeline_module
 from bot.match import Matcher, Thresholds
 from bot.match.explain import explain
@@ -234,7 +235,7 @@ async def test_the_first_matcher_is_built_off_the_event_loop(db, server, fetcher
             built_on.append(threading.get_ident())
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline_module, "Matcher", Recording)
+    monkeypatch.setattr(matcher_module, "Matcher", Recording)  # imported from there at the first build
     server.route("/a", body=rss(CONCLUDED, UNRELATED))
     await setup(db, server, "/a")
     await make(db, fetcher).run_cycle(force=True)

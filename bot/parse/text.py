@@ -126,6 +126,9 @@ def _strip_once(markup: str) -> str:
 
 def _strip_markup(markup: str) -> str:
     """Strip tags until nothing tag-shaped is left (a few passes for double-escaped feeds)."""
+    if "<" not in markup and "&" not in markup:
+        return markup  # no tag and no entity: the parser would hand it back unchanged (~80 %
+        # of the fields of a full-content feed: titles, plain summaries; ~15 us each)
     text = markup
     for _ in range(_MAX_PASSES):
         text = _strip_once(text)

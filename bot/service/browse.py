@@ -26,7 +26,7 @@ from storage import outbox as outbox_store
 from storage import search as search_store
 from storage.claims_admin import ClaimRow, TopicSummaryRow
 from storage.db import Database
-from storage.delivery import get_meta
+from storage.delivery import SEMANTIC_STATUS_KEY, get_meta
 from storage.guilds import ArticleHit, BrokenChannel, Sighting
 from storage.search import RankedArticle
 
@@ -35,7 +35,6 @@ DEFAULT_HIGH = 60.0
 MIN_QUERY = 2
 MAX_QUERY = 200
 MAX_LIMIT = 50
-SEMANTIC_STATUS_KEY = "semantic.status"  # written at start by bot.runner.start_semantic
 
 # --- views ------------------------------------------------------------------------------
 
