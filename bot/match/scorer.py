@@ -49,20 +49,13 @@ _ACRONYM = re.compile(r"(?<![\w])[A-Z]{3,6}(?![\w])")
 
 
 @cache
-def _calendar() -> frozenset[str]:
+def calendar_concepts() -> frozenset[str]:
     """Month and weekday concepts; built on first use, not at import (it loads the lemmatiser's
     English dictionary: ~0.15 s of every start otherwise, also of one that matches nothing)."""
     return frozenset(concepts(
         "january february march april may june july august september october november december "
         "monday tuesday wednesday thursday friday saturday sunday"
     ))
-
-
-def __getattr__(name: str) -> frozenset[str]:
-    """`_CALENDAR`, for modules that import it by name (built then, not with this module)."""
-    if name == "_CALENDAR":
-        return _calendar()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 FOREIGN_ACTOR_FACTOR = 0.25  # the act belongs to another organisation ("Google fired...")
@@ -134,7 +127,7 @@ def entity_concepts(text: str) -> set[str]:
     out: set[str] = set()
     for word in _CAPITALISED.findall(text):
         out.update(concepts(word))
-    return out - _calendar()
+    return out - calendar_concepts()
 
 
 def claim_terms(text: str) -> tuple[str, ...]:
@@ -311,7 +304,7 @@ def without_dates(text: str) -> str:
     drop = [False] * len(words)
     for i, w in enumerate(words):
         # "May" is a stopword to `concepts` (the verb); capitalised beside a number it is the month
-        if not ((set(concepts(w)) and set(concepts(w)) <= _calendar()) or w.strip(",.;:()") == "May"):
+        if not ((set(concepts(w)) and set(concepts(w)) <= calendar_concepts()) or w.strip(",.;:()") == "May"):
             continue
         side = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
         numbers = [j for j in side if _DIGIT.search(words[j]) and not _LETTER.search(words[j])]
@@ -381,7 +374,7 @@ class CompiledTopic:
         self.foreign = foreign
         keyword_concepts = {c for group in topic.keywords for k in group for c in concepts(k)}
         other_entities = foreign
-        calendar = _calendar()
+        calendar = calendar_concepts()
         variants: list[Variant] = []
         for ci, claim in enumerate(topic.claims):
             actors = entity_concepts(" ".join((claim.statement, *claim.aliases))) - other_entities
