@@ -152,6 +152,11 @@ def _strip_simple(markup: str) -> str | None:
 
 
 def _strip_once(markup: str) -> str:
+    # Markup `_strip_simple` takes whole is markup `_close_constructs` leaves as it is (each "<"
+    # opens a tag that ends at the first ">"), so it is tried first; else the linear pass runs.
+    simple = _strip_simple(markup)
+    if simple is not None:
+        return simple
     closed = _close_constructs(markup)
     simple = _strip_simple(closed)
     if simple is not None:
