@@ -175,3 +175,17 @@ def test_digit_lines_on_random_ascii_text() -> None:
         text = EntryText(sentences)
         assert text.digit_lines() == _digits(sentences)
         assert [text.has_digit(i) for i in range(len(sentences))] == _digits([fold(s) for s in sentences])
+
+
+def test_line_tokens_with_known_digits_equal_the_searched_ones() -> None:
+    """The reader given `digit_lines` tokenises exactly as when it searches each line itself."""
+    from bot.match.scorer import _line_tokens, _readable
+
+    rng = random.Random(13)
+    alphabet = "abcXYZ0129 .,;'`-_s"
+    for _ in range(300):
+        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
+                     for _ in range(rng.randrange(1, 6))]
+        text = EntryText(sentences)
+        lines = _readable(text.folded).split("\n")
+        assert _line_tokens(lines, text.digit_lines()) == _line_tokens(lines)
