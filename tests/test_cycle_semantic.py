@@ -6,7 +6,6 @@ with the same results. Real model, real SQLite, a local feed server."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from bot.startup import SEMANTIC_WEIGHTS_KEY, note_semantic
 from storage import articles, outcomes, wording_vectors
 from storage.db import Database
 from storage.delivery import get_meta
+from tests.real_command import acme_config, run_twice
 from tests.test_pipeline import CONCLUDED, TOPIC, UNRELATED, rss, setup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,28 +146,9 @@ async def test_a_model_that_fails_to_load_is_said_once_when_first_needed(
 async def test_the_real_command_on_a_cycle_of_304s_does_not_load_the_model(tmp_path, server):
     """`dossier run --once` twice: the first finds an entry and loads the model, the second
     (every feed 304) neither loads it nor says so."""
-    import asyncio
-
     server.route("/a", body=rss(CONCLUDED), etag='"a1"')
-    config = tmp_path / "feeds.yaml"
-    config.write_text(
-        f"feeds:\n  - url: {server.url('/a')}\n    name: Wire\n"
-        "topics:\n  - key: acme-recall\n    title: Acme and the widget recall\n"
-        "    keywords: [acme, [widget, widgets]]\n"
-        "    claims:\n      - key: review\n        statement: Acme's safety review of the widgets is ongoing.\n"
-        "        status: ongoing\n", encoding="utf-8")
-    env = {**os.environ, "DISCORD_TOKEN": "", "DOSSIER_LOG_LEVEL": "INFO", "DOSSIER_SEMANTIC": "on",
-           "DOSSIER_ALLOW_PRIVATE_FEEDS": "1"}
-    env.pop("DOSSIER_SEMANTIC_MODEL", None)
-    logs = []
-    for _ in range(2):
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--once", "--format", "jsonl", "--config", str(config),
-            "--db", str(tmp_path / "d.db"), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        _out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-        assert proc.returncode == 0, err.decode()
-        logs.append(err.decode())
+    config = acme_config(tmp_path, server.url("/a"))
+    logs = await run_twice(config, tmp_path / "d.db", semantic="on")
     assert "semantic scorer on: all-MiniLM-L6-v2" in logs[0] and "1 new" in logs[0]
     assert "1 not modified" in logs[1]
     assert "semantic scorer" not in logs[1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import pytest
 
@@ -22,6 +21,7 @@ from bot.match.combine import (
 )
 from bot.match.scorer import claim_terms, denial_head, without_dates
 from bot.models import ClaimState, Entry, Status, TopicState
+from tests.semantic_standin import Sim
 
 TOPIC = TopicState(
     key="orion-port", title="Orion and the Port Authority",
@@ -33,17 +33,6 @@ TOPIC = TopicState(
     ),
 )
 TH = Thresholds()
-
-
-@dataclass(frozen=True)
-class Sim:
-    claim_key: str
-    cosine: float
-    sentence_index: int
-
-    @property
-    def score(self) -> float:
-        return self.cosine
 
 
 class FakeSemantic:

@@ -5,10 +5,10 @@ examples; the semantic side is a stand-in that gives each (claim, sentence) a co
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from bot.match import Matcher, Thresholds, detect_changes
 from bot.models import Change, ChangeKind, ClaimState, Entry, Status, TopicState
+from tests.semantic_standin import Sim
 
 TH = Thresholds()
 BAKERY = TopicState(
@@ -25,17 +25,6 @@ BAKERY = TopicState(
                    Status.ALLEGED),
     ),
 )
-
-
-@dataclass(frozen=True)
-class Sim:
-    claim_key: str
-    cosine: float
-    sentence_index: int
-
-    @property
-    def score(self) -> float:
-        return self.cosine
 
 
 class Semantic:

@@ -149,3 +149,43 @@ def test_hedging_words_never_hide_a_hedge() -> None:
     assert matched > len(phrases)
     assert required_words(["sources said", r"remains un\w+"]) is None
     assert required_words(["sources said", "n't"]) == frozenset({"sources", "n"})
+
+
+def _digits(texts: list[str] | tuple[str, ...]) -> list[bool]:
+    return [any(c.isdecimal() for c in s) for s in texts]  # what `\d` finds
+
+
+@pytest.mark.parametrize("sentences", CASES)
+def test_digit_lines_equal_a_digit_search(sentences: list[str]) -> None:
+    text = EntryText(sentences)
+    flags = text.digit_lines()
+    joined = "\n".join(sentences)
+    if sentences and joined.isascii() and "\n" not in "".join(sentences):
+        assert flags == _digits(sentences) == _digits(text.lines)  # read by changes and has_digit
+    else:
+        assert flags is None  # no sentence, non-ASCII, or one with its own line break: searched one by one
+
+
+def test_digit_lines_on_random_ascii_text() -> None:
+    rng = random.Random(11)
+    alphabet = "abcXYZ0129 .,;'`-_\t"
+    for _ in range(300):
+        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
+                     for _ in range(rng.randrange(1, 6))]
+        text = EntryText(sentences)
+        assert text.digit_lines() == _digits(sentences)
+        assert [text.has_digit(i) for i in range(len(sentences))] == _digits([fold(s) for s in sentences])
+
+
+def test_line_tokens_with_known_digits_equal_the_searched_ones() -> None:
+    """The reader given `digit_lines` tokenises exactly as when it searches each line itself."""
+    from bot.match.scorer import _line_tokens, _readable
+
+    rng = random.Random(13)
+    alphabet = "abcXYZ0129 .,;'`-_s"
+    for _ in range(300):
+        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
+                     for _ in range(rng.randrange(1, 6))]
+        text = EntryText(sentences)
+        lines = _readable(text.folded).split("\n")
+        assert _line_tokens(lines, text.digit_lines()) == _line_tokens(lines)

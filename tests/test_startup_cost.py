@@ -3,8 +3,6 @@ are imported, and claims' initial figures read, only when something needs them."
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +13,7 @@ from bot.models import Status
 from bot.startup import initial_figures
 from storage import topics
 from storage.db import Database
+from tests.real_command import UNITS_CLAIM, acme_config, run_twice
 from tests.test_article_pages import entry, install_topic, page, reader, stored_items
 from tests.test_pipeline import CONCLUDED, rss
 
@@ -35,26 +34,11 @@ async def test_a_cycle_of_304s_imports_none_of_the_matcher(tmp_path, server):
     """The real command twice: the first stores and matches an entry (the matcher is imported,
     the claim's figures read), the second (every feed 304) imports none of it."""
     server.route("/a", body=rss(CONCLUDED), etag='"a1"')
-    config = tmp_path / "feeds.yaml"
-    config.write_text(
-        f"feeds:\n  - url: {server.url('/a')}\n    name: Wire\n"
-        "topics:\n  - key: acme-recall\n    title: Acme and the widget recall\n"
-        "    keywords: [acme, [widget, widgets]]\n"
-        "    claims:\n      - key: review\n        statement: Acme's safety review of the widgets is ongoing.\n"
-        "        status: ongoing\n"
-        "      - key: units\n        statement: Acme recalled 40,000 widgets.\n        status: alleged\n",
-        encoding="utf-8")
-    env = {**os.environ, "DISCORD_TOKEN": "", "DOSSIER_LOG_LEVEL": "INFO", "DOSSIER_SEMANTIC": "off",
-           "DOSSIER_ALLOW_PRIVATE_FEEDS": "1"}
+    config = acme_config(tmp_path, server.url("/a"), extra_claims=UNITS_CLAIM)
+    logs = await run_twice(config, tmp_path / "d.db", semantic="off", python_flags=("-X", "importtime"))
     imported = []
-    for _ in range(2):
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-X", "importtime", "-m", "bot", "run", "--once", "--format", "jsonl",
-            "--config", str(config), "--db", str(tmp_path / "d.db"), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        _out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-        assert proc.returncode == 0, err.decode()
-        lines = err.decode().splitlines()
+    for log in logs:
+        lines = log.splitlines()
         imported.append({line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")})
         assert any(("1 new" if not imported[1:] else "1 not modified") in line for line in lines)
     assert set(HEAVY) <= imported[0]

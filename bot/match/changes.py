@@ -875,8 +875,9 @@ def detect_changes(
     if result.matches or unmatched:
         concept_sets = result.sentence_concepts if len(result.sentence_concepts) == len(sentences) \
             else [frozenset(concepts(s)) for s in sentences]
-        numeric_sets = [(i, concept_sets[i])
-                        for i in compress(range(len(sentences)), map(_DIGIT.search, sentences))]
+        digits = text.digit_lines()  # ASCII text: read once for the entry (the same as _DIGIT's)
+        numeric_sets = [(i, concept_sets[i]) for i in compress(
+            range(len(sentences)), digits if digits is not None else map(_DIGIT.search, sentences))]
         # a cue counts only in a matched claim's window or next to one of its distinctive terms
         # (or in a near claim's semantic sentence): the other sentences are not read for cues at all
         distinctive = frozenset().union(*(infos[m.claim_key].distinctive for m in result.matches

@@ -163,7 +163,7 @@ class Matcher:
             text = EntryText(sentences, n_title)
             gates = [ct.gate.check(text.folded, text.words) for ct in self.compiled]
             # an entry no gate lets through is not read further (unless it is to be scored)
-            concept_sets = (self.reader.sentence_sets(sentences, text.folded)
+            concept_sets = (self.reader.sentence_sets(sentences, text.folded, text.digit_lines())
                             if score_failed or any(g.passed for g in gates) else [])
             # the language the entry is read in (crosslang.py): English, or a followed language
             lang = entry_language(text.words) if concept_sets else "en"

@@ -562,18 +562,22 @@ def _readable(folded: str) -> str:
     return folded.replace("-", " ")
 
 
-def _line_tokens(lines: Sequence[str]) -> list[list[str]]:
+def _line_tokens(lines: Sequence[str], digits: Sequence[bool] | None = None) -> list[list[str]]:
     """`TOKEN_RE.findall` of each line (lines without line breaks), without the regex for most.
 
     In an ASCII line without digits TOKEN_RE's tokens are exactly the runs of letters: one
     translate of the whole text and a split per line find them, several times faster. Any
     other line (a number), or any line of a non-ASCII text (a translate of non-ASCII text has
-    no fast path), is read with TOKEN_RE.
+    no fast path), is read with TOKEN_RE. `digits`: which lines hold a digit, when the caller
+    knows (`EntryText.digit_lines`, given only for ASCII text); else each line is searched.
     """
     text = "\n".join(lines)
     if not lines or not text.isascii():
         return [TOKEN_RE.findall(line) for line in lines]
     spaced = text.translate(_NON_ALNUM_ASCII).split("\n")
+    if digits is not None and len(digits) == len(lines):
+        return [TOKEN_RE.findall(line) if has else runs.split()
+                for line, runs, has in zip(lines, spaced, digits, strict=True)]
     digit = _ASCII_DIGIT.search  # an ASCII line's runs are all letters unless it holds a digit
     return [runs.split() if digit(line) is None else TOKEN_RE.findall(line)
             for line, runs in zip(lines, spaced, strict=True)]
@@ -593,12 +597,16 @@ class ConceptReader:
         self._cache = _TokenConcepts(vocab)
         self.spelled = spelled
 
-    def sentence_sets(self, sentences: Sequence[str], folded: str | None = None) -> list[frozenset[str]]:
+    def sentence_sets(self, sentences: Sequence[str], folded: str | None = None,
+                      digits: Sequence[bool] | None = None) -> list[frozenset[str]]:
+        """`digits`: which sentences hold a digit (`EntryText.digit_lines`: ASCII text only, where
+        dropping possessives and hyphens keeps every digit), so that no line is searched for one."""
         if folded is None:
             folded = fold("\n".join(sentences))
         lines = _readable(folded).split("\n")
         if len(lines) != len(sentences):  # a sentence with its own line breaks: read one by one
             lines = [_readable(fold(s)).replace("\n", " ") for s in sentences]
+            digits = None
         cache = self._cache
         if len(cache) > self._max:
             cache = self._cache = _TokenConcepts(self.vocab)
@@ -606,7 +614,7 @@ class ConceptReader:
         # frozenset(chain(...)) adds the same concepts in the same order as
         # frozenset().union(*...), without unpacking every token's tuple as an argument
         flat = chain.from_iterable
-        tokenised = _line_tokens(lines)
+        tokenised = _line_tokens(lines, digits)
         if self.spelled is None:
             return [frozenset(flat(map(get, tokens))) for tokens in tokenised]
         out = []
