@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
@@ -232,3 +233,16 @@ async def test_outcomes_apply_propose_and_queue_each_update_once(db):
     assert [r.kind for r in await outbox.pending(db, 0)] == ["figure_change"]
     sent = await outbox.sent_message_for_article(db, 0, stored[0].article_id, record.id)
     assert sent is not None and sent.message_id == 77
+
+
+async def test_evaluation_detail_is_stored_as_json_dumps_with_str_default(db):
+    a, _ = await two_feeds(db)
+    await topics.install_topics(db, 0, [topic_config()])
+    record = await topics.get_topic(db, 0, "t")
+    stored = await articles.store_entries(db, a, [entry("d")])
+    detail = {"gate": {"passed": False, "terms": ("a", "b")}, "when": datetime(2025, 1, 2, tzinfo=UTC),
+              "score": 0.5, "note": "“quoted” é", "none": None}
+    await record_outcomes(db, stored[0].article_id, "h", [TopicOutcome(record.id, 0, False, detail)],
+                          backlog=False)
+    row = await db.fetchone("SELECT detail FROM evaluations WHERE article_id = ?", (stored[0].article_id,))
+    assert row[0] == json.dumps(detail, default=str)

@@ -38,6 +38,7 @@ MIN_YEAR, MAX_YEAR = 1990, 2100  # dates outside this are feed bugs (epoch zero,
 # asyncio.to_thread) so two parses cannot restore each other's filters out of order.
 _WARNINGS_LOCK = threading.Lock()
 _drivers_checked = False  # see _drop_missing_sax_drivers
+SAX_DRIVER = "bot.parse.sax_driver"
 
 _ENTITY_DECL = re.compile(rb"""<!ENTITY\s+(%\s*)?([^\s"'>%]+)\s*("[^"]*"|'[^']*')?""")
 _ENTITY_REF = re.compile(rb"[&%]([^\s;&%#<>\"']+);")
@@ -272,6 +273,8 @@ def _drop_missing_sax_drivers() -> None:
         return
     preferred = feedparser.api.PREFERRED_XML_PARSERS
     preferred[:] = [name for name in preferred if importlib.util.find_spec(name) is not None]
+    # then our buffered expat (bot/parse/sax_driver.py) ahead of the stdlib's plain one
+    preferred.append(SAX_DRIVER)
     _drivers_checked = True
 
 

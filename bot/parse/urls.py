@@ -26,6 +26,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _URL_JUNK = re.compile(r"[\t\n\r]")
 _BAD_HOST_CHARS = re.compile(r"[\x00-\x20\x7f%<>\"{}|\\^`@/?#\[\]]")
 _MAX_URL_CHARS = 4_096
+# Whitespace (str.isspace: re's \s is the same test), C0 controls and DEL: never in a usable link.
+_UNUSABLE_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def _is_tracking(param: str) -> bool:
@@ -84,7 +86,7 @@ def http_url(url: str | None, base: str | None = None) -> str | None:
     if not url or not url.strip():
         return None
     canon = canonical_url(url, base)
-    if len(canon) > _MAX_URL_CHARS or any(ch.isspace() or ord(ch) < 0x20 or ch == "\x7f" for ch in canon):
+    if len(canon) > _MAX_URL_CHARS or _UNUSABLE_CHAR.search(canon):
         return None
     try:
         parts = urlsplit(canon)
