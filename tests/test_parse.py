@@ -437,6 +437,17 @@ def test_html_page_is_not_a_feed(body: bytes) -> None:
     assert "HTML" in result.error
 
 
+def test_html_page_that_declares_feeds_names_them() -> None:
+    page = (b'<!doctype html><html><head><title>Kestrel Rail news</title>'
+            b'<link rel="alternate" type="application/rss+xml" href="/news/rss.xml">'
+            b'<link rel="alternate" type="application/atom+xml" href="https://kestrel.example/atom">'
+            b'</head><body><p>Latest</p></body></html>')
+    result = parse_feed(page, feed_url="https://kestrel.example/news/")
+    assert result.error is not None and "HTML" in result.error
+    assert result.error.endswith("the page declares a feed: https://kestrel.example/news/rss.xml (and 1 more)")
+    assert "declares" not in (parse(b"<html><body><p>Moved<br></body></html>").error or "")
+
+
 def test_body_that_looks_like_a_path_is_not_opened() -> None:
     # feedparser.parse(bytes) would open() a filename; we pass a stream, so this is just bad XML.
     result = parse(b"/etc/passwd")

@@ -217,6 +217,18 @@ def _entries(raw_entries: Iterable[Any], feed_url: str, source: str) -> tuple[En
     return tuple(out)
 
 
+def _declared(page: bytes, page_url: str) -> str:
+    """"; the page declares a feed: URL" when an HTML page names its feeds (an operator who
+    gave a site's address sees which to use instead); "" when it names none."""
+    from bot.parse.discover import find_feed_links
+
+    links = find_feed_links(page, page_url)
+    if not links:
+        return ""
+    more = f" (and {len(links) - 1} more)" if len(links) > 1 else ""
+    return f"; the page declares a feed: {inline_text(links[0].url)[:300]}{more}"
+
+
 def _host(feed_url: str) -> str:
     try:
         host = urlsplit(feed_url).hostname
@@ -257,7 +269,7 @@ def _parse(body: bytes, feed_url: str, source_name: str | None, content_type: st
         return ParsedFeed(title=title, entries=entries, error=None, warning=problem)
     if not _field(result, "version"):
         if _HTML_HINT.search(probe[:4096]):
-            return _failed("looks like an HTML page, not RSS, Atom or RDF")
+            return _failed("looks like an HTML page, not RSS, Atom or RDF" + _declared(body, feed_url))
         return _failed(problem or "no RSS, Atom or RDF document found")
     # A recognised feed with no items (yet): usable, even if the XML needed repairs.
     return ParsedFeed(title=title, entries=(), error=None, warning=problem)
