@@ -121,12 +121,17 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
                 pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
                                     semantic=scorer, articles=reader,
                                     questions=match_questions(settings, config, console=True))
+                printed = 0
                 for index, step in enumerate(server.steps):
                     server.step = index
                     print(f"── {step.description}", file=sys.stderr, flush=True)
                     report = await pipeline.run_cycle(force=True)
                     log_report(report)
-                    await sink.drain(db, CONSOLE_SCOPE)
+                    printed += await sink.drain(db, CONSOLE_SCOPE)
+    if not printed:  # e.g. an operator's own feeds.yaml: its topics are not the replayed story's
+        print(f"── no update: the demo replays the Microsoft / Unit 8200 Azure story, and none of "
+              f"the topics in {settings.config_path} matched it (the shipped feeds.yaml's do)",
+              file=sys.stderr, flush=True)
     return 0
 
 

@@ -98,6 +98,7 @@ async def test_demo_shows_update_posts_offline():
     lines = [json.loads(line) for line in out.splitlines()]
     kinds = {line["change"] for line in lines}
     assert len(lines) >= 5, err
+    assert "no update" not in err
     assert "status_change" in kinds or "figure_change" in kinds, kinds
     # the briefs feed carries one short line per entry: its update comes from the page behind it
     # questions about uncertain matches belong to Discord's review queue, never to the console's output
@@ -106,6 +107,16 @@ async def test_demo_shows_update_posts_offline():
     assert [(p["claim"], p["change"], p["before"], p["after"]) for p in from_page] == [
         ("shareholders", "figure_change", "60", "90")]
     assert from_page[0]["article"]["url"].endswith("/pages/shareholders-letter")
+
+
+async def test_demo_with_other_topics_says_why_nothing_is_printed(tmp_path):
+    config = tmp_path / "feeds.yaml"
+    config.write_text("topics:\n  - key: rail\n    title: Kestrel Rail derailment\n"
+                      "    keywords: [kestrel]\n", encoding="utf-8")
+    code, out, err = await dossier("run", "--demo", "--format", "jsonl", "--config", str(config))
+    assert code == 0, err
+    assert out == ""
+    assert f"none of the topics in {config} matched it" in err
 
 
 async def test_text_output_is_readable(story_server, tmp_path):
