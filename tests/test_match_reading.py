@@ -8,6 +8,7 @@ sentences with their own line breaks, and digits that only folding makes.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from importlib import resources
 
 import pytest
@@ -33,6 +34,16 @@ CASES = [
 ]
 
 
+def random_entries(seed: int, alphabet: str, entries: int, *, max_chars: int,
+                   sentences: tuple[int, int]) -> Iterator[list[str]]:
+    """`entries` lists of random sentences (between sentences[0] and sentences[1] - 1 of them,
+    each shorter than max_chars) over `alphabet`, the same for the same seed."""
+    rng = random.Random(seed)
+    for _ in range(entries):
+        yield ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, max_chars)))
+               for _ in range(rng.randrange(*sentences))]
+
+
 @pytest.mark.parametrize("sentences", CASES)
 def test_entry_text_equals_direct_computation(sentences: list[str]) -> None:
     text = EntryText(sentences, 1)
@@ -55,11 +66,8 @@ def test_folding_makes_a_digit() -> None:
 
 
 def test_random_text_matches_direct_computation() -> None:
-    rng = random.Random(3)
     alphabet = "abcXYZ019 .,;'’-–_\né“”²½Σσς"
-    for _ in range(200):
-        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
-                     for _ in range(rng.randrange(0, 5))]
+    for sentences in random_entries(3, alphabet, 200, max_chars=30, sentences=(0, 5)):
         text = EntryText(sentences)
         assert text.words == word_set(fold("\n".join(sentences)))
         assert text.lines == tuple(fold(s) for s in sentences)
@@ -167,11 +175,7 @@ def test_digit_lines_equal_a_digit_search(sentences: list[str]) -> None:
 
 
 def test_digit_lines_on_random_ascii_text() -> None:
-    rng = random.Random(11)
-    alphabet = "abcXYZ0129 .,;'`-_\t"
-    for _ in range(300):
-        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
-                     for _ in range(rng.randrange(1, 6))]
+    for sentences in random_entries(11, "abcXYZ0129 .,;'`-_\t", 300, max_chars=20, sentences=(1, 6)):
         text = EntryText(sentences)
         assert text.digit_lines() == _digits(sentences)
         assert [text.has_digit(i) for i in range(len(sentences))] == _digits([fold(s) for s in sentences])
@@ -181,11 +185,7 @@ def test_line_tokens_with_known_digits_equal_the_searched_ones() -> None:
     """The reader given `digit_lines` tokenises exactly as when it searches each line itself."""
     from bot.match.scorer import _line_tokens, _readable
 
-    rng = random.Random(13)
-    alphabet = "abcXYZ0129 .,;'`-_s"
-    for _ in range(300):
-        sentences = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
-                     for _ in range(rng.randrange(1, 6))]
+    for sentences in random_entries(13, "abcXYZ0129 .,;'`-_s", 300, max_chars=20, sentences=(1, 6)):
         text = EntryText(sentences)
         lines = _readable(text.folded).split("\n")
         assert _line_tokens(lines, text.digit_lines()) == _line_tokens(lines)
