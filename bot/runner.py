@@ -129,8 +129,8 @@ async def run_demo(settings: Settings, config: Config, *, fmt: str, db_path: Pat
                     log_report(report)
                     printed += await sink.drain(db, CONSOLE_SCOPE)
     if not printed:  # e.g. an operator's own feeds.yaml: its topics are not the replayed story's
-        print(f"── no update: the demo replays the Microsoft / Unit 8200 Azure story, and none of "
-              f"the topics in {settings.config_path} matched it (the shipped feeds.yaml's do)",
+        print(f"── no update: none of the topics in {settings.config_path} matched the demo's "
+              "feeds (they replay the story of the repository's own feeds.yaml)",
               file=sys.stderr, flush=True)
     return 0
 

@@ -116,7 +116,7 @@ async def test_demo_with_other_topics_says_why_nothing_is_printed(tmp_path):
     code, out, err = await dossier("run", "--demo", "--format", "jsonl", "--config", str(config))
     assert code == 0, err
     assert out == ""
-    assert f"none of the topics in {config} matched it" in err
+    assert f"none of the topics in {config} matched the demo's feeds" in err
 
 
 async def test_text_output_is_readable(story_server, tmp_path):
