@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from bot.models import Entry
+from bot.parse.discover import find_feed_links
 from bot.parse.text import clean_text, html_to_text, inline_text
 from bot.parse.urls import http_url
 
@@ -220,8 +221,6 @@ def _entries(raw_entries: Iterable[Any], feed_url: str, source: str) -> tuple[En
 def _declared(page: bytes, page_url: str) -> str:
     """"; the page declares a feed: URL" when an HTML page names its feeds (an operator who
     gave a site's address sees which to use instead); "" when it names none."""
-    from bot.parse.discover import find_feed_links
-
     links = find_feed_links(page, page_url)
     if not links:
         return ""
