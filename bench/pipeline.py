@@ -21,7 +21,8 @@ Dossier the event-loop lag p99 / worst stall (DOSSIER_LOOP_STATS, bot/monitor.py
 brackets, the worst *busy* stall (the part of a lag the loop's thread spent computing: on a
 shared machine, the plain lag also counts the time other programs held the CPU). Medians of
 `--repeat` runs. `--long-running`: W1, W2 and W3 as cycles of one process instead (what a
-long-running bot pays; bench/long_cycle.py). reader is installed in a throwaway venv under bench/.cache (not a dependency).
+long-running bot pays; bench/long_cycle.py). reader is installed in a throwaway venv under
+bench/.cache (not a dependency).
 """
 
 from __future__ import annotations
