@@ -21,30 +21,29 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.cli import configure_logging  # noqa: E402
-from bot.config import load_config  # noqa: E402
-from bot.pipeline import CONSOLE_SCOPE, Pipeline  # noqa: E402
-from bot.post.console import ConsoleSink  # noqa: E402
-from bot.runner import bootstrap  # noqa: E402
-from bot.settings import Settings, load_settings  # noqa: E402
-from bot.startup import (  # noqa: E402
-    make_fetcher,
-    make_reader,
-    match_questions,
-    note_semantic,
-    semantic_scorer,
-    settle_memory,
-    thresholds_for,
-)
-from storage import health as health_store  # noqa: E402
-from storage.db import Database  # noqa: E402
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Any) -> None:
+    # the bot of the checkout under test (--root), imported once sys.path points at it
+    from bot.config import load_config
+    from bot.pipeline import CONSOLE_SCOPE, Pipeline
+    from bot.post.console import ConsoleSink
+    from bot.runner import bootstrap
+    from bot.startup import (
+        make_fetcher,
+        make_reader,
+        match_questions,
+        note_semantic,
+        semantic_scorer,
+        settle_memory,
+        thresholds_for,
+    )
+    from storage import health as health_store
+    from storage.db import Database
+
     config = load_config(settings.config_path)
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
@@ -79,7 +78,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", required=True)
     ap.add_argument("--db", required=True)
+    ap.add_argument("--root", type=Path, default=ROOT, help="the checkout whose bot runs (A/B)")
     args = ap.parse_args()
+    sys.path.insert(0, str(args.root.resolve()))
+    from bot.cli import configure_logging
+    from bot.settings import load_settings
+
     settings = load_settings(config=args.config, db=args.db)
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))

@@ -612,7 +612,7 @@ def long_running(n: int, args: argparse.Namespace, corpus: Corpus, topics: Seque
         with (tmp / "long.err").open("wb") as err:
             proc = subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "long_cycle.py"), "--config", str(config),
-                 "--db", str(tmp / "dossier.db")],
+                 "--db", str(tmp / "dossier.db"), "--root", str(root)],
                 cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
             assert proc.stdin is not None and proc.stdout is not None
 
