@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 from bot.match import semantic
+from bot.match.semantic import Embedder
+from bot.settings import SettingsError, load_settings
 
 WORDS = ("court ruling settlement regulator fined company million euros outage update airline "
          "flights cancelled contract cloud military protest employees review found evidence "
@@ -59,7 +61,9 @@ def test_two_threads_give_the_same_bits_as_one(embedder, two_threads, seed):
     assert shared.dtype == serial.dtype and np.array_equal(shared, serial)
 
 
-def test_one_batch_or_no_spare_core_stays_on_the_calling_thread(embedder, monkeypatch):
+def test_one_thread_by_default_one_batch_or_no_spare_core_stay_on_the_calling_thread(
+        embedder, monkeypatch):
+    assert Embedder().threads == 1 == semantic.EMBED_THREADS  # the default: DOSSIER_EMBED_THREADS=1
     seen: list[str] = []
     forward = semantic.MiniLM.forward
 
@@ -68,14 +72,17 @@ def test_one_batch_or_no_spare_core_stays_on_the_calling_thread(embedder, monkey
         return forward(self, tokens)
 
     monkeypatch.setattr(semantic.MiniLM, "forward", recording)
-    monkeypatch.setattr(semantic, "spare_core", lambda: False)
-    embedder.encode(_sentences(4, 90))
     monkeypatch.setattr(semantic, "spare_core", lambda: True)
+    embedder.encode(_sentences(7, 90))  # threads = 1: never a second one
+    monkeypatch.setattr(embedder, "threads", 2)
     embedder.encode(_sentences(5, 2))  # one batch
+    monkeypatch.setattr(semantic, "spare_core", lambda: False)
+    embedder.encode(_sentences(4, 90))  # no idle core
     assert set(seen) == {threading.current_thread().name}
 
 
 def test_a_failing_batch_fails_the_encode(embedder, two_threads, monkeypatch):
+    monkeypatch.setattr(embedder, "threads", 2)
     forward = semantic.MiniLM.forward
     calls = iter(range(1000))
 
@@ -103,3 +110,18 @@ def test_spare_core_reads_the_runnable_count(tmp_path: Path, monkeypatch, line, 
     monkeypatch.setattr(semantic.os, "sched_getaffinity", lambda pid: cores, raising=False)
     assert semantic.spare_core(loadavg) is spare
     assert semantic.spare_core(tmp_path / "missing") is False
+
+
+def test_the_setting_reaches_the_scorer(tmp_path: Path):
+    from bot.config import parse_config
+    from bot.startup import semantic_scorer
+
+    config = parse_config({"feeds": [], "topics": []}, tmp_path / "feeds.yaml")
+    assert load_settings({}, dotenv=False).embed_threads == 1
+    settings = load_settings({"DOSSIER_EMBED_THREADS": "2"}, dotenv=False)
+    assert settings.embed_threads == 2
+    assert semantic_scorer(settings, config).embedder.threads == 2
+    assert semantic_scorer(load_settings({}, dotenv=False), config).embedder.threads == 1
+    for bad in ("0", "3", "two", "-1"):
+        with pytest.raises(SettingsError, match="DOSSIER_EMBED_THREADS"):
+            load_settings({"DOSSIER_EMBED_THREADS": bad}, dotenv=False)

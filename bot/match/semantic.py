@@ -63,7 +63,10 @@ RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every s
 # (rows x longest^2): bounds the temporaries (see `pack`; ~17 MB at the peak), while batches stay
 # large enough for BLAS to run near its peak (1,024 / 131,072: the same CPU, twice the memory).
 PACK_PIECES = 512
-EMBED_THREADS = 2  # at most; the second only when a core is idle (Embedder.encode)
+# Forward threads of one `encode` by default: 1. A second one (DOSSIER_EMBED_THREADS=2) runs only
+# while a core is idle; the same vectors, but ~20-30 MB more peak RSS (each thread's allocator
+# arena keeps a batch's temporaries), so it is the operator's choice (docs/decisions.md).
+EMBED_THREADS = 1
 ATTENTION_CELLS = 65_536
 
 FloatArray = npt.NDArray[np.float32]
@@ -464,8 +467,9 @@ class Embedder:
     have the published sha256. A directory given explicitly is the operator's choice and is
     not held to that checksum (its sha256 is logged). `encode` sorts texts by length and packs
     them into batches (`pack`), and runs BLAS on one thread per batch: matching shares the
-    core with the event loop and the fetches. With several batches and an idle core it runs
-    two batches at a time on two threads (`spare_core`), with bit-identical results.
+    core with the event loop and the fetches. With `threads = 2` (DOSSIER_EMBED_THREADS), several
+    batches and an idle core, it runs two batches at a time on two threads (`spare_core`), with
+    bit-identical results.
     """
 
     def __init__(self, model_dir: Path | None = None) -> None:
@@ -477,8 +481,8 @@ class Embedder:
         # (`verified`, kept by the caller from an earlier start) it spares the hashing
         self.verified: str | None = None
         self.weights_stamp: str | None = None
-        # forward threads for one `encode` of several batches: a second one only while a core is
-        # idle (`spare_core`); 1 never uses it. Either way the same vectors, bit for bit.
+        # forward threads for one `encode` of several batches (EMBED_THREADS): with 2, a second
+        # one only while a core is idle (`spare_core`). Either way the same vectors, bit for bit.
         self.threads = EMBED_THREADS
 
     def model_dir(self) -> Path:
@@ -885,6 +889,10 @@ class SemanticScorer:
                 for claims, sentences in items]
 
 
-def scorer_for(*, setting: bool, config: bool | None, model_dir: Path | None = None) -> SemanticScorer:
-    """The scorer the bot runs with: off when DOSSIER_SEMANTIC or feeds.yaml `matching.semantic` says off."""
-    return SemanticScorer(enabled=setting and config is not False, embedder=Embedder(model_dir))
+def scorer_for(*, setting: bool, config: bool | None, model_dir: Path | None = None,
+               threads: int = 1) -> SemanticScorer:
+    """The scorer the bot runs with: off when DOSSIER_SEMANTIC or feeds.yaml `matching.semantic` says
+    off; `threads` forward threads at most (DOSSIER_EMBED_THREADS, see Embedder.encode)."""
+    embedder = Embedder(model_dir)
+    embedder.threads = threads
+    return SemanticScorer(enabled=setting and config is not False, embedder=embedder)
