@@ -1,0 +1,136 @@
+"""Is an entry about a topic, or does it only mention it in passing? (issue 12, hard negatives)
+
+Why: the gate and the claim scores read words, and an article about another incident ("AWS
+suffered the biggest outage since CrowdStrike's last year") carries the tracked topic's words
+in one background sentence. Such an article reports something else: its lead (title and first
+sentence) is about its own event, and the tracked story is a reference point in it. A real
+follow-up either names the story in its lead, or reports on it at length (several of its
+claims), even when its lead starts elsewhere ("Microsoft retires the blue screen ... the July
+2024 faulty update ... Microsoft will move security vendors out of the kernel").
+
+So a gated entry is about the topic when its lead carries the topic, or when at least
+MIN_CLAIMS_WITHOUT_LEAD of the topic's claims match. The lead carries the topic when one of its
+sentences hits every keyword group, or holds a matched claim's evidence, and that sentence does
+not date what it says in the past: "last year" (in the entry's language, from dateparser's
+locale data, a package resource for some 200 languages) or an explicit year before the entry's
+own publication year ("En juillet 2024" in an article of 2025). Nothing here is a word of any
+story: the keyword groups and claims are the admin's; the dating words are the language's.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+MIN_CLAIMS_WITHOUT_LEAD = 2  # a passing reference states the tracked event: one claim at most
+YEAR_WINDOW = 2  # "last" at most this many words from "year" ("l'an dernier", "last year's")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_WORD = re.compile(r"\w+")
+# the languages whose "last year" is read: English and those whose follow-ups are matched
+# (bot/match/crosslang.py FOLLOWED); kept here as data so this module imports nothing heavy
+LANGUAGES = ("en", "de", "es", "fr")
+
+
+@functools.cache
+def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(year words, "last" words) of LANGUAGES, from dateparser's locale data: its relative
+    expression for "1 year ago" ("last year", "l'année dernière", "letztes Jahr", "el año
+    pasado") minus the language's words for "year", and minus the words its "this year" and
+    "next year" share with it, leaves the word for "last". Each word is
+    kept folded and also as its simplemma lemma ("dernière" -> "dernier", so "l'an dernier"
+    counts too). Loaded on first use (dateparser's import costs ~0.2 s)."""
+    import simplemma
+    from dateparser.languages import default_loader
+
+    from bot.match.normalise import fold
+
+    years: set[str] = set()
+    lasts: set[str] = set()
+    for lang in LANGUAGES:
+        info = default_loader.get_locale(lang).info
+        year_words = {fold(w) for w in info.get("year", ()) if len(w) > 1}
+        years |= year_words
+        relative = info.get("relative-type", {})
+        # words the other year expressions share ("el" of "el próximo año") are not "last"
+        shared = {fold(w) for key in ("0 year ago", "in 1 year") for p in relative.get(key, ())
+                  for w in _WORD.findall(p.lower())}
+        for phrase in relative.get("1 year ago", ()):
+            for word in _WORD.findall(phrase.lower()):
+                if fold(word) not in year_words | shared and len(word) > 1:
+                    lasts.add(fold(word))
+                    lasts.add(fold(simplemma.lemmatize(word, lang=lang)))
+    return frozenset(years), frozenset(lasts)
+
+
+def _lemmas(word: str) -> set[str]:
+    import simplemma
+
+    from bot.match.normalise import fold
+
+    return {word, *(fold(simplemma.lemmatize(word, lang=lang)) for lang in LANGUAGES if lang != "en")}
+
+
+def dated_in_past(folded: str, published_year: int | None) -> bool:
+    """Does this (folded) sentence date what it says before the entry's time: "last year", or
+    an explicit year earlier than the entry's publication year?"""
+    if published_year is not None:
+        for m in _YEAR.finditer(folded):
+            if int(m.group(1)) < published_year:
+                return True
+    words = _WORD.findall(folded)
+    years, lasts = last_year_words()
+    for i, w in enumerate(words):
+        if w not in years:
+            continue
+        near = words[max(0, i - YEAR_WINDOW):i] + words[i + 1:i + 1 + YEAR_WINDOW]
+        if any(n in lasts or not lasts.isdisjoint(_lemmas(n)) for n in near):
+            return True
+    return False
+
+
+def name_groups(keywords: Sequence[Sequence[str]], named: set[str]) -> frozenset[int]:
+    """The keyword groups that name the story's actors: those at least half of whose keywords
+    the admin also wrote as names (capitalised) in the topic's title, claims or aliases (`named`:
+    their concepts, `scorer.entity_concepts`). "crowdstrike" or "microsoft" are; "outage",
+    "panne" are not: they say what kind of event, and another incident has them too."""
+    from bot.match.normalise import concepts
+
+    out = set()
+    for gi, group in enumerate(keywords):
+        firsts = [cs[0] for cs in (concepts(k) for k in group) if cs]
+        if firsts and 2 * sum(c in named for c in firsts) >= len(firsts):
+            out.add(gi)
+    return frozenset(out)
+
+
+def lead_indices(n_sentences: int, n_title: int) -> range:
+    """The lead: the title's sentences and the first sentence of the body."""
+    return range(min(n_sentences, n_title + 1))
+
+
+def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
+                 names: frozenset[int], claim_windows: Iterable[Iterable[int]],
+                 published_year: int | None) -> bool:
+    """Does the lead carry the topic? `lines`: the folded sentences; `group_hits[i]`: the keyword
+    groups sentence i hits (read for the lead only); `names`: the groups that name the story's
+    actors (`name_groups`); `claim_windows`: the sentence indices of each matched claim.
+    A lead sentence counts when it hits every group, a name group, or holds matched evidence,
+    and does not date it in the past."""
+    lead = lead_indices(len(lines), n_title)
+    in_claims = {i for window in claim_windows for i in window if i in lead}
+    return any((len(group_hits[i]) >= n_groups or not names.isdisjoint(group_hits[i]) or i in in_claims)
+               and not dated_in_past(lines[i], published_year)
+               for i in lead)
+
+
+def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
+          names: frozenset[int], claim_windows: Sequence[Iterable[int]], published_year: int | None) -> bool:
+    """Is a gated entry about the topic rather than mentioning it in passing (module doc)?"""
+    if len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD:
+        return True
+    return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)
+
+
+__all__ = ["MIN_CLAIMS_WITHOUT_LEAD", "about", "dated_in_past", "last_year_words", "lead_carries",
+           "name_groups"]
