@@ -155,3 +155,21 @@ def test_name_groups_are_the_groups_the_admin_wrote_as_names() -> None:
     assert lead_carries(lines, 0, [frozenset(), frozenset()], 2, frozenset(), [(0, 1)], None)
     dated = [fold("Last year commuters faced a breakdown."), fold("Nothing else.")]
     assert not lead_carries(dated, 0, [frozenset({0, 1}), frozenset()], 2, frozenset(), [(0,)], None)
+
+
+def test_why_says_when_a_topic_is_only_mentioned_in_passing() -> None:
+    from bot.discord_bot.format import why_embed
+    from bot.match.explain import explain
+    from bot.service.browse import TopicWhy, WhyReport
+    from storage.guilds import ArticleHit
+
+    detail = explain(result(matcher(), entry(ANOTHER_INCIDENT)))
+    assert detail["in_passing"] is True and detail["relevant"] is False
+    assert "in_passing" not in explain(result(matcher(), entry(FOLLOW_UP)))
+    topic = TopicWhy("lumina-signals", RAIL.title, evaluated=True, gate_passed=True,
+                     relevant=False, in_passing=bool(detail.get("in_passing")))
+    report = WhyReport("q", "https://news.example/h", True, 40.0, 60.0,
+                       article=ArticleHit(1, "https://news.example/h", "Harbourline halted", "Wire", None, None),
+                       topics=[topic])
+    text = why_embed(report).to_dict()["fields"][0]["value"]
+    assert "only in passing" in text
