@@ -19,9 +19,12 @@ story: the keyword groups and claims are the admin's; the dating words are the l
 
 from __future__ import annotations
 
+import ast
 import functools
+import importlib.util
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 MIN_CLAIMS_WITHOUT_LEAD = 2  # a passing reference states the tracked event: one claim at most
 YEAR_WINDOW = 2  # "last" at most this many words from "year" ("l'an dernier", "last year's")
@@ -32,23 +35,39 @@ _WORD = re.compile(r"\w+")
 LANGUAGES = ("en", "de", "es", "fr")
 
 
+def _locale_info(lang: str) -> dict:
+    """dateparser's locale data for `lang` (its `info` dict), read as data from the installed
+    package's file: importing dateparser and its loader costs ~240 MB and 2 s of CPU, reading
+    one language's file a few milliseconds."""
+    spec = importlib.util.find_spec("dateparser")  # the top-level package: not imported
+    if spec is None or spec.origin is None:
+        return {}
+    path = Path(spec.origin).parent / "data" / "date_translation_data" / f"{lang}.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body:
+        named = any(isinstance(t, ast.Name) and t.id == "info" for t in getattr(node, "targets", ()))
+        if isinstance(node, ast.Assign) and named:
+            value = ast.literal_eval(node.value)
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
 @functools.cache
 def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
     """(year words, "last" words) of LANGUAGES, from dateparser's locale data: its relative
     expression for "1 year ago" ("last year", "l'année dernière", "letztes Jahr", "el año
     pasado") minus the language's words for "year", and minus the words its "this year" and
-    "next year" share with it, leaves the word for "last". Each word is
-    kept folded and also as its simplemma lemma ("dernière" -> "dernier", so "l'an dernier"
-    counts too). Loaded on first use (dateparser's import costs ~0.2 s)."""
-    import simplemma
-    from dateparser.languages import default_loader
-
+    "next year" share with it, leaves the word for "last" (folded). Read on first use; without
+    dateparser's data nothing is dated by words (explicit years still are)."""
     from bot.match.normalise import fold
 
     years: set[str] = set()
     lasts: set[str] = set()
     for lang in LANGUAGES:
-        info = default_loader.get_locale(lang).info
+        info = _locale_info(lang)
         year_words = {fold(w) for w in info.get("year", ()) if len(w) > 1}
         years |= year_words
         relative = info.get("relative-type", {})
@@ -59,16 +78,17 @@ def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
             for word in _WORD.findall(phrase.lower()):
                 if fold(word) not in year_words | shared and len(word) > 1:
                     lasts.add(fold(word))
-                    lasts.add(fold(simplemma.lemmatize(word, lang=lang)))
     return frozenset(years), frozenset(lasts)
 
 
-def _lemmas(word: str) -> set[str]:
-    import simplemma
-
-    from bot.match.normalise import fold
-
-    return {word, *(fold(simplemma.lemmatize(word, lang=lang)) for lang in LANGUAGES if lang != "en")}
+def _is_last(word: str, lasts: frozenset[str]) -> bool:
+    """Is `word` one of the "last" words, or an inflection of one ("dernier" for "dernière",
+    "letzten" for "letztes")? Inflections: the same word but for its last letter and at most two
+    more letters at the end, for words of five letters or more (no lemmatiser is loaded for
+    this: other languages' dictionaries cost 20-110 MB each, docs/decisions.md)."""
+    if word in lasts:
+        return True
+    return any(len(last) >= 5 and word.startswith(last[:-1]) and len(word) - len(last) <= 2 for last in lasts)
 
 
 def dated_in_past(folded: str, published_year: int | None) -> bool:
@@ -84,7 +104,7 @@ def dated_in_past(folded: str, published_year: int | None) -> bool:
         if w not in years:
             continue
         near = words[max(0, i - YEAR_WINDOW):i] + words[i + 1:i + 1 + YEAR_WINDOW]
-        if any(n in lasts or not lasts.isdisjoint(_lemmas(n)) for n in near):
+        if any(_is_last(n, lasts) for n in near):
             return True
     return False
 
