@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.match import Matcher, Thresholds
-from bot.match.aboutness import dated_in_past, last_year_words, lead_carries, name_groups
+from bot.match.aboutness import about, dated_in_past, last_year_words, lead_carries, lead_indices, name_groups
 from bot.match.matcher import TopicResult
 from bot.match.normalise import fold
 from bot.match.scorer import topic_names
@@ -174,3 +174,20 @@ def test_why_says_when_a_topic_is_only_mentioned_in_passing() -> None:
                        topics=[topic])
     text = why_embed(report).to_dict()["fields"][0]["value"]
     assert "only in passing" in text
+
+
+def test_a_heading_before_the_first_sentence_is_read_with_the_lead() -> None:
+    lines = [fold(s) for s in ("Key points:", "Lumina Rail will refund season-ticket holders.", "More text here.")]
+    assert lead_indices(lines, 0) == range(2)
+    assert lead_indices(lines, 1) == range(2)  # a title, then the first sentence
+    assert lead_indices(lines[1:], 0) == range(1)
+    r = result(matcher(), entry("Key points:\n" + SAME_COMPANY_OTHER_NEWS.replace("last year", "on Monday")))
+    assert r.relevant  # the lead (past the heading) names the story, undated
+
+
+def test_two_claims_read_in_one_sentence_are_one_reference() -> None:
+    lines = [fold(s) for s in ("Commuters queued on Monday.", "Trains were late.", "Nothing.", "A reference.")]
+    hits = [frozenset()] * 4
+    assert not about(lines, 0, hits, 2, frozenset({0}), [(3,), (3,)], None)
+    assert about(lines, 0, hits, 2, frozenset({0}), [(2,), (3,)], None)
+    assert not about(lines, 0, hits, 2, frozenset({0}), [(2, 3)], None)  # one claim, however long

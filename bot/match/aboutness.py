@@ -1,18 +1,18 @@
 """Is an entry about a topic, or does it only mention it in passing? (issue 12, hard negatives)
 
-Why: the gate and the claim scores read words, and an article about another incident ("AWS
-suffered the biggest outage since CrowdStrike's last year") carries the tracked topic's words
-in one background sentence. Such an article reports something else: its lead (title and first
-sentence) is about its own event, and the tracked story is a reference point in it. A real
-follow-up either names the story in its lead, or reports on it at length (several of its
-claims), even when its lead starts elsewhere ("Microsoft retires the blue screen ... the July
-2024 faulty update ... Microsoft will move security vendors out of the kernel").
+Why: the gate and the claim scores read words, and an article about another incident ("Harbourline's
+trains stopped on Monday, the worst disruption since Lumina's signal failure last year") carries
+the tracked topic's words in one background sentence. Such an article reports something else:
+its lead (title and first sentence) is about its own event, and the tracked story is a reference
+point in it. A real follow-up either names the story in its lead, or reports on it at some
+length (several of its claims), even when its lead starts elsewhere.
 
 So a gated entry is about the topic when its lead carries the topic, or when at least
-MIN_CLAIMS_WITHOUT_LEAD of the topic's claims match. The lead carries the topic when one of its
-sentences hits every keyword group, or holds a matched claim's evidence, and that sentence does
-not date what it says in the past: "last year" (in the entry's language, from dateparser's
-locale data, a package resource for some 200 languages) or an explicit year before the entry's
+MIN_CLAIMS_WITHOUT_LEAD of the topic's claims match on more than one sentence. The lead carries
+the topic when one of its sentences names the story's actors (hits a keyword group the admin
+wrote as names, `name_groups`), hits every keyword group, or holds a matched claim's evidence,
+and that sentence does not date what it says in the past: "last year" in LANGUAGES (the words
+come from dateparser's locale data, a package resource) or an explicit year before the entry's
 own publication year ("En juillet 2024" in an article of 2025). Nothing here is a word of any
 story: the keyword groups and claims are the admin's; the dating words are the language's.
 """
@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 MIN_CLAIMS_WITHOUT_LEAD = 2  # a passing reference states the tracked event: one claim at most
+LEAD_MIN_WORDS = 4  # a shorter body line before the first sentence is a heading, read with the lead
 YEAR_WINDOW = 2  # "last" at most this many words from "year" ("l'an dernier", "last year's")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _WORD = re.compile(r"\w+")
@@ -124,9 +125,15 @@ def name_groups(keywords: Sequence[Sequence[str]], named: set[str]) -> frozenset
     return frozenset(out)
 
 
-def lead_indices(n_sentences: int, n_title: int) -> range:
-    """The lead: the title's sentences and the first sentence of the body."""
-    return range(min(n_sentences, n_title + 1))
+def lead_indices(lines: Sequence[str], n_title: int) -> range:
+    """The lead: the title's sentences and the body up to its first sentence of LEAD_MIN_WORDS
+    words or more (a heading such as "Key takeaways:" comes before the first sentence)."""
+    end = n_title
+    while end < len(lines):
+        end += 1
+        if len(_WORD.findall(lines[end - 1])) >= LEAD_MIN_WORDS:
+            break
+    return range(end)
 
 
 def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
@@ -137,7 +144,7 @@ def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozen
     actors (`name_groups`); `claim_windows`: the sentence indices of each matched claim.
     A lead sentence counts when it hits every group, a name group, or holds matched evidence,
     and does not date it in the past."""
-    lead = lead_indices(len(lines), n_title)
+    lead = lead_indices(lines, n_title)
     in_claims = {i for window in claim_windows for i in window if i in lead}
     return any((len(group_hits[i]) >= n_groups or not names.isdisjoint(group_hits[i]) or i in in_claims)
                and not dated_in_past(lines[i], published_year)
@@ -147,7 +154,10 @@ def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozen
 def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
           names: frozenset[int], claim_windows: Sequence[Iterable[int]], published_year: int | None) -> bool:
     """Is a gated entry about the topic rather than mentioning it in passing (module doc)?"""
-    if len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD:
+    # several claims, and evidence in more than one sentence: two claims read in one sentence
+    # are still one reference
+    if (len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD
+            and len({i for window in claim_windows for i in window}) > 1):
         return True
     return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)
 

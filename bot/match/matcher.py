@@ -314,7 +314,7 @@ class Matcher:
                names: frozenset[int]) -> bool:
         """Is the entry about the topic, not mentioning it in passing (bot/match/aboutness.py)?"""
         lines = text.lines
-        lead = lead_indices(len(lines), n_title)
+        lead = lead_indices(lines, n_title)
         groups = ct.gate.groups
         hits = [frozenset(g for g, grp in enumerate(groups)
                           if grp.regex is not None and grp.regex.search(lines[i]))
