@@ -188,6 +188,7 @@ def test_a_heading_before_the_first_sentence_is_read_with_the_lead() -> None:
 def test_two_claims_read_in_one_sentence_are_one_reference() -> None:
     lines = [fold(s) for s in ("Commuters queued on Monday.", "Trains were late.", "Nothing.", "A reference.")]
     hits = [frozenset()] * 4
-    assert not about(lines, 0, hits, 2, frozenset({0}), [(3,), (3,)], None)
-    assert about(lines, 0, hits, 2, frozenset({0}), [(2,), (3,)], None)
-    assert not about(lines, 0, hits, 2, frozenset({0}), [(2, 3)], None)  # one claim, however long
+    ref = lines[3]
+    assert not about(lines, 0, hits, 2, frozenset({0}), [(3,), (2, 3)], [ref, ref], None)
+    assert about(lines, 0, hits, 2, frozenset({0}), [(2,), (3,)], [lines[2], ref], None)
+    assert not about(lines, 0, hits, 2, frozenset({0}), [(2, 3)], [ref], None)  # one claim, however long

@@ -8,7 +8,7 @@ point in it. A real follow-up either names the story in its lead, or reports on 
 length (several of its claims), even when its lead starts elsewhere.
 
 So a gated entry is about the topic when its lead carries the topic, or when at least
-MIN_CLAIMS_WITHOUT_LEAD of the topic's claims match on more than one sentence. The lead carries
+MIN_CLAIMS_WITHOUT_LEAD of the topic's claims match on different evidence. The lead carries
 the topic when one of its sentences names the story's actors (hits a keyword group the admin
 wrote as names, `name_groups`), hits every keyword group, or holds a matched claim's evidence,
 and that sentence does not date what it says in the past: "last year" in LANGUAGES (the words
@@ -152,12 +152,13 @@ def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozen
 
 
 def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
-          names: frozenset[int], claim_windows: Sequence[Iterable[int]], published_year: int | None) -> bool:
-    """Is a gated entry about the topic rather than mentioning it in passing (module doc)?"""
-    # several claims, and evidence in more than one sentence: two claims read in one sentence
-    # are still one reference
-    if (len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD
-            and len({i for window in claim_windows for i in window}) > 1):
+          names: frozenset[int], claim_windows: Sequence[Iterable[int]], claim_evidence: Sequence[str],
+          published_year: int | None) -> bool:
+    """Is a gated entry about the topic rather than mentioning it in passing (module doc)?
+    `claim_windows` and `claim_evidence`: per matched claim, its sentence indices and its
+    evidence text (what `why` shows). Two claims whose evidence is the same sentence are still
+    one reference to the story."""
+    if len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD and len(set(claim_evidence)) > 1:
         return True
     return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)
 

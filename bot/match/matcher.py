@@ -320,7 +320,8 @@ class Matcher:
                           if grp.regex is not None and grp.regex.search(lines[i]))
                 if i in lead else frozenset() for i in range(len(lines))]
         return about(lines, n_title, hits, len(groups), names,
-                     [windows.get(m.claim_key, ()) for m in matches], published_year)
+                     [windows.get(m.claim_key, ()) for m in matches], [m.evidence for m in matches],
+                     published_year)
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
