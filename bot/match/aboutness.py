@@ -151,6 +151,11 @@ def lead_carries(lines: Sequence[str], n_title: int, group_hits: Sequence[frozen
                for i in lead)
 
 
+def several_claims(claim_evidence: Sequence[str]) -> bool:
+    """At least MIN_CLAIMS_WITHOUT_LEAD matched claims, on more than one evidence text."""
+    return len(claim_evidence) >= MIN_CLAIMS_WITHOUT_LEAD and len(set(claim_evidence)) > 1
+
+
 def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int]], n_groups: int,
           names: frozenset[int], claim_windows: Sequence[Iterable[int]], claim_evidence: Sequence[str],
           published_year: int | None) -> bool:
@@ -158,10 +163,10 @@ def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int
     `claim_windows` and `claim_evidence`: per matched claim, its sentence indices and its
     evidence text (what `why` shows). Two claims whose evidence is the same sentence are still
     one reference to the story."""
-    if len(claim_windows) >= MIN_CLAIMS_WITHOUT_LEAD and len(set(claim_evidence)) > 1:
+    if several_claims(claim_evidence):
         return True
     return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)
 
 
 __all__ = ["MIN_CLAIMS_WITHOUT_LEAD", "about", "dated_in_past", "last_year_words", "lead_carries",
-           "name_groups"]
+           "name_groups", "several_claims"]

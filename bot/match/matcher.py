@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.match.aboutness import about, lead_indices, name_groups
+from bot.match.aboutness import about, lead_indices, name_groups, several_claims
 from bot.match.combine import (
     SemanticSide,
     Similarity,
@@ -313,6 +313,9 @@ class Matcher:
                windows: dict[str, tuple[int, ...]], published_year: int | None,
                names: frozenset[int]) -> bool:
         """Is the entry about the topic, not mentioning it in passing (bot/match/aboutness.py)?"""
+        evidence = [m.evidence for m in matches]
+        if several_claims(evidence):  # most matched entries: the lead need not be read
+            return True
         lines = text.lines
         lead = lead_indices(lines, n_title)
         groups = ct.gate.groups
@@ -320,8 +323,7 @@ class Matcher:
                           if grp.regex is not None and grp.regex.search(lines[i]))
                 if i in lead else frozenset() for i in range(len(lines))]
         return about(lines, n_title, hits, len(groups), names,
-                     [windows.get(m.claim_key, ()) for m in matches], [m.evidence for m in matches],
-                     published_year)
+                     [windows.get(m.claim_key, ()) for m in matches], evidence, published_year)
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
