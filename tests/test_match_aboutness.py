@@ -177,8 +177,10 @@ def test_why_says_when_a_topic_is_only_mentioned_in_passing() -> None:
 
 
 def test_a_heading_before_the_first_sentence_is_read_with_the_lead() -> None:
-    lines = [fold(s) for s in ("Key points:", "Lumina Rail will refund season-ticket holders.", "More text here.")]
+    lines = [fold(s) for s in ("Key points:", "Lumina Rail will refund all season-ticket holders.", "More text.")]
     assert lead_indices(lines, 0) == range(2)
+    byline = [fold("Wire staff | 2026-02-01"), *lines]
+    assert lead_indices(byline, 0) == range(3)
     assert lead_indices(lines, 1) == range(2)  # a title, then the first sentence
     assert lead_indices(lines[1:], 0) == range(1)
     r = result(matcher(), entry("Key points:\n" + SAME_COMPANY_OTHER_NEWS.replace("last year", "on Monday")))
@@ -186,7 +188,8 @@ def test_a_heading_before_the_first_sentence_is_read_with_the_lead() -> None:
 
 
 def test_two_claims_read_in_one_sentence_are_one_reference() -> None:
-    lines = [fold(s) for s in ("Commuters queued on Monday.", "Trains were late.", "Nothing.", "A reference.")]
+    lines = [fold(s) for s in ("Commuters queued outside the stations on Monday.", "Trains were late.", "Nothing.",
+                               "A reference.")]
     hits = [frozenset()] * 4
     ref = lines[3]
     assert not about(lines, 0, hits, 2, frozenset({0}), [(3,), (2, 3)], [ref, ref], None)

@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 MIN_CLAIMS_WITHOUT_LEAD = 2  # a passing reference states the tracked event: one claim at most
-LEAD_MIN_WORDS = 4  # a shorter body line before the first sentence is a heading, read with the lead
+LEAD_MIN_WORDS = 6  # a body line with fewer words (of letters) is a heading, byline or dateline
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
 YEAR_WINDOW = 2  # "last" at most this many words from "year" ("l'an dernier", "last year's")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _WORD = re.compile(r"\w+")
@@ -127,11 +128,12 @@ def name_groups(keywords: Sequence[Sequence[str]], named: set[str]) -> frozenset
 
 def lead_indices(lines: Sequence[str], n_title: int) -> range:
     """The lead: the title's sentences and the body up to its first sentence of LEAD_MIN_WORDS
-    words or more (a heading such as "Key takeaways:" comes before the first sentence)."""
+    words or more: a heading ("Key takeaways:") or a byline and date ("Wire staff | 2024-08-08")
+    come before the first sentence and are read with it."""
     end = n_title
     while end < len(lines):
         end += 1
-        if len(_WORD.findall(lines[end - 1])) >= LEAD_MIN_WORDS:
+        if len(_LETTER_WORD.findall(lines[end - 1])) >= LEAD_MIN_WORDS:
             break
     return range(end)
 
