@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress
 
+from bot.match.crosslang import entry_language, governed_count, word_before
 from bot.match.cues import CueBook, cue_book
 from bot.match.figures import SCALE_WORDS, TIME_WORDS, Figure, parse_figure_text, parse_figures
 from bot.match.matcher import TopicResult, entry_sentences
@@ -57,6 +58,7 @@ class _ClaimInfo:
     names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
     referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
     parties: frozenset[str] = frozenset()  # its distinctive terms that name no proceeding, cue or quantity
+    governors: frozenset[str] = frozenset()  # words its statement's counts are objects of ("cancelled")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -101,6 +103,7 @@ class _Wording:
     names: frozenset[float]
     referred: frozenset[str]
     parties: frozenset[str]
+    governors: frozenset[str] = frozenset()
 
 
 _WORDING_CACHE: dict[tuple[object, ...], dict[str, _Wording]] = {}
@@ -137,7 +140,7 @@ def _with_figures(w: _Wording, c: ClaimState) -> _ClaimInfo:
                             if (f := _stored_figure(x, w.stated)) is not None),
                       w.stated_rate or any(_is_rate(fold(text), f) for text in c.figures
                                            for f in parse_figures(text)),
-                      w.proceeding_words, w.names, w.referred, w.parties)
+                      w.proceeding_words, w.names, w.referred, w.parties, w.governors)
 
 
 def _wordings(topic: TopicState) -> dict[str, _Wording]:
@@ -173,8 +176,18 @@ def _compute_wordings(topic: TopicState) -> dict[str, _Wording]:
             _proceeding_words(terms[c.key], kinds),
             frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key])) - {f.value for f in stated},
             _referred(c.statement) & terms[c.key],
-            _parties(distinctive))
+            _parties(distinctive),
+            _governors(c.statement, stated))
     return out
+
+
+def _governors(statement: str, stated: Sequence[Figure]) -> frozenset[str]:
+    """The word each count of a statement is the object of ("cancelled" in "cancelled more than
+    5,000 flights"): what ties a count to the claim in a language that cannot write its unit
+    (`crosslang.governed_count`)."""
+    folded = fold(statement)
+    found = (word_before(folded, f.start, STOPWORDS) for f in stated if f.unit == "")
+    return frozenset(w for w in found if w)
 
 
 def _parties(distinctive: frozenset[str]) -> frozenset[str]:
@@ -695,6 +708,7 @@ def _window_figures(
     indices: Sequence[int], info: _ClaimInfo, rate_of: Callable[[int, Figure], bool] | None = None,
     shares_of: Callable[[int, Figure], bool] = lambda si, f: False,
     context_of: Callable[[int, Figure], tuple[set[str], set[str]]] | None = None,
+    governed_of: Callable[[int, Figure, _ClaimInfo], bool] | None = None,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
@@ -707,14 +721,20 @@ def _window_figures(
     proceeding or its own quantity ("$500 million in damages", not "a price tag of $500 million"
     on the outage, which is the losses'). A sum written as the attribute of a thing
     the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure,
-    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total."""
+    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total.
+    In a language that cannot write what the claim counts, a count its own verb governs stands
+    for a count of that thing (`governed_of`: "cancelado 7.000 vuelos" for "cancelled 5,000
+    flights", crosslang.governed_count)."""
     units = info.units
     out = []
     shares = []
     for si in indices:
         for f in figures_of(si):
             if f.unit == "":
-                if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
+                if units and "" not in units:
+                    continue
+                if not (set(f.nouns) & (info.counted or info.terms)) \
+                        and (governed_of is None or not governed_of(si, f, info)):
                     continue  # a count of something the claim does not count
                 if f.value in info.names:
                     continue  # the number of a name the claim writes ("365 services" of "Microsoft 365")
@@ -922,6 +942,22 @@ def detect_changes(
             found = contexts[key] = _figure_context(folded_of(si), fig)
         return found
 
+    language: list[str] = []  # the entry's language, read on the first count that needs it
+    unread: set[tuple[int, int]] = set()  # counts taken by their verb, their unit unread
+
+    def governed_of(si: int, fig: Figure, info: _ClaimInfo) -> bool:
+        # a count whose unit this language cannot write the claim's way (crosslang.governed_count);
+        # within FAR_OFF of the claim's count: the number is tied by its verb, not its magnitude,
+        # but an unread unit leaves no room for a tenfold one
+        if not info.governors or not info.counted or _far_off(fig, info):
+            return False
+        if not language:
+            language.append(entry_language(text.words))
+        if not governed_count(folded_of(si), fig.start, language[0], info.governors, info.counted):
+            return False
+        unread.add((si, fig.start))
+        return True
+
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     parts: dict[tuple[int, int], int] = {}  # figures that are a part of a claim's: its best affinity
     breakdowns: set[tuple[str, int, str]] = set()  # (claim, sentence, unit): a part of its total there
@@ -1018,7 +1054,8 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(numeric_sets, info)})
-        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
+        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of,
+                                       governed_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
             if recalled_of(si, fig):
@@ -1031,7 +1068,9 @@ def detect_changes(
                 breakdowns.add((claim.key, si, fig.unit))
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
-            figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
+            # a count read by its verb alone is proposed, never applied: its unit went unread
+            attached = si in window and affinity >= CLAUSE and (si, fig.start) not in unread
+            figure_candidates.append((claim, match, si, fig, affinity, attached))
     for key, si, unit in breakdowns:
         # a sentence that breaks one claim's total down: its other parts ("$860 million" of the
         # airlines beside "$36 million" of manufacturing) are that total's too
