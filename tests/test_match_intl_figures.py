@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from bot.match import Matcher, Thresholds, detect_changes
 from bot.match.crosslang import governed_count, word_before
+from bot.match.figures import parse_figures
 from bot.match.normalise import STOPWORDS, fold
+from bot.match.numbering import number_words
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
 
 ORVANE = TopicState(
@@ -89,3 +91,66 @@ def test_english_counts_still_need_their_unit():
                           "workers' strike began.") == [("cancellations", "1,450", True)]
     assert not figure_changes("Orvane Rail strike", "Orvane Rail said it had cancelled 1,450 coaches since the "
                               "signal workers' strike began.")
+
+
+# --- number formats, scale words, currency names (figures.py with numbering.py's CLDR data) ---
+
+def read(text: str) -> list[tuple[str, str]]:
+    """(canonical, as written) of each figure of `text`."""
+    return [(f.text, f.said) for f in parse_figures(text)]
+
+
+def test_scale_words_and_currency_names_of_each_language_come_from_cldr():
+    words = number_words()
+    for word, value in (("millionen", 1e6), ("mio", 1e6), ("milliarden", 1e9), ("mrd", 1e9), ("millions", 1e6),
+                        ("milliards", 1e9), ("md", 1e9), ("millones", 1e6), ("millon", 1e6), ("mil", 1e3),
+                        ("tausend", 1e3), ("mille", 1e3), ("million", 1e6), ("billion", 1e9), ("bn", 1e9)):
+        assert words.scales[word] == value, word
+    assert words.phrases == {"mil millones": 1e9}
+    for word, sign in (("dollar", "$"), ("dollars", "$"), ("dolares", "$"), ("euro", "€"), ("euros", "€"),
+                       ("pfund", "£"), ("libras", "£"), ("schekel", "₪"), ("usd", "$"), ("eur", "€")):
+        assert words.currency_words[word] == sign, word
+    # a modifier of a currency's name is no currency word ("nouveau shekel", "nuevo séquel")
+    assert not {"nouveau", "nouveaux", "nuevo", "nuevos", "neue", "us", "des", "britisches"} & set(words.currency_words)
+    assert {"prozent", "pour cent", "por ciento", "percent", "per cent"} <= set(words.percent_words)
+
+
+def test_german_figures():
+    assert read("Der Konzern Halvor zahlt eine Strafe von 8,5 Millionen Euro.") == [("€8.5 million", "8,5 Millionen Euro")]
+    assert read("Die Kosten liegen bei 1,2 Mrd. Euro.") == [("€1.2 billion", "1,2 Mrd. Euro")]
+    assert read("Halvor hat 12.000 Kunden informiert.")[0][0] == "12,000"
+    assert read("Der Anteil stieg auf 26 Prozent.") == [("26%", "26 Prozent")]
+    assert read("Ein Schaden von 40 Millionen US-Dollar.") == [("$40 million", "40 Millionen US-Dollar")]
+
+
+def test_french_figures_and_space_grouping():
+    assert read("Halvor a reçu une amende de 8,5 millions d'euros.") == [("€8.5 million", "8,5 millions d'euros")]
+    assert read("La facture atteint 2 milliards de dollars.") == [("$2 billion", "2 milliards de dollars")]
+    # grouped with the narrow no-break space (CLDR's French) or the no-break space
+    assert read("Halvor a informé 1\u202f300\u202f000 clients.") == [("1,300,000", "1\u202f300\u202f000")]
+    assert read("Halvor a informé 45\u00a0000 clients.") == [("45,000", "45\u00a0000")]
+    assert read("La part atteint 3 pour cent.") == [("3%", "3 pour cent")]
+
+
+def test_spanish_figures_and_ranges():
+    assert read("Halvor pagará 550 millones de dólares.") == [("$550 million", "550 millones de dólares")]
+    assert read("La multa asciende a 2,5 mil millones de euros.") == [("€2.5 billion", "2,5 mil millones de euros")]
+    # a range: both bounds say the whole range, the lower one takes the upper's unit
+    assert read("Las pérdidas costaron entre 350 y 500 millones de dólares.") == [
+        ("$350 million", "350 y 500 millones de dólares"), ("$500 million", "350 y 500 millones de dólares")]
+    assert read("Halvor notificó a 7.000 clientes.")[0] == ("7,000", "7.000")
+    assert read("La cuota llegó al 26 por ciento.") == [("26%", "26 por ciento")]
+
+
+def test_english_figures_read_as_before():
+    assert read("Halvor cancelled 7,000 orders.") == [("7,000", "7,000")]
+    assert read("The fine was 1.5 million dollars.") == [("$1.5 million", "1.5 million dollars")]
+    assert read("Halvor lost $1.938 billion.") == [("$1.938 billion", "$1.938 billion")]
+    assert read("a $2bn charge and a £3.5m fine") == [("$2 billion", "$2bn"), ("£3.5 million", "£3.5m")]
+    assert read("26 per cent of votes, 27 percent of seats") == [("26%", "26 per cent"), ("27%", "27 percent")]
+    # English writes no decimal as "7.000": a three-digit group after a dot is thousands there too
+    assert read("Halvor cancelled 7.000 orders.") == [("7,000", "7.000")]
+    # "billion" is English's 10^9 whatever the text (German/French "Billion" is 10^12): the claims are English
+    assert read("2 billion euros") == [("€2 billion", "2 billion euros")]
+    # a plain space between numbers groups nothing ("in 2024 300 people" is two numbers)
+    assert read("Halvor hired 12 000 staff")[0][0] != "12,000"

@@ -24,7 +24,7 @@ from itertools import compress
 
 from bot.match.crosslang import entry_language, governed_count, word_before
 from bot.match.cues import CueBook, cue_book
-from bot.match.figures import SCALE_WORDS, TIME_WORDS, Figure, parse_figure_text, parse_figures
+from bot.match.figures import TIME_WORDS, Figure, parse_figure_text, parse_figures, scale_words
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import STOPWORDS, concepts, fold, languages
 from bot.match.reading import EntryText
@@ -680,7 +680,7 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
     m = _HEAD.match(folded, end)
-    if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
+    if m is None or m.group(1) in STOPWORDS or m.group(1) in scale_words():
         return frozenset()
     return _thing(m.group(1), book)
 
@@ -799,7 +799,7 @@ NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually
 def _words(text: str) -> set[str]:
     """Concepts of a figure's neighbourhood, without numbers and scale words: another figure
     ("to $500 million") says nothing of what this one is about."""
-    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in SCALE_WORDS}
+    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in scale_words()}
 
 
 FAR_OFF = 10.0  # a new value this many times above or below the claim's is likelier another quantity
