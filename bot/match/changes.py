@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress
 
-from bot.match.crosslang import entry_language, governed_count, word_before
+from bot.match.crosslang import (
+    claim_names,
+    entry_language,
+    governed_count,
+    inflected,
+    same_or_cognate,
+    word_before,
+)
 from bot.match.cues import CueBook, cue_book
 from bot.match.figures import TIME_WORDS, Figure, parse_figure_text, parse_figures, scale_words
 from bot.match.matcher import TopicResult, entry_sentences
@@ -1086,8 +1093,10 @@ def detect_changes(
     for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
+    attributed: set[tuple[int, int]] = set()  # figures a matched claim took
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
+        attributed.add((si, fig.start))
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                before, fig.said, confident and match.score >= thresholds.high))
@@ -1096,6 +1105,16 @@ def detect_changes(
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
         changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
                                      claims, read, figures_of, head_of, rate_of, shares_of, context_of))
+        if any(not infos[m.claim_key].figures and infos[m.claim_key].quantities for m, _ in unmatched):
+            if not language:
+                language.append(entry_language(text.words))
+            if language[0] != "en":
+                rivals = dict(parts)  # what matched claims read, at their best affinity
+                for _, _, si, f, affinity, _ in figure_candidates:
+                    rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)
+                changes.extend(_first_figures_abroad(
+                    topic, unmatched, sentences, article, infos, claims, attributed, rivals, figures_of,
+                    head_of, rate_of, context_of, folded_of, [i for i, _ in numeric_sets]))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -1200,6 +1219,66 @@ def _near_changes(
             out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                info.stored[info.figures.index(old)], fig.said, False))
     return out
+
+
+def _first_figures_abroad(
+    topic: TopicState, near: Sequence[tuple[ClaimMatch, int]], sentences: Sequence[str], article: ArticleRef,
+    infos: dict[str, _ClaimInfo], claims: dict[str, ClaimState], taken: set[tuple[int, int]],
+    rivals: dict[tuple[int, int], int],
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    rate_of: Callable[[int, Figure], bool], context_of: Callable[[int, Figure], tuple[set[str], set[str]]],
+    folded_of: Callable[[int], str], numeric: Sequence[int],
+) -> list[Change]:
+    """A near claim's first figure, in an entry in another language than the claims': proposed
+    only, never applied. In German, French or Spanish the claim's words ("cost", "losses") are
+    mostly not there to be matched, so a claim the semantic side finds near (`_near_claims`) and
+    that tracks no figure yet is proposed a figure of a kind its statement names ("cost":
+    money) from a sentence that ties it to the claim twice over: one of the claim's names
+    (spelt alike in every language: "Delta") in the sentence, and in the figure's own clause a
+    word of quantity the claim itself uses ("cost"), inflected from its stem ("costaron":
+    `crosslang.inflected`) or a cognate of it. Not a figure a matched claim took (`taken`) or
+    another claim states, nor one a matched claim read (as a candidate or a part of its total:
+    `rivals`, its best affinity) unless it fits this claim better; not hedged or told as
+    history; one value, or none."""
+    out = []
+    stating = _stating(topic)
+    book = cue_book()
+    for match, _ in near:
+        claim, info = claims[match.claim_key], infos[match.claim_key]
+        if info.figures or not info.quantities:
+            continue
+        names = claim_names(" ".join((claim.statement, *claim.aliases))) & info.distinctive
+        own = frozenset().union(*(info.terms & book.quantities.get(k, frozenset()) for k in info.quantities))
+        if not names or not own:
+            continue
+        found = []
+        for si, fig in _window_figures(figures_of, head_of, numeric, info, rate_of, context_of=context_of):
+            key = (si, fig.start)
+            if key in taken or any(k != claim.key for k in stating.get((fig.unit, fig.value), ())):
+                continue
+            if key in rivals and _figure_affinity(context_of(si, fig), fig, info) <= rivals[key]:
+                continue
+            folded = folded_of(si)
+            if names.isdisjoint(concepts(folded)) or book.hedging.search(folded) \
+                    or _recalled(folded, fig.start):
+                continue
+            if any(inflected(w, own) or any(same_or_cognate(w, o) for o in own)
+                   for w in _PHRASE_WORD.findall(_clause(folded, fig))):
+                found.append((si, fig))
+        if len({(f.unit, f.bounds or f.value) for _, f in found}) == 1:
+            si, fig = found[0]
+            out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               None, fig.said, False))
+    return out
+
+
+def _clause(folded: str, fig: Figure) -> str:
+    """A figure's own clause (within NEAR_CHARS, cut at CLAUSE_END), as text."""
+    before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
+    after = folded[fig.end: fig.end + NEAR_CHARS // 2]
+    cut = [m.end() for m in CLAUSE_END.finditer(before)]
+    m = CLAUSE_END.search(after)
+    return (before[cut[-1]:] if cut else before) + " " + (after[: m.start()] if m else after)
 
 
 def _near_cue(hit: _CueHit, info: _ClaimInfo, status: Status) -> bool:

@@ -226,6 +226,27 @@ def governed_count(folded: str, start: int, lang: str, governors: frozenset[str]
     return bool(verb) and any(same_or_cognate(verb, g) for g in governors)
 
 
+INFLECTION = 4  # letters a language may add to a word's stem: "cost" -> "costaron", "cout" -> "coute"
+MIN_STEM = 4  # a stem shorter than this is too short to be read inside a longer word
+
+
+def inflected(word: str, stems: frozenset[str]) -> bool:
+    """`word` is one of `stems`, or one of them (MIN_STEM letters or more) with at most
+    INFLECTION letters added: "costaron" of "cost", "coute" (coûté) of "cout". For words a
+    language writes on one stem; a false friend ("costa", coast) reads as the stem too, so
+    this is never evidence alone (`changes._first_figure_abroad`)."""
+    if word in stems:
+        return True
+    return any(word[:n] in stems for n in range(max(MIN_STEM, len(word) - INFLECTION), len(word)))
+
+
+@cache
+def claim_names(wording: str) -> frozenset[str]:
+    """The names a claim's wording writes (its capitalised words: "delta"): spelt alike in
+    every language."""
+    return frozenset(entity_concepts(wording))
+
+
 def combined_in(lang: str, lexical: float, cosine: float | None) -> float:
     """The one claim score of an entry in `lang` (not English): `combine.combined`, but never
     below the lexical points. The embedding model reads English only: a German sentence's low
@@ -235,5 +256,5 @@ def combined_in(lang: str, lexical: float, cosine: float | None) -> float:
     return both if lang == "en" else max(both, lexical)
 
 
-__all__ = ["FOLLOWED", "MAX_BOOST", "combined_in", "entry_language", "governed_count", "reach_view",
-           "reachable", "same_or_cognate", "word_before"]
+__all__ = ["FOLLOWED", "MAX_BOOST", "claim_names", "combined_in", "entry_language", "governed_count",
+           "inflected", "reach_view", "reachable", "same_or_cognate", "word_before"]
