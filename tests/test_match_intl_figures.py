@@ -5,12 +5,15 @@ An invented story (a signal workers' strike at an invented rail operator), never
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from bot.match import Matcher, Thresholds, detect_changes
-from bot.match.crosslang import governed_count, word_before
+from bot.match.crosslang import governed_count, inflected, word_before
 from bot.match.figures import parse_figures
 from bot.match.normalise import STOPWORDS, fold
 from bot.match.numbering import number_words
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
+from tests.semantic_standin import Sim
 
 ORVANE = TopicState(
     key="orvane", title="Orvane Rail signal workers' strike", keywords=(("orvane",),),
@@ -154,3 +157,62 @@ def test_english_figures_read_as_before():
     assert read("2 billion euros") == [("€2 billion", "2 billion euros")]
     # a plain space between numbers groups nothing ("in 2024 300 people" is two numbers)
     assert read("Halvor hired 12 000 staff")[0][0] != "12,000"
+
+
+# --- a near claim's first figure in another language (changes._first_figures_abroad) ---
+
+STRIKE_COST = TopicState(
+    key="orvane-cost", title="Orvane Rail strike costs", keywords=(("orvane",),),
+    claims=(
+        ClaimState("losses", "The strike will cost Orvane Rail heavily; the company has not yet put a figure on "
+                   "its losses.", Status.ALLEGED),
+        ClaimState("upgrade", "Orvane Rail plans to upgrade the signalling of its northern lines.", Status.ALLEGED),
+    ),
+)
+# the rest of a Spanish report, with none of the claims' words
+ES_REST = (" Los sindicatos piden un aumento salarial para el personal de la red. La huelga continúa esta "
+           "semana y no hay acuerdo a la vista.")
+
+
+class NearSemantic:
+    """The semantic side as a stand-in: `losses` is near (cosine 0.47: 48 points) in every sentence naming the
+    strike ("huelga"), nothing else is."""
+
+    def similarities(self, claims: Iterable[ClaimState], sentences: Sequence[str]) -> list[Sim]:
+        out = []
+        for c in claims:
+            hit = next((i for i, s in enumerate(sentences) if "huelga" in s), -1)
+            out.append(Sim(c.key, 0.47 if c.key == "losses" and hit >= 0 else 0.2, hit))
+        return out
+
+
+def first_figures(content: str, title: str = "Huelga en Orvane Rail") -> list[tuple[str, str, bool]]:
+    e = entry(title, content)
+    out = []
+    for r in Matcher((STRIKE_COST,), TH, semantic=NearSemantic()).match(e):
+        assert "losses" not in {m.claim_key for m in r.matches}  # near, not matched: the case at hand
+        out += [(c.claim_key or "", c.after or "", c.confident) for c in detect_changes(STRIKE_COST, e, r, TH)
+                if c.kind is ChangeKind.FIGURE_CHANGE]
+    return out
+
+
+def test_a_near_claims_first_figure_tied_by_its_name_and_its_own_quantity_word_is_proposed():
+    got = first_figures("Orvane Rail calcula que la huelga le ha costado 12 millones de euros." + ES_REST)
+    assert got == [("losses", "12 millones de euros", False)]
+
+
+def test_a_money_figure_without_the_claims_name_or_its_quantity_word_is_not_proposed():
+    # the name alone: a sum for something else
+    assert not first_figures("Por la huelga, Orvane Rail invertirá 12 millones de euros en trenes." + ES_REST)
+    # the quantity word alone: whose cost is not said
+    assert not first_figures("La huelga ha costado 12 millones de euros a los comercios de la región." + ES_REST)
+    # two different sums: ambiguous, none
+    assert not first_figures("Orvane Rail calcula que la huelga le ha costado 12 millones de euros. Orvane Rail "
+                             "dijo después que la huelga le había costado 15 millones de euros." + ES_REST)
+
+
+def test_a_stem_with_an_inflection_reads_as_the_word():
+    stems = frozenset({"cost", "loss"})
+    assert inflected("costaron", stems) and inflected("costado", stems) and inflected("cost", stems)
+    assert not inflected("costumbres", stems)  # more than an inflection added
+    assert not inflected("cos", stems)

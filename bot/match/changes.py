@@ -1247,7 +1247,7 @@ def _first_figures_abroad(
         claim, info = claims[match.claim_key], infos[match.claim_key]
         if info.figures or not info.quantities:
             continue
-        names = claim_names(" ".join((claim.statement, *claim.aliases))) & info.distinctive
+        names = claim_names(" ".join((claim.statement, *claim.aliases)))
         own = frozenset().union(*(info.terms & book.quantities.get(k, frozenset()) for k in info.quantities))
         if not names or not own:
             continue
