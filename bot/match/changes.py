@@ -950,7 +950,7 @@ def detect_changes(
         return found
 
     language: list[str] = []  # the entry's language, read on the first count that needs it
-    unread: set[tuple[int, int]] = set()  # counts taken by their verb, their unit unread
+    unread: set[tuple[int, int, int]] = set()  # (claim info, sentence, offset): counts taken by their verb
 
     def governed_of(si: int, fig: Figure, info: _ClaimInfo) -> bool:
         # a count whose unit this language cannot write the claim's way (crosslang.governed_count);
@@ -962,7 +962,7 @@ def detect_changes(
             language.append(entry_language(text.words))
         if not governed_count(folded_of(si), fig.start, language[0], info.governors, info.counted):
             return False
-        unread.add((si, fig.start))
+        unread.add((id(info), si, fig.start))
         return True
 
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
@@ -1076,7 +1076,7 @@ def detect_changes(
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
             # a count read by its verb alone is proposed, never applied: its unit went unread
-            attached = si in window and affinity >= CLAUSE and (si, fig.start) not in unread
+            attached = si in window and affinity >= CLAUSE and (id(info), si, fig.start) not in unread
             figure_candidates.append((claim, match, si, fig, affinity, attached))
     for key, si, unit in breakdowns:
         # a sentence that breaks one claim's total down: its other parts ("$860 million" of the
