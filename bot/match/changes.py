@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from itertools import compress
 
 from bot.match.crosslang import (
+    any_function_words,
     claim_names,
     entry_language,
     governed_count,
@@ -687,7 +688,8 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
     m = _HEAD.match(folded, end)
-    if m is None or m.group(1) in STOPWORDS or m.group(1) in scale_words():
+    if m is None or m.group(1) in STOPWORDS or m.group(1) in scale_words() \
+            or m.group(1) in any_function_words():  # "au" of "500 millions de dollars au transporteur"
         return frozenset()
     return _thing(m.group(1), book)
 
@@ -704,7 +706,8 @@ _LAST_WORDS = re.compile(r"(?:[^\W\d_]+\W+)?[^\W\d_]+\W*$")  # the two words bef
 def _thing(text: str, book: CueBook, kind: frozenset[str] = frozenset()) -> frozenset[str]:
     """The concepts of `text`, or none when one of them names a kind of amount (`amounts` in
     cues.yaml: "hit", "total", "losses") or, for a share, a kind of share (`kind`: "votes")."""
-    found = frozenset(concepts(text))
+    # a function word of another language ("plus de", "más de", "über": more than) names nothing
+    found = frozenset(concepts(text)) - any_function_words()
     if not found or not found.isdisjoint(book.amounts) or not found.isdisjoint(kind):
         return frozenset()
     return found
@@ -1243,12 +1246,13 @@ def _first_figures_abroad(
     out = []
     stating = _stating(topic)
     book = cue_book()
-    for match, _ in near:
+    for match, closest in near:
         claim, info = claims[match.claim_key], infos[match.claim_key]
         if info.figures or not info.quantities:
             continue
         names = claim_names(" ".join((claim.statement, *claim.aliases)))
-        own = frozenset().union(*(info.terms & book.quantities.get(k, frozenset()) for k in info.quantities))
+        kind = frozenset().union(*(book.quantities.get(k, frozenset()) for k in info.quantities))
+        own = info.terms & kind
         if not names or not own:
             continue
         found = []
@@ -1262,7 +1266,10 @@ def _first_figures_abroad(
             if names.isdisjoint(concepts(folded)) or book.hedging.search(folded) \
                     or _recalled(folded, fig.start):
                 continue
-            if any(inflected(w, own) or any(same_or_cognate(w, o) for o in own)
+            # the claim's own word of quantity; in the sentence the semantic side found closest
+            # to the claim, a word of that kind of quantity in the language ("coûté": "coût")
+            words = (own | kind) if si == closest else own
+            if any(inflected(w, words) or any(same_or_cognate(w, o) for o in own)
                    for w in _PHRASE_WORD.findall(_clause(folded, fig))):
                 found.append((si, fig))
         if len({(f.unit, f.bounds or f.value) for _, f in found}) == 1:

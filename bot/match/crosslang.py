@@ -203,6 +203,13 @@ def same_or_cognate(word: str, english: str) -> bool:
 
 
 @cache
+def any_function_words() -> frozenset[str]:
+    """The function words of every followed language: no word of them names what a figure is of
+    ("500 millions de dollars au transporteur": "au" is no head noun)."""
+    return frozenset().union(*(function_words(lang) for lang in FOLLOWED))
+
+
+@cache
 def _skipped(lang: str) -> frozenset[str]:
     """Words looked past between a count and its verb: `lang`'s and English's function words."""
     return function_words(lang) | function_words("en")
@@ -256,5 +263,5 @@ def combined_in(lang: str, lexical: float, cosine: float | None) -> float:
     return both if lang == "en" else max(both, lexical)
 
 
-__all__ = ["FOLLOWED", "MAX_BOOST", "claim_names", "combined_in", "entry_language", "governed_count",
-           "inflected", "reach_view", "reachable", "same_or_cognate", "word_before"]
+__all__ = ["FOLLOWED", "MAX_BOOST", "any_function_words", "claim_names", "combined_in", "entry_language",
+           "governed_count", "inflected", "reach_view", "reachable", "same_or_cognate", "word_before"]
