@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.match import Matcher, Thresholds, detect_changes
+from bot.match.changes import _head_noun
 from bot.match.crosslang import governed_count, inflected, word_before
 from bot.match.figures import parse_figures
 from bot.match.normalise import STOPWORDS, fold
@@ -175,21 +176,25 @@ ES_REST = (" Los sindicatos piden un aumento salarial para el personal de la red
 
 
 class NearSemantic:
-    """The semantic side as a stand-in: `losses` is near (cosine 0.47: 48 points) in every sentence naming the
-    strike ("huelga"), nothing else is."""
+    """The semantic side as a stand-in: `losses` is near (cosine 0.47: 48 points) in the first
+    sentence naming the strike (`word`), nothing else is."""
+
+    def __init__(self, word: str = "huelga") -> None:
+        self.word = word
 
     def similarities(self, claims: Iterable[ClaimState], sentences: Sequence[str]) -> list[Sim]:
         out = []
         for c in claims:
-            hit = next((i for i, s in enumerate(sentences) if "huelga" in s), -1)
+            hit = next((i for i, s in enumerate(sentences) if self.word in s), -1)
             out.append(Sim(c.key, 0.47 if c.key == "losses" and hit >= 0 else 0.2, hit))
         return out
 
 
-def first_figures(content: str, title: str = "Huelga en Orvane Rail") -> list[tuple[str, str, bool]]:
+def first_figures(content: str, title: str = "Huelga en Orvane Rail", near: str = "huelga",
+                  ) -> list[tuple[str, str, bool]]:
     e = entry(title, content)
     out = []
-    for r in Matcher((STRIKE_COST,), TH, semantic=NearSemantic()).match(e):
+    for r in Matcher((STRIKE_COST,), TH, semantic=NearSemantic(near)).match(e):
         assert "losses" not in {m.claim_key for m in r.matches}  # near, not matched: the case at hand
         out += [(c.claim_key or "", c.after or "", c.confident) for c in detect_changes(STRIKE_COST, e, r, TH)
                 if c.kind is ChangeKind.FIGURE_CHANGE]
@@ -216,3 +221,28 @@ def test_a_stem_with_an_inflection_reads_as_the_word():
     assert inflected("costaron", stems) and inflected("costado", stems) and inflected("cost", stems)
     assert not inflected("costumbres", stems)  # more than an inflection added
     assert not inflected("cos", stems)
+
+
+FR_REST = (" Les syndicats demandent une hausse des salaires pour le personnel du réseau. Aucun accord n'est "
+           "en vue cette semaine, selon la direction.")
+
+
+def test_in_the_closest_sentence_a_word_of_the_claims_kind_of_quantity_in_the_language_ties_it():
+    # "coûté" is no form of "cost"; it is of "coût", a word of money in the cue data
+    got = first_figures("Orvane Rail a indiqué que la grève lui a coûté plus de 12 millions d'euros." + FR_REST,
+                        title="Grève chez Orvane Rail", near="grève lui")
+    assert got == [("losses", "12 millions d'euros", False)]
+    # the same sentence when the semantic side found another one closest: not tied
+    got = first_figures("La grève continue dans le nord. Orvane Rail a indiqué avoir coûté plus de 12 millions "
+                        "d'euros à ses clients." + FR_REST, title="Grève chez Orvane Rail", near="continue")
+    assert not got
+
+
+def test_function_words_of_other_languages_name_no_thing_a_sum_is_of():
+    def of(sentence: str) -> frozenset[str]:
+        folded = fold(sentence)
+        fig = parse_figures(folded, folded=True)[0]
+        return _head_noun(folded, fig)
+
+    assert of("coûté plus de 500 millions de dollars au transporteur") == frozenset()
+    assert of("a $500 million lawsuit against the carrier") == {"lawsuit"}
