@@ -246,3 +246,43 @@ def test_function_words_of_other_languages_name_no_thing_a_sum_is_of():
 
     assert of("coûté plus de 500 millions de dollars au transporteur") == frozenset()
     assert of("a $500 million lawsuit against the carrier") == {"lawsuit"}
+
+
+# an unseen story: a data breach, the fine reported by a German outlet
+BREACH = TopicState(
+    key="halvor-breach", title="Halvor Bank customer data breach", keywords=(("halvor",),),
+    claims=(
+        ClaimState("fine", "The data protection authority may fine Halvor Bank over the breach.", Status.ALLEGED),
+        ClaimState("notified", "Halvor Bank has notified more than 40,000 customers whose data was exposed.",
+                   Status.CONFIRMED, figures=("40,000 customers",)),
+    ),
+)
+DE_REST = (" Die Bank will die Sicherheitslücke inzwischen geschlossen haben. Kunden sollen ihre Passwörter "
+           "ändern, teilte das Institut mit.")
+
+
+class BreachSemantic(NearSemantic):
+    """`fine` near in the first sentence naming the authority's decision ("Bußgeld")."""
+
+    def similarities(self, claims: Iterable[ClaimState], sentences: Sequence[str]) -> list[Sim]:
+        hit = next((i for i, s in enumerate(sentences) if self.word in s), -1)
+        return [Sim(c.key, 0.47 if c.key == "fine" and hit >= 0 else 0.2, hit) for c in claims]
+
+
+def breach_figures(content: str, near: str = "Bußgeld") -> list[tuple[str, str, bool]]:
+    e = entry("Datenleck bei Halvor Bank", content)
+    out = []
+    for r in Matcher((BREACH,), TH, semantic=BreachSemantic(near)).match(e):
+        out += [(c.claim_key or "", c.after or "", c.confident) for c in detect_changes(BREACH, e, r, TH)
+                if c.kind is ChangeKind.FIGURE_CHANGE]
+    return out
+
+
+def test_a_fine_in_euros_reported_in_german_is_proposed_to_the_claim_about_the_fine():
+    got = breach_figures("Die Datenschutzbehörde hat gegen Halvor Bank ein Bußgeld von 8,5 Millionen Euro "
+                         "verhängt." + DE_REST)
+    assert got == [("fine", "8,5 Millionen Euro", False)]
+    # the count of customers is no sum, and a sum is no count of customers
+    got = breach_figures("Die Datenschutzbehörde hat gegen Halvor Bank ein Bußgeld verhängt. Halvor Bank hat "
+                         "45.000 Kunden informiert, der Schaden liege bei 2 Millionen Euro." + DE_REST)
+    assert ("fine", "2 Millionen Euro", False) not in got

@@ -654,7 +654,7 @@ def _share_of_kind(folded: str, fig: Figure) -> bool:
     return not cue_book().quantities.get("share", frozenset()).isdisjoint(after)
 
 
-def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
+def _head_noun(folded: str, fig: Figure, english: bool = True) -> frozenset[str]:
     """What a sum or share is of, when the text says so (empty: it does not say, or it names only
     a kind of amount: "a $60mn hit", "$36 million in total", "26% of votes"):
     - the thing it is written as the attribute of ("a $500 million lawsuit", "a $380 million
@@ -663,12 +663,19 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
       billion of market value"; `measures` in cues.yaml);
     - the words it stands in brackets after ("the healthcare sector ($1.9 billion)": one part
       of a breakdown).
-    The figure is of that thing; a claim that does not name it does not take it."""
+    The figure is of that thing; a claim that does not name it does not take it. The first
+    reading is English word order only (`english`): German puts its verb there ("ein Bußgeld
+    von 8,5 Millionen Euro verhängt"), French and Spanish their complements ("au transporteur")."""
     book = cue_book()
     wording = fold(fig.wording)
     at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
     start, end = (at, at + len(wording)) if at >= 0 else (fig.start, fig.end)
     kind = book.quantities.get("share", frozenset()) if fig.unit == "%" else frozenset()
+    if not english:
+        # a word of quantity in another language ("ein Bußgeld von 8,5 Millionen Euro", "une
+        # amende de"): says what kind of figure it is, which the claim's units judge, not
+        # what other thing it is of (the English claim cannot name "Bußgeld")
+        kind = kind | _all_quantity_words()
     opened = folded.rfind("(", max(0, start - 2), start)
     if opened >= 0 and folded[end: end + 1] == ")":
         before = _LAST_WORDS.search(folded, 0, opened)
@@ -687,7 +694,7 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
         and book.measured is not None and book.measured.search(window)
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
-    m = _HEAD.match(folded, end)
+    m = _HEAD.match(folded, end) if english else None
     if m is None or m.group(1) in STOPWORDS or m.group(1) in scale_words() \
             or m.group(1) in any_function_words():  # "au" of "500 millions de dollars au transporteur"
         return frozenset()
@@ -703,11 +710,17 @@ _BRACKET = re.compile(r" ?\(([^\W\d_][^()\d]{0,40})\)")  # words in brackets rig
 _LAST_WORDS = re.compile(r"(?:[^\W\d_]+\W+)?[^\W\d_]+\W*$")  # the two words before a bracket
 
 
+@cache
+def _all_quantity_words() -> frozenset[str]:
+    return frozenset().union(*cue_book().quantities.values())
+
+
 def _thing(text: str, book: CueBook, kind: frozenset[str] = frozenset()) -> frozenset[str]:
     """The concepts of `text`, or none when one of them names a kind of amount (`amounts` in
     cues.yaml: "hit", "total", "losses") or, for a share, a kind of share (`kind`: "votes")."""
-    # a function word of another language ("plus de", "más de", "über": more than) names nothing
-    found = frozenset(concepts(text)) - any_function_words()
+    # a function word of another language ("plus de", "más de", "über": more than) names nothing;
+    # casefolded as the cue data is written ("bußgeld": "bussgeld")
+    found = frozenset(c.casefold() for c in concepts(text)) - any_function_words()
     if not found or not found.isdisjoint(book.amounts) or not found.isdisjoint(kind):
         return frozenset()
     return found
@@ -922,10 +935,17 @@ def detect_changes(
     rates: dict[tuple[int, int], bool] = {}
     contexts: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
 
+    language: list[str] = []  # the entry's language, read on the first figure that needs it
+
+    def lang() -> str:
+        if not language:
+            language.append(entry_language(text.words))
+        return language[0]
+
     def head_of(si: int, fig: Figure) -> frozenset[str]:
         found = heads.get(key := (si, fig.start))
         if found is None:
-            found = heads[key] = _head_noun(folded_of(si), fig)
+            found = heads[key] = _head_noun(folded_of(si), fig, lang() == "en")
         return found
 
     def rate_of(si: int, fig: Figure) -> bool:
@@ -952,7 +972,6 @@ def detect_changes(
             found = contexts[key] = _figure_context(folded_of(si), fig)
         return found
 
-    language: list[str] = []  # the entry's language, read on the first count that needs it
     unread: set[tuple[int, int, int]] = set()  # (claim info, sentence, offset): counts taken by their verb
 
     def governed_of(si: int, fig: Figure, info: _ClaimInfo) -> bool:
@@ -961,9 +980,7 @@ def detect_changes(
         # but an unread unit leaves no room for a tenfold one
         if not info.governors or not info.counted or _far_off(fig, info):
             return False
-        if not language:
-            language.append(entry_language(text.words))
-        if not governed_count(folded_of(si), fig.start, language[0], info.governors, info.counted):
+        if not governed_count(folded_of(si), fig.start, lang(), info.governors, info.counted):
             return False
         unread.add((id(info), si, fig.start))
         return True
@@ -1108,16 +1125,14 @@ def detect_changes(
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
         changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
                                      claims, read, figures_of, head_of, rate_of, shares_of, context_of))
-        if any(not infos[m.claim_key].figures and infos[m.claim_key].quantities for m, _ in unmatched):
-            if not language:
-                language.append(entry_language(text.words))
-            if language[0] != "en":
-                rivals = dict(parts)  # what matched claims read, at their best affinity
-                for _, _, si, f, affinity, _ in figure_candidates:
-                    rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)
-                changes.extend(_first_figures_abroad(
-                    topic, unmatched, sentences, article, infos, claims, attributed, rivals, figures_of,
-                    head_of, rate_of, context_of, folded_of, [i for i, _ in numeric_sets]))
+        if any(not infos[m.claim_key].figures and infos[m.claim_key].quantities for m, _ in unmatched) \
+                and lang() != "en":
+            rivals = dict(parts)  # what matched claims read, at their best affinity
+            for _, _, si, f, affinity, _ in figure_candidates:
+                rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)
+            changes.extend(_first_figures_abroad(
+                topic, unmatched, sentences, article, infos, claims, attributed, rivals, figures_of,
+                head_of, rate_of, context_of, folded_of, [i for i, _ in numeric_sets]))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -1270,7 +1285,7 @@ def _first_figures_abroad(
             # to the claim, a word of that kind of quantity in the language ("coûté": "coût")
             words = (own | kind) if si == closest else own
             if any(inflected(w, words) or any(same_or_cognate(w, o) for o in own)
-                   for w in _PHRASE_WORD.findall(_clause(folded, fig))):
+                   for w in _PHRASE_WORD.findall(_clause(folded, fig).casefold())):
                 found.append((si, fig))
         if len({(f.unit, f.bounds or f.value) for _, f in found}) == 1:
             si, fig = found[0]

@@ -80,7 +80,7 @@ class _Tables:
 @cache
 def _tables() -> _Tables:
     words = number_words()
-    tail = "|".join(w for w in _alternatives(words.scales).split("|"))
+    tail = _alternatives(words.scales)
     number = re.compile(
         r"(?P<cur>" + _alternatives(words.signs) + r")?\s?"
         r"(?<![\w.,+#/:])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"

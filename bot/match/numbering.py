@@ -55,22 +55,16 @@ class NumberWords:
     percent_words: tuple[str, ...]  # "percent", "per cent", "prozent", "pour cent", "por ciento"
 
 
-def _fold(text: str) -> str:
-    return fold(text)
-
-
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
-def _pattern_word(pattern: str) -> tuple[str, int] | None:
-    """("millionen", 1) from "0 Millionen"; ("mio", 1) from "0\xa0Mio'.'"; None for a pattern
-    that writes a number of a smaller unit ("0000 M": thousands of millions) or no word."""
-    zeros = pattern.count("0")
-    word = _fold(re.sub(r"[0#'.]", " ", pattern)).strip()
-    word = " ".join(word.split())
-    if not word or zeros != 1 or not all(_WORDS.fullmatch(w) for w in word.split()):
+def _pattern_word(pattern: str) -> str | None:
+    """"millionen" from "0 Millionen"; "mio" from "0\xa0Mio'.'"; None for a pattern that
+    writes a number of a smaller unit ("0000 M": thousands of millions) or no word."""
+    word = " ".join(fold(re.sub(r"[0#'.]", " ", pattern)).split())
+    if not word or pattern.count("0") != 1 or not all(_WORDS.fullmatch(w) for w in word.split()):
         return None
-    return word, zeros
+    return word
 
 
 def _scales() -> tuple[dict[str, float], dict[str, float], frozenset[str]]:
@@ -86,14 +80,14 @@ def _scales() -> tuple[dict[str, float], dict[str, float], frozenset[str]]:
                 for magnitude, pattern in patterns.items():
                     if set(magnitude) - {"1", "0"} or len(magnitude) < 4 or len(magnitude) % 3 != 1:
                         continue  # 10^3, 10^6, 10^9, 10^12: the scales, not "10 Millionen"
-                    read = _pattern_word(pattern.pattern)
-                    if read is None or read[0] in _SYMBOL_CLASH:
+                    word = _pattern_word(pattern.pattern)
+                    if word is None or word in _SYMBOL_CLASH:
                         continue
                     value = float(magnitude)
-                    target = phrases if " " in read[0] else scales
-                    target.setdefault(read[0], value)  # the first language's reading wins
+                    target = phrases if " " in word else scales
+                    target.setdefault(word, value)  # the first language's reading wins
                     if lang == "en" and form == "long":
-                        scales.setdefault(read[0] + "s", value)  # "millions", "billions"
+                        scales.setdefault(word + "s", value)  # "millions", "billions"
         if lang == "en":
             for word, value in ENGLISH_SCALES.items():
                 scales.setdefault(word, value)
@@ -102,14 +96,14 @@ def _scales() -> tuple[dict[str, float], dict[str, float], frozenset[str]]:
 
 
 def _name_words(name: str) -> list[str]:
-    return [w for w in re.split(r"[\s\-\u2011]+", _fold(name)) if _WORDS.fullmatch(w)]
+    return [w for w in re.split(r"[\s\-\u2011]+", fold(name)) if _WORDS.fullmatch(w)]
 
 
 def _common(lang: str) -> frozenset[str]:
     """The COMMON_WORDS most common words of a language (wordfreq's small list, read from its
     file: `zipf_frequency` would keep the whole list loaded, ~18 MB per language)."""
     bins = wordfreq.read_cBpack(wordfreq.available_languages("small")[lang])
-    return frozenset(_fold(w) for w in islice((w for b in bins for w in b if w.isalpha()), COMMON_WORDS))
+    return frozenset(fold(w) for w in islice((w for b in bins for w in b if w.isalpha()), COMMON_WORDS))
 
 
 def _head_at(name: str, lang: str, common: frozenset[str]) -> int:
@@ -142,7 +136,7 @@ def _currencies() -> tuple[dict[str, str], dict[str, str]]:
                 forms = _name_words(name)
                 if len(forms) == len(singular):
                     words.setdefault(forms[at], sign_of[code])
-            symbol = _fold(loc.currency_symbols.get(code, ""))
+            symbol = fold(loc.currency_symbols.get(code, ""))
             if symbol and not symbol[-1].isalpha():  # written before the number: "$", "us$"
                 signs.setdefault(symbol, sign_of[code])
         for code in CURRENCIES:
@@ -177,7 +171,7 @@ def _percent_words() -> tuple[str, ...]:
     out = set()
     for name in _PERCENT_LOCALES:
         for width in ("long", "short"):
-            word = _fold(Locale.parse(name)._data["unit_display_names"]["concentr-percent"][width])
+            word = fold(Locale.parse(name)._data["unit_display_names"]["concentr-percent"][width])
             if _WORDS.search(word):
                 out.add(word)
     return tuple(sorted(out, key=lambda w: (-len(w), w)))
