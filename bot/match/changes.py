@@ -1113,10 +1113,8 @@ def detect_changes(
     for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
-    attributed: set[tuple[int, int]] = set()  # figures a matched claim took
     for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
                                                                       restated):
-        attributed.add((si, fig.start))
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                before, fig.said, confident and match.score >= thresholds.high))
@@ -1130,8 +1128,11 @@ def detect_changes(
             rivals = dict(parts)  # what matched claims read, at their best affinity
             for _, _, si, f, affinity, _ in figure_candidates:
                 rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)
+            # the figures matched claims took (pure, and asked again only here: rare)
+            taken = {(t[2], t[3].start)
+                     for t in _attributed_figures(figure_candidates, infos, sentences, restated)}
             changes.extend(_first_figures_abroad(
-                topic, unmatched, sentences, article, infos, claims, attributed, rivals, figures_of,
+                topic, unmatched, sentences, article, infos, claims, taken, rivals, figures_of,
                 head_of, rate_of, context_of, folded_of, [i for i, _ in numeric_sets]))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
