@@ -63,11 +63,11 @@ RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every s
 # (rows x longest^2): bounds the temporaries (see `pack`; ~17 MB at the peak), while batches stay
 # large enough for BLAS to run near its peak (1,024 / 131,072: the same CPU, twice the memory).
 PACK_PIECES = 512
-# Forward threads of one `encode` by default: 1. A second one (DOSSIER_EMBED_THREADS=2) runs only
-# while a core is idle; the same vectors, but ~20-30 MB more peak RSS (each thread's allocator
-# arena keeps a batch's temporaries), so it is the operator's choice (docs/decisions.md).
-EMBED_THREADS = 1
 ATTENTION_CELLS = 65_536
+# Forward threads of one `encode` by default: 1. A second one (DOSSIER_EMBED_THREADS=2) runs only
+# while a core is idle; the same vectors, but 20-30 MB more peak RSS (two batches' temporaries
+# at once), so it is the operator's choice (docs/decisions.md, "W3 with the scorer on").
+EMBED_THREADS = 1
 
 FloatArray = npt.NDArray[np.float32]
 
