@@ -20,7 +20,9 @@ For each: wall time, entries/s, CPU, peak RSS (the process's own ru_maxrss via w
 Dossier the event-loop lag p99 / worst stall (DOSSIER_LOOP_STATS, bot/monitor.py) and, in
 brackets, the worst *busy* stall (the part of a lag the loop's thread spent computing: on a
 shared machine, the plain lag also counts the time other programs held the CPU). Medians of
-`--repeat` runs. reader is installed in a throwaway venv under bench/.cache (not a dependency).
+`--repeat` runs. `--long-running`: W1, W2 and W3 as cycles of one process instead (what a
+long-running bot pays; bench/long_cycle.py). reader is installed in a throwaway venv under
+bench/.cache (not a dependency).
 """
 
 from __future__ import annotations
@@ -578,6 +580,88 @@ def one_run(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[d
     return run
 
 
+def long_running(n: int, args: argparse.Namespace, corpus: Corpus, topics: Sequence[dict[str, Any]],
+                 forget: bool) -> dict[str, Any]:
+    """W1, W2, W3 as cycles of ONE `dossier run` process (bench/long_cycle.py), the feeds changed
+    between cycles exactly as `one_run` changes them: what a long-running bot pays for W3 (no
+    start-up, the matcher and the model in memory). `forget`: the scorer's sentence cache is
+    emptied before W3, as if its text were new (the bench's W3 entries repeat W1's articles)."""
+    rng = random.Random(14)
+    changed = max(1, min(round(n * CHANGED_SHARE), args.new))
+    new_entries = min(args.new, changed * 10)
+    cycles: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="dossier-pipebench-") as tmp_name, \
+            BenchServer(corpus, n, page_hosts=1) as server:
+        tmp = Path(tmp_name)
+        config = tmp / "feeds.yaml"
+        write_config(config, server, topics, n)
+        drop = {"DISCORD_TOKEN", "DOSSIER_CONFIG", "DOSSIER_DB"}
+        env = {k: v for k, v in os.environ.items() if k not in drop}
+        env.update({"DOSSIER_ALLOW_PRIVATE_FEEDS": "1", "DOSSIER_LOG_LEVEL": "WARNING",
+                    "PYTHONUNBUFFERED": "1"})
+        env.update(dict(kv.split("=", 1) for kv in args.env))
+        for i in range(n):
+            server.add_entries(i, ENTRIES_PER_FEED, short=False)
+        server.publish(range(n))
+
+        def failed(why: str) -> SystemExit:
+            tail = (tmp / "long.err").read_text(errors="replace")[-3000:]
+            return SystemExit(f"long_cycle.py {why}:\n{tail}")
+
+        root = args.dossier_root or ROOT
+        with (tmp / "long.err").open("wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "long_cycle.py"), "--config", str(config),
+                 "--db", str(tmp / "dossier.db"), "--root", str(root)],
+                cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
+            assert proc.stdin is not None and proc.stdout is not None
+
+            def cycle(name: str, *flags: str) -> None:
+                proc.stdin.write(" ".join(["cycle", str(tmp / f"dossier-{name}.out"), *flags]) + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                if not line:
+                    raise failed("ended")
+                cycles[name] = json.loads(line)
+
+            cycle("W1")
+            cycle("W2")
+            chosen = rng.sample(range(n), changed)
+            for j in range(new_entries):
+                server.add_entries(chosen[j % changed], 1, short=False)
+            server.publish(chosen)
+            cycle("W3", *(["forget"] if forget else []))
+            proc.stdin.write("\n")
+            proc.stdin.close()
+            _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            raise failed("failed")
+        cycles["peak_rss_mb"] = usage.ru_maxrss / 1024
+        if args.keep:
+            shutil.copytree(tmp, Path(args.keep) / f"{n}-feeds-long{'-forget' if forget else ''}",
+                            dirs_exist_ok=True)
+    return cycles
+
+
+def long_table(n: int, runs: dict[str, list[dict[str, Any]]]) -> str:
+    """The --long-running cycles: medians per cycle, the runs in brackets."""
+    lines = [f"### {n:,} feeds, one long-running process (bench/long_cycle.py)", "",
+             "| cycle | run time (runs) | CPU (runs) | new | updates |", "|---|---:|---:|---:|---:|"]
+    for label, key, which in (("W1 cold start", "W1", "warm"), ("W2 every feed 304", "W2", "warm"),
+                              ("W3 new entries (their sentences seen in W1)", "W3", "warm"),
+                              ("W3, sentence cache emptied first (new text)", "W3", "forget")):
+        got = [r[key] for r in runs[which]]
+        if not got:
+            continue
+        walls, cpus = [g["wall"] for g in got], [g["cpu"] for g in got]
+        lines.append(f"| {label} | {med(walls):.2f} s ({', '.join(f'{w:.2f}' for w in walls)}) | "
+                     f"{med(cpus):.2f} s ({', '.join(f'{c:.2f}' for c in cpus)}) | {got[0]['new']} | "
+                     f"{got[0]['updates']} |")
+    peaks = [r["peak_rss_mb"] for rs in runs.values() for r in rs]
+    lines.append(f"\npeak RSS of the process: {max(peaks):.0f} MB")
+    return "\n".join(lines)
+
+
 def copy_db(source: Path, target: Path) -> None:
     """Copy an SQLite database with its WAL files (no process has it open)."""
     for suffix in ("", "-wal", "-shm"):
@@ -843,6 +927,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "the same database (--step-repeat times each); a table of both at the end")
     ap.add_argument("--dossier-root", type=Path, default=None, metavar="CHECKOUT",
                     help="run the dossier command from this checkout (A/B against another branch)")
+    ap.add_argument("--long-running", action="store_true",
+                    help="instead of one process per workload: W1, W2, W3 as cycles of one "
+                         "process (bench/long_cycle.py), --repeat times, and as often again with "
+                         "the sentence cache emptied before W3 (new text)")
     args = ap.parse_args(argv)
     # SIGTERM ends the bench like Ctrl-C: temporary folders and the server are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -869,6 +957,16 @@ def main(argv: Sequence[str] | None = None) -> int:
           + (f"; reader {args.reader_version} (update_feeds workers={args.reader_workers})"
              if reader_py else "; reader skipped"))
     summaries = []
+    if args.long_running:
+        for n in sizes:
+            runs = {"warm": [], "forget": []}
+            for _ in range(repeat):  # alternated, so both see the same load
+                runs["warm"].append(long_running(n, args, corpus, topics, forget=False))
+                runs["forget"].append(long_running(n, args, corpus, topics, forget=True))
+            print()
+            print(long_table(n, runs), flush=True)
+            print(f"- load average after these runs (1, 5, 15 min): {[round(x, 2) for x in os.getloadavg()]}")
+        return 0
     for n in sizes:
         idle = idle_loop_lag(args.idle_seconds) if args.idle_seconds > 0 else None
         # The same workload each repeat (same seed); who runs first alternates.

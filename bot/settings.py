@@ -42,6 +42,9 @@ class Settings:
     metrics_address: tuple[str, int] | None = None  # DOSSIER_METRICS_PORT: Prometheus, off by default
     semantic: bool = True  # DOSSIER_SEMANTIC=off: lexical matching only (small machines)
     semantic_model: Path | None = None  # DOSSIER_SEMANTIC_MODEL: model directory instead of the package
+    # DOSSIER_EMBED_THREADS=2: embed on a second thread while a core is idle (same vectors; faster
+    # on a host with a spare core, ~20-30 MB more peak memory); 1: never (docs/decisions.md)
+    embed_threads: int = 1
     article_short_chars: int = 1500  # a summary shorter than this gets its article page read
     # DOSSIER_MATCH_QUESTIONS: on/off; unset = ask on Discord (admins answer in the review queue),
     # not in console mode (nobody there can answer, and JSON-lines consumers expect updates only)
@@ -171,6 +174,9 @@ def load_settings(
         raise SettingsError(
             f"DOSSIER_MATCH_SEGMENT must be a whole number of at least 1, got {raw_segment!r}")
     short = _count(env, "DOSSIER_ARTICLE_SHORT_CHARS", 1500)
+    embed_threads = _count(env, "DOSSIER_EMBED_THREADS", 1)
+    if embed_threads not in (1, 2):
+        raise SettingsError(f"DOSSIER_EMBED_THREADS must be 1 or 2, got {embed_threads}")
     return Settings(
         batch_feeds=int(raw_batch),
         match_segment=int(raw_segment),
@@ -187,6 +193,7 @@ def load_settings(
         semantic=_switch(env, "DOSSIER_SEMANTIC", True),
         semantic_model=Path(model) if (model := (env.get("DOSSIER_SEMANTIC_MODEL") or "").strip()) else None,
         article_short_chars=short,
+        embed_threads=embed_threads,
         match_questions=(_switch(env, "DOSSIER_MATCH_QUESTIONS", True)
                          if (env.get("DOSSIER_MATCH_QUESTIONS") or "").strip() else None),
     )

