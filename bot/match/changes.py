@@ -1011,8 +1011,11 @@ def detect_changes(
             # claim that mentions a decision in passing)
             # (a term the claim shares with another, "investigation", does when the cue names
             # the claim's kind of proceeding and no other matched claim fits the cue as well)
-            confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
-                         and (cue.about or cue.proceeding))
+            # a match between `low` and `high` is applied too when the cue itself ties the article
+            # to the claim beyond doubt (`_cue_tied`): the article-level doubt is answered by the
+            # sentence ("Delta sued ..." for a claim that businesses may sue)
+            confident = ((strong or _cue_tied(cue)) and not conflict and not cue.hedged and cue.sole
+                         and cue.evidence >= 2 and (cue.about or cue.proceeding))
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
@@ -1047,11 +1050,11 @@ def detect_changes(
     for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
-    for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
-                                                                      restated):
+    for claim, match, si, fig, old, confident, tied in _attributed_figures(figure_candidates, infos, sentences,
+                                                                            restated):
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
-                               before, fig.said, confident and match.score >= thresholds.high))
+                               before, fig.said, confident and (match.score >= thresholds.high or tied)))
         changed.add(claim.key)
     if unmatched:
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
@@ -1081,6 +1084,16 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+def _cue_tied(cue: _Cue) -> bool:
+    """A cue that says by itself which claim it moves: next to a term only this claim has
+    (`about`), and its clause names the claim's kind of proceeding (`proceeding`), with at least
+    two signs in all (`evidence`): the claim's own party and its act ("Delta sued CrowdStrike"
+    for "airlines ... may go to court"). Such a cue needs no high article score to be applied
+    (the article is matched at `low` or more); the other conditions of a confident update still
+    hold (one status, not negated, hedged, modal or background, this claim alone fits it)."""
+    return cue.about and cue.proceeding and cue.evidence >= 2
 
 
 def _near_claims(result: TopicResult, thresholds: Thresholds,
@@ -1195,13 +1208,14 @@ RESTATED = 2  # a figure another claim states is that claim's, unless it fits th
 def _attributed_figures(
     candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
     sentences: Sequence[str], restated: dict[tuple[int, int], int],
-) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool]]:
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool]]:
     """One figure change per claim, each figure given only to the claims it fits best.
 
     A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
     says the outage cost it $500 million"): a figure read by every claim whose evidence holds it
     would be proposed to each. It goes to the claims with the highest `_figure_affinity`; each
-    claim then takes its best figure (the first on a tie). Confident (if the match is strong):
+    claim then takes its best figure (the first on a tie). Confident (if the match is strong, or
+    the figure is `tied` to the claim: see `_figure_tied`):
     one new value for the claim, replacing a figure of the same unit, in the claim's evidence with
     one of its distinctive terms in the figure's own clause, not hedged, and not contradicting a
     confirmed claim. A figure that restates another claim's ("8.5 million
@@ -1218,7 +1232,7 @@ def _attributed_figures(
             kept.setdefault(claim.key, []).append(cand)
     out = []
     for mine in kept.values():
-        claim, match, si, fig, _, attached = max(mine, key=lambda c: c[4])
+        claim, match, si, fig, affinity, attached = max(mine, key=lambda c: c[4])
         info = infos[claim.key]
         old = next((f for f in info.figures if f.unit == fig.unit), None)
         same_unit = old is not None
@@ -1229,8 +1243,18 @@ def _attributed_figures(
         contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
         confident = (attached and len(distinct) == 1 and same_unit and not hedged
                      and not contradicts_confirmed)
-        out.append((claim, match, si, fig, old, confident))
+        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info)))
     return out
+
+
+def _figure_tied(affinity: int, fig: Figure, info: _ClaimInfo) -> bool:
+    """A figure whose sentence says by itself whose it is, so it needs no high article score to
+    be applied (the article is matched at `low` or more): besides the distinctive term of the
+    claim in its own clause that any confident figure needs, another of its terms in the
+    sentence (affinity above CLAUSE: "Delta said the outage cost it $550 million" for a claim on
+    Delta's losses), and a revision of the claim's own figure of that unit, not FAR_OFF from it
+    (estimates are revised, rarely tenfold: a far value is likelier another quantity)."""
+    return affinity > CLAUSE and any(f.unit == fig.unit for f in info.figures) and not _far_off(fig, info)
 
 
 def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:
