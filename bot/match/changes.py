@@ -1002,6 +1002,14 @@ def detect_changes(
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
+            if conflict:
+                # a rival with one sign only (`evidence` < SIGNS: one word of the claim near it)
+                # is likelier another claim's or a mention in passing ("The company ended its
+                # quarter with ...", "denied the allegations" beside "they sued"): it does not
+                # make a cue with two signs ambiguous, unless that cue is negated
+                signed = [c for c in cues if c.evidence >= SIGNS]
+                if signed and not any(c.negated for c in signed) and len({c.status for c in signed}) == 1:
+                    cue, conflict = signed[0], False
             # applied without review only when the cue is attached to this claim's own words (its
             # subject or object names a term no other claim of the topic has): a cue merely in
             # the claim's evidence, or next to a name several claims share ("Delta"), may be
@@ -1015,7 +1023,7 @@ def detect_changes(
             # to the claim beyond doubt (`_cue_tied`): the article-level doubt is answered by the
             # sentence ("Delta sued ..." for a claim that businesses may sue)
             confident = ((strong or _cue_tied(cue)) and not conflict and not cue.hedged and cue.sole
-                         and cue.evidence >= 2 and (cue.about or cue.proceeding))
+                         and cue.evidence >= SIGNS and (cue.about or cue.proceeding))
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
@@ -1050,8 +1058,8 @@ def detect_changes(
     for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
-    for claim, match, si, fig, old, confident, tied in _attributed_figures(figure_candidates, infos, sentences,
-                                                                            restated):
+    attributed = _attributed_figures(figure_candidates, infos, sentences, restated)
+    for claim, match, si, fig, old, confident, tied in attributed:
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                before, fig.said, confident and (match.score >= thresholds.high or tied)))
@@ -1086,6 +1094,9 @@ def detect_changes(
     return changes
 
 
+SIGNS = 2  # signs that a cue is a claim's (its terms next to it, its kind of proceeding) to apply it
+
+
 def _cue_tied(cue: _Cue) -> bool:
     """A cue that says by itself which claim it moves: next to a term only this claim has
     (`about`), and its clause names the claim's kind of proceeding (`proceeding`), with at least
@@ -1093,7 +1104,7 @@ def _cue_tied(cue: _Cue) -> bool:
     for "airlines ... may go to court"). Such a cue needs no high article score to be applied
     (the article is matched at `low` or more); the other conditions of a confident update still
     hold (one status, not negated, hedged, modal or background, this claim alone fits it)."""
-    return cue.about and cue.proceeding and cue.evidence >= 2
+    return cue.about and cue.proceeding and cue.evidence >= SIGNS
 
 
 def _near_claims(result: TopicResult, thresholds: Thresholds,
