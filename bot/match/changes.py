@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import compress
+
+from rapidfuzz import fuzz
 
 from bot.match.cues import CueBook, cue_book
 from bot.match.figures import SCALE_WORDS, TIME_WORDS, Figure, parse_figure_text, parse_figures
@@ -1024,8 +1026,11 @@ def detect_changes(
             # sentence ("Delta sued ..." for a claim that businesses may sue)
             confident = ((strong or _cue_tied(cue)) and not conflict and not cue.hedged and cue.sole
                          and cue.evidence >= SIGNS and (cue.about or cue.proceeding))
-            changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
-                                   sentences[cue.sentence], claim.status.value, cue.status.value, confident))
+            change = _change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
+                             sentences[cue.sentence], claim.status.value, cue.status.value, confident)
+            if not confident and not conflict and not cue.hedged and cue.sole and cue.evidence >= 1:
+                change = _corroborated(change, claim)
+            changes.append(change)
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(numeric_sets, info)})
@@ -1059,10 +1064,11 @@ def detect_changes(
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
     attributed = _attributed_figures(figure_candidates, infos, sentences, restated)
-    for claim, match, si, fig, old, confident, tied in attributed:
+    for claim, match, si, fig, old, confident, tied, clean in attributed:
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
-        changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
-                               before, fig.said, confident and (match.score >= thresholds.high or tied)))
+        change = _change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                         before, fig.said, confident and (match.score >= thresholds.high or tied))
+        changes.append(_corroborated(change, claim) if clean and not change.confident else change)
         changed.add(claim.key)
     if unmatched:
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
@@ -1219,7 +1225,7 @@ RESTATED = 2  # a figure another claim states is that claim's, unless it fits th
 def _attributed_figures(
     candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
     sentences: Sequence[str], restated: dict[tuple[int, int], int],
-) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool]]:
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool, bool]]:
     """One figure change per claim, each figure given only to the claims it fits best.
 
     A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
@@ -1254,8 +1260,58 @@ def _attributed_figures(
         contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
         confident = (attached and len(distinct) == 1 and same_unit and not hedged
                      and not contradicts_confirmed)
-        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info)))
+        # clean: nothing makes the value doubtful, only the strength of its tie to the claim
+        # (what a second outlet's report may make up for: `_corroborated`)
+        clean = len(distinct) == 1 and not hedged and not contradicts_confirmed and (same_unit or old is None)
+        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info), clean))
     return out
+
+
+SYNDICATED = 90  # rapidfuzz ratio of two evidence sentences above which they are one text republished
+
+
+def _corroborated(change: Change, claim: ClaimState) -> Change:
+    """`change` applied when another outlet's pending proposal already reports the same new value
+    for the claim as it stands (same kind and `before`): two independent reports are how a
+    newsroom settles what one weak report leaves open. Independent: another outlet (not empty,
+    compared case-blind), another link, not the same sentence republished (a wire story in two
+    feeds: SYNDICATED), and that report not hedged itself. Contested — a pending proposal of
+    another value for the same `before` — it stays a proposal. Only a change with nothing
+    against it but the strength of its tie is passed here (not hedged, negated, conflicting or
+    one of several values); its `corroborated_by` names the other outlets (diff, history)."""
+    pending = [p for p in claim.proposed if p.kind == change.kind.value and p.before == change.before]
+    source = _outlet(change.article.source)
+    if not pending or not source or change.after is None:
+        return change
+    if not all(_same_value(change.kind, p.after, change.after) for p in pending):
+        return change  # another value is pending for the same state: contested
+    hedging = cue_book().hedging
+    evidence = fold(change.evidence)
+    outlets = []
+    for p in pending:
+        if _outlet(p.source) in ("", source) or (p.url and p.url == change.article.url):
+            continue
+        other = fold(p.evidence)
+        if hedging.search(other) or fuzz.ratio(other, evidence) >= SYNDICATED:
+            continue
+        outlets.append(p.source.strip())
+    if not outlets:
+        return change
+    return replace(change, confident=True, corroborated_by=tuple(dict.fromkeys(outlets)))
+
+
+def _outlet(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _same_value(kind: ChangeKind, a: str, b: str) -> bool:
+    """The same status, or the same figure however it is written ("$550 million", "$550m")."""
+    if a.strip().casefold() == b.strip().casefold():
+        return True
+    if kind is not ChangeKind.FIGURE_CHANGE:
+        return False
+    fa, fb = parse_figure_text(a), parse_figure_text(b)
+    return fa is not None and fb is not None and fa.same_as(fb)
 
 
 def _figure_tied(affinity: int, fig: Figure, info: _ClaimInfo) -> bool:
