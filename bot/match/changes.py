@@ -351,6 +351,8 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 continue
             before = folded[:start]
             cue = folded[start:end]
+            if book.foreign and " ".join(cue.split()) in book.foreign and _plainly_english(text):
+                continue  # another language's cue in English words: "to go to a vote" is no "a voté"
             if cue[-1] == "s" and " " not in cue and book.determiners:
                 prev = before.rstrip().rsplit(None, 1)
                 if prev and prev[-1] in book.determiners:
@@ -411,6 +413,15 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             out = [h for h in out if not (h.status is Status.CONCLUDED and "legal" in h.moves
                                           and h.sentence < appealed_at)]
     return out
+
+
+def _plainly_english(text: EntryText) -> bool:
+    """The entry is read as English and uses enough common English words to tell (a title
+    alone is not taken as English here: a German headline keeps its German cues)."""
+    from bot.match.crosslang import MIN_FUNCTION_HITS, entry_language, function_words
+
+    words = text.words
+    return len(words & function_words("en")) >= MIN_FUNCTION_HITS and entry_language(words) == "en"
 
 
 APPEAL_SENTENCES = 3  # how many sentences after a ruling may report its appeal
