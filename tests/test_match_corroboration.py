@@ -10,9 +10,11 @@ from dataclasses import replace
 from bot.apply import describe
 from bot.config import ClaimConfig, FeedConfig, TopicConfig
 from bot.diff import build_diff
+from bot.discord_bot.format.why import why_embed
 from bot.match import Matcher, detect_changes
 from bot.models import Change, ChangeKind, Proposed, TopicState
 from bot.pipeline import Pipeline
+from bot.service import browse
 from storage import feeds, outbox, topics
 from tests.test_match_changes import COURT, TH, entry
 from tests.test_match_confident import BREACH
@@ -130,6 +132,12 @@ async def test_a_second_outlet_in_the_same_cycle_applies_the_value(db, server, f
     assert history[-1].status == "confirmed" and "also reported by" in (history[-1].reason or "")
     assert set(history[-1].sources) >= {"Daily Crust", "Bakers Weekly"}
     assert [s for s, _ in proposals] == ["superseded"]  # the first report left the queue
+    # /why on the article that was applied names the other outlet
+    report = await browse.why(db, 0, applied[0].payload["article"]["url"])
+    post = next(p for p in report.posts if p.kind == "status_change")
+    assert post.corroborated_by == tuple(applied[0].payload["corroborated_by"])
+    text = str(why_embed(report).to_dict())
+    assert f"also reported by {post.corroborated_by[0]}" in text
 
 
 async def test_a_second_outlet_in_a_later_cycle_applies_the_value(db, server, fetcher):
