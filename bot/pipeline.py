@@ -554,7 +554,8 @@ def _proposals_of(posts: Sequence[Post]) -> dict[str, list[Proposed]]:
 
 
 def _with_proposed(claim: ClaimState, new: Sequence[Proposed]) -> ClaimState:
-    return replace(claim, proposed=(*claim.proposed, *new)) if new else claim
+    """The claim with a cycle's new proposals, its newest MAX_PROPOSED kept (as storage loads them)."""
+    return replace(claim, proposed=(*claim.proposed, *new)[-topic_store.MAX_PROPOSED:]) if new else claim
 
 
 class _MatchLane:

@@ -363,21 +363,26 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
     return out
 
 
+MAX_PROPOSED = 20  # pending proposals a claim carries for corroboration: its newest (queues grow)
+
+
 async def _proposed(db: Database, topic_ids: Sequence[int]) -> dict[int, tuple[Proposed, ...]]:
-    """claim id -> its pending status/figure proposals, oldest first, with their article's
-    outlet (what corroboration compares: bot.match.changes). One query per 500 topics, on the
-    index of pending proposals."""
+    """claim id -> its newest MAX_PROPOSED pending status/figure proposals, oldest first, with
+    their article's outlet (what corroboration compares: bot.match.changes). One query per 500
+    topics, on the index of pending proposals."""
     out: dict[int, list[Proposed]] = {}
     for start in range(0, len(topic_ids), 500):
         chunk = tuple(topic_ids[start:start + 500])
         marks = ",".join("?" * len(chunk))
         rows = await db.fetchall(
-            f"""SELECT p.claim_id, p.kind, p.before_value, p.after_value, p.evidence, a.source, a.url
-                FROM proposals p LEFT JOIN articles a ON a.id = p.article_id
-                WHERE p.state = 'pending' AND p.topic_id IN ({marks}) AND p.claim_id IS NOT NULL
-                AND p.kind IN ('status_change', 'figure_change') AND p.after_value IS NOT NULL
-                ORDER BY p.id""",  # noqa: S608 - placeholders only
-            chunk,
+            f"""SELECT claim_id, kind, before_value, after_value, evidence, source, url FROM (
+                  SELECT p.id, p.claim_id, p.kind, p.before_value, p.after_value, p.evidence, a.source, a.url,
+                         ROW_NUMBER() OVER (PARTITION BY p.claim_id ORDER BY p.id DESC) AS newest
+                  FROM proposals p LEFT JOIN articles a ON a.id = p.article_id
+                  WHERE p.state = 'pending' AND p.topic_id IN ({marks}) AND p.claim_id IS NOT NULL
+                  AND p.kind IN ('status_change', 'figure_change') AND p.after_value IS NOT NULL)
+                WHERE newest <= ? ORDER BY id""",  # noqa: S608 - placeholders only
+            (*chunk, MAX_PROPOSED),
         )
         for r in rows:
             out.setdefault(r["claim_id"], []).append(Proposed(

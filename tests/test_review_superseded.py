@@ -75,3 +75,17 @@ async def test_an_update_of_another_kind_or_figure_leaves_the_proposal_pending(d
                        identity="other", url="https://news.example/other")
     assert await state_of(db, proposal) == ("pending", None)
     assert (await review.pending(db, GUILD_A)).total == 1
+
+
+async def test_claims_carry_their_newest_pending_proposals_with_their_outlet(db):
+    await setup_two_guilds(db)
+    ids = [(await article_with_proposal(db, GUILD_A, identity=f"p{i}", url=f"https://news.example/p{i}",
+                                        after=f"{9000 + i:,} TB"))[1] for i in range(topics.MAX_PROPOSED + 2)]
+    claim = next(c for c in (await topics.get_topic(db, GUILD_A, "msft")).state.claims if c.key == "storage")
+    assert len(claim.proposed) == topics.MAX_PROPOSED and len(ids) == topics.MAX_PROPOSED + 2
+    first, last = claim.proposed[0], claim.proposed[-1]
+    assert (first.after, last.after) == ("9,002 TB", f"{9000 + topics.MAX_PROPOSED + 1:,} TB")  # the newest
+    assert (last.kind, last.before, last.url) == ("figure_change", "8,000 TB", f"https://news.example/p{len(ids) - 1}")
+    assert last.source  # the outlet of its article (the feed's name)
+    other = next(c for c in (await topics.get_topic(db, GUILD_B, "msft")).state.claims if c.key == "storage")
+    assert other.proposed == ()
