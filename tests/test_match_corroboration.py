@@ -11,7 +11,7 @@ from bot.apply import describe
 from bot.config import ClaimConfig, FeedConfig, TopicConfig
 from bot.diff import build_diff
 from bot.discord_bot.format.why import why_embed
-from bot.match import Matcher, detect_changes
+from bot.match import Matcher, Thresholds, detect_changes
 from bot.models import Change, ChangeKind, Proposed, TopicState
 from bot.pipeline import Pipeline
 from bot.service import browse
@@ -20,27 +20,37 @@ from tests.test_match_changes import COURT, TH, entry
 from tests.test_match_confident import BREACH
 from tests.test_pipeline import rss
 
-# "The bakery confirmed the contamination": one word of the oven claim next to the cue, a proposal
+# the oven claim's own words next to the cue ("confirmed ... faulty thermostat"): all a confident
+# update needs but the article's score, which `high` out of reach keeps below the bar
+TIED = ("Brightloaf recall: the bakery confirmed the faulty thermostat in its oven, a spokesman said.")
+# one word of the claim next to the cue ("confirmed the contamination"): a loose reading
 WEAK = ("Brightloaf recall: a faulty thermostat in a Brightloaf oven caused the mould contamination, "
         "the union says. The bakery confirmed the contamination on Monday.")
+BELOW_HIGH = Thresholds(low=30.0, high=100.0)
 EARLIER = Proposed("status_change", "alleged", "confirmed", "Daily Crust", "https://crust.example/1",
-                   "The bakery has confirmed the contamination in a statement.")
+                   "The bakery has confirmed a faulty thermostat in one oven was to blame.")
 
 
 def with_pending(*pending: Proposed, topic: TopicState = COURT, key: str = "oven-fault") -> TopicState:
     return replace(topic, claims=tuple(replace(c, proposed=pending) if c.key == key else c for c in topic.claims))
 
 
-def oven_change(topic: TopicState, text: str = WEAK, source: str = "Bakers Weekly") -> Change:
+def oven_change(topic: TopicState, text: str = TIED, source: str = "Bakers Weekly") -> Change:
     e = replace(entry("Brightloaf recall in court", text), source=source)
-    result = next(r for r in Matcher([topic], TH).match(e) if r.topic_key == topic.key)
-    return next(c for c in detect_changes(topic, e, result, TH)
+    result = next(r for r in Matcher([topic], BELOW_HIGH).match(e) if r.topic_key == topic.key)
+    return next(c for c in detect_changes(topic, e, result, BELOW_HIGH)
                 if c.kind is ChangeKind.STATUS_CHANGE and c.claim_key == "oven-fault")
 
 
-def test_a_weak_proposal_is_a_proposal_alone() -> None:
+def test_a_proposal_below_high_is_a_proposal_alone() -> None:
     change = oven_change(COURT)
     assert (change.after, change.confident, change.corroborated_by) == ("confirmed", False, ())
+
+
+def test_a_loosely_tied_status_is_not_corroborated() -> None:
+    # a status is one of a few words: two loose readings by two outlets agree by chance
+    change = oven_change(with_pending(EARLIER), WEAK)
+    assert (change.after, change.confident) == ("confirmed", False)
 
 
 def test_another_outlets_pending_report_of_the_same_value_applies_it() -> None:
@@ -52,7 +62,8 @@ def test_another_outlets_pending_report_of_the_same_value_applies_it() -> None:
 
 def test_the_same_outlet_a_republished_text_or_a_hedged_report_corroborates_nothing() -> None:
     same_outlet = replace(EARLIER, source=" bakers  WEEKLY ")
-    syndicated = replace(EARLIER, evidence="The bakery confirmed the contamination on Monday.")
+    syndicated = replace(EARLIER, evidence="Brightloaf recall: the bakery confirmed the faulty thermostat in its "
+                                           "oven, the spokesman said.")
     hedged = replace(EARLIER, evidence="The bakery reportedly confirmed the contamination, sources said.")
     same_link = replace(EARLIER, url="https://news.example/b")  # the article read again
     for pending in (same_outlet, syndicated, hedged, same_link):
@@ -69,8 +80,7 @@ def test_a_contested_or_outdated_pending_report_corroborates_nothing() -> None:
 
 
 def test_a_hedged_new_report_is_not_made_confident_by_a_pending_one() -> None:
-    hedged = ("Brightloaf recall: a faulty thermostat in a Brightloaf oven caused the mould contamination, "
-              "the union says. The bakery reportedly confirmed the contamination on Monday.")
+    hedged = "Brightloaf recall: the bakery reportedly confirmed the faulty thermostat in its oven, sources said."
     change = oven_change(with_pending(EARLIER), hedged)
     assert change.confident is False and change.corroborated_by == ()
 
@@ -101,10 +111,10 @@ OVEN = TopicConfig(
     keywords=(("brightloaf",), ("recall", "lawsuit", "sued", "investigation")),
     claims=tuple(ClaimConfig(c.key, c.statement, c.status) for c in COURT.claims),
 )
-FIRST = ("g-1", "https://crust.example/oven", "Brightloaf recall", WEAK)
+FIRST = ("g-1", "https://crust.example/oven", "Brightloaf recall", TIED)
 SECOND = ("g-2", "https://weekly.example/oven", "Brightloaf recall: the oven",
-          "Brightloaf recall: inspectors traced the mould to a faulty thermostat in a Brightloaf oven. "
-          "The bakery has confirmed the contamination in a statement.")
+          "Brightloaf recall: inspectors found mould. The bakery has confirmed a faulty thermostat in one "
+          "oven was to blame.")
 
 
 async def oven_updates(db) -> tuple[list, list, list]:
@@ -122,7 +132,7 @@ async def test_a_second_outlet_in_the_same_cycle_applies_the_value(db, server, f
     server.route("/weekly", body=rss(SECOND, title="Bakers Weekly"))
     await feeds.sync_config_feeds(db, [FeedConfig(server.url("/crust")), FeedConfig(server.url("/weekly"))])
     await topics.install_topics(db, 0, [OVEN])
-    await Pipeline(db, fetcher, thresholds=TH, guard=False).run_cycle(force=True)
+    await Pipeline(db, fetcher, thresholds=BELOW_HIGH, guard=False).run_cycle(force=True)
     rows, history, proposals = await oven_updates(db)
     applied = [r for r in rows if r.payload["confident"]]
     assert len(applied) == 1 and applied[0].payload["after"] == "confirmed"
@@ -144,7 +154,7 @@ async def test_a_second_outlet_in_a_later_cycle_applies_the_value(db, server, fe
     server.route("/crust", body=rss(FIRST, title="Daily Crust"))
     await feeds.sync_config_feeds(db, [FeedConfig(server.url("/crust"))])
     await topics.install_topics(db, 0, [OVEN])
-    pipe = Pipeline(db, fetcher, thresholds=TH, guard=False)
+    pipe = Pipeline(db, fetcher, thresholds=BELOW_HIGH, guard=False)
     await pipe.run_cycle(force=True)
     rows, _, proposals = await oven_updates(db)
     assert [r.payload["confident"] for r in rows] == [False] and [s for s, _ in proposals] == ["pending"]

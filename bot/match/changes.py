@@ -1039,7 +1039,11 @@ def detect_changes(
                          and cue.evidence >= SIGNS and (cue.about or cue.proceeding))
             change = _change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                              sentences[cue.sentence], claim.status.value, cue.status.value, confident)
-            if not confident and not conflict and not cue.hedged and cue.sole and cue.evidence >= 1:
+            if not confident and not conflict and not cue.hedged and cue.sole and cue.evidence >= SIGNS \
+                    and (cue.about or cue.proceeding):
+                # all a confident cue needs but the article's score: a second outlet may make up
+                # for that. A weaker cue is not corroborated: a status is one of a few words, and two
+                # loose readings ("announced an investigation", "admitted") agree by chance
                 change = _corroborated(change, claim)
             changes.append(change)
             changed.add(claim.key)
