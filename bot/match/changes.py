@@ -1037,15 +1037,9 @@ def detect_changes(
             # sentence ("Delta sued ..." for a claim that businesses may sue)
             confident = ((strong or _cue_tied(cue)) and not conflict and not cue.hedged and cue.sole
                          and cue.evidence >= SIGNS and (cue.about or cue.proceeding))
-            change = _change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
-                             sentences[cue.sentence], claim.status.value, cue.status.value, confident)
-            if not confident and not conflict and not cue.hedged and cue.sole and cue.evidence >= SIGNS \
-                    and (cue.about or cue.proceeding):
-                # all a confident cue needs but the article's score: a second outlet may make up
-                # for that. A weaker cue is not corroborated: a status is one of a few words, and two
-                # loose readings ("announced an investigation", "admitted") agree by chance
-                change = _corroborated(change, claim)
-            changes.append(change)
+            # (a status is never corroborated by a second outlet, see `_corroborated`)
+            changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
+                                   sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(numeric_sets, info)})
@@ -1079,11 +1073,12 @@ def detect_changes(
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
     attributed = _attributed_figures(figure_candidates, infos, sentences, restated)
-    for claim, match, si, fig, old, confident, tied, clean in attributed:
+    for claim, match, si, fig, old, confident, tied in attributed:
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
         change = _change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                          before, fig.said, confident and (match.score >= thresholds.high or tied))
-        changes.append(_corroborated(change, claim) if clean and not change.confident else change)
+        # tied as a confident figure is, below `high` only: a second outlet may settle it
+        changes.append(_corroborated(change, claim) if confident and not change.confident else change)
         changed.add(claim.key)
     if unmatched:
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
@@ -1240,7 +1235,7 @@ RESTATED = 2  # a figure another claim states is that claim's, unless it fits th
 def _attributed_figures(
     candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
     sentences: Sequence[str], restated: dict[tuple[int, int], int],
-) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool, bool]]:
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool]]:
     """One figure change per claim, each figure given only to the claims it fits best.
 
     A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
@@ -1275,10 +1270,7 @@ def _attributed_figures(
         contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
         confident = (attached and len(distinct) == 1 and same_unit and not hedged
                      and not contradicts_confirmed)
-        # clean: nothing makes the value doubtful, only the strength of its tie to the claim
-        # (what a second outlet's report may make up for: `_corroborated`)
-        clean = len(distinct) == 1 and not hedged and not contradicts_confirmed and (same_unit or old is None)
-        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info), clean))
+        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info)))
     return out
 
 
@@ -1286,14 +1278,20 @@ SYNDICATED = 90  # rapidfuzz ratio of two evidence sentences above which they ar
 
 
 def _corroborated(change: Change, claim: ClaimState) -> Change:
-    """`change` applied when another outlet's pending proposal already reports the same new value
-    for the claim as it stands (same kind and `before`): two independent reports are how a
-    newsroom settles what one weak report leaves open. Independent: another outlet (not empty,
-    compared case-blind), another link, not the same sentence republished (a wire story in two
-    feeds: SYNDICATED), and that report not hedged itself. Contested — a pending proposal of
-    another value for the same `before` — it stays a proposal. Only a change with nothing
-    against it but the strength of its tie is passed here (not hedged, negated, conflicting or
-    one of several values); its `corroborated_by` names the other outlets (diff, history)."""
+    """A figure change applied when another outlet's pending proposal already reports the same
+    value for the claim as it stands (same kind and `before`): the article scored below `high`,
+    but its figure is tied to the claim as a confident one is (in the claim's evidence, a term of
+    the claim in its own clause, one value, not hedged), and a second, independent report of the
+    same number settles what the article score leaves open. Independent: another outlet (not
+    empty, compared case-blind), another link, not the same sentence republished (a wire story in
+    two feeds: SYNDICATED), and that report not hedged itself. Contested — a pending proposal of
+    another value for the same `before` — it stays a proposal. Its `corroborated_by` names the
+    other outlets (diff, history, `/why`).
+
+    Statuses are not corroborated: a status is one of a few words, and a misreading repeats
+    across outlets reporting the same event (a multi-outlet replay of the alternative
+    configurations: "the Department of Transportation ... announced an investigation", read as
+    confirming Delta's losses by two outlets, was the only status corroborated, and was wrong)."""
     pending = [p for p in claim.proposed if p.kind == change.kind.value and p.before == change.before]
     source = _outlet(change.article.source)
     if not pending or not source or change.after is None:
