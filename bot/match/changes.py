@@ -24,8 +24,17 @@ from itertools import compress
 
 from rapidfuzz import fuzz
 
+from bot.match.crosslang import (
+    any_function_words,
+    claim_names,
+    entry_language,
+    governed_count,
+    inflected,
+    same_or_cognate,
+    word_before,
+)
 from bot.match.cues import CueBook, cue_book
-from bot.match.figures import SCALE_WORDS, TIME_WORDS, Figure, parse_figure_text, parse_figures
+from bot.match.figures import TIME_WORDS, Figure, parse_figure_text, parse_figures, scale_words
 from bot.match.matcher import TopicResult, entry_sentences
 from bot.match.normalise import STOPWORDS, concepts, fold, languages
 from bot.match.reading import EntryText
@@ -59,6 +68,7 @@ class _ClaimInfo:
     names: frozenset[float] = frozenset()  # numbers its statement uses as no figure ("Microsoft 365")
     referred: frozenset[str] = frozenset()  # terms only in its references to other events ("before X")
     parties: frozenset[str] = frozenset()  # its distinctive terms that name no proceeding, cue or quantity
+    governors: frozenset[str] = frozenset()  # words its statement's counts are objects of ("cancelled")
 
 
 _INFO_CACHE: dict[int, tuple[TopicState, dict[str, _ClaimInfo], dict[str, ClaimState]]] = {}
@@ -103,6 +113,7 @@ class _Wording:
     names: frozenset[float]
     referred: frozenset[str]
     parties: frozenset[str]
+    governors: frozenset[str] = frozenset()
 
 
 _WORDING_CACHE: dict[tuple[object, ...], dict[str, _Wording]] = {}
@@ -139,7 +150,7 @@ def _with_figures(w: _Wording, c: ClaimState) -> _ClaimInfo:
                             if (f := _stored_figure(x, w.stated)) is not None),
                       w.stated_rate or any(_is_rate(fold(text), f) for text in c.figures
                                            for f in parse_figures(text)),
-                      w.proceeding_words, w.names, w.referred, w.parties)
+                      w.proceeding_words, w.names, w.referred, w.parties, w.governors)
 
 
 def _wordings(topic: TopicState) -> dict[str, _Wording]:
@@ -175,8 +186,18 @@ def _compute_wordings(topic: TopicState) -> dict[str, _Wording]:
             _proceeding_words(terms[c.key], kinds),
             frozenset(float(n) for n in _PLAIN_NUMBER.findall(wording[c.key])) - {f.value for f in stated},
             _referred(c.statement) & terms[c.key],
-            _parties(distinctive))
+            _parties(distinctive),
+            _governors(c.statement, stated))
     return out
+
+
+def _governors(statement: str, stated: Sequence[Figure]) -> frozenset[str]:
+    """The word each count of a statement is the object of ("cancelled" in "cancelled more than
+    5,000 flights"): what ties a count to the claim in a language that cannot write its unit
+    (`crosslang.governed_count`)."""
+    folded = fold(statement)
+    found = (word_before(folded, f.start, STOPWORDS) for f in stated if f.unit == "")
+    return frozenset(w for w in found if w)
 
 
 def _parties(distinctive: frozenset[str]) -> frozenset[str]:
@@ -646,7 +667,7 @@ def _share_of_kind(folded: str, fig: Figure) -> bool:
     return not cue_book().quantities.get("share", frozenset()).isdisjoint(after)
 
 
-def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
+def _head_noun(folded: str, fig: Figure, english: bool = True) -> frozenset[str]:
     """What a sum or share is of, when the text says so (empty: it does not say, or it names only
     a kind of amount: "a $60mn hit", "$36 million in total", "26% of votes"):
     - the thing it is written as the attribute of ("a $500 million lawsuit", "a $380 million
@@ -655,12 +676,19 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
       billion of market value"; `measures` in cues.yaml);
     - the words it stands in brackets after ("the healthcare sector ($1.9 billion)": one part
       of a breakdown).
-    The figure is of that thing; a claim that does not name it does not take it."""
+    The figure is of that thing; a claim that does not name it does not take it. The first
+    reading is English word order only (`english`): German puts its verb there ("ein Bußgeld
+    von 8,5 Millionen Euro verhängt"), French and Spanish their complements ("au transporteur")."""
     book = cue_book()
     wording = fold(fig.wording)
     at = folded.find(wording, fig.start, fig.start + len(wording) + 2) if wording else -1
     start, end = (at, at + len(wording)) if at >= 0 else (fig.start, fig.end)
     kind = book.quantities.get("share", frozenset()) if fig.unit == "%" else frozenset()
+    if not english:
+        # a word of quantity in another language ("ein Bußgeld von 8,5 Millionen Euro", "une
+        # amende de"): says what kind of figure it is, which the claim's units judge, not
+        # what other thing it is of (the English claim cannot name "Bußgeld")
+        kind = kind | _all_quantity_words()
     opened = folded.rfind("(", max(0, start - 2), start)
     if opened >= 0 and folded[end: end + 1] == ")":
         before = _LAST_WORDS.search(folded, 0, opened)
@@ -679,8 +707,9 @@ def _head_noun(folded: str, fig: Figure) -> frozenset[str]:
         and book.measured is not None and book.measured.search(window)
     if named:  # "annual revenue of $3.4 trillion", "a loss of just $36 million"
         return _thing(named.group(1), book, kind)
-    m = _HEAD.match(folded, end)
-    if m is None or m.group(1) in STOPWORDS or m.group(1) in SCALE_WORDS:
+    m = _HEAD.match(folded, end) if english else None
+    if m is None or m.group(1) in STOPWORDS or m.group(1) in scale_words() \
+            or m.group(1) in any_function_words():  # "au" of "500 millions de dollars au transporteur"
         return frozenset()
     return _thing(m.group(1), book)
 
@@ -694,10 +723,17 @@ _BRACKET = re.compile(r" ?\(([^\W\d_][^()\d]{0,40})\)")  # words in brackets rig
 _LAST_WORDS = re.compile(r"(?:[^\W\d_]+\W+)?[^\W\d_]+\W*$")  # the two words before a bracket
 
 
+@cache
+def _all_quantity_words() -> frozenset[str]:
+    return frozenset().union(*cue_book().quantities.values())
+
+
 def _thing(text: str, book: CueBook, kind: frozenset[str] = frozenset()) -> frozenset[str]:
     """The concepts of `text`, or none when one of them names a kind of amount (`amounts` in
     cues.yaml: "hit", "total", "losses") or, for a share, a kind of share (`kind`: "votes")."""
-    found = frozenset(concepts(text))
+    # a function word of another language ("plus de", "más de", "über": more than) names nothing;
+    # casefolded as the cue data is written ("bußgeld": "bussgeld")
+    found = frozenset(c.casefold() for c in concepts(text)) - any_function_words()
     if not found or not found.isdisjoint(book.amounts) or not found.isdisjoint(kind):
         return frozenset()
     return found
@@ -708,6 +744,7 @@ def _window_figures(
     indices: Sequence[int], info: _ClaimInfo, rate_of: Callable[[int, Figure], bool] | None = None,
     shares_of: Callable[[int, Figure], bool] = lambda si, f: False,
     context_of: Callable[[int, Figure], tuple[set[str], set[str]]] | None = None,
+    governed_of: Callable[[int, Figure, _ClaimInfo], bool] | None = None,
 ) -> list[tuple[int, Figure]]:
     """Figures in the claim's evidence sentences that are of a kind the claim tracks: its units
     (a claim that tracks a count is not updated by a sum of money); a count of the same thing
@@ -720,14 +757,20 @@ def _window_figures(
     proceeding or its own quantity ("$500 million in damages", not "a price tag of $500 million"
     on the outage, which is the losses'). A sum written as the attribute of a thing
     the claim does not name ("a $500 million lawsuit" for a claim on losses) is not its figure,
-    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total."""
+    nor is a rate ("1,100 flights daily", "$4 million per shop") of a claim that tracks a total.
+    In a language that cannot write what the claim counts, a count its own verb governs stands
+    for a count of that thing (`governed_of`: "cancelado 7.000 vuelos" for "cancelled 5,000
+    flights", crosslang.governed_count)."""
     units = info.units
     out = []
     shares = []
     for si in indices:
         for f in figures_of(si):
             if f.unit == "":
-                if (units and "" not in units) or not (set(f.nouns) & (info.counted or info.terms)):
+                if units and "" not in units:
+                    continue
+                if not (set(f.nouns) & (info.counted or info.terms)) \
+                        and (governed_of is None or not governed_of(si, f, info)):
                     continue  # a count of something the claim does not count
                 if f.value in info.names:
                     continue  # the number of a name the claim writes ("365 services" of "Microsoft 365")
@@ -792,7 +835,7 @@ NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually
 def _words(text: str) -> set[str]:
     """Concepts of a figure's neighbourhood, without numbers and scale words: another figure
     ("to $500 million") says nothing of what this one is about."""
-    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in SCALE_WORDS}
+    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in scale_words()}
 
 
 FAR_OFF = 10.0  # a new value this many times above or below the claim's is likelier another quantity
@@ -905,10 +948,17 @@ def detect_changes(
     rates: dict[tuple[int, int], bool] = {}
     contexts: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
 
+    language: list[str] = []  # the entry's language, read on the first figure that needs it
+
+    def lang() -> str:
+        if not language:
+            language.append(entry_language(text.words))
+        return language[0]
+
     def head_of(si: int, fig: Figure) -> frozenset[str]:
         found = heads.get(key := (si, fig.start))
         if found is None:
-            found = heads[key] = _head_noun(folded_of(si), fig)
+            found = heads[key] = _head_noun(folded_of(si), fig, lang() == "en")
         return found
 
     def rate_of(si: int, fig: Figure) -> bool:
@@ -934,6 +984,19 @@ def detect_changes(
         if found is None:
             found = contexts[key] = _figure_context(folded_of(si), fig)
         return found
+
+    unread: set[tuple[int, int, int]] = set()  # (claim info, sentence, offset): counts taken by their verb
+
+    def governed_of(si: int, fig: Figure, info: _ClaimInfo) -> bool:
+        # a count whose unit this language cannot write the claim's way (crosslang.governed_count);
+        # within FAR_OFF of the claim's count: the number is tied by its verb, not its magnitude,
+        # but an unread unit leaves no room for a tenfold one
+        if not info.governors or not info.counted or _far_off(fig, info):
+            return False
+        if not governed_count(folded_of(si), fig.start, lang(), info.governors, info.counted):
+            return False
+        unread.add((id(info), si, fig.start))
+        return True
 
     figure_candidates: list[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]] = []
     parts: dict[tuple[int, int], int] = {}  # figures that are a part of a claim's: its best affinity
@@ -1043,7 +1106,8 @@ def detect_changes(
             changed.add(claim.key)
         # figures: gathered for every claim first, then each goes to the claim it fits best
         idx = sorted({*window, *_about_claim(numeric_sets, info)})
-        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of):
+        for si, fig in _window_figures(figures_of, head_of, idx, info, rate_of, shares_of, context_of,
+                                       governed_of):
             if _within_stated(fig, info):
                 continue  # background: the figure we already have
             if recalled_of(si, fig):
@@ -1056,7 +1120,9 @@ def detect_changes(
                 breakdowns.add((claim.key, si, fig.unit))
                 continue
             affinity = _figure_affinity(context_of(si, fig), fig, info) - _far_off(fig, info)
-            figure_candidates.append((claim, match, si, fig, affinity, si in window and affinity >= CLAUSE))
+            # a count read by its verb alone is proposed, never applied: its unit went unread
+            attached = si in window and affinity >= CLAUSE and (id(info), si, fig.start) not in unread
+            figure_candidates.append((claim, match, si, fig, affinity, attached))
     for key, si, unit in breakdowns:
         # a sentence that breaks one claim's total down: its other parts ("$860 million" of the
         # airlines beside "$36 million" of manufacturing) are that total's too
@@ -1084,6 +1150,17 @@ def detect_changes(
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
         changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
                                      claims, read, figures_of, head_of, rate_of, shares_of, context_of))
+        if any(not infos[m.claim_key].figures and infos[m.claim_key].quantities for m, _ in unmatched) \
+                and lang() != "en":
+            rivals = dict(parts)  # what matched claims read, at their best affinity
+            for _, _, si, f, affinity, _ in figure_candidates:
+                rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)
+            # the figures matched claims took (pure, and asked again only here: rare)
+            taken = {(t[2], t[3].start)
+                     for t in _attributed_figures(figure_candidates, infos, sentences, restated)}
+            changes.extend(_first_figures_abroad(
+                topic, unmatched, sentences, article, infos, claims, taken, rivals, figures_of,
+                head_of, rate_of, context_of, folded_of, [i for i, _ in numeric_sets]))
     # detail: the strongest match, when nothing else changed and it is not just background
     if not changed and result.matches:
         best = result.matches[0]
@@ -1201,6 +1278,70 @@ def _near_changes(
             out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
                                info.stored[info.figures.index(old)], fig.said, False))
     return out
+
+
+def _first_figures_abroad(
+    topic: TopicState, near: Sequence[tuple[ClaimMatch, int]], sentences: Sequence[str], article: ArticleRef,
+    infos: dict[str, _ClaimInfo], claims: dict[str, ClaimState], taken: set[tuple[int, int]],
+    rivals: dict[tuple[int, int], int],
+    figures_of: Callable[[int], Sequence[Figure]], head_of: Callable[[int, Figure], frozenset[str]],
+    rate_of: Callable[[int, Figure], bool], context_of: Callable[[int, Figure], tuple[set[str], set[str]]],
+    folded_of: Callable[[int], str], numeric: Sequence[int],
+) -> list[Change]:
+    """A near claim's first figure, in an entry in another language than the claims': proposed
+    only, never applied. In German, French or Spanish the claim's words ("cost", "losses") are
+    mostly not there to be matched, so a claim the semantic side finds near (`_near_claims`) and
+    that tracks no figure yet is proposed a figure of a kind its statement names ("cost":
+    money) from a sentence that ties it to the claim twice over: one of the claim's names
+    (spelt alike in every language: "Delta") in the sentence, and in the figure's own clause a
+    word of quantity the claim itself uses ("cost"), inflected from its stem ("costaron":
+    `crosslang.inflected`) or a cognate of it. Not a figure a matched claim took (`taken`) or
+    another claim states, nor one a matched claim read (as a candidate or a part of its total:
+    `rivals`, its best affinity) unless it fits this claim better; not hedged or told as
+    history; one value, or none."""
+    out = []
+    stating = _stating(topic)
+    book = cue_book()
+    for match, closest in near:
+        claim, info = claims[match.claim_key], infos[match.claim_key]
+        if info.figures or not info.quantities:
+            continue
+        names = claim_names(" ".join((claim.statement, *claim.aliases)))
+        kind = frozenset().union(*(book.quantities.get(k, frozenset()) for k in info.quantities))
+        own = info.terms & kind
+        if not names or not own:
+            continue
+        found = []
+        for si, fig in _window_figures(figures_of, head_of, numeric, info, rate_of, context_of=context_of):
+            key = (si, fig.start)
+            if key in taken or any(k != claim.key for k in stating.get((fig.unit, fig.value), ())):
+                continue
+            if key in rivals and _figure_affinity(context_of(si, fig), fig, info) <= rivals[key]:
+                continue
+            folded = folded_of(si)
+            if names.isdisjoint(concepts(folded)) or book.hedging.search(folded) \
+                    or _recalled(folded, fig.start):
+                continue
+            # the claim's own word of quantity; in the sentence the semantic side found closest
+            # to the claim, a word of that kind of quantity in the language ("coûté": "coût")
+            words = (own | kind) if si == closest else own
+            if any(inflected(w, words) or any(same_or_cognate(w, o) for o in own)
+                   for w in _PHRASE_WORD.findall(_clause(folded, fig).casefold())):
+                found.append((si, fig))
+        if len({(f.unit, f.bounds or f.value) for _, f in found}) == 1:
+            si, fig = found[0]
+            out.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                               None, fig.said, False))
+    return out
+
+
+def _clause(folded: str, fig: Figure) -> str:
+    """A figure's own clause (within NEAR_CHARS, cut at CLAUSE_END), as text."""
+    before = folded[max(0, fig.start - NEAR_CHARS): fig.start]
+    after = folded[fig.end: fig.end + NEAR_CHARS // 2]
+    cut = [m.end() for m in CLAUSE_END.finditer(before)]
+    m = CLAUSE_END.search(after)
+    return (before[cut[-1]:] if cut else before) + " " + (after[: m.start()] if m else after)
 
 
 def _near_cue(hit: _CueHit, info: _ClaimInfo, status: Status) -> bool:

@@ -23,6 +23,7 @@ cue data covers (`FOLLOWED`).
 from __future__ import annotations
 
 import copy
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import replace
@@ -169,6 +170,90 @@ def reach_view(ct: CompiledTopic, lang: str) -> CompiledTopic:
     return view
 
 
+GOVERNOR_SKIP = 2  # function words between a count and the verb governing it ("haber cancelado más de 7.000")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[^\w]*$")
+
+
+def word_before(folded: str, pos: int, skip: frozenset[str], limit: int = GOVERNOR_SKIP) -> str:
+    """The word a number at `pos` is the object of, as far as word order tells: the last word
+    before it that is not in `skip` (the language's function words: "more than", "mas de",
+    "plus de"), looking past at most `limit` of those; "" when none is that close."""
+    end = pos
+    for _ in range(limit + 1):
+        m = _WORD_BEFORE.search(folded, max(0, end - 40), end)
+        if m is None:
+            return ""
+        if m.group(1) not in skip:
+            return m.group(1)
+        end = m.start()
+    return ""
+
+
+def same_or_cognate(word: str, english: str) -> bool:
+    """`word` is `english`, or shares the cognate prefix with it (the test `FuzzyVocabulary.
+    cognates` maps a foreign word onto a claim word with: "cancelado" / "cancelled")."""
+    if word == english:
+        return True
+    if min(len(word), len(english)) < COGNATE_PREFIX or word[:COGNATE_PREFIX] != english[:COGNATE_PREFIX]:
+        return False
+    n = COGNATE_PREFIX
+    while n < min(len(word), len(english)) and word[n] == english[n]:
+        n += 1
+    return n >= COGNATE_SHARE * len(english)
+
+
+@cache
+def any_function_words() -> frozenset[str]:
+    """The function words of every followed language: no word of them names what a figure is of
+    ("500 millions de dollars au transporteur": "au" is no head noun)."""
+    return frozenset().union(*(function_words(lang) for lang in FOLLOWED))
+
+
+@cache
+def _skipped(lang: str) -> frozenset[str]:
+    """Words looked past between a count and its verb: `lang`'s and English's function words."""
+    return function_words(lang) | function_words("en")
+
+
+def governed_count(folded: str, start: int, lang: str, governors: frozenset[str],
+                   counted: frozenset[str]) -> bool:
+    """A count in a sentence in `lang` whose unit noun cannot be checked is the claim's count
+    when the claim's own verb for its count governs it ("Delta afirma haber cancelado 7.000
+    vuelos" for "Delta cancelled more than 5,000 flights": "cancelado" / "cancelled").
+
+    Only when `lang` cannot spell what the claim counts (`counted`: "flight" is no Spanish
+    word, "vuelos" no cognate of it): a language that can write the unit must write it. The
+    governing word is the word right before the number, past at most GOVERNOR_SKIP of the
+    language's function words; the claim's (`governors`) is the word before its stated count.
+    A number of another act ("evacuado 7.000 pasajeros") is not taken, however close its
+    magnitude: magnitude never decides alone."""
+    if lang == "en" or not governors or not counted or any(reachable(c, lang) for c in counted):
+        return False
+    verb = word_before(folded, start, _skipped(lang))
+    return bool(verb) and any(same_or_cognate(verb, g) for g in governors)
+
+
+INFLECTION = 4  # letters a language may add to a word's stem: "cost" -> "costaron", "cout" -> "coute"
+MIN_STEM = 4  # a stem shorter than this is too short to be read inside a longer word
+
+
+def inflected(word: str, stems: frozenset[str]) -> bool:
+    """`word` is one of `stems`, or one of them (MIN_STEM letters or more) with at most
+    INFLECTION letters added: "costaron" of "cost", "coute" (coûté) of "cout". For words a
+    language writes on one stem; a false friend ("costa", coast) reads as the stem too, so
+    this is never evidence alone (`changes._first_figure_abroad`)."""
+    if word in stems:
+        return True
+    return any(word[:n] in stems for n in range(max(MIN_STEM, len(word) - INFLECTION), len(word)))
+
+
+@cache
+def claim_names(wording: str) -> frozenset[str]:
+    """The names a claim's wording writes (its capitalised words: "delta"): spelt alike in
+    every language."""
+    return frozenset(entity_concepts(wording))
+
+
 def combined_in(lang: str, lexical: float, cosine: float | None) -> float:
     """The one claim score of an entry in `lang` (not English): `combine.combined`, but never
     below the lexical points. The embedding model reads English only: a German sentence's low
@@ -178,4 +263,5 @@ def combined_in(lang: str, lexical: float, cosine: float | None) -> float:
     return both if lang == "en" else max(both, lexical)
 
 
-__all__ = ["FOLLOWED", "MAX_BOOST", "combined_in", "entry_language", "reach_view", "reachable"]
+__all__ = ["FOLLOWED", "MAX_BOOST", "any_function_words", "claim_names", "combined_in", "entry_language",
+           "governed_count", "inflected", "reach_view", "reachable", "same_or_cognate", "word_before"]

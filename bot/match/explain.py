@@ -26,4 +26,6 @@ def explain(result: TopicResult) -> dict[str, Any]:
     }
     if not result.scored:
         detail["scored"] = False
+    if result.in_passing:  # gated and matched, but only a passing mention (aboutness.py)
+        detail["in_passing"] = True
     return detail

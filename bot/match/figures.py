@@ -2,22 +2,26 @@
 
 "8,000 terabytes", "8000TB" and "8 petabytes" are the same figure ("8,000 TB"); "26 per cent"
 is "26%"; "$1.2bn", "1,2 Milliarden Dollar" and "1.200 millones de dólares" are "$1.2 billion";
-"more than 60 shareholders" is the count "60" of shareholders. Number words and currency words
-are general language data for English, German, French and Spanish (the languages the matcher
-reads); "7.000" with a three-digit group after the dot is seven thousand, as those languages
-write it. In a range ("$350-500m", "350 y 500 millones") the lower bound takes the upper's
-unit. Years, dates, ordinals and identifiers ("Unit 8200", "+972", "Proposal 9") are
-not figures. Used for a claim's initial figures (`extract_figures`) and for `figure_change`.
+"more than 60 shareholders" is the count "60" of shareholders. Scale words, currency names and
+signs, percent words and space group separators are CLDR's for English, German, French and
+Spanish (numbering.py); "7.000" with a three-digit group after the dot is seven thousand, as
+those languages write it, in an English text too (English writes no decimal as "7.000"; before
+an English scale word, "1.938 billion", the dot is a decimal point). In a range ("$350-500m",
+"350 y 500 millones") the lower bound takes the upper's unit. Years, dates, ordinals and
+identifiers ("Unit 8200", "+972", "Proposal 9") are not figures. Used for a claim's initial
+figures (`extract_figures`) and for `figure_change`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 from bot.config import TopicConfig
 from bot.match.normalise import STOPWORDS, concept, fold
+from bot.match.numbering import number_words
 
 _DATA_UNITS = {
     "b": 1e-12, "byte": 1e-12, "bytes": 1e-12,
@@ -28,28 +32,12 @@ _DATA_UNITS = {
     "pb": 1e3, "petabyte": 1e3, "petabytes": 1e3,
     "eb": 1e6, "exabyte": 1e6, "exabytes": 1e6,
 }
-_MULTIPLIERS = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6,
-    "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
-    # de / fr / es
-    "tausend": 1e3, "mil": 1e3, "mille": 1e3, "millionen": 1e6, "mio": 1e6, "millones": 1e6,
-    "millon": 1e6, "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "milliard": 1e9, "milliards": 1e9,
-    "md": 1e9, "mds": 1e9, "billionen": 1e12, "billones": 1e12, "billon": 1e12,
-}
-SCALE_WORDS = frozenset(_MULTIPLIERS)
-_MULTIPLIER_TAIL = ("thousand|tausend|millions?|millionen|millones|millon|mio|billions?|billionen|billones|"
-                    "billon|milliarden?|milliards?|mrd|mds?|trillion|bn|mn|mln|tn|k|m|b")
-_CURRENCY = {"$": "$", "us$": "$", "usd": "$", "€": "€", "eur": "€", "£": "£", "gbp": "£", "₪": "₪",
-             "nis": "₪"}
-_CURRENCY_WORDS = {"dollar": "$", "dollars": "$", "dolar": "$", "dolares": "$", "usd": "$",
-                   "euro": "€", "euros": "€", "eur": "€", "pound": "£", "pounds": "£", "libras": "£",
-                   "sterling": "£", "shekel": "₪", "shekels": "₪"}
+# Scale words, currency names and signs, percent words and the space characters that group
+# thousands come from CLDR (numbering.py); `_tables()` builds what this module reads them with.
 # "500 millions de dollars", "550 millones de dólares", "1,000 million in dollars"
 _CURRENCY_LINKS = frozenset(("de", "of", "in", "en", "us", "d"))
 _RANGE_JOINERS = frozenset(("-", "to", "and", "y", "et", "a", "bis", "und", "or", "o", "ou"))
-# "mil millones" (Spanish): a thousand million, a billion
 _DIGIT = re.compile(r"\d")
-_THOUSAND_MILLION = re.compile(r"\bmil\s+millones\b")
 _MONTHS = {"januar", "janvier", "enero", "juli", "juillet", "julio", "mai", "mayo", "juni", "juin", "junio",
            "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
            "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november",
@@ -66,14 +54,65 @@ _LABELS = {"unit", "proposal", "item", "rule", "section", "article", "no", "numb
            "resolution", "building", "route", "version", "level", "phase", "grade", "class", "flight",
            "room", "floor", "act", "paragraph", "figure", "table", "windows", "xbox", "gpt", "top", "covid"}
 
-_NUMBER = re.compile(
-    r"(?P<cur>us\$|\$|€|£|₪)?\s?"
-    r"(?<![\w.,+#/:])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"
-    r"(?![\w,]*\d)"
-    r"(?P<tail>\s?(?:%|per\s?cent\b|percent\b|prozent\b|pour\s?cent\b|por\s?ciento\b)"
-    r"|\s?(?:[kmgtpe]b|bytes?|(?:kilo|mega|giga|tera|peta|exa)bytes?)\b"
-    r"|\s?(?:" + _MULTIPLIER_TAIL + r")\b)?"
-)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, longest first (a space may be written or not)."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s?") for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """numbering.py's CLDR data as this module reads it (built once, on first use)."""
+
+    number: re.Pattern[str]  # a number with its sign before and its unit or scale word after
+    scales: dict[str, float]
+    english_scales: frozenset[str]
+    signs: dict[str, str]
+    currency_words: dict[str, str]
+    phrases: re.Pattern[str] | None  # scale words of several words ("mil millones")
+    phrase_firsts: tuple[str, ...]  # their first words: a sentence without one holds none
+    grouped: re.Pattern[str] | None  # a space grouping thousands, between digits ("1 300 000")
+    spaces: str
+    reach: int  # the most a match starts before its first digit: the longest sign and a space
+
+
+@cache
+def _tables() -> _Tables:
+    words = number_words()
+    tail = _alternatives(words.scales)
+    number = re.compile(
+        r"(?P<cur>" + _alternatives(words.signs) + r")?\s?"
+        r"(?<![\w.,+#/:])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"
+        r"(?![\w,]*\d)"
+        r"(?P<tail>\s?(?:%|(?:" + _alternatives(words.percent_words) + r")\b)"
+        r"|\s?(?:[kmgtpe]b|bytes?|(?:kilo|mega|giga|tera|peta|exa)bytes?)\b"
+        r"|\s?(?:" + tail + r")\b)?"
+    )
+    phrases = re.compile(r"\b(?:" + _alternatives(words.phrases) + r")\b") if words.phrases else None
+    spaces = "".join(sorted(words.group_spaces))
+    grouped = re.compile(r"(?<=\d)[" + spaces + r"](?=\d{3}(?!\d))") if spaces else None
+    return _Tables(number, words.scales, words.english_scales, words.signs, words.currency_words, phrases,
+                   tuple({p.split()[0] for p in words.phrases}), grouped, spaces,
+                   max(map(len, words.signs), default=0) + 1)
+
+
+@cache
+def scale_words() -> frozenset[str]:
+    """The scale words a figure may be written with ("million", "Millionen", "mil", "bn")."""
+    return frozenset(_tables().scales)
+
+
+def __getattr__(name: str) -> object:
+    """`SCALE_WORDS` and `_NUMBER`, as this module had them before they came from CLDR: built on
+    first use, not at import."""
+    if name == "SCALE_WORDS":
+        return scale_words()
+    if name == "_NUMBER":
+        return _tables().number
+    raise AttributeError(name)
+
+
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -135,19 +174,14 @@ def _prev_word(text: str, pos: int) -> str:
     return words[-1] if words else ""
 
 
-# Scale words only English writes: before them a dot is a decimal point ("$1.938 billion"), not
-# the thousands separator of "7.000" or "1.200 millones".
-_ENGLISH_SCALES = frozenset(("thousand", "million", "millions", "billion", "billions", "trillion",
-                             "bn", "mn", "mln", "tn", "k", "m", "b"))
-
-
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")  # thousands in groups of three: "8,000", "7.000"
 
 
 def _number_value(raw: str, tail: str = "") -> float:
     """"8,000" and "8.000" (three-digit groups) -> 8000; "8.5" and "8,5" (a decimal) -> 8.5;
-    "1.938" before an English scale word ("1.938 billion") -> 1.938."""
-    if "." in raw and "," not in raw and raw.count(".") == 1 and tail in _ENGLISH_SCALES:
+    "1.938" before an English scale word ("1.938 billion") -> 1.938: before a scale word only
+    English writes, a dot is a decimal point, not the group separator of "1.200 millones"."""
+    if "." in raw and "," not in raw and raw.count(".") == 1 and tail in _tables().english_scales:
         return float(raw)
     if ("," in raw or "." in raw) and _GROUPED.fullmatch(raw):  # no separator: no groups
         return float(raw.replace(",", "").replace(".", ""))
@@ -167,8 +201,9 @@ def _currency_after(t: str, pos: int) -> tuple[str | None, int]:
         if m is None or m.end() - pos > 24:
             return None, pos
         w = m.group(1)
-        if w in _CURRENCY_WORDS:
-            return _CURRENCY_WORDS[w], m.end()
+        found = _tables().currency_words.get(w)
+        if found is not None:
+            return found, m.end()
         if w not in _CURRENCY_LINKS or i == 2:
             return None, pos
         pos = m.end()
@@ -185,7 +220,7 @@ def _read(t: str, m: re.Match[str]) -> tuple[str, str | None, int]:
     """(tail, currency, end) of one number: its unit words, a currency sign or word, and where
     its wording ends (after a currency word that follows it)."""
     tail = (m.group("tail") or "").strip().replace(" ", "")
-    sign = _CURRENCY.get(m.group("cur") or "")
+    sign = _tables().signs.get(m.group("cur") or "")
     if sign:
         return tail, sign, m.end()
     cur, end = _currency_after(t, m.end())
@@ -197,8 +232,12 @@ def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
     t = text if folded else fold(text)
     if _DIGIT.search(t) is None:  # most sentences: no number, nothing to read
         return []
-    if "mil" in t:
-        t = _THOUSAND_MILLION.sub(lambda x: "milliard" + " " * (len(x.group()) - 8), t)  # same length
+    tables = _tables()
+    if tables.grouped is not None and not folded and any(c in text for c in tables.spaces):
+        # "1 300 000" grouped with a no-break space (fold makes it a space): as "1.300.000"
+        t = fold(tables.grouped.sub(".", text))
+    if tables.phrases is not None and any(w in t for w in tables.phrase_firsts):
+        t = tables.phrases.sub(_one_word, t)
     matches = _numbers(t)
     read = [_read(t, m) for m in matches]
     joined = [_joined(t, matches[i], matches[i + 1]) for i in range(len(matches) - 1)]
@@ -222,17 +261,26 @@ def parse_figures(text: str, *, folded: bool = False) -> list[Figure]:
     return [f for f in figures if f is not None]
 
 
-_CURRENCY_REACH = 4  # the most a match starts before its first digit: "us$" and a space
+def _one_word(m: re.Match[str]) -> str:
+    """A scale phrase ("mil millones") as a scale word of its value, the same length (offsets
+    keep): "milliarden  "."""
+    tables = _tables()
+    value = number_words().phrases[" ".join(m.group().split())]
+    n = len(m.group())
+    word = max((w for w, v in tables.scales.items() if v == value and len(w) <= n), key=len)
+    return word + " " * (n - len(word))
 
 
 def _numbers(t: str) -> list[re.Match[str]]:
     """`list(_NUMBER.finditer(t))`, without trying the pattern at every character: it can match
-    only from _CURRENCY_REACH characters before a digit, so each search starts there (its
-    look-behind still sees the text before the start). Same matches, a fraction of the scan."""
+    only from `reach` characters before a digit (a sign and a space), so each search starts there
+    (its look-behind still sees the text before the start). Same matches, a fraction of the scan."""
+    tables = _tables()
+    number, reach = tables.number, tables.reach
     out = []
     pos = 0
     while (d := _DIGIT.search(t, pos)) is not None:
-        m = _NUMBER.search(t, max(pos, d.start() - _CURRENCY_REACH))
+        m = number.search(t, max(pos, d.start() - reach))
         if m is None:
             break
         out.append(m)
@@ -288,7 +336,7 @@ def _figure(t: str, m: re.Match[str], tail: str, cur: str | None, end: int,
         return Figure(value, "%", (), m.start("num"), m.end(), wording)
     if tail in _DATA_UNITS:
         return Figure(value * _DATA_UNITS[tail], "TB", (), m.start("num"), m.end(), wording)
-    mult = _MULTIPLIERS.get(tail, 1.0)
+    mult = _tables().scales.get(tail, 1.0)
     after = _next_words(t, m.end(), 2)
     if cur is None and tail == "b":
         return None  # "5b" without a currency is more likely a label than a billion
@@ -326,7 +374,7 @@ def parse_figure_text(text: str) -> Figure | None:
     """A stored figure string ("8,000 TB", "26%", "60") read back as a Figure."""
     t = fold(text).strip()
     figs = parse_figures(t + " items", folded=True) if re.fullmatch(r"[\d,.]+", t) else parse_figures(t)
-    if not figs and re.fullmatch(r"[\d,.]+\s?(?:" + _MULTIPLIER_TAIL + ")", t):
+    if not figs and re.fullmatch(r"[\d,.]+\s?(?:" + _alternatives(_tables().scales) + ")", t):
         figs = parse_figures(t + " items", folded=True)  # "5.4 billion": a number of no stated unit
     if figs:
         return figs[0]

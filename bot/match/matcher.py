@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
+from bot.match.aboutness import about, lead_indices, name_groups, several_claims
 from bot.match.combine import (
     SemanticSide,
     Similarity,
@@ -41,6 +42,7 @@ from bot.match.scorer import (
     foreign_actors,
     semantic_wordings,
     spelled_acronyms,
+    topic_names,
 )
 from bot.match.sentences import split_sentences
 from bot.match.thresholds import Thresholds
@@ -83,6 +85,9 @@ class TopicResult:
     # the concepts of each sentence as the scorer read them (change detection reuses them)
     sentence_concepts: tuple[frozenset[str], ...] = ()
     scored: bool = True  # False: the gate failed and scoring was skipped (`why` scores on demand)
+    # True: the gate passed and something matched, but the entry only mentions the topic in
+    # passing (its lead is about something else and at most one claim matched: aboutness.py)
+    in_passing: bool = False
     # the entry as read once (folded sentences, word sets), shared by the entry's topic results
     # and reused by change detection; None for a result built by hand
     text: EntryText | None = field(default=None, repr=False, compare=False)
@@ -119,6 +124,8 @@ class Matcher:
         foreign = foreign_actors(self.topics)
         self.compiled = tuple(CompiledTopic(t, idf, f) for t, f in zip(self.topics, foreign, strict=True))
         self.window_scorers = tuple(WindowScorer(c) for c in self.compiled)
+        # per topic: the keyword groups that name its actors (aboutness.py: does the lead name them)
+        self.name_groups = tuple(name_groups(t.keywords, topic_names(t)) for t in self.topics)
         # per followed language, the window scorers of the topics as a sentence in it can meet
         # them (bot/match/crosslang.py), built on the first entry in that language
         self._language_scorers: dict[str, tuple[WindowScorer, ...]] = {}
@@ -167,7 +174,7 @@ class Matcher:
                             if score_failed or any(g.passed for g in gates) else [])
             # the language the entry is read in (crosslang.py): English, or a followed language
             lang = entry_language(text.words) if concept_sets else "en"
-            read.append((sentences, n_title, concept_sets, gates, text, lang))
+            read.append((sentences, n_title, concept_sets, gates, text, lang, _year(entry)))
             if self.semantic is not None:
                 for ti, gate in enumerate(gates):
                     cand = self._candidates(ti, n_title, concept_sets) if gate.passed else []
@@ -175,11 +182,11 @@ class Matcher:
                         requests.append((ei, ti, cand))
         semantic = self._similarities(requests, read)
         out = []
-        for ei, (sentences, n_title, concept_sets, gates, text, lang) in enumerate(read):
+        for ei, (sentences, n_title, concept_sets, gates, text, lang, year) in enumerate(read):
             topics = zip(self.compiled, self._scorers(lang), gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self._moved_bars[ti], text, lang)
+                                   self._moved_bars[ti], text, lang, year)
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
@@ -224,7 +231,8 @@ class Matcher:
                       n_title: int, concept_sets: list[frozenset[str]],
                       semantic: tuple[list[int], Sequence[Similarity]] | None = None,
                       bars: dict[str, float] | None = None,
-                      text: EntryText | None = None, lang: str = "en") -> TopicResult:
+                      text: EntryText | None = None, lang: str = "en",
+                      published_year: int | None = None) -> TopicResult:
         low = self.thresholds.low
         denying = self.denying[ct.topic.key]
         short = len(sentences) <= SHORT_TEXT_SENTENCES
@@ -292,11 +300,30 @@ class Matcher:
         if text is None or not text.same_sentences(sentences):
             text = EntryText(sentences, n_title)
         relevant = gate.passed and bool(matches or self._topical(ct, text.lines))
+        in_passing = relevant and not self._about(ct, text, n_title, matches, windows, published_year,
+                                                  self.name_groups[self.compiled.index(ct)])
         return TopicResult(
-            topic_key=ct.topic.key, gate=gate, relevant=relevant, matches=matches, scores=tuple(ranked),
-            sentences=text.sentences, claim_windows=windows, title_sentences=n_title,
-            sentence_concepts=tuple(concept_sets), text=text,
+            topic_key=ct.topic.key, gate=gate, relevant=relevant and not in_passing, matches=matches,
+            scores=tuple(ranked), sentences=text.sentences, claim_windows=windows, title_sentences=n_title,
+            sentence_concepts=tuple(concept_sets), text=text, in_passing=in_passing,
         )
+
+    @staticmethod
+    def _about(ct: CompiledTopic, text: EntryText, n_title: int, matches: Sequence[ClaimMatch],
+               windows: dict[str, tuple[int, ...]], published_year: int | None,
+               names: frozenset[int]) -> bool:
+        """Is the entry about the topic, not mentioning it in passing (bot/match/aboutness.py)?"""
+        evidence = [m.evidence for m in matches]
+        if several_claims(evidence):  # most matched entries: the lead need not be read
+            return True
+        lines = text.lines
+        lead = lead_indices(lines, n_title)
+        groups = ct.gate.groups
+        hits = [frozenset(g for g, grp in enumerate(groups)
+                          if grp.regex is not None and grp.regex.search(lines[i]))
+                if i in lead else frozenset() for i in range(len(lines))]
+        return about(lines, n_title, hits, len(groups), names,
+                     [windows.get(m.claim_key, ()) for m in matches], evidence, published_year)
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
@@ -315,6 +342,11 @@ class Matcher:
                 return True
             prev = cur
         return False
+
+
+def _year(entry: Entry) -> int | None:
+    """The entry's publication year, when the feed gave a date."""
+    return entry.published.year if entry.published is not None else None
 
 
 def _with_semantic(ct: CompiledTopic, scores: list[ClaimMatch], windows: dict[str, tuple[int, ...]],

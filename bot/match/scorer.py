@@ -453,6 +453,15 @@ def topic_entities(topic: TopicState) -> set[str]:
     return out
 
 
+def topic_names(topic: TopicState) -> set[str]:
+    """The concepts a topic's admin wrote as names: capitalised words of its title, claims and
+    aliases (not its keywords, which are written lower-case)."""
+    out = entity_concepts(topic.title)
+    for claim in topic.claims:
+        out |= entity_concepts(" ".join((claim.statement, *claim.aliases)))
+    return out
+
+
 def foreign_actors(topics: Sequence[TopicState]) -> list[frozenset[str]]:
     """Per topic: organisations other topics name and this one never does (from the admin's topics)."""
     entities = [topic_entities(t) for t in topics]

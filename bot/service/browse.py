@@ -239,6 +239,7 @@ class TopicWhy:
     excluded_by: str | None = None
     relevant: bool = False
     best: list[ClaimScore] = field(default_factory=list)  # highest scores first
+    in_passing: bool = False  # the article only mentions the topic in passing (match/aboutness.py)
 
 
 @dataclass(frozen=True)
@@ -552,6 +553,7 @@ def _topic_why(topic: TopicSummaryRow, ev: guilds.Evaluation | None, statements:
         topic.key, topic.title, evaluated=True, evaluated_at=ev.evaluated_at,
         gate_passed=bool(gate.get("passed")), groups=groups,
         excluded_by=gate.get("excluded_by") or None, relevant=ev.relevant, best=scores[:top],
+        in_passing=ev.detail.get("in_passing") is True,
     )
 
 

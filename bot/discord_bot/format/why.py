@@ -114,6 +114,9 @@ def why_embed(report: WhyReport) -> discord.Embed:
                         value.append(f"  {detail}")
             else:
                 value.append("No claim scored: a new development at most.")
+        elif t.evaluated and t.in_passing:
+            value.append("Mentions the topic only in passing: its lead is about something else and "
+                         "fewer than two claims matched, so nothing was proposed.")
         fields.append({"name": f"Topic {clean(t.topic_key, 80)}", "value": "\n".join(value),
                        "inline": False})
     if report.posts:
