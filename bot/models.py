@@ -82,8 +82,8 @@ class ClaimState:
     # Figures the claim held before its current ones (from its revisions, storage/topics.py):
     # a later article restating one of them tells history, not news (bot.match.changes).
     former_figures: tuple[str, ...] = ()
-    # Its pending status/figure proposals (storage/topics.py; the pipeline adds a cycle's own):
-    # a second outlet reporting the same new value applies it (bot.match.changes, corroboration).
+    # Its newest pending figure proposals (storage/topics.py; the pipeline adds a cycle's own):
+    # a second outlet reporting the same figure applies it (bot.match.changes, corroboration).
     proposed: tuple[Proposed, ...] = ()
 
 

@@ -541,11 +541,12 @@ class Pipeline:
 
 
 def _proposals_of(posts: Sequence[Post]) -> dict[str, list[Proposed]]:
-    """claim key -> the status/figure proposals among `posts` (what `ClaimState.proposed` holds)."""
+    """claim key -> the figure proposals among `posts` (what `ClaimState.proposed` holds: only
+    figures are corroborated)."""
     out: dict[str, list[Proposed]] = {}
     for p in posts:
-        if p.proposal and p.kind in (ChangeKind.STATUS_CHANGE.value, ChangeKind.FIGURE_CHANGE.value) \
-                and p.after_value and p.payload.get("claim"):
+        if p.proposal and p.kind == ChangeKind.FIGURE_CHANGE.value and p.after_value \
+                and p.payload.get("claim"):
             article = p.payload.get("article") or {}
             out.setdefault(str(p.payload["claim"]), []).append(Proposed(
                 p.kind, p.before_value, p.after_value, str(article.get("source") or ""), article.get("url"),

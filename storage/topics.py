@@ -367,7 +367,7 @@ MAX_PROPOSED = 20  # pending proposals a claim carries for corroboration: its ne
 
 
 async def _proposed(db: Database, topic_ids: Sequence[int]) -> dict[int, tuple[Proposed, ...]]:
-    """claim id -> its newest MAX_PROPOSED pending status/figure proposals, oldest first, with
+    """claim id -> its newest MAX_PROPOSED pending figure proposals, oldest first, with
     their article's outlet (what corroboration compares: bot.match.changes). One query per 500
     topics, on the index of pending proposals."""
     out: dict[int, list[Proposed]] = {}
@@ -380,7 +380,7 @@ async def _proposed(db: Database, topic_ids: Sequence[int]) -> dict[int, tuple[P
                          ROW_NUMBER() OVER (PARTITION BY p.claim_id ORDER BY p.id DESC) AS newest
                   FROM proposals p LEFT JOIN articles a ON a.id = p.article_id
                   WHERE p.state = 'pending' AND p.topic_id IN ({marks}) AND p.claim_id IS NOT NULL
-                  AND p.kind IN ('status_change', 'figure_change') AND p.after_value IS NOT NULL)
+                  AND p.kind = 'figure_change' AND p.after_value IS NOT NULL)
                 WHERE newest <= ? ORDER BY id""",  # noqa: S608 - placeholders only
             (*chunk, MAX_PROPOSED),
         )

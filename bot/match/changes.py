@@ -25,9 +25,11 @@ from itertools import compress
 from rapidfuzz import fuzz
 
 from bot.match.crosslang import (
+    MIN_FUNCTION_HITS,
     any_function_words,
     claim_names,
     entry_language,
+    function_words,
     governed_count,
     inflected,
     same_or_cognate,
@@ -439,8 +441,6 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
 def _plainly_english(text: EntryText) -> bool:
     """The entry is read as English and uses enough common English words to tell (a title
     alone is not taken as English here: a German headline keeps its German cues)."""
-    from bot.match.crosslang import MIN_FUNCTION_HITS, entry_language, function_words
-
     words = text.words
     return len(words & function_words("en")) >= MIN_FUNCTION_HITS and entry_language(words) == "en"
 
