@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 
-from bot.models import Change, ChangeKind, ClaimState, Status
+from bot.models import Change, ChangeKind, ClaimState, Proposed, Status
 
 
 def apply_change(claim: ClaimState, change: Change) -> ClaimState:
@@ -24,13 +24,22 @@ def apply_change(claim: ClaimState, change: Change) -> ClaimState:
         elif change.after not in figures:
             figures.append(change.after)
     sources = list(claim.sources)
-    outlet = change.article.source
-    if outlet and outlet not in sources:
-        sources.append(outlet)
+    for outlet in (change.article.source, *change.corroborated_by):
+        if outlet and outlet not in sources:
+            sources.append(outlet)
     former_figures = tuple(
         f for f in dict.fromkeys((*claim.former_figures, *claim.figures)) if f not in figures)
+    # its pending proposals this change outdates are closed (storage.outcomes: superseded)
+    proposed = tuple(p for p in claim.proposed if not _outdated(p, change))
     return replace(claim, status=status, figures=tuple(figures), sources=tuple(sources),
-                   former_figures=former_figures)
+                   former_figures=former_figures, proposed=proposed)
+
+
+def _outdated(p: Proposed, change: Change) -> bool:
+    """A pending proposal an applied change outdates: of the status, or of the figure it replaced."""
+    if p.kind != change.kind.value or change.kind not in (ChangeKind.STATUS_CHANGE, ChangeKind.FIGURE_CHANGE):
+        return False
+    return change.kind is ChangeKind.STATUS_CHANGE or p.before == change.before
 
 
 def describe(change: Change) -> str:
@@ -42,4 +51,5 @@ def describe(change: Change) -> str:
         ChangeKind.DETAIL_CHANGE: "new detail",
         ChangeKind.MATCH_CHECK: "about the claim (answered)",
     }.get(change.kind, change.kind.value)
-    return f"{what} (score {change.score:.0f}, {change.article.source})"
+    also = f"; also reported by {', '.join(change.corroborated_by)}" if change.corroborated_by else ""
+    return f"{what} (score {change.score:.0f}, {change.article.source}{also})"

@@ -82,6 +82,21 @@ class ClaimState:
     # Figures the claim held before its current ones (from its revisions, storage/topics.py):
     # a later article restating one of them tells history, not news (bot.match.changes).
     former_figures: tuple[str, ...] = ()
+    # Its newest pending figure proposals (storage/topics.py; the pipeline adds a cycle's own):
+    # a second outlet reporting the same figure applies it (bot.match.changes, corroboration).
+    proposed: tuple[Proposed, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """A pending proposal of a claim, as far as corroboration needs it: the value, and who said it."""
+
+    kind: str  # "status_change" | "figure_change"
+    before: str | None
+    after: str
+    source: str  # the outlet of its article
+    url: str | None
+    evidence: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +151,6 @@ class Change:
     diff: str = ""  # filled by bot.diff: lines for a ```diff block
     text_source: str = ""  # the entry's text source (see Entry.text_source), "" when unknown
     text_source_note: str = ""
+    # Outlets whose pending proposals of the same value made this change confident (an
+    # independent second report: bot.match.changes, corroboration); () when none did.
+    corroborated_by: tuple[str, ...] = ()

@@ -25,7 +25,7 @@ from bot.enrich import ArticleReader, EnrichItem, with_text_source
 from bot.fetch.client import Fetcher, FetchResult
 from bot.fetch.schedule import next_poll, should_pause
 from bot.match.thresholds import Thresholds
-from bot.models import ArticleRef, Change, ChangeKind, Entry, Status, TopicState
+from bot.models import ArticleRef, Change, ChangeKind, ClaimState, Entry, Proposed, Status, TopicState
 from bot.parse import ParsedFeed, parse_feed
 from bot.parse.items import without_known_items
 from bot.parse.order import oldest_first
@@ -459,10 +459,13 @@ class Pipeline:
             for outcome in outcomes:
                 applied = {p.new_state.key: p.new_state for p in outcome.posts
                            if p.new_state is not None and not p.proposal}
-                if applied:
+                proposed = _proposals_of(outcome.posts)
+                if applied or proposed:
+                    # the next article is read against the claims as this one left them: its
+                    # updates applied, its proposals pending (a second outlet corroborates them)
                     topic = states[outcome.topic_id]
                     states[outcome.topic_id] = replace(topic, claims=tuple(
-                        applied.get(c.key, c) for c in topic.claims))
+                        _with_proposed(applied.get(c.key, c), proposed.get(c.key, ())) for c in topic.claims))
             out.append((job, outcomes))
         return out, failed
 
@@ -535,6 +538,25 @@ class Pipeline:
                 nonce_extra=entry.content_hash if change.kind is ChangeKind.ARTICLE_REVISED else "",
             ))
         return TopicOutcome(record.id, record.guild_id, True, detail, matches, posts)
+
+
+def _proposals_of(posts: Sequence[Post]) -> dict[str, list[Proposed]]:
+    """claim key -> the figure proposals among `posts` (what `ClaimState.proposed` holds: only
+    figures are corroborated)."""
+    out: dict[str, list[Proposed]] = {}
+    for p in posts:
+        if p.proposal and p.kind == ChangeKind.FIGURE_CHANGE.value and p.after_value \
+                and p.payload.get("claim"):
+            article = p.payload.get("article") or {}
+            out.setdefault(str(p.payload["claim"]), []).append(Proposed(
+                p.kind, p.before_value, p.after_value, str(article.get("source") or ""), article.get("url"),
+                p.evidence))
+    return out
+
+
+def _with_proposed(claim: ClaimState, new: Sequence[Proposed]) -> ClaimState:
+    """The claim with a cycle's new proposals, its newest MAX_PROPOSED kept (as storage loads them)."""
+    return replace(claim, proposed=(*claim.proposed, *new)[-topic_store.MAX_PROPOSED:]) if new else claim
 
 
 class _MatchLane:

@@ -23,7 +23,8 @@ from storage.guilds import AuditEntry, write_audit
 from storage.topics import save_claim
 
 PENDING = "pending"
-DECIDED_STATES = ("accepted", "rejected", "unrelated")
+# superseded: closed by the bot when a newer article's update outdated it (storage.outcomes)
+DECIDED_STATES = ("accepted", "rejected", "unrelated", "superseded")
 
 
 class ProposalNotFoundError(LookupError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import ClaimState, Status, TopicState
+from bot.models import ClaimState, Proposed, Status, TopicState
 from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.examples import texts_for_claims
 
@@ -306,10 +306,10 @@ async def get_topic(db: Database, guild_id: int, key: str) -> TopicRecord:
 
 
 async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[TopicRecord]:
-    """The topics `where` selects, each with its active claims (their examples, questions asked
-    and former figures): five queries whatever the number of topics (the matching reads every
-    topic once per chunk of articles; a query per topic and kind was ~50 round trips to the
-    database thread per read)."""
+    """The topics `where` selects, each with its active claims (their examples, questions asked,
+    former figures and pending proposals): six queries whatever the number of topics (the
+    matching reads every topic once per chunk of articles; a query per topic and kind was ~50
+    round trips to the database thread per read)."""
     rows = await db.fetchall(f"SELECT * FROM topics t {where} ORDER BY t.id", params)  # noqa: S608
     if not rows:
         return []
@@ -333,12 +333,15 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
     claim_ids = [c["id"] for claims in by_topic.values() for c in claims]
     learnt = await texts_for_claims(db, claim_ids)
     held = await _held_before(db, claim_ids)
+    proposed = await _proposed(db, topic_ids)
     out = []
     for t in rows:
         claim_rows = by_topic[t["id"]]
         claims = []
         for c in claim_rows:
             state = _former(_claim_state(c), held.get(c["id"], ()))
+            if c["id"] in proposed:
+                state = replace(state, proposed=proposed[c["id"]])
             if (t["id"], c["id"]) in asked:
                 state = replace(state, asked=asked[(t["id"], c["id"])])
             if c["id"] in learnt:
@@ -358,6 +361,33 @@ async def _topics(db: Database, where: str, params: tuple[Any, ...]) -> list[Top
             updated_at=from_db_time(t["updated_at"]),
         ))
     return out
+
+
+MAX_PROPOSED = 20  # pending proposals a claim carries for corroboration: its newest (queues grow)
+
+
+async def _proposed(db: Database, topic_ids: Sequence[int]) -> dict[int, tuple[Proposed, ...]]:
+    """claim id -> its newest MAX_PROPOSED pending figure proposals, oldest first, with
+    their article's outlet (what corroboration compares: bot.match.changes). One query per 500
+    topics, on the index of pending proposals."""
+    out: dict[int, list[Proposed]] = {}
+    for start in range(0, len(topic_ids), 500):
+        chunk = tuple(topic_ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"""SELECT claim_id, kind, before_value, after_value, evidence, source, url FROM (
+                  SELECT p.id, p.claim_id, p.kind, p.before_value, p.after_value, p.evidence, a.source, a.url,
+                         ROW_NUMBER() OVER (PARTITION BY p.claim_id ORDER BY p.id DESC) AS newest
+                  FROM proposals p LEFT JOIN articles a ON a.id = p.article_id
+                  WHERE p.state = 'pending' AND p.topic_id IN ({marks}) AND p.claim_id IS NOT NULL
+                  AND p.kind = 'figure_change' AND p.after_value IS NOT NULL)
+                WHERE newest <= ? ORDER BY id""",  # noqa: S608 - placeholders only
+            (*chunk, MAX_PROPOSED),
+        )
+        for r in rows:
+            out.setdefault(r["claim_id"], []).append(Proposed(
+                r["kind"], r["before_value"], r["after_value"], r["source"] or "", r["url"], r["evidence"]))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 async def _held_before(db: Database, claim_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

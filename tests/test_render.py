@@ -492,7 +492,7 @@ def test_terminal_caps_huge_inputs() -> None:
 # --- jsonl ----------------------------------------------------------------------------------
 
 KEYS = {"topic", "topic_title", "claim", "change", "article", "score", "evidence", "before",
-        "after", "diff", "confident", "text_source", "text_source_note"}
+        "after", "diff", "confident", "text_source", "text_source_note", "corroborated_by"}
 
 
 @pytest.mark.parametrize("kind", list(ChangeKind))
@@ -522,6 +522,7 @@ def test_json_values() -> None:
         "confident": False,
         "text_source": None,
         "text_source_note": None,
+        "corroborated_by": [],
     }
 
 

@@ -66,4 +66,7 @@ def build_diff(change: Change) -> str:
         lines = _wording(change)
     if not lines:
         lines = _pair("", None, change.evidence or change.article.title)
+    if change.corroborated_by:  # applied because another outlet had reported the same value
+        outlets = (change.article.source, *change.corroborated_by)
+        lines.append(_line("+ ", "reported by: " + ", ".join(o for o in outlets if o)))
     return "\n".join(lines)

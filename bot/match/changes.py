@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import compress
 
+from rapidfuzz import fuzz
+
 from bot.match.crosslang import (
+    MIN_FUNCTION_HITS,
     any_function_words,
     claim_names,
     entry_language,
+    function_words,
     governed_count,
     inflected,
     same_or_cognate,
@@ -370,6 +374,8 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
                 continue
             before = folded[:start]
             cue = folded[start:end]
+            if book.foreign and " ".join(cue.split()) in book.foreign and _plainly_english(text):
+                continue  # another language's cue in English words: "to go to a vote" is no "a voté"
             if cue[-1] == "s" and " " not in cue and book.determiners:
                 prev = before.rstrip().rsplit(None, 1)
                 if prev and prev[-1] in book.determiners:
@@ -430,6 +436,13 @@ def _cue_hits(sentences: Sequence[str] | EntryText, only: frozenset[int] | None 
             out = [h for h in out if not (h.status is Status.CONCLUDED and "legal" in h.moves
                                           and h.sentence < appealed_at)]
     return out
+
+
+def _plainly_english(text: EntryText) -> bool:
+    """The entry is read as English and uses enough common English words to tell (a title
+    alone is not taken as English here: a German headline keeps its German cues)."""
+    words = text.words
+    return len(words & function_words("en")) >= MIN_FUNCTION_HITS and entry_language(words) == "en"
 
 
 APPEAL_SENTENCES = 3  # how many sentences after a ruling may report its appeal
@@ -1065,6 +1078,14 @@ def detect_changes(
             targets = {c.status for c in positive}
             cue = positive[0]
             conflict = len(targets) > 1 or any(c.negated for c in cues)
+            if conflict:
+                # a rival with one sign only (`evidence` < SIGNS: one word of the claim near it)
+                # is likelier another claim's or a mention in passing ("The company ended its
+                # quarter with ...", "denied the allegations" beside "they sued"): it does not
+                # make a cue with two signs ambiguous, unless that cue is negated
+                signed = [c for c in cues if c.evidence >= SIGNS]
+                if signed and not any(c.negated for c in signed) and len({c.status for c in signed}) == 1:
+                    cue, conflict = signed[0], False
             # applied without review only when the cue is attached to this claim's own words (its
             # subject or object names a term no other claim of the topic has): a cue merely in
             # the claim's evidence, or next to a name several claims share ("Delta"), may be
@@ -1074,8 +1095,12 @@ def detect_changes(
             # claim that mentions a decision in passing)
             # (a term the claim shares with another, "investigation", does when the cue names
             # the claim's kind of proceeding and no other matched claim fits the cue as well)
-            confident = (strong and not conflict and not cue.hedged and cue.sole and cue.evidence >= 2
-                         and (cue.about or cue.proceeding))
+            # a match between `low` and `high` is applied too when the cue itself ties the article
+            # to the claim beyond doubt (`_cue_tied`): the article-level doubt is answered by the
+            # sentence ("Delta sued ..." for a claim that businesses may sue)
+            confident = ((strong or _cue_tied(cue)) and not conflict and not cue.hedged and cue.sole
+                         and cue.evidence >= SIGNS and (cue.about or cue.proceeding))
+            # (a status is never corroborated by a second outlet, see `_corroborated`)
             changes.append(_change(ChangeKind.STATUS_CHANGE, topic, claim, article, match.score,
                                    sentences[cue.sentence], claim.status.value, cue.status.value, confident))
             changed.add(claim.key)
@@ -1113,11 +1138,13 @@ def detect_changes(
     for key, affinity in parts.items():  # a part of a claim's total goes to one that fits it better
         if key in restated and affinity > restated[key]:
             restated[key] = affinity
-    for claim, match, si, fig, old, confident in _attributed_figures(figure_candidates, infos, sentences,
-                                                                      restated):
+    attributed = _attributed_figures(figure_candidates, infos, sentences, restated)
+    for claim, match, si, fig, old, confident, tied in attributed:
         before = infos[claim.key].stored[infos[claim.key].figures.index(old)] if old is not None else None
-        changes.append(_change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
-                               before, fig.said, confident and match.score >= thresholds.high))
+        change = _change(ChangeKind.FIGURE_CHANGE, topic, claim, article, match.score, sentences[si],
+                         before, fig.said, confident and (match.score >= thresholds.high or tied))
+        # tied as a confident figure is, below `high` only: a second outlet may settle it
+        changes.append(_corroborated(change, claim) if confident and not change.confident else change)
         changed.add(claim.key)
     if unmatched:
         read = {*parts, *((si, f.start) for _, _, si, f, _, _ in figure_candidates)}  # matched claims'
@@ -1158,6 +1185,19 @@ def detect_changes(
         changes.append(_change(ChangeKind.NEW_DEVELOPMENT, topic, None, article, best_score, evidence,
                                None, entry.title or evidence, False))
     return changes
+
+
+SIGNS = 2  # signs that a cue is a claim's (its terms next to it, its kind of proceeding) to apply it
+
+
+def _cue_tied(cue: _Cue) -> bool:
+    """A cue that says by itself which claim it moves: next to a term only this claim has
+    (`about`), and its clause names the claim's kind of proceeding (`proceeding`), with at least
+    two signs in all (`evidence`): the claim's own party and its act ("Delta sued CrowdStrike"
+    for "airlines ... may go to court"). Such a cue needs no high article score to be applied
+    (the article is matched at `low` or more); the other conditions of a confident update still
+    hold (one status, not negated, hedged, modal or background, this claim alone fits it)."""
+    return cue.about and cue.proceeding and cue.evidence >= SIGNS
 
 
 def _near_claims(result: TopicResult, thresholds: Thresholds,
@@ -1336,13 +1376,14 @@ RESTATED = 2  # a figure another claim states is that claim's, unless it fits th
 def _attributed_figures(
     candidates: Sequence[tuple[ClaimState, ClaimMatch, int, Figure, int, bool]], infos: dict[str, _ClaimInfo],
     sentences: Sequence[str], restated: dict[tuple[int, int], int],
-) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool]]:
+) -> list[tuple[ClaimState, ClaimMatch, int, Figure, Figure | None, bool, bool]]:
     """One figure change per claim, each figure given only to the claims it fits best.
 
     A sentence often names several claims and several figures ("Delta, which sued CrowdStrike,
     says the outage cost it $500 million"): a figure read by every claim whose evidence holds it
     would be proposed to each. It goes to the claims with the highest `_figure_affinity`; each
-    claim then takes its best figure (the first on a tie). Confident (if the match is strong):
+    claim then takes its best figure (the first on a tie). Confident (if the match is strong, or
+    the figure is `tied` to the claim: see `_figure_tied`):
     one new value for the claim, replacing a figure of the same unit, in the claim's evidence with
     one of its distinctive terms in the figure's own clause, not hedged, and not contradicting a
     confirmed claim. A figure that restates another claim's ("8.5 million
@@ -1359,7 +1400,7 @@ def _attributed_figures(
             kept.setdefault(claim.key, []).append(cand)
     out = []
     for mine in kept.values():
-        claim, match, si, fig, _, attached = max(mine, key=lambda c: c[4])
+        claim, match, si, fig, affinity, attached = max(mine, key=lambda c: c[4])
         info = infos[claim.key]
         old = next((f for f in info.figures if f.unit == fig.unit), None)
         same_unit = old is not None
@@ -1370,8 +1411,71 @@ def _attributed_figures(
         contradicts_confirmed = same_unit and claim.status is Status.CONFIRMED
         confident = (attached and len(distinct) == 1 and same_unit and not hedged
                      and not contradicts_confirmed)
-        out.append((claim, match, si, fig, old, confident))
+        out.append((claim, match, si, fig, old, confident, _figure_tied(affinity, fig, info)))
     return out
+
+
+SYNDICATED = 90  # rapidfuzz ratio of two evidence sentences above which they are one text republished
+
+
+def _corroborated(change: Change, claim: ClaimState) -> Change:
+    """A figure change applied when another outlet's pending proposal already reports the same
+    value for the claim as it stands (same kind and `before`): the article scored below `high`,
+    but its figure is tied to the claim as a confident one is (in the claim's evidence, a term of
+    the claim in its own clause, one value, not hedged), and a second, independent report of the
+    same number settles what the article score leaves open. Independent: another outlet (not
+    empty, compared case-blind), another link, not the same sentence republished (a wire story in
+    two feeds: SYNDICATED), and that report not hedged itself. Contested — a pending proposal of
+    another value for the same `before` — it stays a proposal. Its `corroborated_by` names the
+    other outlets (diff, history, `/why`).
+
+    Statuses are not corroborated: a status is one of a few words, and a misreading repeats
+    across outlets reporting the same event (a multi-outlet replay of the alternative
+    configurations: "the Department of Transportation ... announced an investigation", read as
+    confirming Delta's losses by two outlets, was the only status corroborated, and was wrong)."""
+    pending = [p for p in claim.proposed if p.kind == change.kind.value and p.before == change.before]
+    source = _outlet(change.article.source)
+    if not pending or not source or change.after is None:
+        return change
+    if not all(_same_value(change.kind, p.after, change.after) for p in pending):
+        return change  # another value is pending for the same state: contested
+    hedging = cue_book().hedging
+    evidence = fold(change.evidence)
+    outlets = []
+    for p in pending:
+        if _outlet(p.source) in ("", source) or (p.url and p.url == change.article.url):
+            continue
+        other = fold(p.evidence)
+        if hedging.search(other) or fuzz.ratio(other, evidence) >= SYNDICATED:
+            continue
+        outlets.append(p.source.strip())
+    if not outlets:
+        return change
+    return replace(change, confident=True, corroborated_by=tuple(dict.fromkeys(outlets)))
+
+
+def _outlet(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _same_value(kind: ChangeKind, a: str, b: str) -> bool:
+    """The same status, or the same figure however it is written ("$550 million", "$550m")."""
+    if a.strip().casefold() == b.strip().casefold():
+        return True
+    if kind is not ChangeKind.FIGURE_CHANGE:
+        return False
+    fa, fb = parse_figure_text(a), parse_figure_text(b)
+    return fa is not None and fb is not None and fa.same_as(fb)
+
+
+def _figure_tied(affinity: int, fig: Figure, info: _ClaimInfo) -> bool:
+    """A figure whose sentence says by itself whose it is, so it needs no high article score to
+    be applied (the article is matched at `low` or more): besides the distinctive term of the
+    claim in its own clause that any confident figure needs, another of its terms in the
+    sentence (affinity above CLAUSE: "Delta said the outage cost it $550 million" for a claim on
+    Delta's losses), and a revision of the claim's own figure of that unit, not FAR_OFF from it
+    (estimates are revised, rarely tenfold: a far value is likelier another quantity)."""
+    return affinity > CLAUSE and any(f.unit == fig.unit for f in info.figures) and not _far_off(fig, info)
 
 
 def _topic_sentence(result: TopicResult, sentences: Sequence[str]) -> str:

@@ -57,6 +57,9 @@ class CueBook:
     measures: re.Pattern[str] | None = None
     amounts: frozenset[str] = frozenset()  # concepts naming a kind of amount, not a thing ("hit", "total")
     partial: re.Pattern[str] | None = None  # next to an ending cue: it is about a part ("the bulk of")
+    # status cues written in another language only (folded, so French "a voté" reads "a vote"):
+    # not read in a text that is plainly English (bot.match.changes)
+    foreign: frozenset[str] = frozenset()
     # right before a sum: "<what it is> of [about]" ("revenue of $3.4 trillion"); group 1 is what
     measured: re.Pattern[str] | None = None
     measured_links: re.Pattern[str] | None = None  # its link words alone: a quick test before `measured`
@@ -190,6 +193,9 @@ def parse_cues(data: dict) -> CueBook:
         if data.get(key):
             extra[key] = pattern(key)
             extra[words_key] = required_words(_all_languages(data[key]))
+    blocks = (data.get("families") or {}).values()
+    english = {fold(p) for block in blocks for p in block.get("en") or ()}
+    foreign = frozenset(p for f in families for p in f.phrases) - english
     return CueBook(tuple(families), pattern("negation"), pattern("hedging"), pattern("background"),
                    pattern("subordinate"), frozenset().union(*(f.words for f in families)), quantities,
                    modal=modal, processes=processes, rates=rates,
@@ -201,7 +207,8 @@ def parse_cues(data: dict) -> CueBook:
                    references=pattern("references") if data.get("references") else None,
                    partial_links=links,
                    recall_ends=pattern("recall_ends") if data.get("recall_ends") else None,
-                   clause_links=pattern("clause_links") if data.get("clause_links") else None, **extra)
+                   clause_links=pattern("clause_links") if data.get("clause_links") else None,
+                   foreign=foreign, **extra)
 
 
 QUANTITY_KINDS = ("money", "share", "size")

@@ -54,6 +54,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "confident": bool(change.confident),
         "text_source": change.text_source or None,
         "text_source_note": _text(change.text_source_note) or None,
+        "corroborated_by": [_text(s) for s in change.corroborated_by],
     }
 
 
@@ -106,4 +107,6 @@ def change_from_json(payload: dict[str, Any]) -> Change:
         diff=str(payload.get("diff") or ""),
         text_source=str(payload.get("text_source") or ""),
         text_source_note=str(payload.get("text_source_note") or ""),
+        corroborated_by=tuple(str(s) for s in (payload.get("corroborated_by") if isinstance(
+            payload.get("corroborated_by"), list) else ()) if s),
     )

@@ -253,6 +253,7 @@ class PostInfo:
     channel_id: int | None
     message_id: int | None
     created_at: datetime | None
+    corroborated_by: tuple[str, ...] = ()  # other outlets whose reports made the update confident
 
 
 @dataclass(frozen=True)
@@ -589,6 +590,12 @@ async def _score_on_demand(db: Database, guild_id: int, article_id: int,
     return out
 
 
+def _corroborated_by(payload: object) -> tuple[str, ...]:
+    """The outlets a stored update names as corroborating it (bot.match.changes)."""
+    found = payload.get("corroborated_by") if isinstance(payload, dict) else None
+    return tuple(str(s) for s in found if s) if isinstance(found, list) else ()
+
+
 async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEFAULT_LOW,
               default_high: float = DEFAULT_HIGH, top: int = 3,
               include_reviews: bool = False, semantic: SemanticSide | None = None) -> WhyReport:
@@ -632,7 +639,8 @@ async def why(db: Database, guild_id: int, url: str, *, default_low: float = DEF
         PostInfo(id=r.id, kind=r.kind, claim_key=r.payload.get("claim") if isinstance(r.payload, dict)
                  else None, topic_key=key_by_id.get(r.topic_id or 0), state=r.state,
                  review=r.proposal_id is not None, channel_id=r.channel_id,
-                 message_id=r.message_id, created_at=r.created_at)
+                 message_id=r.message_id, created_at=r.created_at,
+                 corroborated_by=_corroborated_by(r.payload))
         for r in rows
         if include_reviews or r.proposal_id is None
     ]

@@ -124,7 +124,9 @@ def why_embed(report: WhyReport) -> discord.Embed:
         for p in report.posts[:10]:
             what = "review proposal" if p.review else kind_label(p.kind)
             where = f" in {channel_text(p.channel_id)}" if p.channel_id else ""
-            posts.append(f"• {clean(what, 40)} ({clean(p.claim_key or p.topic_key or '', 60)}): "
+            others = ", ".join(p.corroborated_by)
+            also = f", also reported by {clean(others, 120)}" if others else ""
+            posts.append(f"• {clean(what, 40)} ({clean(p.claim_key or p.topic_key or '', 60)}{also}): "
                          f"{STATE_LABELS.get(p.state, p.state)}{where}")
         fields.append({"name": "Posts", "value": "\n".join(posts), "inline": False})
     else:
