@@ -33,6 +33,7 @@ from itertools import islice
 import wordfreq
 
 from bot.match.combine import combined
+from bot.match.cues import FOLLOWED
 from bot.match.normalise import fold, is_number
 from bot.match.scorer import (
     COGNATE_PREFIX,
@@ -44,9 +45,8 @@ from bot.match.scorer import (
     wording_norm,
 )
 
-# The languages the cue data (cues.yaml: status cues, negation, hedging, figures) is written in
-# besides English: an entry in one of these is read with the corrections below.
-FOLLOWED = ("de", "es", "fr")
+# FOLLOWED (cues.py): the languages the cue data is written in besides English; an entry in one
+# of these is read with the corrections below.
 FUNCTION_WORDS = 100  # a language's most common words: what tells which language a text is in
 MIN_FUNCTION_HITS = 8  # an entry with fewer of any language's common words is taken as English
 SAME_WORD_GAP = 1.0  # a claim word at most 10x rarer in the other language than in English is a word of it

@@ -186,7 +186,7 @@ class Matcher:
             topics = zip(self.compiled, self._scorers(lang), gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self._moved_bars[ti], text, lang, year)
+                                   self._moved_bars[ti], text, lang, year, names=self.name_groups[ti])
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
@@ -232,7 +232,7 @@ class Matcher:
                       semantic: tuple[list[int], Sequence[Similarity]] | None = None,
                       bars: dict[str, float] | None = None,
                       text: EntryText | None = None, lang: str = "en",
-                      published_year: int | None = None) -> TopicResult:
+                      published_year: int | None = None, *, names: frozenset[int]) -> TopicResult:
         low = self.thresholds.low
         denying = self.denying[ct.topic.key]
         short = len(sentences) <= SHORT_TEXT_SENTENCES
@@ -300,8 +300,7 @@ class Matcher:
         if text is None or not text.same_sentences(sentences):
             text = EntryText(sentences, n_title)
         relevant = gate.passed and bool(matches or self._topical(ct, text.lines))
-        in_passing = relevant and not self._about(ct, text, n_title, matches, windows, published_year,
-                                                  self.name_groups[self.compiled.index(ct)])
+        in_passing = relevant and not self._about(ct, text, n_title, matches, windows, published_year, names)
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant and not in_passing, matches=matches,
             scores=tuple(ranked), sentences=text.sentences, claim_windows=windows, title_sentences=n_title,

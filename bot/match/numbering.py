@@ -17,6 +17,7 @@ language of the claims. Loaded once, on first use (~50 ms CPU, ~12 MB; docs/deci
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -24,9 +25,12 @@ from itertools import islice
 
 import wordfreq
 
+from bot.match.cues import FOLLOWED
 from bot.match.normalise import fold
 
-LANGUAGES = ("en", "de", "fr", "es")  # English first: its readings win
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", *FOLLOWED)  # English first: its readings win
 # The currencies read, by ISO code, with the sign a figure's unit is written with (CLDR's
 # English symbol). Adding one is adding its code here.
 CURRENCIES = ("USD", "EUR", "GBP", "ILS")
@@ -177,12 +181,25 @@ def _percent_words() -> tuple[str, ...]:
     return tuple(sorted(out, key=lambda w: (-len(w), w)))
 
 
+# What babel or its CLDR data failing to load or having another shape raises (babel's
+# `_data` is private: a new major version may rename a key), and wordfreq's list missing.
+_DATA_ERRORS = (ImportError, OSError, KeyError, AttributeError, TypeError, ValueError)
+
+
 @cache
 def number_words() -> NumberWords:
-    """The tables, read from CLDR once."""
-    scales, phrases, english = _scales()
-    currency_words, signs = _currencies()
-    return NumberWords(scales, phrases, currency_words, signs, _group_spaces(), english, _percent_words())
+    """The tables, read from CLDR once. Without babel or its data (or with data of a shape this
+    module does not know) figures are still read, as plain numbers, percent signs and English
+    news's own scale abbreviations ("5mn jobs"), but no scale or currency word ("8,5 Millionen
+    Euro" is no figure): matching goes on, poorer, and a warning says so once."""
+    try:
+        scales, phrases, english = _scales()
+        currency_words, signs = _currencies()
+        return NumberWords(scales, phrases, currency_words, signs, _group_spaces(), english, _percent_words())
+    except _DATA_ERRORS as exc:
+        log.warning("CLDR number data unreadable (%s: %s): figures are read without scale words, "
+                    "currency names or percent words", type(exc).__name__, exc)
+        return NumberWords(dict(ENGLISH_SCALES), {}, {}, {}, frozenset(), frozenset(ENGLISH_SCALES), ())
 
 
 __all__ = ["CURRENCIES", "LANGUAGES", "NumberWords", "number_words"]
