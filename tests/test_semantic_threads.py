@@ -62,17 +62,9 @@ def test_two_threads_give_the_same_bits_as_one(embedder, two_threads, seed):
 
 
 def test_one_thread_by_default_one_batch_or_no_spare_core_stay_on_the_calling_thread(
-        embedder, monkeypatch):
+        embedder, two_threads, monkeypatch):
     assert Embedder().threads == 1 == semantic.EMBED_THREADS  # the default: DOSSIER_EMBED_THREADS=1
-    seen: list[str] = []
-    forward = semantic.MiniLM.forward
-
-    def recording(self, tokens):  # type: ignore[no-untyped-def]
-        seen.append(threading.current_thread().name)
-        return forward(self, tokens)
-
-    monkeypatch.setattr(semantic.MiniLM, "forward", recording)
-    monkeypatch.setattr(semantic, "spare_core", lambda: True)
+    seen = two_threads  # a core is idle (the fixture), but:
     embedder.encode(_sentences(7, 90))  # threads = 1: never a second one
     monkeypatch.setattr(embedder, "threads", 2)
     embedder.encode(_sentences(5, 2))  # one batch
