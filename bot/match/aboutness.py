@@ -176,7 +176,8 @@ def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int
     """Is a gated entry about the topic rather than mentioning it in passing (module doc)?
     `claim_windows` and `claim_evidence`: per matched claim, its sentence indices and its
     evidence text (what `why` shows). Two claims whose evidence is the same sentence are still
-    one reference to the story."""
+    one reference to the story. The matcher applies it in its two steps (`Matcher._about`), so
+    that the lead's keyword groups are read only when they are needed."""
     if several_claims(claim_evidence):
         return True
     return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)

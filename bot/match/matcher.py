@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.match.aboutness import about, lead_indices, name_groups, several_claims
+from bot.match.aboutness import lead_carries, lead_indices, name_groups, several_claims
 from bot.match.combine import (
     SemanticSide,
     Similarity,
@@ -311,7 +311,8 @@ class Matcher:
     def _about(ct: CompiledTopic, text: EntryText, n_title: int, matches: Sequence[ClaimMatch],
                windows: dict[str, tuple[int, ...]], published_year: int | None,
                names: frozenset[int]) -> bool:
-        """Is the entry about the topic, not mentioning it in passing (bot/match/aboutness.py)?"""
+        """Is the entry about the topic, not mentioning it in passing (`aboutness.about`, in its two
+        steps: the lead's keyword groups are read only when fewer than two claims matched)?"""
         evidence = [m.evidence for m in matches]
         if several_claims(evidence):  # most matched entries: the lead need not be read
             return True
@@ -321,8 +322,8 @@ class Matcher:
         hits = [frozenset(g for g, grp in enumerate(groups)
                           if grp.regex is not None and grp.regex.search(lines[i]))
                 if i in lead else frozenset() for i in range(len(lines))]
-        return about(lines, n_title, hits, len(groups), names,
-                     [windows.get(m.claim_key, ()) for m in matches], evidence, published_year)
+        return lead_carries(lines, n_title, hits, len(groups), names,
+                            [windows.get(m.claim_key, ()) for m in matches], published_year)
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:
