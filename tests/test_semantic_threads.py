@@ -84,8 +84,12 @@ def test_a_failing_batch_fails_the_encode(embedder, two_threads, monkeypatch):
         return forward(self, tokens)
 
     monkeypatch.setattr(semantic.MiniLM, "forward", failing)
+    texts = _sentences(6, 120)
+    batches = len(semantic.pack([embedder.load().tokenizer.encode(t, embedder.load().max_tokens) for t in texts]))
     with pytest.raises(MemoryError, match="batch 2"):
-        embedder.encode(_sentences(6, 120))
+        embedder.encode(texts)
+    # after the failure the other thread finishes at most the batch it is on, and takes no other
+    assert next(calls) <= 4 < batches
 
 
 @pytest.mark.parametrize(("line", "cores", "spare"), [
