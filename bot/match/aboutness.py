@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.match.cues import FOLLOWED
 
@@ -41,7 +42,7 @@ _WORD = re.compile(r"\w+")
 LANGUAGES = ("en", *FOLLOWED)
 
 
-def _locale_info(lang: str) -> dict:
+def _locale_info(lang: str) -> dict[str, Any]:
     """dateparser's locale data for `lang` (its `info` dict), read as data from the installed
     package's file: importing dateparser and its loader costs ~12 MB, reading the four files
     ~2 MB and a few milliseconds."""
@@ -72,7 +73,7 @@ def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
 
     years: set[str] = set()
     lasts: set[str] = set()
-    missing = []
+    missing: list[str] = []
     for lang in LANGUAGES:
         info = _locale_info(lang)
         if not isinstance(info.get("relative-type"), dict) or not isinstance(info.get("year"), list):
