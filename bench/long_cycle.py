@@ -8,8 +8,9 @@
     (an empty line ends the process)
 
 Each cycle answers one JSON line on stdout: wall and CPU seconds of the cycle (the process's
-CPU, every thread), new articles, updates. The set-up is `bot.runner.run_console`'s, step for
-step; what differs is only that the loop waits for the bench instead of the poll interval.
+CPU, every thread), new articles, updates. The set-up is `bot.runner.console_pipeline`, the one
+`dossier run` runs with; what differs is only that the loop waits for the bench instead of the
+poll interval. A checkout given with --root must have `console_pipeline` (main after review5).
 """
 
 from __future__ import annotations
@@ -29,49 +30,28 @@ ROOT = Path(__file__).resolve().parents[1]
 async def serve(settings: Any) -> None:
     # the bot of the checkout under test (--root), imported once sys.path points at it
     from bot.config import load_config
-    from bot.pipeline import CONSOLE_SCOPE, Pipeline
+    from bot.pipeline import CONSOLE_SCOPE
     from bot.post.console import ConsoleSink
-    from bot.runner import bootstrap
-    from bot.startup import (
-        make_fetcher,
-        make_reader,
-        match_questions,
-        note_semantic,
-        semantic_scorer,
-        settle_memory,
-        thresholds_for,
-    )
-    from storage import health as health_store
-    from storage.db import Database
+    from bot.runner import console_pipeline
 
     config = load_config(settings.config_path)
-    async with await Database.open(settings.db_path) as db:
-        await bootstrap(db, config)
-        await health_store.mark_process_start(db)
-        scorer = semantic_scorer(settings, config)
-        await note_semantic(db, scorer)
-        async with make_fetcher(settings) as fetcher, make_reader(settings) as reader:
-            pipeline = Pipeline(db, fetcher, thresholds=thresholds_for(settings), guard=False,
-                                batch_feeds=settings.batch_feeds,
-                                match_segment=settings.match_segment, semantic=scorer,
-                                articles=reader, settle=True,
-                                questions=match_questions(settings, config, console=True))
-            settle_memory()
-            loop = asyncio.get_running_loop()
-            while (line := (await loop.run_in_executor(None, sys.stdin.readline)).split()):
-                _, out, *flags = line
-                if "forget" in flags:
-                    scorer.sentences = type(scorer.sentences)(scorer.embedder,
-                                                              max_entries=scorer.sentences.max_entries)
-                wall, cpu = time.perf_counter(), time.process_time()
-                report = await pipeline.run_cycle(force=True)
-                stream = io.StringIO()  # the JSON lines, written to OUT once drained
-                await ConsoleSink("jsonl", stream).drain(db, CONSOLE_SCOPE)
-                await asyncio.to_thread(Path(out).write_text, stream.getvalue(), encoding="utf-8")
-                print(json.dumps({"wall": round(time.perf_counter() - wall, 3),
-                                  "cpu": round(time.process_time() - cpu, 3),
-                                  "new": report.new_articles, "updates": len(report.outbox_ids)}),
-                      flush=True)
+    async with console_pipeline(settings, config) as (db, pipeline):
+        scorer = pipeline.semantic
+        loop = asyncio.get_running_loop()
+        while (line := (await loop.run_in_executor(None, sys.stdin.readline)).split()):
+            _, out, *flags = line
+            if "forget" in flags and scorer is not None:
+                scorer.sentences = type(scorer.sentences)(scorer.embedder,
+                                                          max_entries=scorer.sentences.max_entries)
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = await pipeline.run_cycle(force=True)
+            stream = io.StringIO()  # the JSON lines, written to OUT once drained
+            await ConsoleSink("jsonl", stream).drain(db, CONSOLE_SCOPE)
+            await asyncio.to_thread(Path(out).write_text, stream.getvalue(), encoding="utf-8")
+            print(json.dumps({"wall": round(time.perf_counter() - wall, 3),
+                              "cpu": round(time.process_time() - cpu, 3),
+                              "new": report.new_articles, "updates": len(report.outbox_ids)}),
+                  flush=True)
 
 
 def main() -> int:

@@ -83,10 +83,11 @@ MAX_ATTEMPTS = 3  # an article whose matching raised this often is left queued f
 
 def _matcher_key(topic: TopicState) -> TopicState:
     """What a Matcher is compiled from: the topic without what recording an article changes
-    (claims' status, figures, sources and former values, which matching does not read), so the matcher
-    is reused from one chunk to the next. Any other field (a wording, an example) counts."""
+    (claims' status, figures, sources, former values and pending proposals, which matching does
+    not read), so the matcher is reused from one chunk to the next. Any other field (a wording,
+    an example) counts."""
     return replace(topic, claims=tuple(replace(c, status=Status.ALLEGED, figures=(), sources=(), asked=0,
-                                               former_figures=())
+                                               former_figures=(), proposed=())
                                        for c in topic.claims))
 
 

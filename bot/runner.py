@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,9 +59,11 @@ def log_report(report: CycleReport) -> None:
     )
 
 
-async def run_console(settings: Settings, config: Config, *, once: bool, fmt: str) -> int:
-    sink = ConsoleSink(fmt)
-    stop = asyncio.Event()
+@contextlib.asynccontextmanager
+async def console_pipeline(settings: Settings, config: Config,
+                           stop: asyncio.Event | None = None) -> AsyncIterator[tuple[Database, Pipeline]]:
+    """The console's database and pipeline, set up as `dossier run` runs them (bench/long_cycle.py
+    drives the same set-up cycle by cycle, so what it measures is what the bot runs)."""
     async with await Database.open(settings.db_path) as db:
         await bootstrap(db, config)
         await health_store.mark_process_start(db)  # `dossier health` allows a first cycle's time
@@ -74,8 +77,15 @@ async def run_console(settings: Settings, config: Config, *, once: bool, fmt: st
                                 articles=reader, stop=stop, settle=True,
                                 questions=match_questions(settings, config, console=True))
             settle_memory()
-            with stop_on_signals(stop):
-                return await _console_loop(db, pipeline, sink, once=once, stop=stop)
+            yield db, pipeline
+
+
+async def run_console(settings: Settings, config: Config, *, once: bool, fmt: str) -> int:
+    sink = ConsoleSink(fmt)
+    stop = asyncio.Event()
+    async with console_pipeline(settings, config, stop) as (db, pipeline):
+        with stop_on_signals(stop):
+            return await _console_loop(db, pipeline, sink, once=once, stop=stop)
 
 
 async def _console_loop(db: Database, pipeline: Pipeline, sink: ConsoleSink, *, once: bool,

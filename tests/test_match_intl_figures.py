@@ -12,7 +12,7 @@ from bot.match.changes import _head_noun
 from bot.match.crosslang import governed_count, inflected, word_before
 from bot.match.figures import parse_figures
 from bot.match.normalise import STOPWORDS, fold
-from bot.match.numbering import number_words
+from bot.match.numbering import _common, _head_at, number_words
 from bot.models import ChangeKind, ClaimState, Entry, Status, TopicState
 from tests.semantic_standin import Sim
 
@@ -112,10 +112,17 @@ def test_scale_words_and_currency_names_of_each_language_come_from_cldr():
         assert words.scales[word] == value, word
     assert words.phrases == {"mil millones": 1e9}
     for word, sign in (("dollar", "$"), ("dollars", "$"), ("dolares", "$"), ("euro", "€"), ("euros", "€"),
-                       ("pfund", "£"), ("libras", "£"), ("schekel", "₪"), ("usd", "$"), ("eur", "€")):
+                       ("pfund", "£"), ("libras", "£"), ("yen", "¥"), ("franken", "CHF"), ("francos", "CHF"),
+                       ("usd", "$"), ("eur", "€")):
         assert words.currency_words[word] == sign, word
+    assert words.signs["a$"] == "A$" and words.signs["us$"] == "$"  # "dollar" is the first one's: USD
     # a modifier of a currency's name is no currency word ("nouveau shekel", "nuevo séquel")
-    assert not {"nouveau", "nouveaux", "nuevo", "nuevos", "neue", "us", "des", "britisches"} & set(words.currency_words)
+    assert not {"nouveau", "nouveaux", "nuevo", "nuevos", "neue", "us", "des", "britisches", "schweizer",
+                "suisse", "australien"} & set(words.currency_words)
+    assert _head_at("nouveau shekel israélien", "fr", _common("fr")) == 1
+    assert _head_at("nuevo séquel israelí", "es", _common("es")) == 1
+    # the shekel is not among CURRENCIES (it stood there for the first story only): no currency word
+    assert words.currency_words.keys().isdisjoint({"shekel", "schekel", "sequel", "nis"})
     assert {"prozent", "pour cent", "por ciento", "percent", "per cent"} <= set(words.percent_words)
 
 

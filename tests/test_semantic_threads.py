@@ -62,17 +62,9 @@ def test_two_threads_give_the_same_bits_as_one(embedder, two_threads, seed):
 
 
 def test_one_thread_by_default_one_batch_or_no_spare_core_stay_on_the_calling_thread(
-        embedder, monkeypatch):
+        embedder, two_threads, monkeypatch):
     assert Embedder().threads == 1 == semantic.EMBED_THREADS  # the default: DOSSIER_EMBED_THREADS=1
-    seen: list[str] = []
-    forward = semantic.MiniLM.forward
-
-    def recording(self, tokens):  # type: ignore[no-untyped-def]
-        seen.append(threading.current_thread().name)
-        return forward(self, tokens)
-
-    monkeypatch.setattr(semantic.MiniLM, "forward", recording)
-    monkeypatch.setattr(semantic, "spare_core", lambda: True)
+    seen = two_threads  # a core is idle (the fixture), but:
     embedder.encode(_sentences(7, 90))  # threads = 1: never a second one
     monkeypatch.setattr(embedder, "threads", 2)
     embedder.encode(_sentences(5, 2))  # one batch
@@ -92,8 +84,12 @@ def test_a_failing_batch_fails_the_encode(embedder, two_threads, monkeypatch):
         return forward(self, tokens)
 
     monkeypatch.setattr(semantic.MiniLM, "forward", failing)
+    texts = _sentences(6, 120)
+    batches = len(semantic.pack([embedder.load().tokenizer.encode(t, embedder.load().max_tokens) for t in texts]))
     with pytest.raises(MemoryError, match="batch 2"):
-        embedder.encode(_sentences(6, 120))
+        embedder.encode(texts)
+    # after the failure the other thread finishes at most the batch it is on, and takes no other
+    assert next(calls) <= 4 < batches
 
 
 @pytest.mark.parametrize(("line", "cores", "spare"), [

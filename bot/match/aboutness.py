@@ -22,9 +22,15 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
+
+from bot.match.cues import FOLLOWED
+
+log = logging.getLogger(__name__)
 
 MIN_CLAIMS_WITHOUT_LEAD = 2  # a passing reference states the tracked event: one claim at most
 LEAD_MIN_WORDS = 6  # a body line with fewer words (of letters) is a heading, byline or dateline
@@ -33,11 +39,10 @@ YEAR_WINDOW = 2  # "last" at most this many words from "year" ("l'an dernier", "
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _WORD = re.compile(r"\w+")
 # the languages whose "last year" is read: English and those whose follow-ups are matched
-# (bot/match/crosslang.py FOLLOWED); kept here as data so this module imports nothing heavy
-LANGUAGES = ("en", "de", "es", "fr")
+LANGUAGES = ("en", *FOLLOWED)
 
 
-def _locale_info(lang: str) -> dict:
+def _locale_info(lang: str) -> dict[str, Any]:
     """dateparser's locale data for `lang` (its `info` dict), read as data from the installed
     package's file: importing dateparser and its loader costs ~12 MB, reading the four files
     ~2 MB and a few milliseconds."""
@@ -47,13 +52,13 @@ def _locale_info(lang: str) -> dict:
     path = Path(spec.origin).parent / "data" / "date_translation_data" / f"{lang}.py"
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return {}
-    for node in tree.body:
-        named = any(isinstance(t, ast.Name) and t.id == "info" for t in getattr(node, "targets", ()))
-        if isinstance(node, ast.Assign) and named:
-            value = ast.literal_eval(node.value)
-            return value if isinstance(value, dict) else {}
+        for node in tree.body:
+            named = any(isinstance(t, ast.Name) and t.id == "info" for t in getattr(node, "targets", ()))
+            if isinstance(node, ast.Assign) and named:
+                value = ast.literal_eval(node.value)  # a literal only: the file is data, never run
+                return value if isinstance(value, dict) else {}
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        pass  # unreadable or not a literal (another dateparser's layout): as if missing
     return {}
 
 
@@ -68,11 +73,15 @@ def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
 
     years: set[str] = set()
     lasts: set[str] = set()
+    missing: list[str] = []
     for lang in LANGUAGES:
         info = _locale_info(lang)
-        year_words = {fold(w) for w in info.get("year", ()) if len(w) > 1}
+        if not isinstance(info.get("relative-type"), dict) or not isinstance(info.get("year"), list):
+            missing.append(lang)
+            continue
+        year_words = {fold(w) for w in info["year"] if isinstance(w, str) and len(w) > 1}
         years |= year_words
-        relative = info.get("relative-type", {})
+        relative = info["relative-type"]
         # words the other year expressions share ("el" of "el próximo año") are not "last"
         shared = {fold(w) for key in ("0 year ago", "in 1 year") for p in relative.get(key, ())
                   for w in _WORD.findall(p.lower())}
@@ -80,6 +89,10 @@ def last_year_words() -> tuple[frozenset[str], frozenset[str]]:
             for word in _WORD.findall(phrase.lower()):
                 if fold(word) not in year_words | shared and len(word) > 1:
                     lasts.add(fold(word))
+    if missing:
+        log.warning("dateparser's locale data unreadable for %s: 'last year' is not read in it (an "
+                    "article's lead dated by it may count as about a topic; explicit years still date)",
+                    ", ".join(missing))
     return frozenset(years), frozenset(lasts)
 
 
@@ -164,7 +177,8 @@ def about(lines: Sequence[str], n_title: int, group_hits: Sequence[frozenset[int
     """Is a gated entry about the topic rather than mentioning it in passing (module doc)?
     `claim_windows` and `claim_evidence`: per matched claim, its sentence indices and its
     evidence text (what `why` shows). Two claims whose evidence is the same sentence are still
-    one reference to the story."""
+    one reference to the story. The matcher applies it in its two steps (`Matcher._about`), so
+    that the lead's keyword groups are read only when they are needed."""
     if several_claims(claim_evidence):
         return True
     return lead_carries(lines, n_title, group_hits, n_groups, names, claim_windows, published_year)

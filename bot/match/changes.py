@@ -725,6 +725,8 @@ _LAST_WORDS = re.compile(r"(?:[^\W\d_]+\W+)?[^\W\d_]+\W*$")  # the two words bef
 
 @cache
 def _all_quantity_words() -> frozenset[str]:
+    """Every word of quantity of every language in cues.yaml (`quantities`): in an entry in
+    another language such a word says what kind of figure a sum is, not what thing it is of."""
     return frozenset().union(*cue_book().quantities.values())
 
 

@@ -33,6 +33,7 @@ from itertools import islice
 import wordfreq
 
 from bot.match.combine import combined
+from bot.match.cues import FOLLOWED
 from bot.match.normalise import fold, is_number
 from bot.match.scorer import (
     COGNATE_PREFIX,
@@ -41,12 +42,12 @@ from bot.match.scorer import (
     CompiledTopic,
     calendar_concepts,
     entity_concepts,
+    shared_prefix,
     wording_norm,
 )
 
-# The languages the cue data (cues.yaml: status cues, negation, hedging, figures) is written in
-# besides English: an entry in one of these is read with the corrections below.
-FOLLOWED = ("de", "es", "fr")
+# FOLLOWED (cues.py): the languages the cue data is written in besides English; an entry in one
+# of these is read with the corrections below.
 FUNCTION_WORDS = 100  # a language's most common words: what tells which language a text is in
 MIN_FUNCTION_HITS = 8  # an entry with fewer of any language's common words is taken as English
 SAME_WORD_GAP = 1.0  # a claim word at most 10x rarer in the other language than in English is a word of it
@@ -140,10 +141,7 @@ def reachable(term: str, lang: str) -> bool:
         at += 1
         if not _foreign(word):
             continue
-        n = COGNATE_PREFIX
-        while n < min(len(word), len(term)) and word[n] == term[n]:
-            n += 1
-        if n >= need:
+        if shared_prefix(word, term) >= need:
             return True
     return False
 
@@ -183,6 +181,9 @@ def reach_view(ct: CompiledTopic, lang: str) -> CompiledTopic:
 
 GOVERNOR_SKIP = 2  # function words between a count and the verb governing it ("haber cancelado más de 7.000")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[^\w]*$")
+# how far back a word is looked for before a number: a long word and what separates it from the
+# number ("cancelado", "más de") fit; a bound keeps the search constant on a long line
+_WORD_REACH = 40
 
 
 def word_before(folded: str, pos: int, skip: frozenset[str], limit: int = GOVERNOR_SKIP) -> str:
@@ -191,7 +192,7 @@ def word_before(folded: str, pos: int, skip: frozenset[str], limit: int = GOVERN
     "plus de"), looking past at most `limit` of those; "" when none is that close."""
     end = pos
     for _ in range(limit + 1):
-        m = _WORD_BEFORE.search(folded, max(0, end - 40), end)
+        m = _WORD_BEFORE.search(folded, max(0, end - _WORD_REACH), end)
         if m is None:
             return ""
         if m.group(1) not in skip:
@@ -203,14 +204,8 @@ def word_before(folded: str, pos: int, skip: frozenset[str], limit: int = GOVERN
 def same_or_cognate(word: str, english: str) -> bool:
     """`word` is `english`, or shares the cognate prefix with it (the test `FuzzyVocabulary.
     cognates` maps a foreign word onto a claim word with: "cancelado" / "cancelled")."""
-    if word == english:
-        return True
-    if min(len(word), len(english)) < COGNATE_PREFIX or word[:COGNATE_PREFIX] != english[:COGNATE_PREFIX]:
-        return False
-    n = COGNATE_PREFIX
-    while n < min(len(word), len(english)) and word[n] == english[n]:
-        n += 1
-    return n >= COGNATE_SHARE * len(english)
+    n = shared_prefix(word, english)
+    return word == english or (n >= COGNATE_PREFIX and n >= COGNATE_SHARE * len(english))
 
 
 @cache

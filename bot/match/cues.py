@@ -18,6 +18,10 @@ import yaml
 from bot.match.normalise import concepts, fold
 from bot.models import Status
 
+# The languages cues.yaml (status cues, negation, hedging, quantities) is written in besides
+# English: the languages whose follow-ups are matched (crosslang.py), whose figures are read
+# (numbering.py) and whose "last year" is read (aboutness.py). Adding one starts here and in cues.yaml.
+FOLLOWED = ("de", "es", "fr")
 
 @dataclass(frozen=True, slots=True)
 class CueFamily:

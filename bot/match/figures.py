@@ -57,8 +57,11 @@ _LABELS = {"unit", "proposal", "item", "rule", "section", "article", "no", "numb
 
 
 def _alternatives(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, longest first (a space may be written or not)."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s?") for w in sorted(words, key=lambda w: (-len(w), w)))
+    """A regex alternation of `words`, longest first (a space may be written or not); one that
+    never matches for no words (CLDR's data unreadable: numbering.number_words), not the empty
+    pattern, which matches everywhere."""
+    found = sorted(words, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s?") for w in found) if found else "(?!)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +104,6 @@ def _tables() -> _Tables:
 def scale_words() -> frozenset[str]:
     """The scale words a figure may be written with ("million", "Millionen", "mil", "bn")."""
     return frozenset(_tables().scales)
-
-
-def __getattr__(name: str) -> object:
-    """`SCALE_WORDS` and `_NUMBER`, as this module had them before they came from CLDR: built on
-    first use, not at import."""
-    if name == "SCALE_WORDS":
-        return scale_words()
-    if name == "_NUMBER":
-        return _tables().number
-    raise AttributeError(name)
 
 
 _WORD = re.compile(r"[^\W\d_]+")

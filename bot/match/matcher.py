@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.match.aboutness import about, lead_indices, name_groups, several_claims
+from bot.match.aboutness import lead_carries, lead_indices, name_groups, several_claims
 from bot.match.combine import (
     SemanticSide,
     Similarity,
@@ -186,7 +186,7 @@ class Matcher:
             topics = zip(self.compiled, self._scorers(lang), gates, strict=True)
             out.append([
                 self._topic_result(ct, scorer, gate, sentences, n_title, concept_sets, semantic.get((ei, ti)),
-                                   self._moved_bars[ti], text, lang, year)
+                                   self._moved_bars[ti], text, lang, year, names=self.name_groups[ti])
                 if gate.passed or score_failed
                 else TopicResult(ct.topic.key, gate, False, (), (), scored=False)
                 for ti, (ct, scorer, gate) in enumerate(topics)
@@ -232,7 +232,7 @@ class Matcher:
                       semantic: tuple[list[int], Sequence[Similarity]] | None = None,
                       bars: dict[str, float] | None = None,
                       text: EntryText | None = None, lang: str = "en",
-                      published_year: int | None = None) -> TopicResult:
+                      published_year: int | None = None, *, names: frozenset[int]) -> TopicResult:
         low = self.thresholds.low
         denying = self.denying[ct.topic.key]
         short = len(sentences) <= SHORT_TEXT_SENTENCES
@@ -300,8 +300,7 @@ class Matcher:
         if text is None or not text.same_sentences(sentences):
             text = EntryText(sentences, n_title)
         relevant = gate.passed and bool(matches or self._topical(ct, text.lines))
-        in_passing = relevant and not self._about(ct, text, n_title, matches, windows, published_year,
-                                                  self.name_groups[self.compiled.index(ct)])
+        in_passing = relevant and not self._about(ct, text, n_title, matches, windows, published_year, names)
         return TopicResult(
             topic_key=ct.topic.key, gate=gate, relevant=relevant and not in_passing, matches=matches,
             scores=tuple(ranked), sentences=text.sentences, claim_windows=windows, title_sentences=n_title,
@@ -312,7 +311,8 @@ class Matcher:
     def _about(ct: CompiledTopic, text: EntryText, n_title: int, matches: Sequence[ClaimMatch],
                windows: dict[str, tuple[int, ...]], published_year: int | None,
                names: frozenset[int]) -> bool:
-        """Is the entry about the topic, not mentioning it in passing (bot/match/aboutness.py)?"""
+        """Is the entry about the topic, not mentioning it in passing (`aboutness.about`, in its two
+        steps: the lead's keyword groups are read only when fewer than two claims matched)?"""
         evidence = [m.evidence for m in matches]
         if several_claims(evidence):  # most matched entries: the lead need not be read
             return True
@@ -323,8 +323,8 @@ class Matcher:
         for i in lead:
             hits[i] = frozenset(g for g, grp in enumerate(groups)
                                 if grp.regex is not None and grp.regex.search(lines[i]))
-        return about(lines, n_title, hits, len(groups), names,
-                     [windows.get(m.claim_key, ()) for m in matches], evidence, published_year)
+        return lead_carries(lines, n_title, hits, len(groups), names,
+                            [windows.get(m.claim_key, ()) for m in matches], published_year)
 
     @staticmethod
     def _topical(ct: CompiledTopic, folded_sentences: Sequence[str]) -> bool:

@@ -9,7 +9,8 @@ the names (singular and plural), the number symbols the separators. Reading them
 instead of writing them by hand keeps the tables complete and the same for every language.
 
 What CLDR does not hold is kept beside it as English newsroom usage (`ENGLISH_SCALES`:
-"bn", "mn", "mln", "tn"; `ENGLISH_CURRENCY`: "NIS", "sterling"). Where two languages read a word
+"bn", "mn", "mln", "tn", the abbreviations of Reuters', the FT's and the Economist's styles;
+`ENGLISH_CURRENCY`: "sterling"). Where two languages read a word
 differently ("billion" is 10^9 in English, 10^12 in German, French and Spanish) English's
 reading wins: the reader does not know the language of a sentence, and English is the
 language of the claims. Loaded once, on first use (~50 ms CPU, ~12 MB; docs/decisions.md).
@@ -17,6 +18,7 @@ language of the claims. Loaded once, on first use (~50 ms CPU, ~12 MB; docs/deci
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -24,16 +26,22 @@ from itertools import islice
 
 import wordfreq
 
+from bot.match.cues import FOLLOWED
 from bot.match.normalise import fold
 
-LANGUAGES = ("en", "de", "fr", "es")  # English first: its readings win
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", *FOLLOWED)  # English first: its readings win
 # The currencies read, by ISO code, with the sign a figure's unit is written with (CLDR's
-# English symbol). Adding one is adding its code here.
-CURRENCIES = ("USD", "EUR", "GBP", "ILS")
+# English symbol): the ten most traded (BIS Triennial Survey 2022, share of FX turnover), a
+# general list that holds those of the languages read (USD, GBP, EUR) and the ones world news
+# reports sums in. Earlier the first story's shekel stood here; adding one is adding its code.
+# When two share a name ("dollar": USD, AUD, CAD...) the first one's sign wins.
+CURRENCIES = ("USD", "EUR", "JPY", "GBP", "CNY", "AUD", "CAD", "CHF", "HKD", "SGD")
 # Scale abbreviations of English news that CLDR does not list (its English short forms are K,
 # M, B, T); the plurals of its long English words ("millions") are added where they are read.
 ENGLISH_SCALES = {"bn": 1e9, "mn": 1e6, "mln": 1e6, "tn": 1e12}
-ENGLISH_CURRENCY = {"nis": "ILS", "sterling": "GBP"}
+ENGLISH_CURRENCY = {"sterling": "GBP"}  # "£5m sterling", "pounds sterling"
 # Where the head noun of a currency's name is: last in English and German ("US dollar",
 # "Britisches Pfund"), first in French and Spanish ("dollar des États-Unis", "libra esterlina").
 HEAD_LAST = frozenset(("en", "de"))
@@ -177,12 +185,25 @@ def _percent_words() -> tuple[str, ...]:
     return tuple(sorted(out, key=lambda w: (-len(w), w)))
 
 
+# What babel or its CLDR data failing to load or having another shape raises (babel's
+# `_data` is private: a new major version may rename a key), and wordfreq's list missing.
+_DATA_ERRORS = (ImportError, OSError, KeyError, AttributeError, TypeError, ValueError)
+
+
 @cache
 def number_words() -> NumberWords:
-    """The tables, read from CLDR once."""
-    scales, phrases, english = _scales()
-    currency_words, signs = _currencies()
-    return NumberWords(scales, phrases, currency_words, signs, _group_spaces(), english, _percent_words())
+    """The tables, read from CLDR once. Without babel or its data (or with data of a shape this
+    module does not know) figures are still read, as plain numbers, percent signs and English
+    news's own scale abbreviations ("5mn jobs"), but no scale or currency word ("8,5 Millionen
+    Euro" is no figure): matching goes on, poorer, and a warning says so once."""
+    try:
+        scales, phrases, english = _scales()
+        currency_words, signs = _currencies()
+        return NumberWords(scales, phrases, currency_words, signs, _group_spaces(), english, _percent_words())
+    except _DATA_ERRORS as exc:
+        log.warning("CLDR number data unreadable (%s: %s): figures are read without scale words, "
+                    "currency names or percent words", type(exc).__name__, exc)
+        return NumberWords(dict(ENGLISH_SCALES), {}, {}, {}, frozenset(), frozenset(ENGLISH_SCALES), ())
 
 
 __all__ = ["CURRENCIES", "LANGUAGES", "NumberWords", "number_words"]

@@ -82,6 +82,17 @@ FUZZY_CUTOFF = 90.0
 # matching of IR (McNamee & Mayfield 2004). English words keep their own lemma.
 COGNATE_PREFIX = 6  # shared leading letters at least ...
 COGNATE_SHARE = 0.6  # ... and this share of the claim word's letters
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """How many leading letters two words share: the cognate test (COGNATE_PREFIX, COGNATE_SHARE)
+    of `FuzzyVocabulary.cognates` and of crosslang.py."""
+    n, end = 0, min(len(a), len(b))
+    while n < end and a[n] == b[n]:
+        n += 1
+    return n
+
+
 FOREIGN_ZIPF = 2.0  # a word below this English Zipf frequency is not an English word
 
 
@@ -529,9 +540,7 @@ class FuzzyVocabulary:
         out: list[str] = []
         while at < len(stems) and stems[at].startswith(word[:COGNATE_PREFIX]):
             cand = stems[at]
-            n = COGNATE_PREFIX
-            while n < min(len(cand), len(word)) and cand[n] == word[n]:
-                n += 1
+            n = shared_prefix(cand, word)
             if n >= COGNATE_SHARE * len(cand):
                 if n > best:
                     best, out = n, [cand]

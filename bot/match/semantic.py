@@ -563,14 +563,19 @@ def _forward_shared(model: MiniLM, tokens: Sequence[Sequence[int]], batches: lis
         helper = _HELPER
     todo = iter(batches)
     lock = threading.Lock()
+    failed = threading.Event()  # one thread's batch failed: the other takes no further batch
 
     def work() -> None:
-        while True:
+        while not failed.is_set():
             with lock:
                 rows = next(todo, None)
             if rows is None:
                 return
-            out[rows] = model.forward([tokens[i] for i in rows])
+            try:
+                out[rows] = model.forward([tokens[i] for i in rows])
+            except BaseException:
+                failed.set()
+                raise
 
     other = helper.submit(work)
     try:
