@@ -77,6 +77,22 @@ def test_the_language_of_an_entry_is_read_from_its_function_words():
     assert entry_language({"die", "der", "und"}) == "en"
 
 
+def test_the_language_kept_for_the_last_entry_is_that_entry_s():
+    # the matcher and detect_changes ask it of the same word set: the second answer is kept,
+    # never one of another entry, nor of a set changed since
+    german = EntryText(*entry_sentences(FOLLOW_UPS["de"])).words
+    english = EntryText(*entry_sentences(entry("Kestrel Rail derailment", "The train derailed and the "
+                                                "investigator said it would look at the signals of the line."))).words
+    for _ in range(2):
+        assert entry_language(german) == "de" and entry_language(german) == "de"
+        assert entry_language(english) == "en" and entry_language(english) == "en"
+    mutable = set(english)
+    assert entry_language(mutable) == "en"
+    mutable |= german
+    mutable -= english
+    assert entry_language(mutable) == "de"
+
+
 def test_which_claim_words_another_language_can_carry():
     assert reachable("update", "de") and reachable("software", "de")  # loanwords, spelt alike
     assert not reachable("five", "de") and not reachable("flight", "de")  # English words in German web text

@@ -837,7 +837,8 @@ NEAR_CHARS = 70  # a figure's neighbourhood: what it is the figure of is usually
 def _words(text: str) -> set[str]:
     """Concepts of a figure's neighbourhood, without numbers and scale words: another figure
     ("to $500 million") says nothing of what this one is about."""
-    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in scale_words()}
+    scales = scale_words()  # once, not per word
+    return {c for c in concepts(text) if not _DIGIT.search(c) and c not in scales}
 
 
 FAR_OFF = 10.0  # a new value this many times above or below the claim's is likelier another quantity

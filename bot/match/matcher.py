@@ -319,9 +319,10 @@ class Matcher:
         lines = text.lines
         lead = lead_indices(lines, n_title)
         groups = ct.gate.groups
-        hits = [frozenset(g for g, grp in enumerate(groups)
-                          if grp.regex is not None and grp.regex.search(lines[i]))
-                if i in lead else frozenset() for i in range(len(lines))]
+        hits: list[frozenset[int]] = [frozenset()] * len(lines)  # only the lead's are read
+        for i in lead:
+            hits[i] = frozenset(g for g, grp in enumerate(groups)
+                                if grp.regex is not None and grp.regex.search(lines[i]))
         return lead_carries(lines, n_title, hits, len(groups), names,
                             [windows.get(m.claim_key, ()) for m in matches], published_year)
 
