@@ -77,9 +77,16 @@ def test_the_language_of_an_entry_is_read_from_its_function_words():
     assert entry_language({"die", "der", "und"}) == "en"
 
 
-def test_the_language_kept_for_the_last_entry_is_that_entry_s():
-    # the matcher and detect_changes ask it of the same word set: the second answer is kept,
-    # never one of another entry, nor of a set changed since
+def test_the_language_is_read_once_per_entry_and_is_that_entry_s(monkeypatch):
+    # the matcher and detect_changes both need it: the entry's text keeps its answer
+    import bot.match.reading as reading
+
+    calls = []
+    monkeypatch.setattr(reading, "entry_language", lambda words: calls.append(words) or entry_language(words))
+    text = EntryText(*entry_sentences(FOLLOW_UPS["de"]))
+    assert (text.language, text.language, len(calls)) == ("de", "de", 1)
+    monkeypatch.undo()
+    # answers of other entries, or of a set changed since, are never reused
     german = EntryText(*entry_sentences(FOLLOW_UPS["de"])).words
     english = EntryText(*entry_sentences(entry("Kestrel Rail derailment", "The train derailed and the "
                                                 "investigator said it would look at the signals of the line."))).words

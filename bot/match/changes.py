@@ -28,7 +28,6 @@ from bot.match.crosslang import (
     MIN_FUNCTION_HITS,
     any_function_words,
     claim_names,
-    entry_language,
     function_words,
     governed_count,
     inflected,
@@ -442,7 +441,7 @@ def _plainly_english(text: EntryText) -> bool:
     """The entry is read as English and uses enough common English words to tell (a title
     alone is not taken as English here: a German headline keeps its German cues)."""
     words = text.words
-    return len(words & function_words("en")) >= MIN_FUNCTION_HITS and entry_language(words) == "en"
+    return len(words & function_words("en")) >= MIN_FUNCTION_HITS and text.language == "en"
 
 
 APPEAL_SENTENCES = 3  # how many sentences after a ruling may report its appeal
@@ -951,17 +950,10 @@ def detect_changes(
     rates: dict[tuple[int, int], bool] = {}
     contexts: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
 
-    language: list[str] = []  # the entry's language, read on the first figure that needs it
-
-    def lang() -> str:
-        if not language:
-            language.append(entry_language(text.words))
-        return language[0]
-
     def head_of(si: int, fig: Figure) -> frozenset[str]:
         found = heads.get(key := (si, fig.start))
         if found is None:
-            found = heads[key] = _head_noun(folded_of(si), fig, lang() == "en")
+            found = heads[key] = _head_noun(folded_of(si), fig, text.language == "en")
         return found
 
     def rate_of(si: int, fig: Figure) -> bool:
@@ -996,7 +988,7 @@ def detect_changes(
         # but an unread unit leaves no room for a tenfold one
         if not info.governors or not info.counted or _far_off(fig, info):
             return False
-        if not governed_count(folded_of(si), fig.start, lang(), info.governors, info.counted):
+        if not governed_count(folded_of(si), fig.start, text.language, info.governors, info.counted):
             return False
         unread.add((id(info), si, fig.start))
         return True
@@ -1154,7 +1146,7 @@ def detect_changes(
         changes.extend(_near_changes(topic, unmatched, result, sentences, article, cue_hits, owners, infos,
                                      claims, read, figures_of, head_of, rate_of, shares_of, context_of))
         if any(not infos[m.claim_key].figures and infos[m.claim_key].quantities for m, _ in unmatched) \
-                and lang() != "en":
+                and text.language != "en":
             rivals = dict(parts)  # what matched claims read, at their best affinity
             for _, _, si, f, affinity, _ in figure_candidates:
                 rivals[(si, f.start)] = max(rivals.get((si, f.start), affinity), affinity)

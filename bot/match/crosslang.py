@@ -76,25 +76,14 @@ def entry_language(words: Iterable[str]) -> str:
     `words`: the entry's distinct folded words (`EntryText.words`). English wins ties and
     short texts (fewer than MIN_FUNCTION_HITS common words of any language): a title alone is
     read as it always was. Cost: four set intersections per entry; the other languages' lists
-    are loaded on the first entry (wordfreq). The matcher and `detect_changes` both ask it of
-    the same entry: the last frozen word set's answer is kept (`_last_language`)."""
-    global _last_language
-    last = _last_language  # read once: a thread may replace it meanwhile
-    if words is last[0]:
-        return last[1]
+    are loaded on the first entry (wordfreq). Read once per entry: `EntryText.language`."""
     ws = words if isinstance(words, (set, frozenset)) else frozenset(words)
     best, best_hits = "en", len(ws & function_words("en"))
     for lang in FOLLOWED:
         hits = len(ws & function_words(lang))
         if hits > best_hits:
             best, best_hits = lang, hits
-    found = best if best_hits >= MIN_FUNCTION_HITS else "en"
-    if isinstance(words, frozenset):  # immutable: the same object always has the same answer
-        _last_language = (words, found)
-    return found
-
-
-_last_language: tuple[frozenset[str] | None, str] = (None, "en")  # (words, language) last asked
+    return best if best_hits >= MIN_FUNCTION_HITS else "en"
 
 
 @cache

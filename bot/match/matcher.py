@@ -23,7 +23,7 @@ from bot.match.combine import (
     semantic_points,
     term_evidence,
 )
-from bot.match.crosslang import FOLLOWED, combined_in, entry_language, reach_view
+from bot.match.crosslang import FOLLOWED, combined_in, reach_view
 from bot.match.denial import denies, negates
 from bot.match.gate import GateResult
 from bot.match.learnt import claim_bar
@@ -173,7 +173,7 @@ class Matcher:
             concept_sets = (self.reader.sentence_sets(sentences, text.folded, text.digit_lines())
                             if score_failed or any(g.passed for g in gates) else [])
             # the language the entry is read in (crosslang.py): English, or a followed language
-            lang = entry_language(text.words) if concept_sets else "en"
+            lang = text.language if concept_sets else "en"
             read.append((sentences, n_title, concept_sets, gates, text, lang, _year(entry)))
             if self.semantic is not None:
                 for ti, gate in enumerate(gates):

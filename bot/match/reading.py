@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.match.crosslang import entry_language
 from bot.match.normalise import fold
 
 # As gate.word_set: for ASCII text \w is [A-Za-z0-9_], every other character becomes a space;
@@ -37,8 +38,8 @@ class EntryText:
     threads sharing one may at worst compute a part twice.
     """
 
-    __slots__ = ("_ascii", "_digit_lines", "_digits", "_line_words", "_lines", "_spaced", "folded", "n_title",
-                 "sentences", "words")
+    __slots__ = ("_ascii", "_digit_lines", "_digits", "_language", "_line_words", "_lines", "_spaced",
+                 "folded", "n_title", "sentences", "words")
 
     def __init__(self, sentences: Sequence[str], n_title: int = 0) -> None:
         self.sentences: tuple[str, ...] = tuple(sentences)
@@ -56,6 +57,7 @@ class EntryText:
         self._line_words: list[str] | list[None] | None = None  # per sentence: its ASCII words spaced
         self._digits: bool | None = None  # does the entry hold a digit at all
         self._digit_lines: list[bool] | None = None  # per sentence: does it hold a digit
+        self._language: str | None = None
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -66,6 +68,14 @@ class EntryText:
                 lines = [fold(s) for s in self.sentences]
             self._lines = tuple(lines)
         return self._lines
+
+    @property
+    def language(self) -> str:
+        """The language the entry is read in (`crosslang.entry_language` of its words): read once,
+        though the matcher and change detection both need it."""
+        if self._language is None:
+            self._language = entry_language(self.words)
+        return self._language
 
     def words_of(self, i: int) -> list[str]:
         """The words of sentence `i`: `gate.word_set(fold(sentence))` as a list (a word may repeat),
