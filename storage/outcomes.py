@@ -147,7 +147,7 @@ async def _record_posts(
             await save_claim(conn, post.claim_id, post.new_state, kind=post.kind,
                              reason=post.reason, article_id=article_id, actor=actor)
             if post.kind in SUPERSEDING:
-                await _supersede(conn, post, actor, now)
+                await _supersede(conn, outcome.topic_id, post, actor, now)
         rows.append((outcome.guild_id, outcome.topic_id, post.claim_id, article_id, proposal_id,
                      post.kind, json.dumps(post.payload), json.dumps(post.embed or {}),
                      int(backlog_of[article_id]), nonce, now))
@@ -168,20 +168,23 @@ SUPERSEDING = ("status_change", "figure_change")  # kinds whose applied update o
 SUPERSEDED = "superseded"
 
 
-async def _supersede(conn: aiosqlite.Connection, post: Post, actor: str, now: str | None) -> None:
+async def _supersede(conn: aiosqlite.Connection, topic_id: int, post: Post, actor: str,
+                     now: str | None) -> None:
     """Close the claim's pending proposals that an applied update has outdated: of its status
     (any), or of the figure it replaced (same `before`). They came from articles read before
     this one (articles are read oldest first), and accepting one now would set the claim back
     to what an older report said over a newer one ("dismissed" over a later "sued"). Closed as
     `superseded`, decided by the bot: they leave the review queue, and their history stays."""
     same_figure = "" if post.kind == "status_change" else " AND before_value IS ?"
+    # the topic narrows the search to the pending index (`proposals_pending`: state, topic_id),
+    # not every pending proposal of every topic: one runs per applied update
     params: tuple[Any, ...] = (SUPERSEDED, f"{actor} (newer article)", now or to_db_time(utcnow()),
-                               post.claim_id, post.kind)
+                               topic_id, post.claim_id, post.kind)
     if same_figure:
         params += (post.before_value,)
     await conn.execute(
         f"""UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?
-            WHERE claim_id = ? AND kind = ? AND state = 'pending'{same_figure}""",  # noqa: S608 (fixed text)
+            WHERE state = 'pending' AND topic_id = ? AND claim_id = ? AND kind = ?{same_figure}""",  # noqa: S608 (fixed text)
         params)
 
 
